@@ -1,0 +1,327 @@
+"""Report batches: one job per establishment, on local processes or a Dask cluster.
+
+Each worker process keeps one warm Jupyter kernel, one HTML exporter and one Chromium for all
+its reports (:class:`ReportWorker`); the content of a report does not depend on that reuse
+(the kernel is reset before each report, and tests compare with a fresh ``papermill`` run).
+
+For every establishment ``DIR/<finess>/`` receives the executed notebook (the audit log),
+``rapport.html``, ``rapport.pdf``, ``scores.json`` and, written last, ``.caqes-done.json``
+holding the fingerprint of the inputs: a later run skips the establishment while that
+fingerprint (data files, campaign, notebook, toolkit version, year, formats) is unchanged.
+Every file is written atomically, so a killed batch leaves no truncated report and the next
+run completes what is missing. One failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.util import Finalize
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import CaqesError
+from .outputs import write_atomic
+
+__all__ = [
+    "FORMATS",
+    "Job",
+    "Outcome",
+    "ReportWorker",
+    "make_jobs",
+    "run_jobs",
+    "run_one",
+]
+
+FORMATS = ("html", "pdf")
+TEMPLATE = Path(__file__).resolve().parents[1] / "notebooks" / "rapport_etablissement.ipynb"
+DONE = ".caqes-done.json"
+NOTEBOOK = "rapport.ipynb"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One establishment's report: the notebook parameters and where the outputs go."""
+
+    finess: str
+    annee: int
+    donnees: str
+    campagne: str
+    out_dir: str
+    formats: tuple[str, ...]
+    fingerprint: str
+    template: str = str(TEMPLATE)
+    renderer: str = "nbclient"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"finess": self.finess, "annee": self.annee, "donnees": self.donnees,
+                "campagne": self.campagne}
+
+    def expected_files(self) -> list[Path]:
+        folder = Path(self.out_dir)
+        return [folder / NOTEBOOK, folder / "scores.json",
+                *(folder / f"rapport.{fmt}" for fmt in self.formats)]
+
+    def is_done(self) -> bool:
+        """Outputs complete and made from the same inputs, campaign, notebook and toolkit."""
+        marker = Path(self.out_dir) / DONE
+        try:
+            done = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return done.get("fingerprint") == self.fingerprint and all(p.exists() for p in self.expected_files())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job. ``error`` names the failing cell and the exception."""
+
+    finess: str
+    status: str  # "ok" | "skipped" | "failed"
+    seconds: float = 0.0
+    cell: int | None = None
+    error: str | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _input_files(donnees: Path) -> list[Path]:
+    return sorted(donnees.glob("*.csv")) if donnees.is_dir() else [donnees]
+
+
+def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: str | Path,
+              finess: Iterable[str], formats: Sequence[str] = FORMATS,
+              template: str | Path = TEMPLATE, renderer: str = "nbclient") -> list[Job]:
+    """One job per FINESS; paths made absolute, output folders checked to stay inside ``out_dir``."""
+    root = Path(out_dir).resolve()
+    donnees, campagne, template = Path(donnees).resolve(), Path(campagne).resolve(), Path(template).resolve()
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise CaqesError(f"format(s) inconnu(s) : {', '.join(unknown)} ; attendus : {', '.join(FORMATS)}")
+    common = hashlib.sha256()
+    for part in [__version__, str(annee), ",".join(formats), renderer, _sha(campagne), _sha(template),
+                 *(f"{p.name}:{_sha(p)}" for p in _input_files(donnees))]:
+        common.update(part.encode() + b"\0")
+    jobs = []
+    for code in finess:
+        folder = (root / code).resolve()
+        if folder.parent != root:
+            raise CaqesError(f"FINESS {code!r} : le dossier de sortie sortirait de {root}")
+        fingerprint = hashlib.sha256(common.digest() + code.encode()).hexdigest()
+        jobs.append(Job(code, annee, str(donnees), str(campagne), str(folder), tuple(formats),
+                        fingerprint, str(template), renderer))
+    return jobs
+
+
+class ReportWorker:
+    """Per-process machinery kept across reports: a warm kernel, the exporter, one Chromium."""
+
+    def __init__(self) -> None:
+        self._kernel = None
+        self._printer = None
+
+    def kernel(self):
+        if self._kernel is None:
+            from .execute import WarmKernel
+
+            self._kernel = WarmKernel()
+            self._kernel.start()
+        return self._kernel
+
+    def printer(self):
+        if self._printer is None:
+            from .render import PdfPrinter
+
+            self._printer = PdfPrinter()
+            self._printer.start()
+        return self._printer
+
+    def close(self) -> None:
+        for resource in (self._kernel, self._printer):
+            if resource is not None:
+                try:
+                    resource.shutdown() if hasattr(resource, "shutdown") else resource.close()
+                except Exception:  # noqa: BLE001 — closing must not mask the batch's result
+                    pass
+        self._kernel = self._printer = None
+
+    def run(self, job: Job) -> Outcome:
+        """Make one report; never raises for a failing report (the outcome says it)."""
+        from .execute import ReportExecutionError
+        from .render import notebook_to_html
+
+        start = time.perf_counter()
+        folder = Path(job.out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / DONE).unlink(missing_ok=True)
+        try:
+            if job.renderer == "quarto":
+                return _run_quarto(job, start)
+            nb = self.kernel().run(job.template, job.parameters, output_path=folder / NOTEBOOK,
+                                   cwd=Path(job.template).parent)
+        except ReportExecutionError as exc:
+            _write_notebook(folder / NOTEBOOK, exc.nb)
+            return Outcome(job.finess, "failed", time.perf_counter() - start,
+                           cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
+        except Exception as exc:  # noqa: BLE001 — the kernel itself failed: report it, go on
+            return Outcome(job.finess, "failed", time.perf_counter() - start,
+                           error=f"{type(exc).__name__}: {exc}")
+        try:
+            scores = _scores_json(job)
+            _write_notebook(folder / NOTEBOOK, nb)
+            title = f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})"
+            html = notebook_to_html(nb, title=title)
+            if "html" in job.formats:
+                write_atomic(folder / "rapport.html", html)
+            if "pdf" in job.formats:
+                self.printer().print(html, folder / "rapport.pdf",
+                                     footer=f"CAQES {job.annee} — FINESS {job.finess}")
+            write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
+            write_atomic(folder / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
+        except Exception as exc:  # noqa: BLE001
+            return Outcome(job.finess, "failed", time.perf_counter() - start,
+                           error=f"{type(exc).__name__}: {exc}")
+        return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
+
+
+def _write_notebook(path: Path, nb) -> None:
+    import nbformat
+
+    write_atomic(path, nbformat.writes(nb))
+
+
+def _scores_json(job: Job) -> dict[str, Any]:
+    from .report import build_report
+
+    return build_report(job.finess, job.annee, job.donnees, job.campagne).scores_json()
+
+
+def _run_quarto(job: Job, start: float) -> Outcome:
+    """Render with Quarto (``quarto render … --execute -P …``), for users who have it."""
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise CaqesError("quarto introuvable sur le PATH : installez Quarto (conda-forge) ou "
+                         "utilisez le moteur par défaut")
+    folder = Path(job.out_dir)
+    params = [arg for k, v in job.parameters.items() for arg in ("-P", f"{k}:{v}")]
+    for fmt in job.formats:
+        target = f"rapport.{fmt}"
+        proc = subprocess.run(
+            [quarto, "render", job.template, "--execute", "--to", fmt, "--output", target,
+             "--output-dir", str(folder), *params],
+            capture_output=True, text=True, cwd=Path(job.template).parent)
+        if proc.returncode != 0:
+            return Outcome(job.finess, "failed", time.perf_counter() - start,
+                           error=f"quarto ({fmt}) : {proc.stderr.strip()[-500:]}")
+    scores = _scores_json(job)
+    write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
+    return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
+
+
+_WORKER: ReportWorker | None = None
+
+
+def _worker() -> ReportWorker:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = ReportWorker()
+        # Runs when a multiprocessing worker exits normally (atexit does not run there).
+        Finalize(_WORKER, _WORKER.close, exitpriority=10)
+    return _WORKER
+
+
+def run_one(job: Job) -> Outcome:
+    """Run one job in this process's worker (the function sent to processes and Dask)."""
+    return _worker().run(job)
+
+
+def _close_worker() -> None:
+    if _WORKER is not None:
+        _WORKER.close()
+
+
+def run_jobs(jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = None,
+             force: bool = False, on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Run ``jobs`` (skipping those already done unless ``force``) and return every outcome."""
+    outcomes: list[Outcome] = []
+
+    def record(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    todo = []
+    for job in jobs:
+        if not force and job.is_done():
+            record(Outcome(job.finess, "skipped", scores=_read_scores(job)))
+        else:
+            todo.append(job)
+    if not todo:
+        return outcomes
+    if scheduler:
+        _run_dask(todo, scheduler, record)
+    elif workers <= 1:
+        try:
+            for job in todo:
+                record(run_one(job))
+        finally:
+            _close_worker()
+    else:
+        _run_processes(todo, workers, record)
+    return outcomes
+
+
+def _read_scores(job: Job) -> dict[str, Any]:
+    try:
+        return json.loads((Path(job.out_dir) / "scores.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _run_processes(todo: list[Job], workers: int, record: Callable[[Outcome], None]) -> None:
+    """A pool of worker processes. If a worker process dies, the pool breaks: the jobs it lost
+    are tried once more in a new pool, then reported as failed."""
+    pending = list(todo)
+    for attempt in (1, 2):
+        lost = []
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)),
+                                 mp_context=get_context("forkserver")) as pool:
+            futures = {pool.submit(run_one, job): job for job in pending}
+            for future in as_completed(futures):
+                try:
+                    record(future.result())
+                except BrokenProcessPool:
+                    lost.append(futures[future])
+        if not lost:
+            return
+        pending = lost
+    for job in pending:
+        record(Outcome(job.finess, "failed", error="processus de travail interrompu (deux fois)"))
+
+
+def _run_dask(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]) -> None:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    with Client(scheduler) as client:
+        futures = client.map(run_one, todo, pure=False, key=[f"caqes-{j.finess}-{j.annee}" for j in todo])
+        jobs = dict(zip(futures, todo))
+        for future in dask_completed(futures):
+            try:
+                record(future.result())
+            except Exception as exc:  # noqa: BLE001 — a lost worker fails its job, not the batch
+                record(Outcome(jobs[future].finess, "failed", error=f"{type(exc).__name__}: {exc}"))
+        client.run(_close_worker)

@@ -1,0 +1,200 @@
+"""Report charts (matplotlib): readable in print, the same colours for classes and chapters.
+
+Each function returns a ``Figure`` (explore it in JupyterLab, or embed it with
+:func:`figure_svg`: vector charts stay sharp in print, with their text kept as text).
+Texts are never parsed as mathtext: a ``$`` in a name stays a ``$``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .campaign import Campaign
+from .dataset import MATURITY_STEPS
+
+__all__ = [
+    "CHAPTER_COLOURS",
+    "CLASS_COLOURS",
+    "STATUS_COLOURS",
+    "chapters_vs_region",
+    "figure_svg",
+    "history",
+    "indicator_status",
+    "maturity_profile",
+]
+
+#: Classes A (best) to E: green to red, as the ARS colour scale.
+CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fee08b", "D": "#fc8d59", "E": "#d73027"}
+#: Chapters 1–5 (Okabe–Ito palette, distinguishable by colour-blind readers and in grey print).
+CHAPTER_COLOURS = {1: "#0072B2", 2: "#E69F00", 3: "#009E73", 4: "#CC79A7", 5: "#56B4E9"}
+STATUS_COLOURS = {
+    "atteint": "#2e7d32",
+    "en progrès": "#9ccc65",
+    "non atteint": "#e53935",
+    "non renseigné": "#757575",
+    "non concerné": "#e0e0e0",
+}
+#: Names of the 7 certification maturity steps (seed).
+MATURITY_NAMES = (
+    "Politique", "Organisation\ninterne", "Mobilisation\ndes équipes", "Disponibilité\nressources",
+    "Effectivité", "Évaluation", "Actions\nd'amélioration",
+)
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "legend.frameon": False,
+    "text.parse_math": False,
+    "svg.hashsalt": "caqes",
+    "svg.fonttype": "none",
+}
+WIDTH = 7.0  # inches: the text width of an A4 page
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with plt.rc_context(STYLE):
+        yield
+
+
+def _chapter_colour(chapter: int) -> str:
+    return CHAPTER_COLOURS.get(chapter, "#555555")
+
+
+def _fr(x: float, decimals: int = 0) -> str:
+    return f"{x:.{decimals}f}".replace(".", ",")
+
+
+def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Chapter scores of the establishment against the regional median and interquartile range.
+
+    ``chapters``: chapitre, score, part, q1, mediane, q3 (one row per chapter).
+    """
+    rows = chapters.sort_values("chapitre", ascending=False)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(rows) + 1.1), layout="constrained")
+        y = np.arange(len(rows))
+        for yi, (_, row) in zip(y, rows.iterrows()):
+            if pd.notna(row["q1"]):
+                ax.barh(yi, row["q3"] - row["q1"], left=row["q1"], height=0.7, color="#d9d9d9",
+                        label="Écart interquartile régional" if yi == 0 else None, zorder=1)
+                ax.plot([row["mediane"]] * 2, [yi - 0.38, yi + 0.38], color="#222222", lw=2,
+                        label="Médiane régionale" if yi == 0 else None, zorder=3)
+            if pd.notna(row["score"]):
+                ax.barh(yi, row["score"], height=0.32, color=_chapter_colour(row["chapitre"]), zorder=2)
+                ax.text(min(row["score"], 100) + 1, yi, _fr(row["score"], 1), va="center", fontsize=8.5,
+                        zorder=4, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
+            else:
+                ax.text(1, yi, "non concerné", va="center", fontsize=8.5, color="#555555")
+        ax.set_yticks(y, [f"Chapitre {c} ({_fr(100 * p)} %)" if p > 0 else f"Chapitre {c}"
+                          for c, p in zip(rows["chapitre"], rows["part"])])
+        ax.set_xlim(0, 108)
+        ax.set_xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
+        ax.set_xlabel("Score du chapitre (poids effectif dans le score global entre parenthèses)")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8)
+    return fig
+
+
+def history(history: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Global and chapter scores year by year since T0, over the class bands.
+
+    ``history``: annee, score_global, chapitre_1 … (one row per year).
+    """
+    hist = history.sort_values("annee")
+    years = hist["annee"].astype(int).tolist()
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
+        bounds = list(campaign.classes.items())
+        for i, (name, low) in enumerate(bounds):
+            high = 100 if i == 0 else bounds[i - 1][1]
+            ax.axhspan(low, high, color=CLASS_COLOURS.get(name, "#eeeeee"), alpha=0.18, lw=0)
+            ax.text(1.005, (low + high) / 2, name, transform=ax.get_yaxis_transform(),
+                    va="center", fontsize=8, color="#444444")
+        for chapter in sorted(campaign.chapters):
+            col = f"chapitre_{chapter}"
+            if col in hist and hist[col].notna().any():
+                ax.plot(years, hist[col], marker="o", ms=3, lw=1.2, color=_chapter_colour(chapter),
+                        label=f"Chapitre {chapter}")
+        ax.plot(years, hist["score_global"], marker="o", ms=6, lw=2.6, color="#111111",
+                label="Score global", zorder=5)
+        for x, g in zip(years, hist["score_global"]):
+            ax.annotate(_fr(g, 1), (x, g), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=8.5, fontweight="bold")
+        labels = [f"{y}\n(T0)" if y == campaign.t0_year else str(y) for y in years]
+        ax.set_xticks(years, labels)
+        pad = 0.3 if len(years) > 1 else 0.6
+        ax.set_xlim(min(years) - pad, max(years) + pad)
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("Score (%)")
+        ax.legend(loc="center left", bbox_to_anchor=(1.03, 0.5), fontsize=8)
+    return fig
+
+
+def maturity_profile(maturity: pd.DataFrame) -> Figure:
+    """Certification maturity profile: the 7 steps scored out of 5, one bar group per year.
+
+    ``maturity``: annee, etape_1 … etape_7.
+    """
+    rows = maturity.sort_values("annee")
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 2.7), layout="constrained")
+        x = np.arange(len(MATURITY_STEPS))
+        width = 0.8 / max(len(rows), 1)
+        shades = ["#bdbdbd", "#7fa7cf", "#0072B2"][-len(rows):] if len(rows) <= 3 else None
+        for i, (_, row) in enumerate(rows.iterrows()):
+            values = row[list(MATURITY_STEPS)].astype(float).to_numpy()
+            total = 100 * np.nansum(values) / (5 * len(MATURITY_STEPS))
+            colour = shades[i] if shades else None
+            ax.bar(x + (i - (len(rows) - 1) / 2) * width, values, width * 0.95, color=colour,
+                   label=f"{int(row['annee'])} : {_fr(total, 1)} %")
+        ax.set_xticks(x, MATURITY_NAMES, fontsize=7.5)
+        ax.set_ylim(0, 5.2)
+        ax.set_yticks(range(6))
+        ax.set_ylabel("Cotation (sur 5)")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(rows), fontsize=8,
+                  title="Année : score de maturité (somme / 35)", title_fontsize=8)
+    return fig
+
+
+def indicator_status(indicators: pd.DataFrame, statuses: tuple[str, ...]) -> Figure:
+    """Number of indicators in each status, chapter by chapter (stacked bars)."""
+    counts = (indicators.groupby(["chapitre", "statut"]).size().unstack(fill_value=0)
+              .reindex(columns=list(statuses), fill_value=0).sort_index(ascending=False))
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(counts) + 1.2), layout="constrained")
+        left = np.zeros(len(counts))
+        y = np.arange(len(counts))
+        for status in statuses:
+            values = counts[status].to_numpy()
+            ax.barh(y, values, left=left, color=STATUS_COLOURS[status], label=status,
+                    edgecolor="white", height=0.6)
+            for yi, (lo, v) in enumerate(zip(left, values)):
+                if v:
+                    dark = status in ("atteint", "non atteint", "non renseigné")
+                    ax.text(lo + v / 2, yi, str(v), ha="center", va="center", fontsize=8,
+                            color="white" if dark else "#222222")
+            left += values
+        ax.set_yticks(y, [f"Chapitre {c}" for c in counts.index])
+        ax.set_xlabel("Nombre d'indicateurs")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(statuses), fontsize=8)
+    return fig
+
+
+def figure_svg(fig: Figure) -> bytes:
+    """SVG bytes of a figure (then closed), reproducible (no date, fixed ids), text kept as text."""
+    buffer = io.BytesIO()
+    with _style():
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buffer.getvalue()

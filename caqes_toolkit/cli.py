@@ -1,0 +1,186 @@
+"""Command line ``caqes``: a thin layer over the package's functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .campaign import Campaign, load_campaign
+from .errors import CaqesError, DataError
+
+app = typer.Typer(
+    name="caqes",
+    help="Évaluation des CAQES : validation des données, scores, rapports par établissement.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx (contrat de données).")]
+CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de campagne YAML (params/).")]
+CampaignsOpt = Annotated[list[Path], typer.Option(
+    "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent.")]
+YearsOpt = Annotated[list[int], typer.Option("--year", "-y", help="Année(s) évaluée(s).")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]Erreur[/] : {message}", markup=True)
+    return typer.Exit(code)
+
+
+def _campaigns(paths: list[Path]) -> list[Campaign]:
+    return [load_campaign(p) for p in paths]
+
+
+@app.command()
+def validate(data: DataArg, campaign: CampaignOpt) -> None:
+    """Vérifie les données et liste toutes les anomalies (code 0 : aucune erreur)."""
+    from .validate import validate as check
+
+    try:
+        faults = check(data, load_campaign(campaign))
+    except CaqesError as exc:
+        raise _fail(str(exc)) from None
+    errors = [f for f in faults if f.severity == "erreur"]
+    for fault in faults:
+        out.print(str(fault))
+    out.print(f"{data} : {len(errors)} erreur(s), {len(faults) - len(errors)} avertissement(s).")
+    raise typer.Exit(1 if errors else 0)
+
+
+@app.command()
+def score(
+    data: DataArg,
+    campaign: CampaignsOpt,
+    year: YearsOpt,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")],
+    detail: Annotated[Path | None, typer.Option(help="Scores par indicateur (.csv ou .xlsx).")] = None,
+) -> None:
+    """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
+    from .load import load_dataset
+    from .outputs import write_table
+    from .present import LABELS, detail_table, score_table
+    from .scoring import score_by_year
+
+    try:
+        campaigns = _campaigns(campaign)
+        dataset = load_dataset(data, campaigns[0])
+        by_year = score_by_year(dataset, campaigns, year)
+        table = score_table(by_year)
+        write_table({"scores": table}, out_file, LABELS)
+        if detail is not None:
+            write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
+    except DataError as exc:
+        for fault in exc.faults:
+            err.print(str(fault))
+        raise _fail(f"{len(exc.faults)} anomalie(s) : lancez « caqes validate » pour le détail.") from None
+    except (CaqesError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    for fault in dataset.warnings:
+        err.print(str(fault))
+    out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
+
+
+FinessOpt = Annotated[list[str] | None, typer.Option(
+    "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
+
+
+def _selection(dataset, year: int, finess: list[str] | None) -> list[str]:
+    """FINESS with data in ``year`` (or the requested ones, which must exist)."""
+    with_data = sorted(set(dataset.results.loc[dataset.results["annee"] == year, "finess"]))
+    if not finess:
+        return with_data
+    wanted = [f.strip() for value in finess for f in value.replace(" ", ",").split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in with_data]
+    if unknown:
+        raise CaqesError(f"FINESS sans données pour {year} : {', '.join(unknown)}")
+    return wanted
+
+
+def _progress():
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("échecs : {task.fields[failed]}"), TextColumn("ignorés : {task.fields[skipped]}"),
+        TimeElapsedColumn(), TextColumn("reste"), TimeRemainingColumn(),
+        console=err, transient=False,
+    )
+
+
+@app.command()
+def reports(
+    data: DataArg,
+    campaign: CampaignOpt,
+    year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie (un sous-dossier par FINESS).")],
+    formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf (séparés par des virgules).")] = "html,pdf",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")] = 2,
+    finess: FinessOpt = None,
+    scheduler: Annotated[str | None, typer.Option(help="Adresse d'un ordonnanceur Dask (tcp://hôte:port).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Refaire aussi les rapports à jour.")] = False,
+    renderer: Annotated[str, typer.Option(help="Moteur : nbclient (défaut) ou quarto.")] = "nbclient",
+) -> None:
+    """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
+    import shutil
+
+    from .batch import make_jobs, run_jobs
+    from .index import write_index
+    from .load import load_dataset
+    from .outputs import write_table
+    from .present import LABELS, score_table
+    from .scoring import score_by_year
+
+    try:
+        if renderer not in ("nbclient", "quarto"):
+            raise CaqesError(f"moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
+        if renderer == "quarto" and shutil.which("quarto") is None:
+            raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
+                             "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
+        fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        camp = load_campaign(campaign)
+        dataset = load_dataset(data, camp)
+        selected = _selection(dataset, year, finess)
+        job_list = make_jobs(data, campaign, year, out_dir, selected, fmts, renderer=renderer)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        table = score_table(score_by_year(dataset, [camp], [year]))
+        write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
+    except DataError as exc:
+        for fault in exc.faults:
+            err.print(str(fault))
+        raise _fail(f"{len(exc.faults)} anomalie(s) dans {data}") from None
+    except CaqesError as exc:
+        raise _fail(str(exc)) from None
+
+    counts = {"failed": 0, "skipped": 0}
+    with _progress() as progress:
+        task = progress.add_task(f"Rapports {year}", total=len(job_list), **counts)
+
+        def advance(outcome) -> None:
+            if outcome.status in counts:
+                counts[outcome.status] += 1
+            progress.update(task, advance=1, **counts)
+
+        outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance)
+    write_index(out_dir, outcomes, campaign=camp.name, year=year, formats=fmts, workbook="scores.xlsx")
+    done = sum(o.status == "ok" for o in outcomes)
+    out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "
+              f"— index : {out_dir / 'index.html'}")
+    failures = [o for o in outcomes if o.status == "failed"]
+    if failures:
+        err.print("[bold red]Échecs[/] :", markup=True)
+        for o in sorted(failures, key=lambda o: o.finess):
+            cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
+            err.print(f"  {o.finess} — {cell} — {o.error} (notebook : {out_dir / o.finess / 'rapport.ipynb'})")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

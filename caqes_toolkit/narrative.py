@@ -1,0 +1,92 @@
+"""Sentences of the report's synthesis, generated from the results (never fixed boilerplate)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .present import NNBSP, fmt_num, fmt_pct, fmt_points
+
+__all__ = ["synthesis_sentences"]
+
+MIN_CHANGE = 0.05  # points: below this a change is « stable »
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n <= 1 else (plural or word + 's')}"
+
+
+def _verdict(summary: pd.Series, sanction_threshold: float, without_sanction: bool, year: int) -> str:
+    g, grade = summary["score_global"], summary["classe"]
+    text = f"L'établissement obtient un score global de {fmt_pct(g)} en {year}, soit la classe {grade}."
+    if without_sanction:
+        return text + " La campagne est évaluée sans sanction."
+    if summary["sanction_proposee"]:
+        return text + (f" Ce score est inférieur au seuil de {fmt_pct(sanction_threshold, 0)} : "
+                       "une sanction peut être proposée à l'issue de la phase contradictoire.")
+    return text + f" Ce score atteint le seuil de {fmt_pct(sanction_threshold, 0)} : aucune sanction n'est proposée."
+
+
+def _change(summary: pd.Series, chapters: pd.DataFrame, label: str, key: str, since: str) -> str | None:
+    delta = summary[f"evolution_{key}"]
+    if pd.isna(delta):
+        return None
+    if abs(delta) < MIN_CHANGE:
+        return f"Le score global est stable depuis {since}."
+    verb = "progresse" if delta > 0 else "recule"
+    unit = "point" if round(abs(delta), 1) < 2 else "points"
+    text = f"Depuis {since}, le score global {verb} de {fmt_num(abs(delta))}{NNBSP}{unit}"
+    contrib = chapters[f"contribution_{key}"].dropna()
+    same_way = contrib[contrib * delta > 0]
+    if not same_way.empty:
+        top = same_way.abs().idxmax()
+        row = chapters.loc[top]
+        text += (f", {'porté' if delta > 0 else 'entraîné'} surtout par le chapitre {int(row['chapitre'])} "
+                 f"({row['libelle_court']}, {fmt_points(row[f'contribution_{key}'])} de score global)")
+    return text + "."
+
+
+def _weakest(chapters: pd.DataFrame) -> str | None:
+    scored = chapters.dropna(subset=["score"])
+    if scored.empty:
+        return None
+    row = scored.loc[scored["score"].idxmin()]
+    text = (f"Le chapitre le plus faible est le chapitre {int(row['chapitre'])} "
+            f"({row['libelle_court']}) avec {fmt_pct(row['score'])}")
+    if pd.notna(row["mediane"]):
+        position = "au-dessous" if row["score"] < row["mediane"] else "au niveau ou au-dessus"
+        text += f", {position} de la médiane régionale ({fmt_pct(row['mediane'])})"
+    return text + "."
+
+
+def _priorities(priorities: pd.DataFrame, n: int = 5) -> str | None:
+    top = priorities.head(n)
+    if top.empty:
+        return "Tous les indicateurs applicables sont atteints."
+    text = (f"Les {_plural(len(top), 'priorité')} proposées pour l'an prochain représentent "
+            f"jusqu'à {fmt_points(top['gain'].sum())} de score global")
+    missing = priorities[priorities["non_renseigne"]]
+    if not missing.empty:
+        codes = ", ".join(missing["indicateur"].head(6))
+        more = "…" if len(missing) > 6 else ""
+        text += (f" ; {_plural(len(missing), 'indicateur non renseigné', 'indicateurs non renseignés')} "
+                 f"({codes}{more}) {'compte' if len(missing) == 1 else 'comptent'} pour zéro : "
+                 f"{'le' if len(missing) == 1 else 'les'} renseigner est le gain le plus simple")
+    return text + "."
+
+
+def synthesis_sentences(summary: pd.Series, chapters: pd.DataFrame, priorities: pd.DataFrame, *,
+                        year: int, t0_year: int, sanction_threshold: float,
+                        without_sanction: bool) -> list[str]:
+    """Three to five sentences: verdict, change since T0 and N−1 with its main driver, the
+    weakest chapter against the region, and what the priorities are worth.
+
+    ``chapters`` needs: chapitre, libelle_court, score, mediane, contribution_t0, contribution_n1.
+    """
+    sentences = [_verdict(summary, sanction_threshold, without_sanction, year)]
+    if year != t0_year:
+        sentences.append(_change(summary, chapters, "T0", "t0", f"le T0 ({t0_year})"))
+    if year - 1 != t0_year:
+        sentences.append(_change(summary, chapters, "N−1", "n1", str(year - 1)))
+    sentences.append(_weakest(chapters))
+    sentences.append(_priorities(priorities))
+    return [s for s in sentences if s]

@@ -1,0 +1,197 @@
+"""Everything one establishment's evaluation report shows, computed once by the package.
+
+The report notebook calls :func:`build_report` and displays the sections of
+:mod:`caqes_toolkit.sections`; the batch writes ``scores.json`` from the same object, so a
+number in the report, in ``scores.json`` and in the scores workbook comes from one computation.
+Peers appear only as an anonymous regional distribution: no other establishment is named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .analysis import priorities, regional_distribution, summary
+from .campaign import Campaign, load_campaign
+from .dataset import MATURITY_STEPS, Dataset, SourceFile
+from .errors import CaqesError
+from .load import load_dataset
+from .scoring import Scores, score
+
+__all__ = ["EstablishmentReport", "build_report", "evaluate_region"]
+
+
+@dataclass(frozen=True)
+class EstablishmentReport:
+    """The content of one establishment's report (see the notebook for how it is shown)."""
+
+    finess: str
+    annee: int
+    campaign: Campaign
+    identity: pd.Series          # finess, raison_sociale, region, activites, liste_en_sus, produits_am
+    summary: pd.Series           # the establishment's row of analysis.summary
+    history: pd.DataFrame        # annee, score_global, classe, chapitre_1 … (T0 … N)
+    chapters: pd.DataFrame       # chapitre, libelle(_court), score, poids, part, score_t0/n1,
+                                 # contribution_t0/n1, q1, mediane, q3, evolution_n1
+    indicators: pd.DataFrame     # the year's indicator scores with libelle
+    priorities: pd.DataFrame     # every indicator with something to gain, best gain first
+    maturity: pd.DataFrame       # annee, etape_1 … etape_7 (years up to N)
+    adjustments: pd.DataFrame    # indicateur, libelle, valeur_avant, nc_avant, valeur_apres, nc_apres, motif
+    score_before_adjustments: float | None
+    class_before_adjustments: str | None
+    sources: tuple[SourceFile, ...]
+    toolkit_version: str
+    generated_on: dt.date
+
+    @property
+    def name(self) -> str:
+        return str(self.identity["raison_sociale"])
+
+    def scores_json(self) -> dict:
+        """The figures of the report as plain JSON-ready data (``scores.json``)."""
+        s = self.summary
+
+        def num(x):
+            return None if pd.isna(x) else round(float(x), 6)
+
+        return {
+            "finess": self.finess,
+            "raison_sociale": self.name,
+            "annee": self.annee,
+            "campagne": self.campaign.name,
+            "score_global": num(s["score_global"]),
+            "classe": None if pd.isna(s["classe"]) else str(s["classe"]),
+            "sanction_proposee": bool(s["sanction_proposee"]),
+            "chapitres": {str(int(r.chapitre)): num(r.score) for r in self.chapters.itertuples()},
+            "score_global_t0": num(s["score_global_t0"]),
+            "score_global_n1": num(s["score_global_n1"]),
+            "priorites": [
+                {"indicateur": r.indicateur, "gain": num(r.gain)} for r in self.priorities.head(5).itertuples()
+            ],
+            "score_avant_ajustements": num(self.score_before_adjustments),
+            "version_outil": self.toolkit_version,
+        }
+
+
+def _file_key(path: Path) -> str:
+    """Content key of a data source (a folder's CSV files, or a workbook), for caching."""
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(hashlib.sha256(f.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _evaluate(data_path: str, campaign_path: str, key: str) -> tuple[Dataset, Campaign, Scores]:
+    campaign = load_campaign(campaign_path)
+    dataset = load_dataset(data_path, campaign)
+    return dataset, campaign, score(dataset, campaign)
+
+
+def evaluate_region(donnees: str | Path, campagne: str | Path) -> tuple[Dataset, Campaign, Scores]:
+    """Load, validate and score a region (cached on the content of the files, so a batch worker
+    that makes many reports of one region pays this once, with results identical to a fresh run)."""
+    data_path, campaign_path = Path(donnees).resolve(), Path(campagne).resolve()
+    key = _file_key(data_path) + _file_key(campaign_path)
+    return _evaluate(str(data_path), str(campaign_path), key)
+
+
+def build_report(finess: str, annee: int, donnees: str | Path, campagne: str | Path,
+                 today: dt.date | None = None) -> EstablishmentReport:
+    """Compute the content of the report of ``finess`` for year ``annee``."""
+    dataset, campaign, scores = evaluate_region(donnees, campagne)
+    est = dataset.establishments
+    if finess not in set(est["finess"]):
+        raise CaqesError(f"FINESS {finess!r} absent de la table etablissements de {donnees}")
+    identity = est[est["finess"] == finess].iloc[0]
+    table = summary(scores, annee)
+    mine = table[table["finess"] == finess]
+    if mine.empty:
+        raise CaqesError(f"aucune donnée pour le FINESS {finess} en {annee} dans {donnees}")
+    row = mine.iloc[0]
+    year_scores = scores.year(annee)
+    indicators = year_scores.indicators[year_scores.indicators["finess"] == finess].copy()
+    indicators.insert(3, "libelle", indicators["indicateur"].map(lambda c: campaign.by_code[c].label))
+    before, class_before, adjusted = _adjustments(dataset, campaign, finess, annee)
+    return EstablishmentReport(
+        finess=finess,
+        annee=annee,
+        campaign=campaign,
+        identity=identity,
+        summary=row,
+        history=_history(scores, finess, annee),
+        chapters=_chapters(scores, campaign, finess, annee, str(identity["region"])),
+        indicators=indicators.reset_index(drop=True),
+        priorities=priorities(scores, finess, annee, n=None),
+        maturity=_maturity(dataset, finess, annee),
+        adjustments=adjusted,
+        score_before_adjustments=before,
+        class_before_adjustments=class_before,
+        sources=(SourceFile(Path(campaign.path).name, campaign.path, campaign.sha256), *dataset.sources),
+        toolkit_version=__version__,
+        generated_on=today or dt.date.today(),
+    )
+
+
+def _history(scores: Scores, finess: str, annee: int) -> pd.DataFrame:
+    est = scores.establishments
+    rows = est[(est["finess"] == finess) & (est["annee"] <= annee)]
+    cols = ["annee", "score_global", "classe"] + [c for c in est.columns if c.startswith("chapitre_")]
+    return rows[cols].sort_values("annee").reset_index(drop=True)
+
+
+def _chapters(scores: Scores, campaign: Campaign, finess: str, annee: int, region: str) -> pd.DataFrame:
+    """The year's chapters with the regional distribution and each chapter's contribution to the
+    change of the global score since T0 and N−1 (contributions add up to the change)."""
+    ch = scores.chapters[scores.chapters["finess"] == finess]
+    ch = ch.assign(points=ch["part"] * ch["score"].fillna(0.0))
+    mine = ch[ch["annee"] == annee][["chapitre", "score", "poids", "part", "points"]]
+    for key, year in (("t0", campaign.t0_year), ("n1", annee - 1)):
+        other = ch[ch["annee"] == year][["chapitre", "score", "points"]].rename(
+            columns={"score": f"score_{key}", "points": f"points_{key}"})
+        mine = mine.merge(other, on="chapitre", how="left")
+        mine[f"contribution_{key}"] = mine["points"] - mine[f"points_{key}"]
+    dist = regional_distribution(scores, annee, region)
+    dist = dist[dist.index.str.startswith("chapitre_")][["q1", "mediane", "q3"]]
+    dist.index = dist.index.str.removeprefix("chapitre_").astype(int)
+    out = mine.merge(dist, left_on="chapitre", right_index=True, how="left")
+    out["evolution_n1"] = out["score"] - out["score_n1"]
+    out.insert(1, "libelle", out["chapitre"].map(campaign.chapters))
+    out.insert(2, "libelle_court", out["chapitre"].map(campaign.short_label))
+    return out.drop(columns=["points", "points_t0", "points_n1"]).sort_values("chapitre").reset_index(drop=True)
+
+
+def _maturity(dataset: Dataset, finess: str, annee: int) -> pd.DataFrame:
+    mat = dataset.maturity
+    rows = mat[(mat["finess"] == finess) & (mat["annee"] <= annee)]
+    return rows[["annee", *MATURITY_STEPS]].sort_values("annee").reset_index(drop=True)
+
+
+def _adjustments(dataset: Dataset, campaign: Campaign, finess: str,
+                 annee: int) -> tuple[float | None, str | None, pd.DataFrame]:
+    adj = dataset.adjustments
+    adj = adj[(adj["finess"] == finess) & (adj["annee"] == annee)]
+    columns = ["indicateur", "libelle", "valeur_avant", "nc_avant", "valeur_apres", "nc_apres", "motif"]
+    if adj.empty:
+        return None, None, pd.DataFrame(columns=columns)
+    res = dataset.results
+    given = res[(res["finess"] == finess) & (res["annee"] == annee)].set_index("indicateur")
+    table = pd.DataFrame({
+        "indicateur": adj["indicateur"],
+        "libelle": adj["indicateur"].map(lambda c: campaign.by_code[c].label),
+        "valeur_avant": adj["indicateur"].map(given["valeur"]),
+        "nc_avant": adj["indicateur"].map(given["nc"]).fillna(False).astype(bool),
+        "valeur_apres": adj["valeur"],
+        "nc_apres": adj["nc"],
+        "motif": adj["motif"],
+    }).sort_values("indicateur").reset_index(drop=True)
+    unadjusted = score(dataset.only([finess]), campaign, [annee], adjusted=False).establishments.iloc[0]
+    return float(unadjusted["score_global"]), str(unadjusted["classe"]), table

@@ -1,0 +1,506 @@
+"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.load` (METHOD.md §7).
+
+Every fault of every table is listed, not only the first. Checks are vectorised: a column is
+factorised, each distinct text is parsed once, the verdicts are broadcast back to the rows
+with numpy, and :class:`Fault` objects are built for the bad rows only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .campaign import ACTIVITIES, Campaign, Indicator
+from .dataset import COLUMNS, MATURITY_STEPS
+from .errors import Fault, Severity
+from .load import OPTIONAL_TABLES, TABLES, RawSource, RawTable, read_source
+
+__all__ = ["Checked", "check", "validate"]
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "etablissements": ("finess", "raison_sociale", "region", "activites", "liste_en_sus"),
+    "resultats": ("finess", "annee", "indicateur", "valeur"),
+    "references": ("indicateur", "annee", "niveau", "valeur"),
+    "maturite": ("finess", "annee", *MATURITY_STEPS),
+    "ajustements": ("finess", "annee", "indicateur", "valeur", "motif"),
+}
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"etablissements": ("produits_am",),
+                                                 "references": ("region",)}
+FIELDS: dict[str, str] = {"etablissements": "establishments", "resultats": "results",
+                          "references": "references", "maturite": "maturity",
+                          "ajustements": "adjustments"}
+DTYPES: dict[str, dict[str, str]] = {
+    "establishments": {"finess": "str", "raison_sociale": "str", "region": "str",
+                       "activites": "str", "liste_en_sus": "bool", "produits_am": "float64"},
+    "results": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
+                "nc": "bool", "brut": "str"},
+    "references": {"indicateur": "str", "annee": "int64", "niveau": "str", "valeur": "float64",
+                   "region": "str"},
+    "maturity": {"finess": "str", "annee": "int64", **{s: "float64" for s in MATURITY_STEPS}},
+    "adjustments": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
+                    "nc": "bool", "brut": "str", "motif": "str"},
+}
+
+_FINESS = "(?:[0-9]{2}|2A|2B)[0-9]{7}"
+_SPACES = "[\\s\u00a0\u202f]+"  # regular, no-break and narrow no-break spaces
+# kinds of a value cell, ordered so that "kind >= _NUMBER" means "not oui/non/NC/empty"
+_EMPTY, _NC, _YES, _NO, _NUMBER, _BAD = range(6)
+# how an indicator's value is read
+_UNKNOWN, _BINARY, _NUMERIC, _MATURITY = range(4)
+_PerRow = Callable[[np.ndarray], Sequence[str]]  # bad row positions -> one text per row
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of :func:`check`: every fault, and the normalised tables (keyed by
+    :class:`~caqes_toolkit.dataset.Dataset` field) or ``None`` when any fault is an error."""
+
+    faults: tuple[Fault, ...]
+    tables: dict[str, pd.DataFrame] | None
+
+
+def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
+    """Every fault (errors and warnings) of the data in a folder or ``.xlsx`` workbook.
+
+    Never raises for bad data; raises :class:`~caqes_toolkit.errors.CaqesError` only when the
+    path does not exist or is neither a folder nor a ``.xlsx`` file.
+    """
+    return list(check(read_source(source), campaign).faults)
+
+
+def check(raw: RawSource, campaign: Campaign) -> Checked:
+    """Check the raw tables against the data contract and normalise them."""
+    faults: list[Fault] = list(raw.faults)
+    frames: dict[str, pd.DataFrame] = {}
+    known: pd.Series | None = None
+    for name in TABLES:
+        table = raw.tables.get(name)
+        if table is None:
+            if not raw.faults:  # an unreadable workbook is reported once, not per sheet
+                faults += _missing_table(raw, name)
+            continue
+        sink = _Sink(table)
+        if _usable(sink, name in OPTIONAL_TABLES):
+            frames[FIELDS[name]] = _CHECKS[name](sink, campaign, known)
+            if name == "etablissements":
+                known = frames["establishments"]["finess"]
+        faults += sink.sorted()
+    if any(f.severity == "erreur" for f in faults):
+        return Checked(tuple(faults), None)
+    tables = {f: frames.get(f, _empty_frame(f)) for f in FIELDS.values()}
+    return Checked(tuple(faults), tables)
+
+
+# --- fault collection ----------------------------------------------------------------------
+
+
+@dataclass
+class _Sink:
+    """One table being checked: its stripped text and its faults (built for bad rows only)."""
+
+    table: RawTable
+    faults: list[Fault] = field(default_factory=list)
+    _distinct: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict)
+    _stripped: set[str] = field(default_factory=set)  # columns where stripping changed a cell
+    _text: dict[str, pd.Series] = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.table.frame
+
+    def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """Row codes into the distinct stripped texts of a column (each text parsed once)."""
+        if column not in self._distinct:
+            codes, uniques = pd.factorize(self.frame[column])
+            uniques = pd.Series(uniques, dtype="str")
+            stripped = uniques.str.strip()
+            if not (stripped == uniques).all():  # " A01" and "A01" become one value
+                recoded, stripped = pd.factorize(stripped)
+                codes, uniques = recoded[codes], pd.Series(stripped, dtype="str")
+                self._stripped.add(column)
+            self._distinct[column] = (codes, uniques)
+        return self._distinct[column]
+
+    def text(self, column: str) -> pd.Series:
+        """The column with surrounding spaces stripped (the column itself when it has none)."""
+        if column not in self._text:
+            codes, uniques = self.distinct(column)
+            self._text[column] = _spread(uniques, codes, self.frame[column],
+                                         unchanged=not self.is_stripped(column))
+        return self._text[column]
+
+    def is_stripped(self, column: str) -> bool:
+        """Whether stripping changed some cell of the column."""
+        self.distinct(column)
+        return column in self._stripped
+
+    def add(self, line: int | None, column: str | None, value: str | None, expected: str,
+            severity: Severity = "erreur") -> None:
+        self.faults.append(Fault(self.table.label, line, column, value, expected, severity))
+
+    def rows(self, mask: np.ndarray, column: str, expected: str | _PerRow,
+             severity: Severity = "erreur", values: _PerRow | None = None) -> None:
+        """One fault per row where ``mask`` is true; ``expected``/``values`` may depend on the rows."""
+        rows = np.flatnonzero(mask)
+        if not rows.size:
+            return
+        lines = self.table.lines[rows].tolist()
+        got = values(rows) if values else self.text(column).take(rows).tolist()
+        wanted = [expected] * rows.size if isinstance(expected, str) else expected(rows)
+        label = self.table.label
+        self.faults.extend(Fault(label, line, column, value, text, severity)
+                           for line, value, text in zip(lines, got, wanted, strict=True))
+
+    def sorted(self) -> list[Fault]:
+        """Faults of the table first (line None), then by line and column position."""
+        where = {name: i for i, name in enumerate(self.table.header)}
+        every = [*self.table.faults, *self.faults]
+        return sorted(every, key=lambda f: (f.line or 0,
+                                            where.get((f.column or "").split(",")[0], -1)))
+
+
+def _missing_table(raw: RawSource, name: str) -> list[Fault]:
+    if name in OPTIONAL_TABLES:
+        return []
+    columns = ", ".join(REQUIRED_COLUMNS[name])
+    what = f"une feuille « {name} »" if raw.is_workbook else f"le fichier obligatoire {name}.csv"
+    return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns})")]
+
+
+def _usable(sink: _Sink, optional: bool) -> bool:
+    """Check the header and emptiness; True when the rows can be checked."""
+    table, name = sink.table, sink.table.name
+    required = REQUIRED_COLUMNS[name]
+    severity: Severity = "avertissement" if optional else "erreur"
+    if table.faults and not table.has_header:  # unreadable: already reported by load
+        return False
+    if not table.has_header:
+        sink.add(None, None, None, f"un en-tête ({', '.join(required)}) et au moins une ligne "
+                 "de données (fichier ou feuille vide)", severity)
+        return False
+    known = required + OPTIONAL_COLUMNS.get(name, ())
+    seen: set[str] = set()
+    for column in table.header:
+        if column in seen and column in known:
+            sink.add(1, column, column, "des noms de colonnes uniques (colonne en double)")
+        elif column and column not in known and column not in seen:
+            sink.add(1, column, column, f"une colonne parmi {', '.join(known)} (colonne ignorée)",
+                     "avertissement")
+        seen.add(column)
+    missing = [c for c in required if c not in seen]
+    for column in missing:
+        sink.add(None, column, None, f"une colonne « {column} » (colonnes obligatoires : "
+                 f"{', '.join(required)})")
+    if not missing and table.frame.empty:
+        sink.add(None, None, None, "au moins une ligne de données sous l'en-tête", severity)
+        return False
+    return not missing
+
+
+# --- distinct values -----------------------------------------------------------------------
+
+
+def _spread(normal: pd.Series, codes: np.ndarray, original: pd.Series,
+            unchanged: bool) -> pd.Series:
+    """Rows of a normalised distinct-value column; ``original`` itself when ``unchanged``
+    (the common case, which spares building millions of strings)."""
+    if unchanged:
+        return original
+    return pd.Series(normal.array.take(codes), dtype="str")
+
+
+def _numbers(text: pd.Series, suffix: str = "%") -> tuple[np.ndarray, np.ndarray]:
+    """Numbers written the French way ("45,5 %", "1 234,5"), and where parsing succeeded."""
+    cleaned = (text.str.replace(_SPACES, "", regex=True).str.removesuffix(suffix)
+               .str.replace(",", ".", regex=False))
+    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values, np.isfinite(values)
+
+
+def _value_kinds(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Kind (_EMPTY … _BAD) and number of each value text; oui/non read as 1/0."""
+    lower = text.str.lower()
+    numbers, ok = _numbers(text)
+    kinds = np.select(
+        [(text == "").to_numpy(bool), (lower == "nc").to_numpy(bool),
+         (lower == "oui").to_numpy(bool), (lower == "non").to_numpy(bool), ok],
+        [_EMPTY, _NC, _YES, _NO, _NUMBER], _BAD,
+    ).astype(np.int8)
+    numbers = np.select([kinds == _NUMBER, kinds == _YES, kinds == _NO], [numbers, 1.0, 0.0],
+                        np.nan)
+    return kinds, numbers
+
+
+# --- column checks -------------------------------------------------------------------------
+
+
+def _finess(sink: _Sink, known: pd.Series | None,
+            check_key: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """Normalised FINESS (upper case) and row key codes; reports malformed FINESS, FINESS
+    absent from etablissements (when ``known`` is given), and wrong check keys (warning)."""
+    codes, uniques = sink.distinct("finess")
+    normal = uniques.str.upper()
+    well = normal.str.fullmatch(_FINESS).to_numpy(bool)
+    sink.rows(~well[codes], "finess",
+              "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres")
+    if known is not None:
+        registered = set(known.tolist())
+        absent = well & np.array([f not in registered for f in normal.tolist()], dtype=bool)
+        sink.rows(absent[codes], "finess", "un FINESS déclaré dans etablissements")
+    if check_key:
+        sink.rows((well & ~_luhn_ok(normal))[codes], "finess",
+                  "un FINESS dont le 9e chiffre est la clé de Luhn des 8 premiers "
+                  "(clé incorrecte ou erreur de saisie ?)", "avertissement")
+    key, _ = pd.factorize(normal)
+    unchanged = not sink.is_stripped("finess") and bool((normal == uniques).all())
+    return _spread(normal, codes, sink.frame["finess"], unchanged), key[codes]
+
+
+def _luhn_ok(finess: pd.Series) -> np.ndarray:
+    """False where a 9-digit FINESS's 9th digit is not the Luhn key of its first eight.
+
+    Only all-digit FINESS are checked: the key rule is unconfirmed for Corsica (2A/2B, never
+    checked here) and for overseas codes (97x, 98x: checked, but a mismatch is only a warning).
+    """
+    ok = np.ones(len(finess), dtype=bool)
+    digital = finess.str.fullmatch("[0-9]{9}").to_numpy(bool)
+    if digital.any():
+        text = "".join(finess[digital].tolist()).encode("ascii")
+        digits = (np.frombuffer(text, dtype=np.uint8) - ord("0")).reshape(-1, 9).astype(np.int64)
+        doubled = digits[:, 1:8:2] * 2  # every second payload digit, from the right one
+        doubled -= 9 * (doubled > 9)
+        ok[digital] = (digits[:, 0::2].sum(axis=1) + doubled.sum(axis=1)) % 10 == 0
+    return ok
+
+
+def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
+    """Years as int64 (0 where bad) and row key codes; reports non-integer years."""
+    codes, uniques = sink.distinct("annee")
+    ok = uniques.str.fullmatch("[0-9]{4}").to_numpy(bool)
+    sink.rows(~ok[codes], "annee", "une année entière sur 4 chiffres (ex. 2018)")
+    years = np.zeros(len(uniques), dtype=np.int64)
+    years[ok] = uniques[ok].astype("int64").to_numpy()
+    return years[codes], codes
+
+
+def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indicator | None]]:
+    """Row codes and the indicator of each distinct code; reports unknown codes."""
+    codes, uniques = sink.distinct("indicateur")
+    found = [campaign.by_code.get(code) for code in uniques.tolist()]
+    unknown = np.array([ind is None for ind in found], dtype=bool)
+    all_codes = list(campaign.by_code)
+    sink.rows(unknown[codes], "indicateur",
+              f"un code d'indicateur de la campagne {campaign.name} "
+              f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})")
+    return codes, found
+
+
+def _number_expectation(ind: Indicator) -> str:
+    if ind.rule == "maturite":
+        return "un pourcentage entre 0 et 100 (score de maturité)"
+    if ind.unit == "%":
+        return "un nombre entre 0 et 100 (unité %)"
+    if ind.unit == "%/an":
+        return "un nombre (unité %/an, négatif possible)"
+    return f"un nombre (unité {ind.unit})" if ind.unit else "un nombre"
+
+
+def _value_expectation(ind: Indicator | None) -> str:
+    if ind is None:
+        return ""
+    if ind.rule == "binaire":
+        return f"« oui », « non », « NC » ou vide (indicateur {ind.code}, règle binaire)"
+    return f"{_number_expectation(ind)}, « NC » ou vide (indicateur {ind.code}, règle {ind.rule})"
+
+
+def _values(sink: _Sink, ind_codes: np.ndarray,
+            indicators: list[Indicator | None]) -> dict[str, pd.Series | np.ndarray]:
+    """``valeur``, ``nc`` and ``brut`` of results or adjustments; reports values that do not
+    fit their indicator's rule (binaire, number, maturity percentage) or unit (% in 0–100)."""
+    codes, uniques = sink.distinct("valeur")
+    kinds_u, numbers_u = _value_kinds(uniques)
+    kinds, numbers = kinds_u[codes], numbers_u[codes]
+    read_as = np.array([_UNKNOWN if i is None else _BINARY if i.rule == "binaire"
+                        else _MATURITY if i.rule == "maturite" else _NUMERIC for i in indicators],
+                       dtype=np.int8)[ind_codes]
+    bounded = np.array([i is not None and (i.unit == "%" or i.rule == "maturite")
+                        for i in indicators], dtype=bool)[ind_codes]
+    binary_bad = (read_as == _BINARY) & (kinds >= _NUMBER)
+    number_bad = (read_as >= _NUMERIC) & (kinds >= _YES) & (kinds != _NUMBER)
+    with np.errstate(invalid="ignore"):
+        out_of_range = bounded & (kinds == _NUMBER) & ((numbers < 0) | (numbers > 100))
+    expectations = np.array([_value_expectation(i) for i in indicators], dtype=object)
+    sink.rows(binary_bad | number_bad | out_of_range, "valeur",
+              lambda rows: expectations[ind_codes[rows]].tolist())
+    return {"valeur": numbers, "nc": kinds == _NC, "brut": sink.text("valeur")}
+
+
+def _duplicates(sink: _Sink, keys: dict[str, np.ndarray]) -> None:
+    """Report every row whose key was already seen, naming the line of its first occurrence."""
+    parts = [np.asarray(part, dtype=np.int64) for part in keys.values()]
+    key = parts[0]
+    for part in parts[1:]:  # one int64 per row: key * size + part, re-coded if it could overflow
+        size = int(part.max(initial=0)) + 1
+        if int(key.max(initial=0)) + 1 > 2**62 // size:
+            key, _ = pd.factorize(key)
+        key = key * size + part
+    if int(key.max(initial=0)) < 8 * len(key) + 1024 and np.bincount(key).max(initial=0) <= 1:
+        return  # fast path: compact keys, all distinct
+    repeated = pd.Series(key).duplicated().to_numpy()
+    if not repeated.any():
+        return
+    group, _ = pd.factorize(key)  # ids in order of first appearance: k-th first row is group k
+    first_lines = sink.table.lines[np.flatnonzero(~repeated)[group]]
+    columns = list(keys)
+    sink.rows(
+        repeated, ", ".join(columns),
+        lambda rows: [f"une seule ligne par ({', '.join(columns)}) : doublon de la ligne {n}"
+                      for n in first_lines[rows].tolist()],
+        values=lambda rows: [" / ".join(v) for v in zip(
+            *(sink.text(c).take(rows).tolist() for c in columns), strict=True)],
+    )
+
+
+def _choice(sink: _Sink, column: str, allowed: dict[str, str], expected: str) -> pd.Series:
+    """Case-insensitive choice among ``allowed`` (text → normalised value); reports others."""
+    codes, uniques = sink.distinct(column)
+    mapped = uniques.str.lower().map(allowed)
+    sink.rows(mapped.isna().to_numpy(bool)[codes], column, expected)
+    return pd.Series(mapped.fillna("").array.take(codes))
+
+
+def _activities(sink: _Sink) -> pd.Series:
+    """Canonical activities ("MCO;SSR" in ACTIVITIES order); reports unknown or none."""
+    codes, uniques = sink.distinct("activites")
+    canonical, bad = [], []
+    for text in uniques.tolist():
+        found = {part.strip().upper() for part in re.split("[;,]", text)} - {""}
+        canonical.append(";".join(a for a in ACTIVITIES if a in found))
+        bad.append(not found or not found <= set(ACTIVITIES))
+    sink.rows(np.array(bad, dtype=bool)[codes], "activites", f"une ou plusieurs activités parmi "
+              f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »")
+    return pd.Series(np.array(canonical, dtype=object)[codes], dtype="str")
+
+
+def _bounded_numbers(sink: _Sink, column: str, low: float, high: float | None, expected: str,
+                     suffix: str = "%", allow_empty: bool = False) -> np.ndarray:
+    """Numbers of a column within [low, high]; reports others (and empty cells unless allowed)."""
+    codes, uniques = sink.distinct(column)
+    numbers, ok = _numbers(uniques, suffix)
+    with np.errstate(invalid="ignore"):
+        ok &= (numbers >= low) & (numbers <= (np.inf if high is None else high))
+    empty = (uniques == "").to_numpy(bool)
+    if allow_empty:
+        ok |= empty
+    sink.rows(~ok[codes], column, expected)
+    return numbers[codes]
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def _check_establishments(sink: _Sink, campaign: Campaign,
+                          known: pd.Series | None) -> pd.DataFrame:
+    finess, key = _finess(sink, None, check_key=True)
+    _duplicates(sink, {"finess": key})
+    frame = sink.frame
+    in_list = _choice(sink, "liste_en_sus", {"oui": "oui", "non": "non"}, "« oui » ou « non »")
+    if "produits_am" in frame:
+        income = _bounded_numbers(sink, "produits_am", 0, None,
+                                  "un montant positif en euros (ex. « 12 345 678,90 ») ou vide",
+                                  suffix="€", allow_empty=True)
+    else:
+        income = np.full(len(frame), np.nan)
+    return _frame("establishments", {
+        "finess": finess, "raison_sociale": sink.text("raison_sociale"),
+        "region": sink.text("region"),
+        "activites": _activities(sink), "liste_en_sus": (in_list == "oui").to_numpy(bool),
+        "produits_am": income,
+    })
+
+
+def _check_results(sink: _Sink, campaign: Campaign, known: pd.Series | None,
+                   field_name: str = "results") -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    years, year_key = _years(sink)
+    ind_codes, indicators = _indicators(sink, campaign)
+    values = _values(sink, ind_codes, indicators)
+    _duplicates(sink, {"finess": finess_key, "annee": year_key, "indicateur": ind_codes})
+    extra = {"motif": sink.text("motif")} if field_name == "adjustments" else {}
+    return _frame(field_name, {"finess": finess, "annee": years,
+                               "indicateur": sink.text("indicateur"), **values, **extra})
+
+
+def _check_adjustments(sink: _Sink, campaign: Campaign,
+                       known: pd.Series | None) -> pd.DataFrame:
+    return _check_results(sink, campaign, known, "adjustments")
+
+
+def _check_references(sink: _Sink, campaign: Campaign,
+                      known: pd.Series | None) -> pd.DataFrame:
+    years, year_key = _years(sink)
+    ind_codes, indicators = _indicators(sink, campaign)
+    level = _choice(sink, "niveau", {"national": "national", "regional": "regional",
+                                     "régional": "regional"}, "« national » ou « regional »")
+    values = _reference_values(sink, ind_codes, indicators)
+    keys = {"indicateur": ind_codes, "annee": year_key, "niveau": pd.factorize(level)[0]}
+    if "region" in sink.frame:  # optional: "" = every region
+        region = sink.text("region")
+        keys["region"] = sink.distinct("region")[0]
+    else:
+        region = pd.Series([""] * len(sink.frame), dtype="str")
+    _duplicates(sink, keys)
+    return _frame("references", {"indicateur": sink.text("indicateur"), "annee": years,
+                                 "niveau": level, "valeur": values, "region": region})
+
+
+def _reference_values(sink: _Sink, ind_codes: np.ndarray,
+                      indicators: list[Indicator | None]) -> np.ndarray:
+    """Reference values: a number (0–100 for a % indicator); reports others, empty included."""
+    codes, uniques = sink.distinct("valeur")
+    numbers_u, ok_u = _numbers(uniques)
+    numbers, ok = numbers_u[codes], ok_u[codes]
+    bounded = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
+    known = np.array([i is not None for i in indicators], dtype=bool)[ind_codes]
+    with np.errstate(invalid="ignore"):
+        bad = known & (~ok | (bounded & ((numbers < 0) | (numbers > 100))))
+    expectations = np.array([i and f"{_number_expectation(i)} pour l'indicateur {i.code}"
+                             for i in indicators], dtype=object)
+    sink.rows(bad, "valeur", lambda rows: expectations[ind_codes[rows]].tolist())
+    return numbers
+
+
+def _check_maturity(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    years, year_key = _years(sink)
+    steps = {step: _bounded_numbers(sink, step, 0, 5, "un nombre de 0 à 5 (cotation de l'étape)",
+                                    suffix="")
+             for step in MATURITY_STEPS}
+    _duplicates(sink, {"finess": finess_key, "annee": year_key})
+    return _frame("maturity", {"finess": finess, "annee": years, **steps})
+
+
+_CHECKS: dict[str, Callable[[_Sink, Campaign, pd.Series | None], pd.DataFrame]] = {
+    "etablissements": _check_establishments,
+    "resultats": _check_results,
+    "references": _check_references,
+    "maturite": _check_maturity,
+    "ajustements": _check_adjustments,
+}
+
+
+def _frame(field_name: str, columns: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
+    """A normalised table: the documented columns, in order, with their dtypes."""
+    data = {c: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
+            for c, v in columns.items()}
+    return pd.DataFrame(data, columns=list(COLUMNS[field_name])).astype(DTYPES[field_name])
+
+
+def _empty_frame(field_name: str) -> pd.DataFrame:
+    dtypes = DTYPES[field_name]
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in COLUMNS[field_name]})

@@ -1,0 +1,111 @@
+"""Shared fixtures: small hand-made datasets and campaigns whose scores are computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from caqes_toolkit.campaign import Campaign, load_campaign
+from caqes_toolkit.dataset import COLUMNS, MATURITY_STEPS, Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+CAMPAIGN_2018 = ROOT / "params" / "caqes-2018.yml"
+CAMPAIGN_2019 = ROOT / "params" / "caqes-2019.yml"
+SAMPLE = ROOT / "data" / "exemple"
+
+
+def _value(text: str) -> tuple[float, bool]:
+    t = text.strip().lower()
+    if t == "nc":
+        return np.nan, True
+    if t == "":
+        return np.nan, False
+    if t in ("oui", "non"):
+        return (1.0 if t == "oui" else 0.0), False
+    return float(t.replace(",", ".").replace("%", "")), False
+
+
+def _results(rows: list[tuple]) -> pd.DataFrame:
+    out = []
+    for finess, annee, code, text, *motif in rows:
+        value, nc = _value(text)
+        out.append({"finess": finess, "annee": annee, "indicateur": code, "valeur": value,
+                    "nc": nc, "brut": text, **({"motif": motif[0]} if motif else {})})
+    return pd.DataFrame(out, columns=COLUMNS["adjustments" if rows and len(rows[0]) == 5 else "results"])
+
+
+def make_dataset(establishments: list[tuple], results: list[tuple], references: list[tuple] = (),
+                 maturity: list[tuple] = (), adjustments: list[tuple] = ()) -> Dataset:
+    """Build a validated Dataset from plain tuples (as the loader would normalise them).
+
+    establishments: (finess, raison_sociale, region, activites, liste_en_sus[, produits_am])
+    results / adjustments: (finess, annee, indicateur, text[, motif]); references:
+    (indicateur, annee, niveau, valeur, region); maturity: (finess, annee, s1, …, s7).
+    """
+    es = pd.DataFrame([(*e, *([np.nan] if len(e) == 5 else [])) for e in establishments],
+                      columns=COLUMNS["establishments"])
+    res = _results(list(results))
+    if res.empty:
+        res = pd.DataFrame(columns=COLUMNS["results"])
+    adj = _results(list(adjustments)) if adjustments else pd.DataFrame(columns=COLUMNS["adjustments"])
+    for df in (res, adj):
+        df["annee"] = df["annee"].astype("int64")
+        df["valeur"] = df["valeur"].astype(float)
+        df["nc"] = df["nc"].astype(bool)
+    refs = pd.DataFrame(list(references), columns=COLUMNS["references"])
+    refs["annee"] = refs["annee"].astype("int64")
+    refs["valeur"] = refs["valeur"].astype(float)
+    mat = pd.DataFrame(list(maturity), columns=["finess", "annee", *MATURITY_STEPS])
+    mat["annee"] = mat["annee"].astype("int64")
+    mat[list(MATURITY_STEPS)] = mat[list(MATURITY_STEPS)].astype(float)
+    return Dataset(es, res, refs, mat, adj)
+
+
+TINY_CAMPAIGN = """
+campagne: test-tiny
+annee_t0: 2017
+sans_sanction: {sans_sanction}
+seuil_sanction: 80
+classes: {{A: 80, B: 70, C: 50, D: 30, E: 0}}
+ponderations:
+  avec_liste_en_sus: {{1: 60, 2: 20, 3: 5, 4: 7, 5: 8}}
+  sans_liste_en_sus: {{1: 60, 2: 20, 3: 8, 4: 12}}
+sanction: {{plafond_pct_produits_am: 1}}
+chapitres: {{1: "Un", 2: "Deux", 3: "Trois", 4: "Quatre", 5: "Cinq"}}
+indicateurs:
+  - {{code: X1, libelle: "Binaire", chapitre: 1, portee: regional, regle: binaire, sens: hausse}}
+  - {{code: X2, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}}
+  - {{code: X3, libelle: "Seuils", chapitre: 1, portee: regional, regle: seuils, sens: hausse, seuils: [[50, 0.5], [80, 1.0]], unite: "%"}}
+  - {{code: M1, libelle: "Maturité", chapitre: 1, portee: regional, regle: maturite, sens: hausse}}
+  - {{code: P1, libelle: "Psy seulement", chapitre: 1, portee: regional, regle: binaire, sens: hausse, activites: [PSY]}}
+  - {{code: Y1, libelle: "Baisse", chapitre: 2, portee: regional, regle: cible, sens: baisse, cible: 10, unite: "%"}}
+  - {{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, regle: binaire, sens: hausse}}
+  - {{code: G1, libelle: "Réf. nationale", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: reference_nationale, unite: "%"}}
+  - {{code: H1, libelle: "Évolution", chapitre: 4, portee: national, regle: cible, sens: baisse, cible: 4, unite: "%/an"}}
+  - {{code: H2, libelle: "Réf. régionale", chapitre: 4, portee: regional, regle: cible, sens: baisse, cible: reference_regionale, unite: "%/an"}}
+  - {{code: L1, libelle: "Liste en sus", chapitre: 5, portee: national, regle: cible, sens: baisse, cible: 3.5, unite: "%/an"}}
+"""
+
+
+def write_campaign(tmp_path: Path, text: str, name: str = "campagne.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tiny_campaign(tmp_path: Path) -> Campaign:
+    return load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false")))
+
+
+@pytest.fixture(scope="session")
+def campaign_2018() -> Campaign:
+    return load_campaign(CAMPAIGN_2018)
+
+
+@pytest.fixture(scope="session")
+def campaign_2019() -> Campaign:
+    return load_campaign(CAMPAIGN_2019)

@@ -1,0 +1,342 @@
+"""Reading the input data: CSV encodings and delimiters, xlsx workbooks, normalised tables."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from caqes_toolkit.campaign import load_campaign
+from caqes_toolkit.dataset import COLUMNS, Dataset
+from caqes_toolkit.errors import CaqesError, DataError
+from caqes_toolkit.load import load_dataset, read_source
+
+CAMPAIGN = load_campaign(Path(__file__).resolve().parents[1] / "params" / "caqes-2018.yml")
+
+# FINESS whose 9th digit is the Luhn key of the first eight (AP-HP, AP-HM, HCL; 010000016)
+APHP, APHM, HCL, AIN = "750712184", "130786049", "690781810", "010000016"
+
+
+def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_windows_1252_semicolons_decimal_comma(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          "finess;raison_sociale;region;activites;liste_en_sus;produits_am\r\n"
+          f"{APHP};Hôpital Européen Georges-Pompidou;Île-de-France;ssr, mco;OUI;1 234 567,89\r\n"
+          f"{APHM};Centre hospitalier d'Arles — Joseph-Imbert;Provence-Alpes-Côte d'Azur;PSY;non;\r\n",
+          encoding="cp1252")
+    write(tmp_path, "resultats.csv",
+          "finess;annee;indicateur;valeur\r\n"
+          f"{APHP};2018;G01;45,5 %\r\n"
+          f"{APHP};2018;A01;Oui\r\n"
+          f"{APHP};2018;A02;non\r\n"
+          f"{APHP};2018;A04;nc\r\n"
+          f"{APHP};2018;A05;\r\n"
+          f"{APHM};2018;F01;-2,5\r\n",
+          encoding="cp1252")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    est = ds.establishments
+    assert est["raison_sociale"].tolist() == ["Hôpital Européen Georges-Pompidou",
+                                             "Centre hospitalier d'Arles — Joseph-Imbert"]
+    assert est["region"].tolist() == ["Île-de-France", "Provence-Alpes-Côte d'Azur"]
+    assert est["activites"].tolist() == ["MCO;SSR", "PSY"]
+    assert est["liste_en_sus"].tolist() == [True, False]
+    assert est["produits_am"].iloc[0] == pytest.approx(1234567.89)
+    assert np.isnan(est["produits_am"].iloc[1])
+
+    res = ds.results
+    assert res["indicateur"].tolist() == ["G01", "A01", "A02", "A04", "A05", "F01"]
+    assert res["valeur"].tolist()[:3] == [45.5, 1.0, 0.0]
+    assert np.isnan(res["valeur"].iloc[3]) and np.isnan(res["valeur"].iloc[4])
+    assert res["valeur"].iloc[5] == -2.5
+    assert res["nc"].tolist() == [False, False, False, True, False, False]
+    assert res["brut"].tolist() == ["45,5 %", "Oui", "non", "nc", "", "-2,5"]
+    assert res["annee"].tolist() == [2018] * 6
+    assert ds.warnings == ()
+
+
+def test_utf8_bom_commas_and_spaces(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          "\ufeff Finess , Raison_Sociale,REGION,activites,liste_en_sus\n"
+          f" {APHP} ,  Hôpital Bichat ,Île-de-France,\"MCO,HAD\",non\n")
+    write(tmp_path, "resultats.csv",
+          "\ufefffiness,annee,indicateur,valeur\n"
+          f"{APHP}, 2018 , G01 ,\"45,5 %\"\n"
+          f"{APHP},2018,C01,\"99,9\"\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    assert ds.establishments["finess"].tolist() == [APHP]
+    assert ds.establishments["raison_sociale"].tolist() == ["Hôpital Bichat"]
+    assert ds.establishments["activites"].tolist() == ["MCO;HAD"]
+    assert ds.results["indicateur"].tolist() == ["G01", "C01"]
+    assert ds.results["valeur"].tolist() == [45.5, 99.9]
+    assert ds.results["annee"].tolist() == [2018, 2018]
+
+
+def test_normalised_columns_and_dtypes(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+    write(tmp_path, "references.csv",
+          "indicateur;annee;niveau;valeur;region\nF01;2018;national;2,5;\nG05;2018;regional;40;IDF\n")
+    write(tmp_path, "maturite.csv",
+          "finess;annee;etape_1;etape_2;etape_3;etape_4;etape_5;etape_6;etape_7\n"
+          f"{APHP};2018;2;4;3;3;2;3;3\n")
+    write(tmp_path, "ajustements.csv",
+          f"finess;annee;indicateur;valeur;motif\n{APHP};2018;A01;non;Preuve absente\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    expected = {
+        "establishments": ["str", "str", "str", "str", "bool", "float64"],
+        "results": ["str", "int64", "str", "float64", "bool", "str"],
+        "references": ["str", "int64", "str", "float64", "str"],
+        "maturity": ["str", "int64"] + ["float64"] * 7,
+        "adjustments": ["str", "int64", "str", "float64", "bool", "str", "str"],
+    }
+    for name, dtypes in expected.items():
+        frame = getattr(ds, name)
+        assert tuple(frame.columns) == COLUMNS[name]
+        assert [str(d) for d in frame.dtypes] == dtypes, name
+    assert ds.maturity.iloc[0, 2:].sum() / 35 == pytest.approx(20 / 35)
+    assert ds.references["region"].tolist() == ["", "IDF"]
+    assert ds.references["valeur"].tolist() == [2.5, 40.0]
+    assert ds.adjustments[["valeur", "motif"]].values.tolist() == [[0.0, "Preuve absente"]]
+
+
+def test_optional_tables_absent_are_empty_with_columns(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    for name in ("references", "maturity", "adjustments"):
+        frame = getattr(ds, name)
+        assert frame.empty and tuple(frame.columns) == COLUMNS[name]
+    assert str(ds.maturity["annee"].dtype) == "int64"
+    assert ds.establishments["produits_am"].isna().all()
+
+
+def test_corsica_finess_kept_as_text(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          "finess;raison_sociale;region;activites;liste_en_sus\n"
+          "2A0000013;CH d'Ajaccio;Corse;MCO;oui\n"
+          "2b0000020;CH de Bastia;Corse;MCO;non\n"
+          f"{AIN};CH de Bourg-en-Bresse;Auvergne-Rhône-Alpes;MCO;non\n")
+    write(tmp_path, "resultats.csv",
+          "finess;annee;indicateur;valeur\n2A0000013;2018;A01;oui\n2B0000020;2018;A01;non\n"
+          f"{AIN};2018;A01;oui\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    assert ds.establishments["finess"].tolist() == ["2A0000013", "2B0000020", AIN]
+    assert ds.results["finess"].tolist() == ["2A0000013", "2B0000020", AIN]
+    assert ds.warnings == ()  # the Luhn key is never checked for 2A/2B
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> dict[str, openpyxl.worksheet.worksheet.Worksheet]:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    made = {}
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        made[title] = sheet
+    book.save(path)
+    return made
+
+
+def test_xlsx_numeric_finess_gets_its_zero_back(tmp_path: Path) -> None:
+    path = tmp_path / "occitanie.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Etablissements"
+    book.active.append(["finess", "raison_sociale", "region", "activites", "liste_en_sus", "produits_am"])
+    book.active.append([int(AIN), "CH de Bourg", "ARA", "MCO", "oui", 1500000.5])
+    book.active.append([APHP, "AP-HP", "IDF", "MCO;SSR", False, None])  # a boolean cell
+    results = book.create_sheet("resultats")
+    results.append(["finess", "annee", "indicateur", "valeur"])
+    results.append([int(AIN), 2018, "G01", 0.455])
+    results["D2"].number_format = "0.0%"  # shown "45,5 %", stored 0.455
+    results.append([])  # a blank row keeps the following line numbers
+    results.append([APHP, 2018, "G01", "45,5 %"])
+    results.append([APHP, 2018, "A04", 12.25])
+    book.create_sheet("notes").append(["ignorée"])
+    book.save(path)
+
+    ds = load_dataset(path, CAMPAIGN)
+
+    assert ds.establishments["finess"].tolist() == [AIN, APHP]
+    assert ds.establishments["produits_am"].iloc[0] == 1500000.5
+    assert ds.establishments["liste_en_sus"].tolist() == [True, False]
+    assert ds.establishments["activites"].tolist() == ["MCO", "MCO;SSR"]
+    assert ds.results["finess"].tolist() == [AIN, APHP, APHP]
+    assert ds.results["valeur"].tolist() == [pytest.approx(45.5), 45.5, 12.25]
+    assert ds.results["annee"].tolist() == [2018, 2018, 2018]
+    got = [(w.source, w.line, w.column, w.value, w.severity) for w in ds.warnings]
+    assert got == [
+        ("occitanie.xlsx › etablissements", 2, "finess", "10000016", "avertissement"),
+        ("occitanie.xlsx › resultats", 2, "finess", "10000016", "avertissement"),
+    ]
+    assert "010000016" in ds.warnings[0].expected
+    data = path.read_bytes()
+    assert [(s.name, s.path, s.sha256) for s in ds.sources] == [
+        ("occitanie.xlsx", str(path), hashlib.sha256(data).hexdigest())]
+
+
+def test_xlsx_faults_name_sheet_and_spreadsheet_line(tmp_path: Path) -> None:
+    path = tmp_path / "classeur.xlsx"
+    _workbook(path, {
+        "etablissements": [["finess", "raison_sociale", "region", "activites", "liste_en_sus"],
+                           [APHP, "AP-HP", "IDF", "MCO", "oui"]],
+        "resultats": [["finess", "annee", "indicateur", "valeur"],
+                      [APHP, 2018, "A01", "oui"], [], [APHP, 2018, "A04", 130]],
+    })
+
+    with pytest.raises(DataError) as caught:
+        load_dataset(path, CAMPAIGN)
+
+    got = [(f.source, f.line, f.column, f.value) for f in caught.value.faults]
+    assert got == [("classeur.xlsx › resultats", 4, "valeur", "130")]
+
+
+def test_xlsx_missing_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "classeur.xlsx"
+    _workbook(path, {"etablissements": [["finess", "raison_sociale", "region", "activites",
+                                         "liste_en_sus"], [APHP, "AP-HP", "IDF", "MCO", "oui"]]})
+
+    faults = read_and_check(path)
+
+    assert faults == [("classeur.xlsx › resultats", None, None, None, "erreur")]
+
+
+def read_and_check(path: Path) -> list[tuple]:
+    from caqes_toolkit.validate import validate
+
+    return [(f.source, f.line, f.column, f.value, f.severity) for f in validate(path, CAMPAIGN)]
+
+
+def test_blank_lines_keep_spreadsheet_line_numbers(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n")
+    write(tmp_path, "resultats.csv",
+          f"finess;annee;indicateur;valeur\n\n{APHP};2018;A01;oui\n;;;\n{APHP};2018;A04;abc\n")
+
+    assert read_and_check(tmp_path) == [("resultats.csv", 5, "valeur", "abc", "erreur")]
+
+
+def test_quoted_newline_counts_as_one_spreadsheet_row(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          "finess;raison_sociale;region;activites;liste_en_sus\n"
+          f"{APHP};\"AP-HP\nsiège\";IDF;MCO;oui\n{APHM};AP-HM;PACA;MCO;peut-être\n")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+
+    assert read_and_check(tmp_path) == [
+        ("etablissements.csv", 3, "liste_en_sus", "peut-être", "erreur")]
+
+
+def test_ragged_rows(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n")
+    write(tmp_path, "resultats.csv",
+          "finess;annee;indicateur;valeur\n"
+          f"{APHP};2018;A01\n"            # short: missing cells are empty
+          f"{APHP};2018;A02;oui;\n"       # an empty extra cell is harmless
+          f"{APHP};2018;A03;oui;en trop\n")
+
+    assert read_and_check(tmp_path) == [
+        ("resultats.csv", 4, None, f"{APHP};2018;A03;oui;en trop", "erreur")]
+
+
+def test_undecodable_file(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n")
+    (tmp_path / "resultats.csv").write_bytes(
+        f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n{APHP};2018;A02;\x81\n".encode("latin-1"))
+
+    assert read_and_check(tmp_path) == [("resultats.csv", 3, None, None, "erreur")]
+
+
+def test_utf16_file_is_named_as_such(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n",
+          encoding="utf-16")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+
+    faults = read_and_check(tmp_path)
+
+    assert faults == [("etablissements.csv", None, None, None, "erreur")]
+
+
+def test_inputs_are_byte_identical_after_loading(tmp_path: Path) -> None:
+    csv_dir = tmp_path / "csv"
+    write(csv_dir, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};Hôpital;IDF;MCO;oui\n",
+          encoding="cp1252")
+    write(csv_dir, "resultats.csv", f"\ufefffiness,annee,indicateur,valeur\n{APHP},2018,G01,\"45,5 %\"\n")
+    write(csv_dir, "ajustements.csv", f"finess;annee;indicateur;valeur;motif\n{APHP};2018;G01;50;ok\n")
+    xlsx = tmp_path / "classeur.xlsx"
+    _workbook(xlsx, {"etablissements": [["finess", "raison_sociale", "region", "activites", "liste_en_sus"],
+                                        [int(AIN), "CH", "ARA", "MCO", "oui"]],
+                     "resultats": [["finess", "annee", "indicateur", "valeur"], [int(AIN), 2018, "A01", "oui"]]})
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+
+    ds_csv = load_dataset(csv_dir, CAMPAIGN)
+    ds_xlsx = load_dataset(xlsx, CAMPAIGN)
+
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == files
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+    assert [s.name for s in ds_csv.sources] == ["etablissements.csv", "resultats.csv", "ajustements.csv"]
+    for source in ds_csv.sources + ds_xlsx.sources:
+        assert source.sha256 == hashlib.sha256(Path(source.path).read_bytes()).hexdigest()
+    assert ds_xlsx.establishments["finess"].tolist() == [AIN]
+
+
+def test_loaded_dataset_is_a_dataset(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n"
+          f"{HCL};HCL;ARA;MCO;non\n")
+    write(tmp_path, "resultats.csv",
+          f"finess;annee;indicateur;valeur\n{APHP};2017;A01;oui\n{HCL};2018;A01;non\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    assert isinstance(ds, Dataset)
+    assert ds.years == [2017, 2018]
+    assert ds.only([HCL]).results["finess"].tolist() == [HCL]
+    assert isinstance(ds.results.index, pd.RangeIndex)
+
+
+@pytest.mark.parametrize("make", ["missing", "file", "xls"])
+def test_bad_source_path_raises(tmp_path: Path, make: str) -> None:
+    path = tmp_path / "absent"
+    if make == "file":
+        path = write(tmp_path, "resultats.csv", "finess;annee;indicateur;valeur\n")
+    elif make == "xls":
+        path = write(tmp_path, "classeur.xls", "pas un classeur")
+    with pytest.raises(CaqesError, match="dossier"):
+        load_dataset(path, CAMPAIGN)
+    with pytest.raises(CaqesError):
+        read_source(path)
+
+
+def test_corrupt_workbook_is_a_fault_not_a_crash(tmp_path: Path) -> None:
+    path = write(tmp_path, "classeur.xlsx", "ceci n'est pas un zip")
+
+    faults = read_and_check(path)
+
+    assert faults == [("classeur.xlsx", None, None, None, "erreur")]
