@@ -11,6 +11,7 @@ OUT ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint lab sysdeps clean
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,13 +22,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,dask,lab]'
 	touch $(STAMP)
 
-demo: $(STAMP) ## Score the bundled sample region and write its outputs into reports/
+demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every report into reports/
 	$(BIN)/caqes validate $(DATA) --campaign params/caqes-2019.yml
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.xlsx --detail $(OUT)/indicateurs.xlsx
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.csv
+	$(BIN)/caqes reports $(DATA) --campaign params/caqes-2019.yml --year 2019 --out $(OUT)/rapports-2019 --jobs 2
+	@echo "Rapports : $(OUT)/rapports-2019/index.html"
 
-test: $(STAMP) ## Run the test suite
+test: $(STAMP) sysdeps ## Run the test suite
 	$(BIN)/python -m pytest -q
+
+sysdeps: ## Install the system packages for PDF reports if missing (Debian: Chromium, poppler, fonts)
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+	    && [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then echo "Paquets système présents."; \
+	else \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
 
 bench: $(STAMP) ## Benchmarks: scoring (30,000 establishments) against a naive implementation
 	$(BIN)/python benchmarks/bench_scoring.py

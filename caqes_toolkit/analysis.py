@@ -89,7 +89,7 @@ def target_value(indicator: Indicator, target: float | None) -> float:
     """A value that gives the indicator the full score (1)."""
     up = indicator.direction == "hausse"
     if indicator.rule == "binaire":
-        return 1.0 if up else 0.0
+        return 1.0
     if indicator.rule == "maturite":
         return 100.0
     if indicator.rule == "seuils":

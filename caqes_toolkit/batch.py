@@ -167,6 +167,8 @@ class ReportWorker:
         folder = Path(job.out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / DONE).unlink(missing_ok=True)
+        for stale in folder.glob(".*.tmp"):  # left by a batch killed in the middle of a write
+            stale.unlink(missing_ok=True)
         try:
             if job.renderer == "quarto":
                 return _run_quarto(job, start)

@@ -126,11 +126,14 @@ def reports(
     scheduler: Annotated[str | None, typer.Option(help="Adresse d'un ordonnanceur Dask (tcp://hôte:port).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Refaire aussi les rapports à jour.")] = False,
     renderer: Annotated[str, typer.Option(help="Moteur : nbclient (défaut) ou quarto.")] = "nbclient",
+    notebook: Annotated[Path | None, typer.Option(
+        help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
 ) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
 
-    from .batch import make_jobs, run_jobs
+    from .batch import TEMPLATE, make_jobs, run_jobs
+    from .render import chromium_available
     from .index import write_index
     from .load import load_dataset
     from .outputs import write_table
@@ -144,10 +147,14 @@ def reports(
             raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
                              "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
         fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
+            raise CaqesError("Chromium introuvable (/usr/bin/chromium ou CAQES_CHROMIUM) : installez le "
+                             "paquet Debian « chromium » (make sysdeps) ou demandez --formats html")
         camp = load_campaign(campaign)
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, finess)
-        job_list = make_jobs(data, campaign, year, out_dir, selected, fmts, renderer=renderer)
+        job_list = make_jobs(data, campaign, year, out_dir, selected, fmts,
+                             template=notebook or TEMPLATE, renderer=renderer)
         out_dir.mkdir(parents=True, exist_ok=True)
         table = score_table(score_by_year(dataset, [camp], [year]))
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)

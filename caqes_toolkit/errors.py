@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CaqesError", "CampaignError", "DataError", "Fault"]
+__all__ = ["CampaignError", "CaqesError", "DataError", "Fault", "Severity"]
 
 Severity = Literal["erreur", "avertissement"]
 
@@ -18,7 +18,7 @@ class CampaignError(CaqesError):
     """A campaign file that cannot be read or does not follow the schema."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fault:
     """One problem found in the input data.
 

@@ -496,6 +496,9 @@ class WarmKernel:
         except Exception as exc:  # noqa: BLE001 - timeout, dead kernel, lost channel
             crash = exc
             self._dirty = True
+        except BaseException:  # KeyboardInterrupt, SystemExit: the kernel may still be busy
+            self._dirty = True
+            raise
         finally:
             nb_man.notebook_complete()
         nb = nb_man.nb

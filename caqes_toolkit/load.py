@@ -234,8 +234,8 @@ def _read_csv_tolerant(text: str, label: str, sep: str) -> tuple[pd.DataFrame, l
     faults = []
     for line, row in enumerate(body, start=2):
         if len(row) > width and any(cell.strip() for cell in row[width:]):
-            faults.append(Fault(label, line, None, sep.join(row),
-                                f"{width} cellules au plus, comme l'en-tête ({len(row)} trouvées)"))
+            expected = f"{width} cellules au plus, comme l'en-tête ({len(row)} trouvées)"
+            faults.append(Fault(label, line, None, sep.join(row), expected))
     fitted = [row[:width] + [""] * (width - len(row)) for row in body]
     return pd.DataFrame(fitted, columns=range(width), dtype="str"), faults
 

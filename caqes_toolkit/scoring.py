@@ -187,7 +187,7 @@ def _indicator_scores(v: np.ndarray, t0: np.ndarray, c: np.ndarray, cat: _Catalo
     rule = cat.rule
     s = np.select(
         [rule == RULES.index("cible"), rule == RULES.index("binaire"), rule == RULES.index("maturite")],
-        [np.maximum(level, progress), np.where(up, v, 1 - v), v / 100],
+        [np.maximum(level, progress), v, v / 100],
         np.nan,
     )
     for i, ind in enumerate(campaign.indicators):

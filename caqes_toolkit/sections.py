@@ -91,7 +91,7 @@ def target_text(indicator: Indicator, target: float) -> str:
     """The target or reference of an indicator (« ≥ 45,5 % », « ≤ 4,0 %/an (réf. nationale) »)."""
     up = indicator.direction == "hausse"
     if indicator.rule == "binaire":
-        return "oui" if up else "non"
+        return "oui"
     if indicator.rule == "maturite":
         return "progression (5/5 par étape)"
     if indicator.rule == "seuils":

@@ -145,7 +145,7 @@ class _Sink:
 
     def rows(self, mask: np.ndarray, column: str, expected: str | _PerRow,
              severity: Severity = "erreur", values: _PerRow | None = None) -> None:
-        """One fault per row where ``mask`` is true; ``expected``/``values`` may depend on the rows."""
+        """One fault per ``mask`` row (``expected`` and ``values`` per row when callable)."""
         rows = np.flatnonzero(mask)
         if not rows.size:
             return
@@ -315,7 +315,8 @@ def _value_expectation(ind: Indicator | None) -> str:
         return ""
     if ind.rule == "binaire":
         return f"« oui », « non », « NC » ou vide (indicateur {ind.code}, règle binaire)"
-    return f"{_number_expectation(ind)}, « NC » ou vide (indicateur {ind.code}, règle {ind.rule})"
+    rule = f"indicateur {ind.code}, règle {ind.rule}"
+    return f"{_number_expectation(ind)}, « NC » ou vide ({rule})"
 
 
 def _values(sink: _Sink, ind_codes: np.ndarray,

@@ -1,0 +1,272 @@
+"""Action plans: one pre-filled Excel workbook per establishment, to complete and send to the ARS.
+
+Each workbook lists, best gain first, every indicator of the establishment with points of
+global score to gain (:func:`caqes_toolkit.analysis.priorities`), with the value, the target
+and the recommended action formatted as in the report, then empty columns that the
+establishment fills in (responsible person, deadline, progress, comments). A second sheet
+explains how to fill it in. A workbook names only its own establishment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import __version__
+from .analysis import priorities
+from .errors import CaqesError
+from .outputs import atomic_path
+from .present import fmt_pct
+from .scoring import Scores
+from .sections import MONTHS, target_text, value_text
+
+__all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "plan_path", "write_plans"]
+
+#: Choices of the « Suivi / état d'avancement » column.
+FOLLOW_UP: tuple[str, ...] = ("À engager", "En cours", "Réalisé", "Abandonné")
+
+#: Columns of the plan: header and width; the last four are filled in by the establishment.
+PLAN_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("Rang", 6),
+    ("Code", 8),
+    ("Indicateur", 48),
+    ("Chapitre", 22),
+    ("Valeur actuelle", 14),
+    ("Cible", 16),
+    ("Points de score global à gagner", 13),
+    ("Action recommandée", 48),
+    ("Responsable", 20),
+    ("Échéance", 13),
+    ("Suivi / état d'avancement", 17),
+    ("Commentaires", 36),
+)
+N_FILLED = 8  # columns pre-filled from the evaluation; the others are left empty
+
+TITLE_ROWS = 6
+HEADER_ROW = TITLE_ROWS + 2
+BLUE = "000091"
+HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+INPUT_FILL = PatternFill("solid", fgColor="FFF6D5")  # cells the establishment fills in
+MISSING_FILL = PatternFill("solid", fgColor="FBE3D6")  # values not reported (counted 0)
+THIN = Side(style="thin", color="B4B4B4")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+SAFE_FINESS = re.compile(r"[0-9A-Za-z]+")
+
+
+def plan_path(out_dir: Path, finess: str, year: int) -> Path:
+    """``out_dir/<finess>/plan_actions_<finess>_<year>.xlsx``; refuses any path outside ``out_dir``."""
+    if not SAFE_FINESS.fullmatch(finess):
+        raise CaqesError(f"FINESS {finess!r} : seuls chiffres et lettres sont admis dans un nom de fichier")
+    root = Path(out_dir).resolve()
+    path = (root / finess / f"plan_actions_{finess}_{year}.xlsx").resolve()
+    if not path.is_relative_to(root):
+        raise CaqesError(f"{path} : le plan d'actions sortirait du dossier {root}")
+    return path
+
+
+def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | None = None,
+                n: int | None = None, progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the action plan of each establishment scored in ``year`` (or of ``finess`` only).
+
+    ``n`` keeps the ``n`` best priorities (default: every indicator with points to gain).
+    ``progress`` is called with each FINESS once its workbook is written. Returns the paths.
+    """
+    rows = scores.establishments[scores.establishments["annee"] == year].set_index("finess")
+    wanted = list(dict.fromkeys(finess)) if finess is not None else list(rows.index)
+    unknown = [f for f in wanted if f not in rows.index]
+    if unknown:
+        raise CaqesError(f"aucun score en {year} pour le(s) FINESS : {', '.join(unknown)}")
+    paths = [plan_path(out_dir, f, year) for f in wanted]  # every path checked before writing
+    today = dt.date.today()
+    for code, path in zip(wanted, paths):
+        plan = priorities(scores, code, year, n=n)
+        workbook = _workbook(scores, rows.loc[code], code, year, plan, today)
+        with atomic_path(path) as tmp:
+            workbook.save(tmp)
+        if progress is not None:
+            progress(code)
+    return paths
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan: pd.DataFrame,
+              today: dt.date) -> Workbook:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Plan d'actions"
+    _title_block(sheet, scores, identity, finess, year, today)
+    _table(sheet, scores, plan)
+    _print_setup(sheet, "landscape")
+    _page_header(sheet, f"Plan d'actions CAQES {year} — {identity['raison_sociale']} (FINESS {finess})")
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    notes = book.create_sheet("Mode d'emploi")
+    _instructions(notes, scores, finess, year, today)
+    _print_setup(notes, "portrait")
+    book.properties.title = f"Plan d'actions CAQES {year} — FINESS {finess}"
+    book.properties.creator = f"caqes-toolkit {__version__}"
+    book.properties.language = "fr-FR"
+    return book
+
+
+def _title_block(sheet: Worksheet, scores: Scores, identity: pd.Series, finess: str, year: int,
+                 today: dt.date) -> None:
+    campaign = scores.campaign
+    grade = identity["classe"] if pd.notna(identity["classe"]) else "—"
+    lines = [
+        (f"Plan d'actions CAQES {year}", Font(bold=True, size=15, color=BLUE)),
+        (str(identity["raison_sociale"]), Font(bold=True, size=12)),
+        (f"FINESS : {finess} · Campagne : {campaign.name} (année évaluée : {year}, "
+         f"T0 : {campaign.t0_year})", Font(size=10)),
+        (f"Score global {year} : {fmt_pct(identity['score_global'])} — classe {grade}",
+         Font(bold=True, size=11)),
+        (f"Pré-rempli le {_date(today)} à partir de l'évaluation {year} (caqes-toolkit {__version__}).",
+         Font(size=9, color="555555")),
+        ("Colonnes A à H : indicateurs classés par points de score global à gagner (pré-remplies). "
+         "Colonnes I à L, sur fond jaune : à compléter par l'établissement. "
+         "Voir l'onglet « Mode d'emploi ».", Font(size=9, italic=True)),
+    ]
+    last = get_column_letter(len(PLAN_COLUMNS))
+    for row, (text, font) in enumerate(lines, start=1):
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font = font
+        cell.alignment = Alignment(vertical="center", wrap_text=row == TITLE_ROWS)
+    sheet.row_dimensions[1].height = 24
+    sheet.row_dimensions[TITLE_ROWS].height = 28
+
+
+def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list:
+    campaign = scores.campaign
+    indicator = campaign.by_code[row["indicateur"]]
+    chapter = int(row["chapitre"])
+    value = "non renseigné (compté 0)" if row["non_renseigne"] else value_text(indicator, row["valeur"])
+    return [rank, indicator.code, indicator.label, f"{chapter}. {campaign.short_label(chapter)}",
+            value, target_text(indicator, row["cible"]), float(row["gain"]), indicator.action]
+
+
+def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame) -> None:
+    for col, (header, width) in enumerate(PLAN_COLUMNS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=col, value=header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL if col <= N_FILLED else INPUT_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.border = BORDER
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    first = HEADER_ROW + 1
+    for offset, (_, row) in enumerate(plan.iterrows()):
+        _write_row(sheet, first + offset, _plan_row(scores, offset + 1, row), bool(row["non_renseigne"]))
+    last = max(first, HEADER_ROW + len(plan))
+    if plan.empty:
+        sheet.cell(row=first, column=3, value="Aucun indicateur applicable n'a de marge de progression : "
+                                              "tous sont atteints.").alignment = WRAP
+    else:
+        _input_rules(sheet, first, last)
+    sheet.freeze_panes = sheet.cell(row=first, column=4)
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(PLAN_COLUMNS))}{last}"
+
+
+def _write_row(sheet: Worksheet, row: int, values: list, missing: bool) -> None:
+    for col in range(1, len(PLAN_COLUMNS) + 1):
+        cell = sheet.cell(row=row, column=col, value=values[col - 1] if col <= N_FILLED else None)
+        cell.alignment = WRAP
+        cell.border = BORDER
+        if col > N_FILLED:
+            cell.fill = INPUT_FILL
+    sheet.cell(row=row, column=7).number_format = "0.00"
+    sheet.cell(row=row, column=10).number_format = "DD/MM/YYYY"
+    if missing:
+        sheet.cell(row=row, column=5).fill = MISSING_FILL
+
+
+def _input_rules(sheet: Worksheet, first: int, last: int) -> None:
+    """Drop-down list on « Suivi » and a date check on « Échéance »."""
+    follow_up = DataValidation(
+        type="list", formula1='"' + ",".join(FOLLOW_UP) + '"', allow_blank=True,
+        showErrorMessage=True, errorTitle="Suivi", error="Choisir dans la liste : " + ", ".join(FOLLOW_UP) + ".",
+        showInputMessage=True, promptTitle="Suivi", prompt="État d'avancement de l'action.")
+    deadline = DataValidation(
+        type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
+        showErrorMessage=True, errorTitle="Échéance", error="Saisir une date au format jj/mm/aaaa.",
+        showInputMessage=True, promptTitle="Échéance", prompt="Date prévue de réalisation (jj/mm/aaaa).")
+    follow_up.add(f"K{first}:K{last}")
+    deadline.add(f"J{first}:J{last}")
+    sheet.add_data_validation(follow_up)
+    sheet.add_data_validation(deadline)
+
+
+def _print_setup(sheet: Worksheet, orientation: str) -> None:
+    """A4, fitted to the page width (as many pages down as needed)."""
+    sheet.page_setup.orientation = orientation
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+
+
+def _page_header(sheet: Worksheet, header: str) -> None:
+    sheet.oddHeader.left.text = header.replace("&", "&&")
+    sheet.oddHeader.left.size = 8
+    sheet.oddFooter.right.text = "Page &P / &N"
+    sheet.oddFooter.right.size = 8
+
+
+def _instructions(sheet: Worksheet, scores: Scores, finess: str, year: int, today: dt.date) -> None:
+    campaign = scores.campaign
+    paragraphs = [
+        ("Mode d'emploi du plan d'actions", Font(bold=True, size=14, color=BLUE)),
+        (f"Ce classeur a été pré-rempli le {_date(today)} à partir de l'évaluation {year} de votre "
+         f"établissement (FINESS {finess}, campagne {campaign.name}). L'onglet « Plan d'actions » "
+         "liste les indicateurs du contrat qui ont encore une marge de progression, du plus au moins "
+         "rentable pour votre score global. Il sert à définir vos priorités de travail pour l'année "
+         f"{year + 1}.", None),
+        ("Ce que contiennent les colonnes pré-remplies (A à H)", Font(bold=True)),
+        ("• Rang, Code, Indicateur et Chapitre : l'indicateur du contrat, tel que nommé dans votre "
+         "rapport d'évaluation.", None),
+        (f"• Valeur actuelle : la valeur retenue pour {year}. « non renseigné (compté 0) » signale un "
+         "indicateur applicable sans valeur déclarée : il compte 0 ; le renseigner dans la grille "
+         "d'auto-évaluation est souvent le gain le moins coûteux.", None),
+        ("• Cible : la valeur à atteindre (« ≥ » : au moins ; « ≤ » : au plus ; réf. nationale ou "
+         "régionale : la valeur de référence de l'année).", None),
+        ("• Points de score global à gagner : ce que gagnerait votre score global si l'indicateur "
+         "atteignait sa cible, toutes choses égales par ailleurs. Les gains de plusieurs indicateurs "
+         "s'additionnent.", None),
+        ("• Action recommandée : une piste proposée par l'ARS ; adaptez-la à votre établissement.", None),
+        ("Ce que vous complétez (colonnes I à L, sur fond jaune)", Font(bold=True)),
+        ("• Responsable : nom et fonction de la personne qui pilote l'action.", None),
+        ("• Échéance : date prévue de réalisation, au format jj/mm/aaaa.", None),
+        ("• Suivi / état d'avancement : choisir dans la liste « " + " », « ".join(FOLLOW_UP)
+         + " » ; mettre à jour à chaque point d'étape.", None),
+        ("• Commentaires : l'action réellement retenue si elle diffère de l'action recommandée, les "
+         "moyens, les difficultés, la raison d'un abandon.", None),
+        ("Ne modifiez pas les colonnes A à H. Pour une action qui ne figure pas dans la liste, insérez "
+         "une ligne à l'intérieur du tableau (la liste de choix et le format de date suivent).", None),
+        ("Transmission à l'ARS", Font(bold=True)),
+        ("Faites valider le plan par la direction et la commission médicale de l'établissement, puis "
+         "adressez-le à l'ARS au format .xlsx, sans changer le nom du fichier "
+         f"(plan_actions_{finess}_{year}.xlsx), selon les modalités et le calendrier indiqués par "
+         "l'ARS. Le plan complété sert de base au dialogue avec l'ARS et l'Assurance Maladie lors de "
+         "l'évaluation suivante.", None),
+        ("Pour en savoir plus", Font(bold=True)),
+        (f"Le calcul des scores est décrit dans le document de méthode de la campagne {campaign.name} "
+         "publié par l'ARS. Ce document ne concerne que votre établissement.", None),
+    ]
+    sheet.column_dimensions["A"].width = 110
+    for row, (text, font) in enumerate(paragraphs, start=1):
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if font is not None:
+            cell.font = font
