@@ -26,7 +26,7 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes validate $(DATA) --campaign params/caqes-2019.yml
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.xlsx --detail $(OUT)/indicateurs.xlsx
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.csv
-	$(BIN)/caqes reports $(DATA) --campaign params/caqes-2019.yml --year 2019 --out $(OUT)/rapports-2019 --jobs 2
+	$(BIN)/caqes reports $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/rapports-2019 --jobs 2
 	@echo "Rapports : $(OUT)/rapports-2019/index.html"
 
 test: $(STAMP) sysdeps ## Run the test suite

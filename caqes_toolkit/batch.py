@@ -38,6 +38,7 @@ __all__ = [
     "Outcome",
     "ReportWorker",
     "make_jobs",
+    "render_notebook",
     "run_jobs",
     "run_one",
 ]
@@ -61,11 +62,12 @@ class Job:
     fingerprint: str
     template: str = str(TEMPLATE)
     renderer: str = "nbclient"
+    campagne_precedente: str = ""
 
     @property
     def parameters(self) -> dict[str, Any]:
         return {"finess": self.finess, "annee": self.annee, "donnees": self.donnees,
-                "campagne": self.campagne}
+                "campagne": self.campagne, "campagne_precedente": self.campagne_precedente}
 
     def expected_files(self) -> list[Path]:
         folder = Path(self.out_dir)
@@ -104,15 +106,18 @@ def _input_files(donnees: Path) -> list[Path]:
 
 def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: str | Path,
               finess: Iterable[str], formats: Sequence[str] = FORMATS,
-              template: str | Path = TEMPLATE, renderer: str = "nbclient") -> list[Job]:
+              template: str | Path = TEMPLATE, renderer: str = "nbclient",
+              campagne_precedente: str | Path | None = None) -> list[Job]:
     """One job per FINESS; paths made absolute, output folders checked to stay inside ``out_dir``."""
     root = Path(out_dir).resolve()
     donnees, campagne, template = Path(donnees).resolve(), Path(campagne).resolve(), Path(template).resolve()
+    previous = Path(campagne_precedente).resolve() if campagne_precedente else None
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise CaqesError(f"format(s) inconnu(s) : {', '.join(unknown)} ; attendus : {', '.join(FORMATS)}")
     common = hashlib.sha256()
     for part in [__version__, str(annee), ",".join(formats), renderer, _sha(campagne), _sha(template),
+                 _sha(previous) if previous else "",
                  *(f"{p.name}:{_sha(p)}" for p in _input_files(donnees))]:
         common.update(part.encode() + b"\0")
     jobs = []
@@ -122,7 +127,7 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
             raise CaqesError(f"FINESS {code!r} : le dossier de sortie sortirait de {root}")
         fingerprint = hashlib.sha256(common.digest() + code.encode()).hexdigest()
         jobs.append(Job(code, annee, str(donnees), str(campagne), str(folder), tuple(formats),
-                        fingerprint, str(template), renderer))
+                        fingerprint, str(template), renderer, str(previous or "")))
     return jobs
 
 
@@ -208,7 +213,7 @@ def _write_notebook(path: Path, nb) -> None:
 def _scores_json(job: Job) -> dict[str, Any]:
     from .report import build_report
 
-    return build_report(job.finess, job.annee, job.donnees, job.campagne).scores_json()
+    return build_report(job.finess, job.annee, job.donnees, job.campagne, job.campagne_precedente).scores_json()
 
 
 def _run_quarto(job: Job, start: float) -> Outcome:
@@ -231,6 +236,30 @@ def _run_quarto(job: Job, start: float) -> Outcome:
     scores = _scores_json(job)
     write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
     return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
+
+
+def render_notebook(template: str | Path, parameters: dict[str, Any], out_base: Path,
+                    formats: Sequence[str], title: str) -> list[Path]:
+    """Execute one notebook in a fresh kernel and write ``out_base``.ipynb, .html, .pdf.
+
+    On a cell error the failed notebook (with Papermill's banner) is written and
+    :class:`~caqes_toolkit.execute.ReportExecutionError` is raised.
+    """
+    from .execute import run_fresh
+    from .render import PdfPrinter, notebook_to_html
+
+    notebook = out_base.with_suffix(".ipynb")
+    nb = run_fresh(template, notebook, parameters, cwd=Path(template).parent)
+    html = notebook_to_html(nb, title=title)
+    written = [notebook]
+    if "html" in formats:
+        written.append(out_base.with_suffix(".html"))
+        write_atomic(written[-1], html)
+    if "pdf" in formats:
+        written.append(out_base.with_suffix(".pdf"))
+        with PdfPrinter() as printer:
+            printer.print(html, written[-1], footer=title)
+    return written
 
 
 _WORKER: ReportWorker | None = None

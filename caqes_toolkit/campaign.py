@@ -6,6 +6,7 @@ The YAML keys are French (the method's vocabulary); the Python attributes are En
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -15,7 +16,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import CampaignError
 
-__all__ = ["ACTIVITIES", "Campaign", "Indicator", "SanctionRule", "campaign_for_year", "load_campaign"]
+__all__ = [
+    "ACTIVITIES",
+    "Campaign",
+    "Indicator",
+    "RuleChange",
+    "SanctionRule",
+    "campaign_for_year",
+    "compare_campaigns",
+    "load_campaign",
+]
 
 ACTIVITIES: tuple[str, ...] = ("MCO", "HAD", "DIA", "SSR", "PSY")
 Rule = Literal["binaire", "cible", "seuils", "maturite"]
@@ -236,3 +246,51 @@ def campaign_for_year(campaigns: list[Campaign], year: int) -> Campaign:
         return campaigns[0]
     names = ", ".join(f"{c.name} ({c.year})" for c in campaigns)
     raise CampaignError(f"aucune campagne unique pour l'année {year} parmi : {names}")
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One difference between two campaigns (``code`` is empty for a campaign-wide rule)."""
+
+    code: str
+    label: str
+    element: str
+    before: str
+    after: str
+
+
+def _rule_text(ind: Indicator) -> dict[str, str]:
+    return {
+        "cible": "" if ind.target is None else str(ind.target),
+        "seuils": "" if ind.thresholds is None else str([list(t) for t in ind.thresholds]),
+        "règle": ind.rule,
+        "sens": ind.direction,
+        "poids": f"{ind.weight:g}",
+        "chapitre": str(ind.chapter),
+        "activités": "toutes" if ind.activities is None else ", ".join(ind.activities),
+    }
+
+
+def compare_campaigns(old: Campaign, new: Campaign) -> list[RuleChange]:
+    """What changed from ``old`` to ``new``: weights, classes, sanction, indicators and targets."""
+    changes = []
+    for profile, a, b in (("avec liste en sus", old.weights.with_list, new.weights.with_list),
+                          ("sans liste en sus", old.weights.without_list, new.weights.without_list)):
+        if a != b:
+            changes.append(RuleChange("", "", f"pondérations ({profile})", str(a), str(b)))
+    if old.classes != new.classes:
+        changes.append(RuleChange("", "", "classes", str(old.classes), str(new.classes)))
+    for element, a, b in (("seuil de sanction", old.sanction_threshold, new.sanction_threshold),
+                          ("sans sanction", old.without_sanction, new.without_sanction)):
+        if a != b:
+            changes.append(RuleChange("", "", element, str(a), str(b)))
+    for code in sorted(set(old.by_code) | set(new.by_code)):
+        before, after = old.by_code.get(code), new.by_code.get(code)
+        if before is None or after is None:
+            ind = after or before
+            changes.append(RuleChange(code, ind.label, "indicateur", "absent" if before is None else "présent",
+                                      "absent" if after is None else "présent"))
+            continue
+        a, b = _rule_text(before), _rule_text(after)
+        changes.extend(RuleChange(code, after.label, key, a[key], b[key]) for key in a if a[key] != b[key])
+    return changes

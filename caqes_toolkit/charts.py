@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from .campaign import Campaign
 from .dataset import MATURITY_STEPS
@@ -24,10 +25,14 @@ __all__ = [
     "CLASS_COLOURS",
     "STATUS_COLOURS",
     "chapters_vs_region",
+    "class_distribution",
     "figure_svg",
     "history",
+    "indicator_achievement",
     "indicator_status",
     "maturity_profile",
+    "progress_since_t0",
+    "score_distribution",
 ]
 
 #: Classes A (best) to E: green to red, as the ARS colour scale.
@@ -188,6 +193,87 @@ def indicator_status(indicators: pd.DataFrame, statuses: tuple[str, ...]) -> Fig
         ax.set_yticks(y, [f"Chapitre {c}" for c in counts.index])
         ax.set_xlabel("Nombre d'indicateurs")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(statuses), fontsize=8)
+    return fig
+
+
+def class_distribution(now: pd.DataFrame, before: pd.DataFrame, campaign: Campaign, year: int) -> Figure:
+    """Number of establishments per class, N−1 (light) beside N (class colour)."""
+    names = list(campaign.classes)
+    x = np.arange(len(names))
+    n_now = now["classe"].value_counts().reindex(names, fill_value=0).to_numpy()
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 2.6), layout="constrained")
+        if not before.empty:
+            n_before = before["classe"].value_counts().reindex(names, fill_value=0).to_numpy()
+            ax.bar(x - 0.2, n_before, 0.38, color="#d9d9d9", edgecolor="#999999", label=str(year - 1))
+            for xi, v in zip(x - 0.2, n_before):
+                ax.text(xi, v + 0.1, str(v), ha="center", va="bottom", fontsize=8, color="#555555")
+        offset = 0.2 if not before.empty else 0.0
+        ax.bar(x + offset, n_now, 0.38, color=[CLASS_COLOURS.get(n, "#777777") for n in names],
+               edgecolor="#333333", label=str(year))
+        for xi, v in zip(x + offset, n_now):
+            ax.text(xi, v + 0.1, str(v), ha="center", va="bottom", fontsize=8.5, fontweight="bold")
+        ax.set_xticks(x, [f"Classe {n}" for n in names])
+        ax.set_ylabel("Établissements")
+        ax.set_ylim(0, max(n_now.max(), 1) * 1.25 + 0.5)
+        ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def score_distribution(table: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Box plots of the global score and of each chapter, establishments as points."""
+    cols = ["score_global"] + [f"chapitre_{c}" for c in sorted(campaign.chapters)]
+    labels = ["Score global"] + [f"Chapitre {c}" for c in sorted(campaign.chapters)]
+    data = [table[c].dropna().to_numpy() for c in cols]
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
+        colours = ["#111111"] + [_chapter_colour(c) for c in sorted(campaign.chapters)]
+        positions = np.arange(len(cols))
+        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=positions, widths=0.5,
+                   showfliers=False, medianprops={"color": "#111111", "linewidth": 1.8})
+        rng = np.random.default_rng(0)
+        for p, d, colour in zip(positions, data, colours):
+            ax.scatter(p + rng.uniform(-0.12, 0.12, len(d)), d, s=10, color=colour, alpha=0.75, zorder=3)
+        ax.set_xticks(positions, [f"{lab}\n(n = {len(d)})" for lab, d in zip(labels, data)], fontsize=8)
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("Score (%)")
+    return fig
+
+
+def progress_since_t0(table: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Global score at T0 (open circle) and this year (class colour), one line per establishment."""
+    rows = table.sort_values("score_global")
+    y = np.arange(len(rows))
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.24 * len(rows) + 1.0), layout="constrained")
+        for yi, (_, r) in zip(y, rows.iterrows()):
+            if pd.notna(r["score_global_t0"]):
+                ax.plot([r["score_global_t0"], r["score_global"]], [yi, yi], color="#bbbbbb", lw=1.2, zorder=1)
+                ax.scatter(r["score_global_t0"], yi, s=22, facecolor="white", edgecolor="#555555", zorder=2)
+            ax.scatter(r["score_global"], yi, s=30, color=CLASS_COLOURS.get(r["classe"], "#777777"),
+                       edgecolor="#333333", linewidth=0.5, zorder=3)
+        ax.set_yticks(y, [str(n) if len(str(n)) <= 42 else str(n)[:40] + "…" for n in rows["raison_sociale"]],
+                      fontsize=7.5)
+        ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(f"Score global (%) — T0 {campaign.t0_year} : cercle vide ; trait rouge : seuil de sanction")
+    return fig
+
+
+def indicator_achievement(achievement: pd.DataFrame) -> Figure:
+    """Mean points of global score lost per indicator, with the regional achievement rate."""
+    rows = achievement.iloc[::-1]
+    y = np.arange(len(rows))
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(rows) + 1.0), layout="constrained")
+        ax.barh(y, rows["points_perdus"], color=[_chapter_colour(c) for c in rows["chapitre"]], height=0.65)
+        for yi, (_, r) in zip(y, rows.iterrows()):
+            ax.annotate(f"{_fr(r['taux_atteinte'])} % d'atteinte", (r["points_perdus"], yi), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=7.5)
+        ax.set_yticks(y, rows["indicateur"], fontsize=8)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fr(v, 1)))
+        ax.set_xlim(0, rows["points_perdus"].max() * 1.45 if len(rows) else 1)
+        ax.set_xlabel("Points de score global perdus en moyenne par établissement concerné")
     return fig
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from .campaign import Campaign, load_campaign
+from .campaign import Campaign, campaign_for_year, load_campaign
 from .errors import CaqesError, DataError
 
 app = typer.Typer(
@@ -117,7 +117,7 @@ def _progress():
 @app.command()
 def reports(
     data: DataArg,
-    campaign: CampaignOpt,
+    campaign: CampaignsOpt,
     year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie (un sous-dossier par FINESS).")],
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf (séparés par des virgules).")] = "html,pdf",
@@ -150,11 +150,14 @@ def reports(
         if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
             raise CaqesError("Chromium introuvable (/usr/bin/chromium ou CAQES_CHROMIUM) : installez le "
                              "paquet Debian « chromium » (make sysdeps) ou demandez --formats html")
-        camp = load_campaign(campaign)
+        campaigns = _campaigns(campaign)
+        camp = campaign_for_year(campaigns, year)
+        previous = [c for c in campaigns if c.year == year - 1]
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, finess)
-        job_list = make_jobs(data, campaign, year, out_dir, selected, fmts,
-                             template=notebook or TEMPLATE, renderer=renderer)
+        job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
+                             template=notebook or TEMPLATE, renderer=renderer,
+                             campagne_precedente=previous[0].path if previous else None)
         out_dir.mkdir(parents=True, exist_ok=True)
         table = score_table(score_by_year(dataset, [camp], [year]))
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
@@ -186,6 +189,51 @@ def reports(
             cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
             err.print(f"  {o.finess} — {cell} — {o.error} (notebook : {out_dir / o.finess / 'rapport.ipynb'})")
         raise typer.Exit(1)
+
+
+SYNTHESIS = Path(__file__).resolve().parents[1] / "notebooks" / "synthese_regionale.ipynb"
+
+
+@app.command()
+def synthese(
+    data: DataArg,
+    campaign: CampaignsOpt,
+    year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")],
+    formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
+    region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
+) -> None:
+    """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
+    from .batch import render_notebook
+    from .execute import ReportExecutionError
+    from .load import load_dataset
+
+    try:
+        campaigns = _campaigns(campaign)
+        camp = campaign_for_year(campaigns, year)
+        previous = [c for c in campaigns if c.year == year - 1]
+        load_dataset(data, camp)  # clear faults before any kernel starts
+        fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
+                  "campagne_precedente": str(Path(previous[0].path).resolve()) if previous else "",
+                  "region": region}
+        with _progress() as progress:
+            task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
+            written = render_notebook(SYNTHESIS, params, out_dir / f"synthese_regionale_{year}", fmts,
+                                      title=f"Synthèse régionale CAQES {year}")
+            progress.update(task, advance=1)
+    except DataError as exc:
+        for fault in exc.faults:
+            err.print(str(fault))
+        raise _fail(f"{len(exc.faults)} anomalie(s) dans {data}") from None
+    except ReportExecutionError as exc:
+        raise _fail(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} (notebook : "
+                    f"{out_dir / f'synthese_regionale_{year}.ipynb'})") from None
+    except CaqesError as exc:
+        raise _fail(str(exc)) from None
+    for path in written:
+        out.print(f"écrit : {path}")
 
 
 def main() -> None:

@@ -23,11 +23,12 @@ from . import __version__
 from .campaign import ACTIVITIES, Campaign, Indicator
 from .dataset import COLUMNS, MATURITY_STEPS, Dataset
 from .errors import CaqesError
+from .fragments import french_date
 from .outputs import write_atomic
 from .present import NNBSP, fmt_num, fmt_pct
 from .render import PdfPrinter
 from .scoring import score
-from .sections import MONTHS, target_text, value_text
+from .sections import target_text, value_text
 
 __all__ = ["FORMATS", "method_html", "write_method"]
 
@@ -84,14 +85,13 @@ def write_method(campaign: Campaign, out_dir: Path, formats: Sequence[str] = FOR
 
 
 def _print_pdf(html: str, path: Path, campaign: Campaign, printer: PdfPrinter | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    header = f"Méthode d'évaluation CAQES — campagne {campaign.name}"
-    footer = f"caqes-toolkit {__version__}"
+    page = {"header": f"Méthode d'évaluation CAQES — campagne {campaign.name}",
+            "footer": f"caqes-toolkit {__version__}"}
     if printer is not None:
-        printer.print(html, path, header=header, footer=footer)
+        write_atomic(path, printer.render(html, **page))
         return
     with PdfPrinter() as own:
-        own.print(html, path, header=header, footer=footer)
+        write_atomic(path, own.render(html, **page))
 
 
 # --------------------------------------------------------------------------- formatting
@@ -106,10 +106,6 @@ def _num(x: float) -> str:
 def _s(x: float) -> str:
     """An indicator score: « 0,625 (62,5 %) »."""
     return f"{fmt_num(x, 3)} ({fmt_pct(100 * x)})"
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _chapter_list(chapters: list[int]) -> str:
@@ -255,26 +251,26 @@ def _maturity_example(campaign: Campaign) -> dict:
 RULE_TEXTS = {
     "binaire": ["La valeur déclarée est « oui » ou « non »."],
     "cible": [
-        "La cible c est un nombre fixé par la campagne, ou la valeur de référence nationale ou "
-        "régionale de l'année (table des références publiée avec l'évaluation ; une référence "
-        "régionale sans région s'applique à toutes les régions).",
-        "Niveau L = 1 si la cible est atteinte (v ≥ c pour un indicateur à la hausse, v ≤ c à la "
-        "baisse), 0 sinon.",
-        "Progression P = part de l'écart au T0 comblée : à la hausse P = (v − t0) / (c − t0), à la "
-        "baisse P = (t0 − v) / (t0 − c), ramenée entre 0 et 1 ; P = 0 si la valeur du T0 manque ou "
-        "si le T0 atteignait déjà la cible.",
-        "Score s = max(L, P) : une cible atteinte vaut 1 ; sinon, l'établissement est crédité du "
-        "chemin parcouru depuis son point de départ.",
+        ("La cible c est un nombre fixé par la campagne, ou la valeur de référence nationale ou "
+         "régionale de l'année (table des références publiée avec l'évaluation ; une référence "
+         "régionale sans région s'applique à toutes les régions)."),
+        ("Niveau L = 1 si la cible est atteinte (v ≥ c pour un indicateur à la hausse, v ≤ c à la "
+         "baisse), 0 sinon."),
+        ("Progression P = part de l'écart au T0 comblée : à la hausse P = (v − t0) / (c − t0), à la "
+         "baisse P = (t0 − v) / (t0 − c), ramenée entre 0 et 1 ; P = 0 si la valeur du T0 manque ou "
+         "si le T0 atteignait déjà la cible."),
+        ("Score s = max(L, P) : une cible atteinte vaut 1 ; sinon, l'établissement est crédité du "
+         "chemin parcouru depuis son point de départ."),
     ],
-    "seuils": ["Le score est le nombre de points du meilleur seuil atteint (v ≥ seuil à la hausse, "
-               "v ≤ seuil à la baisse), 0 si aucun seuil n'est atteint."],
+    "seuils": [("Le score est le nombre de points du meilleur seuil atteint (v ≥ seuil à la hausse, "
+                "v ≤ seuil à la baisse), 0 si aucun seuil n'est atteint.")],
     "maturite": [
-        "La valeur est le score de maturité de la certification, tiré de la grille de maturité : "
-        "7 étapes (politique, organisation interne, mobilisation des équipes, disponibilité des "
-        "ressources, effectivité, évaluation, actions d'amélioration), chacune cotée de 0 à 5.",
-        "Valeur = 100 × somme des 7 cotations / 35 (en %) ; score = valeur / 100. Une grille "
-        "incomplète ne donne pas de valeur ; sans grille, la valeur (en %) déclarée dans les "
-        "résultats est retenue ; « NC » déclaré dans les résultats l'emporte sur la grille.",
+        ("La valeur est le score de maturité de la certification, tiré de la grille de maturité : "
+         "7 étapes (politique, organisation interne, mobilisation des équipes, disponibilité des "
+         "ressources, effectivité, évaluation, actions d'amélioration), chacune cotée de 0 à 5."),
+        ("Valeur = 100 × somme des 7 cotations / 35 (en %) ; score = valeur / 100. Une grille "
+         "incomplète est ignorée : à défaut de grille complète, la valeur (en %) déclarée dans les "
+         "résultats est retenue ; « NC » déclaré dans les résultats l'emporte sur la grille."),
     ],
 }
 EXAMPLES = {"binaire": _binary_example, "cible": _target_example, "seuils": _threshold_example,
@@ -302,8 +298,8 @@ def _facts(campaign: Campaign) -> list[tuple[str, str]]:
         ("Année évaluée", str(campaign.year) if campaign.year else "—"),
         ("Point de départ (T0)", str(campaign.t0_year)),
         ("Sanction", sanction),
-        ("Indicateurs", f"{len(campaign.indicators)} ({n_nat} nationaux, "
-                        f"{len(campaign.indicators) - n_nat} régionaux)"),
+        ("Indicateurs", (f"{len(campaign.indicators)} ({n_nat} nationaux, "
+                        f"{len(campaign.indicators) - n_nat} régionaux)")),
         ("Chapitres", str(len(campaign.chapters))),
     ]
 
@@ -322,8 +318,8 @@ def _not_applicable(campaign: Campaign) -> list[str]:
     missing = sorted(set(campaign.chapters) - set(without))
     items = [
         "l'établissement a déclaré « NC » (non concerné) ;",
-        "l'indicateur ne concerne que certaines activités (colonne « Activités » du catalogue) et "
-        "l'établissement n'exerce aucune d'elles ;",
+        ("l'indicateur ne concerne que certaines activités (colonne « Activités » du catalogue) et "
+         "l'établissement n'exerce aucune d'elles ;"),
     ]
     if missing:
         items.append(f"l'établissement n'a pas de liste en sus et l'indicateur appartient au chapitre "
@@ -375,11 +371,11 @@ def _classes(campaign: Campaign) -> dict:
 def _sanction(campaign: Campaign) -> list[str]:
     threshold = fmt_pct(campaign.sanction_threshold, 0)
     if campaign.without_sanction:
-        return [f"La campagne {campaign.name} est évaluée sans sanction : aucune sanction n'est "
-                f"proposée, quel que soit le score global (le seuil de {threshold} prévu par le contrat "
-                "ne s'applique pas)."]
-    texts = [f"Une sanction est proposée lorsque le score global est strictement inférieur à {threshold} "
-             f"(un score de {threshold} exactement n'entraîne pas de sanction)."]
+        return [(f"La campagne {campaign.name} est évaluée sans sanction : aucune sanction n'est "
+                 f"proposée, quel que soit le score global (le seuil de {threshold} prévu par le contrat "
+                 "ne s'applique pas).")]
+    texts = [(f"Une sanction est proposée lorsque le score global est strictement inférieur à {threshold} "
+              f"(un score de {threshold} exactement n'entraîne pas de sanction).")]
     if campaign.sanction:
         cap = campaign.sanction.cap_pct_income
         example = fmt_num(EXAMPLE_INCOME * cap / 100, 0)
@@ -435,5 +431,5 @@ def _content(campaign: Campaign) -> dict:
         "source_file": Path(campaign.path).name if campaign.path else None,
         "sha256": campaign.sha256,
         "version": __version__,
-        "date": _date(dt.date.today()),
+        "date": french_date(dt.date.today()),
     }

@@ -10,6 +10,7 @@ explains how to fill it in. A workbook names only its own establishment.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -24,10 +25,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__
 from .analysis import priorities
 from .errors import CaqesError
+from .fragments import french_date
 from .outputs import atomic_path
 from .present import fmt_pct
 from .scoring import Scores
-from .sections import MONTHS, target_text, value_text
+from .sections import target_text, value_text
 
 __all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "plan_path", "write_plans"]
 
@@ -37,22 +39,24 @@ FOLLOW_UP: tuple[str, ...] = ("À engager", "En cours", "Réalisé", "Abandonné
 #: Columns of the plan: header and width; the last four are filled in by the establishment.
 PLAN_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Rang", 6),
-    ("Code", 8),
-    ("Indicateur", 48),
-    ("Chapitre", 22),
-    ("Valeur actuelle", 14),
-    ("Cible", 16),
-    ("Points de score global à gagner", 13),
-    ("Action recommandée", 48),
-    ("Responsable", 20),
-    ("Échéance", 13),
-    ("Suivi / état d'avancement", 17),
-    ("Commentaires", 36),
+    ("Code", 7),
+    ("Indicateur", 40),
+    ("Chapitre", 18),
+    ("Valeur actuelle", 13),
+    ("Cible", 14),
+    ("Points de score global à gagner", 12),
+    ("Action recommandée", 42),
+    ("Responsable", 16),
+    ("Échéance", 12),
+    ("Suivi / état d'avancement", 15),
+    ("Commentaires", 28),
 )
 N_FILLED = 8  # columns pre-filled from the evaluation; the others are left empty
 
 TITLE_ROWS = 6
 HEADER_ROW = TITLE_ROWS + 2
+SPARE_ROWS = 5  # empty rows at the end of the table for the establishment's own actions
+FONT = "Calibri"
 BLUE = "000091"
 HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 INPUT_FILL = PatternFill("solid", fgColor="FFF6D5")  # cells the establishment fills in
@@ -61,6 +65,19 @@ THIN = Side(style="thin", color="B4B4B4")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 SAFE_FINESS = re.compile(r"[0-9A-Za-z]+")
+LINE_HEIGHT = 14.5  # points per line of 11-point text
+NOTES_WIDTH = 75
+
+
+def _font(**style: object) -> Font:
+    return Font(name=FONT, **style)
+
+
+def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
+    """Row height for its wrapped texts (viewers do not all recompute it when opening)."""
+    lines = max((math.ceil(len(str(sheet.cell(row=row, column=col).value or "")) / (width * 1.05))
+                 for col, width in widths.items()), default=1)
+    sheet.row_dimensions[row].height = max(lines, 1) * LINE_HEIGHT + 3
 
 
 def plan_path(out_dir: Path, finess: str, year: int) -> Path:
@@ -98,10 +115,6 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     return paths
 
 
-def _date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan: pd.DataFrame,
               today: dt.date) -> Workbook:
     book = Workbook()
@@ -109,6 +122,9 @@ def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan:
     sheet.title = "Plan d'actions"
     _title_block(sheet, scores, identity, finess, year, today)
     _table(sheet, scores, plan)
+    if plan.empty:
+        sheet.cell(row=TITLE_ROWS + 1, column=1,
+                   value="Aucun indicateur applicable n'a de marge de progression : tous sont atteints.")
     _print_setup(sheet, "landscape")
     _page_header(sheet, f"Plan d'actions CAQES {year} — {identity['raison_sociale']} (FINESS {finess})")
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -126,17 +142,18 @@ def _title_block(sheet: Worksheet, scores: Scores, identity: pd.Series, finess: 
     campaign = scores.campaign
     grade = identity["classe"] if pd.notna(identity["classe"]) else "—"
     lines = [
-        (f"Plan d'actions CAQES {year}", Font(bold=True, size=15, color=BLUE)),
-        (str(identity["raison_sociale"]), Font(bold=True, size=12)),
-        (f"FINESS : {finess} · Campagne : {campaign.name} (année évaluée : {year}, "
-         f"T0 : {campaign.t0_year})", Font(size=10)),
+        (f"Plan d'actions CAQES {year}", _font(bold=True, size=15, color=BLUE)),
+        (str(identity["raison_sociale"]), _font(bold=True, size=12)),
+        ((f"FINESS : {finess} · Campagne : {campaign.name} (année évaluée : {year}, "
+          f"T0 : {campaign.t0_year})"), _font(size=10)),
         (f"Score global {year} : {fmt_pct(identity['score_global'])} — classe {grade}",
-         Font(bold=True, size=11)),
-        (f"Pré-rempli le {_date(today)} à partir de l'évaluation {year} (caqes-toolkit {__version__}).",
-         Font(size=9, color="555555")),
-        ("Colonnes A à H : indicateurs classés par points de score global à gagner (pré-remplies). "
-         "Colonnes I à L, sur fond jaune : à compléter par l'établissement. "
-         "Voir l'onglet « Mode d'emploi ».", Font(size=9, italic=True)),
+         _font(bold=True, size=11)),
+        (f"Pré-rempli le {french_date(today)} à partir de l'évaluation {year} (caqes-toolkit {__version__}).",
+         _font(size=9, color="555555")),
+        (("Colonnes A à H : indicateurs classés par points de score global à gagner (pré-remplies). "
+          "Cellules sur fond jaune : à compléter par l'établissement (lignes vides en fin de tableau "
+          "pour ses propres actions). "
+          "Voir l'onglet « Mode d'emploi »."), _font(size=9, italic=True)),
     ]
     last = get_column_letter(len(PLAN_COLUMNS))
     for row, (text, font) in enumerate(lines, start=1):
@@ -160,30 +177,32 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list:
 def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame) -> None:
     for col, (header, width) in enumerate(PLAN_COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=col, value=header)
-        cell.font = Font(bold=True)
+        cell.font = _font(bold=True)
         cell.fill = HEADER_FILL if col <= N_FILLED else INPUT_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = BORDER
         sheet.column_dimensions[get_column_letter(col)].width = width
+    widths = {col: width for col, (_, width) in enumerate(PLAN_COLUMNS, start=1)}
+    _fit_height(sheet, HEADER_ROW, widths)
     first = HEADER_ROW + 1
     for offset, (_, row) in enumerate(plan.iterrows()):
         _write_row(sheet, first + offset, _plan_row(scores, offset + 1, row), bool(row["non_renseigne"]))
-    last = max(first, HEADER_ROW + len(plan))
-    if plan.empty:
-        sheet.cell(row=first, column=3, value="Aucun indicateur applicable n'a de marge de progression : "
-                                              "tous sont atteints.").alignment = WRAP
-    else:
-        _input_rules(sheet, first, last)
+        _fit_height(sheet, first + offset, widths)
+    last = HEADER_ROW + len(plan) + SPARE_ROWS
+    for row in range(HEADER_ROW + len(plan) + 1, last + 1):
+        _write_row(sheet, row, [])
+    _input_rules(sheet, first, last)
     sheet.freeze_panes = sheet.cell(row=first, column=4)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(PLAN_COLUMNS))}{last}"
 
 
-def _write_row(sheet: Worksheet, row: int, values: list, missing: bool) -> None:
+def _write_row(sheet: Worksheet, row: int, values: list, missing: bool = False) -> None:
+    """One row of the table; cells beyond ``values`` are left empty for the establishment."""
     for col in range(1, len(PLAN_COLUMNS) + 1):
-        cell = sheet.cell(row=row, column=col, value=values[col - 1] if col <= N_FILLED else None)
+        cell = sheet.cell(row=row, column=col, value=values[col - 1] if col <= len(values) else None)
         cell.alignment = WRAP
         cell.border = BORDER
-        if col > N_FILLED:
+        if col > len(values):
             cell.fill = INPUT_FILL
     sheet.cell(row=row, column=7).number_format = "0.00"
     sheet.cell(row=row, column=10).number_format = "DD/MM/YYYY"
@@ -227,46 +246,49 @@ def _page_header(sheet: Worksheet, header: str) -> None:
 def _instructions(sheet: Worksheet, scores: Scores, finess: str, year: int, today: dt.date) -> None:
     campaign = scores.campaign
     paragraphs = [
-        ("Mode d'emploi du plan d'actions", Font(bold=True, size=14, color=BLUE)),
-        (f"Ce classeur a été pré-rempli le {_date(today)} à partir de l'évaluation {year} de votre "
-         f"établissement (FINESS {finess}, campagne {campaign.name}). L'onglet « Plan d'actions » "
-         "liste les indicateurs du contrat qui ont encore une marge de progression, du plus au moins "
-         "rentable pour votre score global. Il sert à définir vos priorités de travail pour l'année "
-         f"{year + 1}.", None),
-        ("Ce que contiennent les colonnes pré-remplies (A à H)", Font(bold=True)),
-        ("• Rang, Code, Indicateur et Chapitre : l'indicateur du contrat, tel que nommé dans votre "
-         "rapport d'évaluation.", None),
-        (f"• Valeur actuelle : la valeur retenue pour {year}. « non renseigné (compté 0) » signale un "
-         "indicateur applicable sans valeur déclarée : il compte 0 ; le renseigner dans la grille "
-         "d'auto-évaluation est souvent le gain le moins coûteux.", None),
-        ("• Cible : la valeur à atteindre (« ≥ » : au moins ; « ≤ » : au plus ; réf. nationale ou "
-         "régionale : la valeur de référence de l'année).", None),
-        ("• Points de score global à gagner : ce que gagnerait votre score global si l'indicateur "
-         "atteignait sa cible, toutes choses égales par ailleurs. Les gains de plusieurs indicateurs "
-         "s'additionnent.", None),
+        ("Mode d'emploi du plan d'actions", _font(bold=True, size=14, color=BLUE)),
+        ((f"Ce classeur a été pré-rempli le {french_date(today)} à partir de l'évaluation {year} de votre "
+          f"établissement (FINESS {finess}, campagne {campaign.name}). L'onglet « Plan d'actions » "
+          "liste les indicateurs du contrat qui ont encore une marge de progression, du plus au moins "
+          "rentable pour votre score global. Il sert à définir vos priorités de travail pour l'année "
+          f"{year + 1}."), None),
+        ("Ce que contiennent les colonnes pré-remplies (A à H)", _font(bold=True)),
+        (("• Rang, Code, Indicateur et Chapitre : l'indicateur du contrat, tel que nommé dans votre "
+          "rapport d'évaluation."), None),
+        ((f"• Valeur actuelle : la valeur retenue pour {year}. « non renseigné (compté 0) » signale un "
+          "indicateur applicable sans valeur déclarée : il compte 0 ; le renseigner dans la grille "
+          "d'auto-évaluation est souvent le gain le moins coûteux."), None),
+        (("• Cible : la valeur à atteindre (« ≥ » : au moins ; « ≤ » : au plus ; réf. nationale ou "
+          "régionale : la valeur de référence de l'année)."), None),
+        (("• Points de score global à gagner : ce que gagnerait votre score global si l'indicateur "
+          "atteignait sa cible, toutes choses égales par ailleurs. Les gains de plusieurs indicateurs "
+          "s'additionnent."), None),
         ("• Action recommandée : une piste proposée par l'ARS ; adaptez-la à votre établissement.", None),
-        ("Ce que vous complétez (colonnes I à L, sur fond jaune)", Font(bold=True)),
+        ("Ce que vous complétez (colonnes I à L, sur fond jaune)", _font(bold=True)),
         ("• Responsable : nom et fonction de la personne qui pilote l'action.", None),
         ("• Échéance : date prévue de réalisation, au format jj/mm/aaaa.", None),
         ("• Suivi / état d'avancement : choisir dans la liste « " + " », « ".join(FOLLOW_UP)
          + " » ; mettre à jour à chaque point d'étape.", None),
-        ("• Commentaires : l'action réellement retenue si elle diffère de l'action recommandée, les "
-         "moyens, les difficultés, la raison d'un abandon.", None),
-        ("Ne modifiez pas les colonnes A à H. Pour une action qui ne figure pas dans la liste, insérez "
-         "une ligne à l'intérieur du tableau (la liste de choix et le format de date suivent).", None),
-        ("Transmission à l'ARS", Font(bold=True)),
-        ("Faites valider le plan par la direction et la commission médicale de l'établissement, puis "
-         "adressez-le à l'ARS au format .xlsx, sans changer le nom du fichier "
-         f"(plan_actions_{finess}_{year}.xlsx), selon les modalités et le calendrier indiqués par "
-         "l'ARS. Le plan complété sert de base au dialogue avec l'ARS et l'Assurance Maladie lors de "
-         "l'évaluation suivante.", None),
-        ("Pour en savoir plus", Font(bold=True)),
-        (f"Le calcul des scores est décrit dans le document de méthode de la campagne {campaign.name} "
-         "publié par l'ARS. Ce document ne concerne que votre établissement.", None),
+        (("• Commentaires : l'action réellement retenue si elle diffère de l'action recommandée, les "
+          "moyens, les difficultés, la raison d'un abandon."), None),
+        (("Ne modifiez pas les colonnes A à H des lignes pré-remplies. Pour une action qui ne figure "
+          "pas dans la liste, utilisez les lignes jaunes en fin de tableau, ou insérez une ligne à "
+          "l'intérieur du tableau (la liste de choix et le format de date suivent)."), None),
+        ("Transmission à l'ARS", _font(bold=True)),
+        (("Faites valider le plan par la direction et la commission médicale de l'établissement, puis "
+          "adressez-le à l'ARS au format .xlsx, sans changer le nom du fichier "
+          f"(plan_actions_{finess}_{year}.xlsx), selon les modalités et le calendrier indiqués par "
+          "l'ARS. Le plan complété sert de base au dialogue avec l'ARS et l'Assurance Maladie lors de "
+          "l'évaluation suivante."), None),
+        ("Pour en savoir plus", _font(bold=True)),
+        ((f"Le calcul des scores est décrit dans le document de méthode de la campagne {campaign.name} "
+          "publié par l'ARS. Ce document ne concerne que votre établissement."), None),
     ]
-    sheet.column_dimensions["A"].width = 110
+    sheet.column_dimensions["A"].width = NOTES_WIDTH
     for row, (text, font) in enumerate(paragraphs, start=1):
         cell = sheet.cell(row=row, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font is not None:
             cell.font = font
+        _fit_height(sheet, row, {1: NOTES_WIDTH})
+    sheet.row_dimensions[1].height = 24

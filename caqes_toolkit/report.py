@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .analysis import priorities, regional_distribution, summary
-from .campaign import Campaign, load_campaign
+from .campaign import Campaign, RuleChange, compare_campaigns, load_campaign
 from .dataset import MATURITY_STEPS, Dataset, SourceFile
 from .errors import CaqesError
 from .load import load_dataset
@@ -48,6 +48,10 @@ class EstablishmentReport:
     sources: tuple[SourceFile, ...]
     toolkit_version: str
     generated_on: dt.date
+    previous_campaign: Campaign | None = None
+    rule_changes: tuple[RuleChange, ...] = ()
+    score_n1_own_rules: float | None = None  # N−1 as evaluated under the previous campaign
+    class_n1_own_rules: str | None = None
 
     @property
     def name(self) -> str:
@@ -105,8 +109,13 @@ def evaluate_region(donnees: str | Path, campagne: str | Path) -> tuple[Dataset,
 
 
 def build_report(finess: str, annee: int, donnees: str | Path, campagne: str | Path,
+                 campagne_precedente: str | Path | None = None,
                  today: dt.date | None = None) -> EstablishmentReport:
-    """Compute the content of the report of ``finess`` for year ``annee``."""
+    """Compute the content of the report of ``finess`` for year ``annee``.
+
+    With ``campagne_precedente`` (the campaign that evaluated N−1), the report says which rules
+    changed and what the N−1 score was under its own campaign.
+    """
     dataset, campaign, scores = evaluate_region(donnees, campagne)
     est = dataset.establishments
     if finess not in set(est["finess"]):
@@ -121,6 +130,17 @@ def build_report(finess: str, annee: int, donnees: str | Path, campagne: str | P
     indicators = year_scores.indicators[year_scores.indicators["finess"] == finess].copy()
     indicators.insert(3, "libelle", indicators["indicateur"].map(lambda c: campaign.by_code[c].label))
     before, class_before, adjusted = _adjustments(dataset, campaign, finess, annee)
+    previous, changes, n1_score, n1_class = None, (), None, None
+    if campagne_precedente:
+        previous = load_campaign(campagne_precedente)
+        changes = tuple(compare_campaigns(previous, campaign))
+        if annee - 1 in dataset.years:
+            own = score(dataset.only([finess]), previous, [annee - 1]).establishments
+            if not own.empty:
+                n1_score, n1_class = float(own["score_global"].iloc[0]), str(own["classe"].iloc[0])
+    sources = (SourceFile(Path(campaign.path).name, campaign.path, campaign.sha256),)
+    if previous is not None:
+        sources += (SourceFile(Path(previous.path).name, previous.path, previous.sha256),)
     return EstablishmentReport(
         finess=finess,
         annee=annee,
@@ -135,9 +155,13 @@ def build_report(finess: str, annee: int, donnees: str | Path, campagne: str | P
         adjustments=adjusted,
         score_before_adjustments=before,
         class_before_adjustments=class_before,
-        sources=(SourceFile(Path(campaign.path).name, campaign.path, campaign.sha256), *dataset.sources),
+        sources=(*sources, *dataset.sources),
         toolkit_version=__version__,
         generated_on=today or dt.date.today(),
+        previous_campaign=previous,
+        rule_changes=changes,
+        score_n1_own_rules=n1_score,
+        class_n1_own_rules=n1_class,
     )
 
 

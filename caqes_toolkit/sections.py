@@ -7,22 +7,18 @@ shows as text.
 
 from __future__ import annotations
 
-import base64
-from functools import cache
-
-import jinja2
 import numpy as np
 import pandas as pd
 
 from . import charts
 from .campaign import Campaign, Indicator
+from .fragments import Html, figure, french_date, render
 from .narrative import synthesis_sentences
 from .present import fmt_num, fmt_pct, fmt_points
 from .report import EstablishmentReport
 from .scoring import STATUSES
 
 __all__ = [
-    "Html",
     "adjustments",
     "chart_chapters",
     "chart_history",
@@ -34,36 +30,14 @@ __all__ = [
     "method_annex",
     "priorities",
     "provenance",
+    "rule_changes",
+    "rule_value",
     "synthesis",
+    "target_text",
+    "value_text",
 ]
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
 N_PRIORITIES = 5
-
-
-class Html(str):
-    """An HTML fragment that Jupyter displays as HTML."""
-
-    def _repr_html_(self) -> str:
-        return str(self)
-
-
-@cache
-def _macros() -> jinja2.runtime.TemplateModule:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("caqes_toolkit", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-    return env.get_template("sections.html.j2").module
-
-
-def _render(macro: str, *args) -> Html:
-    return Html(str(getattr(_macros(), macro)(*args)))
-
-
-def _date(d) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def _yes_no(flag) -> str:
@@ -108,11 +82,11 @@ def target_text(indicator: Indicator, target: float) -> str:
 def header(r: EstablishmentReport) -> Html:
     """Identity of the establishment, campaign, year and date."""
     i = r.identity
-    return _render("header", {
+    return render("header", {
         "raison_sociale": r.name, "finess": r.finess, "region": i["region"],
         "activites": str(i["activites"]).replace(";", ", "), "liste_en_sus": _yes_no(i["liste_en_sus"]),
         "campagne": r.campaign.name, "annee": r.annee, "annee_t0": r.campaign.t0_year,
-        "date": _date(r.generated_on),
+        "date": french_date(r.generated_on),
     })
 
 
@@ -130,7 +104,7 @@ def synthesis(r: EstablishmentReport) -> Html:
     sentences = synthesis_sentences(
         s, r.chapters, r.priorities, year=r.annee, t0_year=c.t0_year,
         sanction_threshold=c.sanction_threshold, without_sanction=c.without_sanction)
-    return _render("synthesis", {
+    return render("synthesis", {
         "score": fmt_pct(s["score_global"]), "classe": s["classe"], "sanction": sanction,
         "annee_t0": c.t0_year, "annee_n1": r.annee - 1,
         "evolution_t0": fmt_points(s["evolution_t0"]), "evolution_n1": fmt_points(s["evolution_n1"]),
@@ -147,17 +121,12 @@ def chapters(r: EstablishmentReport) -> Html:
         "evolution": fmt_points(ch.evolution_n1),
         "mediane": fmt_pct(ch.mediane), "iqr": f"{fmt_pct(ch.q1)} – {fmt_pct(ch.q3)}" if pd.notna(ch.q1) else "—",
     } for ch in r.chapters.itertuples()]
-    return _render("chapters", rows)
-
-
-def _figure(fig, alt: str, caption: str) -> Html:
-    svg = base64.b64encode(charts.figure_svg(fig)).decode("ascii")
-    return _render("figure", svg, alt, caption)
+    return render("chapters", rows)
 
 
 def chart_chapters(r: EstablishmentReport) -> Html:
     n = int(r.summary["nb_etablissements_region"])
-    return _figure(
+    return figure(
         charts.chapters_vs_region(r.chapters, r.campaign),
         "Scores par chapitre comparés à la médiane régionale",
         f"Score de chaque chapitre (barre colorée) comparé à la distribution anonyme des {n} "
@@ -165,7 +134,7 @@ def chart_chapters(r: EstablishmentReport) -> Html:
 
 
 def chart_history(r: EstablishmentReport) -> Html:
-    return _figure(
+    return figure(
         charts.history(r.history, r.campaign),
         "Évolution du score global et des chapitres depuis le T0",
         "Score global (trait épais) et scores des chapitres, année par année depuis le T0 ; "
@@ -174,9 +143,9 @@ def chart_history(r: EstablishmentReport) -> Html:
 
 def chart_maturity(r: EstablishmentReport) -> Html:
     if r.maturity.empty:
-        return _render("note", "Aucune cotation de maturité de la certification n'est disponible "
+        return render("note", "Aucune cotation de maturité de la certification n'est disponible "
                                "pour cet établissement.")
-    return _figure(
+    return figure(
         charts.maturity_profile(r.maturity),
         "Profil de maturité de la certification",
         "Résultats de la certification : cotation de chacune des 7 étapes du management de la prise "
@@ -184,10 +153,40 @@ def chart_maturity(r: EstablishmentReport) -> Html:
 
 
 def chart_status(r: EstablishmentReport) -> Html:
-    return _figure(
+    return figure(
         charts.indicator_status(r.indicators, STATUSES),
         "Statut des indicateurs par chapitre",
         f"Nombre d'indicateurs par statut dans chaque chapitre en {r.annee}.")
+
+
+def rule_value(campaign: Campaign, change, value: str) -> str:
+    """A rule value of :func:`compare_campaigns` in French (targets with their unit)."""
+    if change.element == "cible" and value and change.code in campaign.by_code:
+        try:
+            return value_text(campaign.by_code[change.code], float(value)).lstrip("+")
+        except ValueError:
+            return value.replace("reference_", "référence ").replace("regionale", "régionale")
+    return {"True": "oui", "False": "non", "": "—"}.get(value, value)
+
+
+def rule_changes(r: EstablishmentReport) -> Html:
+    """Rules that changed since the campaign of N−1, and N−1 as evaluated under its own rules."""
+    prev = r.previous_campaign
+    if prev is None:
+        return Html("")
+    notes = []
+    if r.score_n1_own_rules is not None:
+        n1 = r.summary["score_global_n1"]
+        notes.append(
+            f"En {r.annee - 1}, évalué selon la campagne {prev.name}, le score global était de "
+            f"{fmt_pct(r.score_n1_own_rules)} (classe {r.class_n1_own_rules}) ; recalculé selon les règles "
+            f"de {r.campaign.name}, comme dans le graphique ci-dessus, il est de {fmt_pct(n1)}.")
+    if not r.rule_changes:
+        notes.append(f"Aucune règle n'a changé entre les campagnes {prev.name} et {r.campaign.name}.")
+    rows = [{"code": c.code, "libelle": c.label or "Règle de la campagne", "element": c.element,
+             "avant": rule_value(r.campaign, c, c.before), "apres": rule_value(r.campaign, c, c.after)}
+            for c in r.rule_changes]
+    return render("rule_changes", {"avant": prev.name, "apres": r.campaign.name, "rows": rows, "notes": notes})
 
 
 def _status_css(status: str) -> str:
@@ -199,15 +198,19 @@ def indicators(r: EstablishmentReport) -> Html:
     c = r.campaign
     groups = []
     chapter_scores = r.chapters.set_index("chapitre")["score"]
+    changed_targets = {ch.code: rule_value(c, ch, ch.before) for ch in r.rule_changes if ch.element == "cible"}
     for chapter, rows in r.indicators.groupby("chapitre", sort=True):
         items = []
         for row in rows.itertuples():
             ind = c.by_code[row.indicateur]
             motif = row.motif_nc if row.motif_nc and row.motif_nc != "déclaré NC" else ""
+            target = target_text(ind, row.cible)
+            if ind.code in changed_targets:
+                target += f" (cible {r.previous_campaign.name} : {changed_targets[ind.code]})"
             items.append({
                 "code": ind.code, "libelle": ind.label, "motif": motif,
                 "valeur": value_text(ind, row.valeur, row.motif_nc == "déclaré NC"),
-                "cible": target_text(ind, row.cible), "t0": value_text(ind, row.valeur_t0),
+                "cible": target, "t0": value_text(ind, row.valeur_t0),
                 "n1": value_text(ind, row.valeur_n1),
                 "score": fmt_pct(100 * row.score, 0) if pd.notna(row.score) else "—",
                 "statut": row.statut, "statut_css": _status_css(row.statut),
@@ -215,7 +218,7 @@ def indicators(r: EstablishmentReport) -> Html:
         score = chapter_scores.get(chapter, np.nan)
         groups.append({"chapitre": int(chapter), "libelle": c.chapters[chapter], "annee": r.annee,
                        "score": fmt_pct(score) if pd.notna(score) else "non concerné", "rows": items})
-    return _render("indicators", groups)
+    return render("indicators", groups)
 
 
 def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
@@ -240,7 +243,7 @@ def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
         notes.append(f"Indicateurs non renseignés (comptés 0) : {', '.join(missing['indicateur'])}. "
                      f"Les renseigner rapporterait jusqu'à {fmt_points(missing['gain'].sum(), 1)} : "
                      "ce sont les gains les moins coûteux.")
-    return _render("priorities", {"rows": rows, "notes": notes})
+    return render("priorities", {"rows": rows, "notes": notes})
 
 
 def adjustments(r: EstablishmentReport) -> Html:
@@ -257,7 +260,7 @@ def adjustments(r: EstablishmentReport) -> Html:
         text = (f"Score global avant la phase contradictoire : {fmt_pct(r.score_before_adjustments)} "
                 f"(classe {r.class_before_adjustments}) ; après : {fmt_pct(r.summary['score_global'])} "
                 f"(classe {r.summary['classe']}).")
-    return _render("adjustments", {"rows": rows, "summary": text})
+    return render("adjustments", {"rows": rows, "summary": text})
 
 
 RULES = {
@@ -297,14 +300,14 @@ def method_annex(r: EstablishmentReport) -> Html:
                    "l'établissement ou sans référence pour l'année est retiré du calcul. Score global = moyenne "
                    "des chapitres pondérée par les poids effectifs ; classe et sanction sont déterminées sur le "
                    "score global arrondi à 6 décimales.")
-    return _render("annex", {"profile": profile, "weights": weights, "classes": classes, "sanction": sanction,
+    return render("annex", {"profile": profile, "weights": weights, "classes": classes, "sanction": sanction,
                              "rules": [RULES[u] for u in used], "aggregation": aggregation})
 
 
 def provenance(r: EstablishmentReport) -> Html:
     """Toolkit version, SHA-256 of the campaign and input files, date of generation."""
-    return _render("provenance", {
-        "date": _date(r.generated_on), "version": r.toolkit_version,
+    return render("provenance", {
+        "date": french_date(r.generated_on), "version": r.toolkit_version,
         "files": [{"name": f.name, "sha256": f.sha256} for f in r.sources],
         "confidentiality": ("Document destiné à l'établissement, à l'ARS et à l'Assurance Maladie. "
                             "Les autres établissements n'y apparaissent que sous forme de "

@@ -45,9 +45,10 @@ def test_notebook_is_reviewable_and_parameterised():
     assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs before committing"
     assert "parameters" in code[0].metadata.get("tags", [])
     params = {name: p["inferred_type_name"] for name, p in papermill.inspect_notebook(str(NOTEBOOK)).items()}
-    assert params == {"finess": "str", "annee": "int", "donnees": "str", "campagne": "str"}
+    assert params == {"finess": "str", "annee": "int", "donnees": "str", "campagne": "str",
+                      "campagne_precedente": "str"}
     # thin: no scoring logic in cells, only calls into the package
-    assert all(len(c.source.splitlines()) <= 5 for c in code)
+    assert all(len(c.source.splitlines()) <= 5 for c in code[1:])
 
 
 def test_numbers_agree_with_the_scores_table(report, sample_scores):
@@ -118,3 +119,20 @@ def test_unknown_establishment_is_a_clear_error():
 
     with pytest.raises(CaqesError, match="999999999"):
         build_report("999999999", 2019, SAMPLE, CAMPAIGN_2019)
+
+
+def test_comparison_with_the_previous_campaign():
+    from .conftest import CAMPAIGN_2018
+
+    r = build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019, CAMPAIGN_2018, today=TODAY)
+    changed = {(c.code, c.element): (c.before, c.after) for c in r.rule_changes}
+    assert changed[("G01", "cible")] == ("45.5", "49.0")
+    assert changed[("L02", "cible")] == ("5.7", "3.0")
+    assert changed[("", "sans sanction")] == ("True", "False")
+    c18 = load_campaign(CAMPAIGN_2018)
+    own = score_by_year(load_dataset(SAMPLE, c18), [c18], [2018])[2018].year(2018).establishments.set_index("finess")
+    assert r.score_n1_own_rules == pytest.approx(own.loc[FINESS, "score_global"])
+    html = str(sections.rule_changes(r)) + str(sections.indicators(r))
+    assert "45,5\u202f%" in html and "49,0\u202f%" in html
+    assert "(cible caqes-2018 : 45,5\u202f%)" in html
+    assert str(sections.rule_changes(build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019))) == ""
