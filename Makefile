@@ -27,7 +27,10 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.xlsx --detail $(OUT)/indicateurs.xlsx
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.csv
 	$(BIN)/caqes reports $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/rapports-2019 --jobs 2
-	@echo "Rapports : $(OUT)/rapports-2019/index.html"
+	$(BIN)/caqes synthese $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/synthese
+	$(BIN)/caqes plan $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/plans-2019
+	$(BIN)/caqes methode --campaign params/caqes-2019.yml --out $(OUT)/methode
+	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/"
 
 test: $(STAMP) sysdeps ## Run the test suite
 	$(BIN)/python -m pytest -q
@@ -41,8 +44,13 @@ sysdeps: ## Install the system packages for PDF reports if missing (Debian: Chro
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	fi
 
-bench: $(STAMP) ## Benchmarks: scoring (30,000 establishments) against a naive implementation
+bench: $(STAMP) sysdeps ## Benchmarks: scoring 30,000 establishments and making 20 reports, each against a naive way
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_reports.py
+
+lab: $(STAMP) ## JupyterLab in the project's environment, on notebooks/exploration.ipynb
+	$(BIN)/python -m ipykernel install --sys-prefix --name caqes-toolkit --display-name "Python (caqes-toolkit)"
+	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb
 
 lint: $(STAMP) ## Static checks (ruff)
 	$(BIN)/ruff check caqes_toolkit tests benchmarks

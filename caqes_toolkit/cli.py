@@ -191,6 +191,58 @@ def reports(
         raise typer.Exit(1)
 
 
+@app.command()
+def plan(
+    data: DataArg,
+    campaign: CampaignsOpt,
+    year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie (un sous-dossier par FINESS).")],
+    finess: FinessOpt = None,
+) -> None:
+    """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
+    from .load import load_dataset
+    from .plan import write_plans
+    from .scoring import score_by_year
+
+    try:
+        camp = campaign_for_year(_campaigns(campaign), year)
+        dataset = load_dataset(data, camp)
+        selected = _selection(dataset, year, finess)
+        scores = score_by_year(dataset, [camp], [year])[year]
+        with _progress() as progress:
+            task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
+            written = write_plans(scores, year, out_dir, selected,
+                                  progress=lambda _finess: progress.update(task, advance=1))
+    except DataError as exc:
+        for fault in exc.faults:
+            err.print(str(fault))
+        raise _fail(f"{len(exc.faults)} anomalie(s) dans {data}") from None
+    except CaqesError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
+
+
+@app.command()
+def methode(
+    campaign: CampaignOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")],
+    formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
+) -> None:
+    """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
+    from .method import write_method
+
+    try:
+        fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        with _progress() as progress:
+            task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
+            written = write_method(load_campaign(campaign), out_dir, fmts)
+            progress.update(task, advance=1)
+    except CaqesError as exc:
+        raise _fail(str(exc)) from None
+    for path in written:
+        out.print(f"écrit : {path}")
+
+
 SYNTHESIS = Path(__file__).resolve().parents[1] / "notebooks" / "synthese_regionale.ipynb"
 
 

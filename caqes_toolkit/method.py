@@ -35,7 +35,8 @@ __all__ = ["FORMATS", "method_html", "write_method"]
 #: Output formats of :func:`write_method`.
 FORMATS: tuple[str, ...] = ("html", "pdf")
 
-RULE_NAMES = {"binaire": "binaire (oui/non)", "cible": "cible", "seuils": "seuils", "maturite": "maturité"}
+RULE_NAMES = {"binaire": "binaire (oui/non)", "cible": "cible", "seuils": "seuils",
+              "maturite": "maturité"}
 DIRECTIONS = {"hausse": "↑ hausse", "baisse": "↓ baisse"}
 SCOPES = {"national": "nationale", "regional": "régionale"}
 SOURCES = {"seed": "documents ARS", "texte": "texte officiel", "défaut": "défaut"}
@@ -69,7 +70,8 @@ def write_method(campaign: Campaign, out_dir: Path, formats: Sequence[str] = FOR
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise CaqesError(f"formats attendus parmi {', '.join(FORMATS)} (reçu : {', '.join(formats)})")
+        raise CaqesError(f"formats attendus parmi {', '.join(FORMATS)} "
+                         f"(reçu : {', '.join(formats)})")
     root = Path(out_dir).resolve()
     stem = SAFE_NAME.sub("_", campaign.name).lstrip(".") or "campagne"
     html = method_html(campaign)
@@ -108,6 +110,11 @@ def _s(x: float) -> str:
     return f"{fmt_num(x, 3)} ({fmt_pct(100 * x)})"
 
 
+def _weight(table: dict[int, float], chapter: int) -> str:
+    """A chapter's weight in a profile's table, « NC » when the chapter is not in it."""
+    return _num(table[chapter]) if chapter in table else "NC"
+
+
 def _chapter_list(chapters: list[int]) -> str:
     names = [str(k) for k in chapters]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
@@ -125,7 +132,9 @@ class _Case:
 
 
 def _example_year(campaign: Campaign) -> int:
-    return campaign.year if campaign.year and campaign.year != campaign.t0_year else campaign.t0_year + 1
+    if campaign.year and campaign.year != campaign.t0_year:
+        return campaign.year
+    return campaign.t0_year + 1
 
 
 def _engine_scores(campaign: Campaign, cases: list[_Case]) -> list[float]:
@@ -145,7 +154,8 @@ def _engine_scores(campaign: Campaign, cases: list[_Case]) -> list[float]:
         if case.t0 is not None:
             results.append((fid, t0, code, case.t0))
     es = pd.DataFrame({"finess": ids, "raison_sociale": "Exemple", "region": "Exemple",
-                       "activites": ";".join(ACTIVITIES), "liste_en_sus": True, "produits_am": np.nan})
+                       "activites": ";".join(ACTIVITIES), "liste_en_sus": True,
+                       "produits_am": np.nan})
     res = pd.DataFrame(results, columns=["finess", "annee", "indicateur", "valeur"]).astype(
         {"annee": "int64", "valeur": float})
     res = res.assign(nc=False, brut=res["valeur"].astype(str))
@@ -174,10 +184,11 @@ def _binary_example(campaign: Campaign) -> dict:
         if ind is None:
             continue
         yes, no = _engine_scores(campaign, [_Case(ind, 1.0), _Case(ind, 0.0)])
-        sentences.append(f"Indicateur dont le sens est « {direction} » : « oui » vaut {_num(yes)}, "
-                         f"« non » vaut {_num(no)}.")
+        sentences.append(f"Indicateur dont le sens est « {direction} » : « oui » vaut "
+                         f"{_num(yes)}, « non » vaut {_num(no)}.")
         rows += [[ind.code, "oui", _s(yes)], [ind.code, "non", _s(no)]]
-    return {"headers": ["Indicateur", "Valeur déclarée", "Score"], "rows": rows, "sentences": sentences}
+    return {"headers": ["Indicateur", "Valeur déclarée", "Score"], "rows": rows,
+            "sentences": sentences}
 
 
 def _target_cases(ind: Indicator) -> list[tuple[float, float | None]]:
@@ -283,7 +294,8 @@ def _rules(campaign: Campaign) -> list[dict]:
     for rule in used:
         codes = [i.code for i in campaign.indicators if i.rule == rule]
         example = EXAMPLES[rule](campaign)
-        out.append({"title": f"Règle « {RULE_NAMES[rule]} »", "texts": RULE_TEXTS[rule] + example.pop("sentences"),
+        out.append({"title": f"Règle « {RULE_NAMES[rule]} »",
+                    "texts": RULE_TEXTS[rule] + example.pop("sentences"),
                     "codes": ", ".join(codes), "example": example})
     return out
 
@@ -306,10 +318,9 @@ def _facts(campaign: Campaign) -> list[tuple[str, str]]:
 
 def _weights(campaign: Campaign) -> dict:
     with_list, without = campaign.chapter_weights(True), campaign.chapter_weights(False)
-    rows = [{"chapitre": k, "libelle": campaign.chapters[k],
-             "avec": _num(with_list[k]) if k in with_list else "NC",
-             "sans": _num(without[k]) if k in without else "NC",
-             "n": sum(i.chapter == k for i in campaign.indicators)} for k in sorted(campaign.chapters)]
+    rows = [{"chapitre": k, "libelle": campaign.chapters[k], "avec": _weight(with_list, k),
+             "sans": _weight(without, k), "n": sum(i.chapter == k for i in campaign.indicators)}
+            for k in sorted(campaign.chapters)]
     return {"rows": rows, "avec": _num(sum(with_list.values())), "sans": _num(sum(without.values()))}
 
 
@@ -322,8 +333,9 @@ def _not_applicable(campaign: Campaign) -> list[str]:
          "l'établissement n'exerce aucune d'elles ;"),
     ]
     if missing:
-        items.append(f"l'établissement n'a pas de liste en sus et l'indicateur appartient au chapitre "
-                     f"{_chapter_list(missing)} (« NC » dans la table de pondération sans liste en sus) ;")
+        items.append("l'établissement n'a pas de liste en sus et l'indicateur appartient au "
+                     f"chapitre {_chapter_list(missing)} (« NC » dans la table de pondération sans "
+                     "liste en sus) ;")
     items.append("sa cible est une référence nationale ou régionale absente de la table des "
                  "références pour l'année (et la région de l'établissement).")
     return items
@@ -340,11 +352,12 @@ def _aggregation_example(campaign: Campaign) -> dict:
     rows = [{"chapitre": k, "poids": _num(table[k]), "part": fmt_pct(100 * table[k] / total),
              "score": fmt_pct(scores[k]), "points": fmt_num(table[k] * scores[k] / total, 2)}
             for k in kept]
-    rows.append({"chapitre": dropped, "poids": _num(table[dropped]), "part": "—", "score": "NC", "points": "—"})
+    rows.append({"chapitre": dropped, "poids": _num(table[dropped]), "part": "—", "score": "NC",
+                 "points": "—"})
     g = sum(table[k] * scores[k] for k in kept) / total
     formula = " + ".join(f"{_num(table[k])} × {_num(scores[k])}" for k in kept)
-    return {"rows": rows, "total": _num(total), "dropped": dropped,
-            "result": f"G = ({formula}) / {_num(total)} = {fmt_pct(g, 2)} → classe {campaign.grade(g)}"}
+    result = f"G = ({formula}) / {_num(total)} = {fmt_pct(g, 2)} → classe {campaign.grade(g)}"
+    return {"rows": rows, "total": _num(total), "dropped": dropped, "result": result}
 
 
 def _classes(campaign: Campaign) -> dict:
@@ -361,10 +374,11 @@ def _classes(campaign: Campaign) -> dict:
         rows.append({"classe": name, "intervalle": text})
     top_name, top = bounds[0]
     near = top - 0.04
-    note = (f"La classe est déterminée sur le score global non arrondi (arrondi technique à 6 décimales, "
-            f"qui neutralise les erreurs de calcul en virgule flottante). Les rapports affichent le score "
-            f"avec une décimale : un score de {fmt_num(near, 2)} s'affiche « {fmt_pct(near)} » mais "
-            f"relève de la classe {campaign.grade(near)}, non de la classe {top_name}.")
+    note = ("La classe est déterminée sur le score global non arrondi (arrondi technique à "
+            "6 décimales, qui neutralise les erreurs de calcul en virgule flottante). Les rapports "
+            f"affichent le score avec une décimale : un score de {fmt_num(near, 2)} s'affiche "
+            f"« {fmt_pct(near)} » mais relève de la classe {campaign.grade(near)}, non de la "
+            f"classe {top_name}.")
     return {"rows": rows, "note": note}
 
 
@@ -372,15 +386,16 @@ def _sanction(campaign: Campaign) -> list[str]:
     threshold = fmt_pct(campaign.sanction_threshold, 0)
     if campaign.without_sanction:
         return [(f"La campagne {campaign.name} est évaluée sans sanction : aucune sanction n'est "
-                 f"proposée, quel que soit le score global (le seuil de {threshold} prévu par le contrat "
-                 "ne s'applique pas).")]
-    texts = [(f"Une sanction est proposée lorsque le score global est strictement inférieur à {threshold} "
-              f"(un score de {threshold} exactement n'entraîne pas de sanction).")]
+                 f"proposée, quel que soit le score global (le seuil de {threshold} prévu par le "
+                 "contrat ne s'applique pas).")]
+    texts = [("Une sanction est proposée lorsque le score global est strictement inférieur à "
+              f"{threshold} (un score de {threshold} exactement n'entraîne pas de sanction).")]
     if campaign.sanction:
         cap = campaign.sanction.cap_pct_income
         example = fmt_num(EXAMPLE_INCOME * cap / 100, 0)
-        texts.append(f"Montant : le rapport affiche une estimation du plafond, égal à {fmt_pct(cap, 1)} des "
-                     "produits versés par l'Assurance Maladie à l'établissement ; par exemple "
+        texts.append("Montant : le rapport affiche une estimation du plafond, égal à "
+                     f"{fmt_pct(cap, 1)} des produits versés par l'Assurance Maladie à "
+                     "l'établissement ; par exemple "
                      f"{example}{NNBSP}€ pour {fmt_num(EXAMPLE_INCOME, 0)}{NNBSP}€ de produits. "
                      "Il s'agit d'un plafond estimé, non du montant de la sanction.")
         if campaign.sanction.formula:
@@ -407,8 +422,8 @@ def _catalogue(campaign: Campaign) -> list[dict]:
             "activites": ", ".join(i.activities) if i.activities else "toutes",
             "source": SOURCES[i.source],
         } for i in inds]
-        weights = (f"poids du chapitre : {_num(with_list[k]) if k in with_list else 'NC'} avec liste en sus, "
-                   f"{_num(without[k]) if k in without else 'NC'} sans liste en sus ; "
+        weights = (f"poids du chapitre : {_weight(with_list, k)} avec liste en sus, "
+                   f"{_weight(without, k)} sans liste en sus ; "
                    f"{len(inds)} indicateur(s), somme des poids des indicateurs : "
                    f"{_num(sum(i.weight for i in inds))}")
         groups.append({"chapitre": k, "libelle": campaign.chapters[k], "poids": weights, "rows": rows})

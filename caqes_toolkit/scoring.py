@@ -228,7 +228,9 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     es_mask = _activity_mask(es["activites"])[:, None, None]
     with_list = es["liste_en_sus"].to_numpy(dtype=bool)
     activity_ok = np.broadcast_to((cat.mask & es_mask) != 0, v.shape)
-    list_ok = np.broadcast_to((cat.chapter != 5) | with_list[:, None, None], v.shape)
+    # a chapter absent from the « sans liste en sus » weights (chapter 5) needs the liste en sus
+    needs_list = ~np.isin(cat.chapter, list(campaign.chapter_weights(False)))
+    list_ok = np.broadcast_to(~needs_list | with_list[:, None, None], v.shape)
     target_ok = ~((cat.rule == RULES.index("cible")) & np.isnan(c))
     applicable = activity_ok & list_ok & ~nc & target_ok
     reason = np.select([~activity_ok, ~list_ok, nc, ~target_ok], [1, 2, 3, 4], 0)

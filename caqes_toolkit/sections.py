@@ -67,7 +67,7 @@ def target_text(indicator: Indicator, target: float) -> str:
     if indicator.rule == "binaire":
         return "oui"
     if indicator.rule == "maturite":
-        return "progression (5/5 par étape)"
+        return "5/5 à chaque étape (100\u202f%)"
     if indicator.rule == "seuils":
         sign = "≥" if up else "≤"
         return " ; ".join(f"{sign} {value_text(indicator, t)} : {fmt_num(p, 1)}"

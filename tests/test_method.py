@@ -47,7 +47,7 @@ def test_catalogue_row_details(soup_2018):
     assert rows["G01"][2:] == ["nationale", "cible", "↑ hausse", f"≥ 45,5{NB}%", "%", "1", "toutes", "documents ARS"]
     assert rows["F01"][5] == "≤ réf. nationale de l'année"
     assert rows["D04"][5] == f"≥ 50,0{NB}% : 0,5 ; ≥ 80,0{NB}% : 1,0"
-    assert rows["A06"][3:8] == ["maturité", "↑ hausse", "progression (5/5 par étape)", "%", "2"]
+    assert rows["A06"][3:8] == ["maturité", "↑ hausse", f"5/5 à chaque étape (100{NB}%)", "%", "2"]
     assert rows["C10"][8] == "MCO, DIA"
     assert rows["H01"][6] == "%/an"
 

@@ -25,7 +25,7 @@ EXPECTED = [
     (1, "Y2", "Binaire 2", "2. Deux", "non renseigné (compté 0)", "oui", GAIN_Y2),
     (2, "X3", "Seuils", "1. Un", f"60,0{NB}%", f"≥ 50,0{NB}% : 0,5 ; ≥ 80,0{NB}% : 1,0",
      100 * 60 / 92 / 4 * 0.5),
-    (3, "M1", "Maturité", "1. Un", f"57,1{NB}%", "progression (5/5 par étape)",
+    (3, "M1", "Maturité", "1. Un", f"57,1{NB}%", "5/5 à chaque étape (100\u202f%)",
      100 * 60 / 92 / 4 * (1 - 20 / 35)),
     (4, "X2", "Cible", "1. Un", f"40,0{NB}%", f"≥ 45,5{NB}%", GAIN_X2),
     (5, "H1", "Évolution", "4. Quatre", f"+5,0{NB}%/an", f"≤ 4,0{NB}%/an", 100 * 7 / 92 / 2 * 0.5),
