@@ -19,8 +19,12 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,dask,lab]'
+	$(BIN)/pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
+
+$(VENV)/.lab-installed: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,dask,lab]'
+	touch $@
 
 demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every report into reports/
 	$(BIN)/caqes validate $(DATA) --campaign params/caqes-2019.yml
@@ -48,7 +52,7 @@ bench: $(STAMP) sysdeps ## Benchmarks: scoring 30,000 establishments and making 
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_reports.py
 
-lab: $(STAMP) ## JupyterLab in the project's environment, on notebooks/exploration.ipynb
+lab: $(VENV)/.lab-installed ## JupyterLab in the project's environment, on notebooks/exploration.ipynb
 	$(BIN)/python -m ipykernel install --sys-prefix --name caqes-toolkit --display-name "Python (caqes-toolkit)"
 	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb
 

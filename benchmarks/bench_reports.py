@@ -72,7 +72,7 @@ def naive_loop(finess: list[str], data: Path, campaign: Path, year: int, out: Pa
     start = time.perf_counter()
     for code in finess:
         nb, html, pdf = out / f"{code}.ipynb", out / f"{code}.html", out / f"{code}.pdf"
-        subprocess.run([str(BIN / "papermill"), str(NOTEBOOK), str(nb), "-p", "finess", code,
+        subprocess.run([str(BIN / "papermill"), str(NOTEBOOK), str(nb), "-r", "finess", code,
                         "-p", "annee", str(year), "-p", "donnees", str(data), "-p", "campagne", str(campaign),
                         "--cwd", str(NOTEBOOK.parent)], check=True, capture_output=True)
         subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
@@ -103,6 +103,7 @@ def main() -> int:
         for _ in range(args.repeat):  # alternate, so that machine noise hits both alike
             floor.append(_timed([sys.executable, str(floor_script), *finess], cwd=ROOT))
             ours.append(_timed(caqes_cmd, cwd=ROOT))
+            print(f"  plancher {floor[-1]:.1f} s, caqes {ours[-1]:.1f} s", flush=True)
         (tmp / "naive").mkdir()
         naive = naive_loop(finess, data, campaign, args.year, tmp / "naive")
     t_naive, t_ours, t_floor = naive, statistics.median(ours), statistics.median(floor)

@@ -14,7 +14,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from .analysis import Simulation, priorities, regional_distribution, simulate, summary
 from .campaign import Campaign, Indicator, load_campaign
 from .dataset import Dataset
-from .errors import CaqesError, CampaignError, DataError, Fault
+from .errors import CampaignError, CaqesError, DataError, Fault
 from .load import load_dataset
 from .scoring import Scores, score, score_by_year
 from .validate import validate

@@ -14,6 +14,7 @@ run completes what is missing. One failure never stops the others.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
@@ -26,11 +27,15 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import CaqesError
 from .outputs import write_atomic
+
+if TYPE_CHECKING:
+    from .execute import WarmKernel
+    from .render import PdfPrinter
 
 __all__ = [
     "FORMATS",
@@ -44,8 +49,13 @@ __all__ = [
 ]
 
 FORMATS = ("html", "pdf")
+#: Imported once in each warm kernel (beside pandas, numpy, pyplot) and in the forkserver.
+KERNEL_PRELOAD = ("caqes_toolkit.sections",)
+WORKER_PRELOAD = ("caqes_toolkit.execute", "caqes_toolkit.render", "caqes_toolkit.report")
 TEMPLATE = Path(__file__).resolve().parents[1] / "notebooks" / "rapport_etablissement.ipynb"
 DONE = ".caqes-done.json"
+#: The report notebook defines ``rapport`` (an EstablishmentReport); scores.json comes from it.
+SCORES_EXPRESSION = "__import__('json').dumps(rapport.scores_json())"
 NOTEBOOK = "rapport.ipynb"
 
 
@@ -135,32 +145,28 @@ class ReportWorker:
     """Per-process machinery kept across reports: a warm kernel, the exporter, one Chromium."""
 
     def __init__(self) -> None:
-        self._kernel = None
-        self._printer = None
+        self._kernel: WarmKernel | None = None
+        self._printer: PdfPrinter | None = None
 
-    def kernel(self):
+    def start(self, pdf: bool) -> None:
+        """Start the kernel and, while it boots in its own process, Chromium."""
+        from .execute import DEFAULT_PRELOAD, WarmKernel
+        from .render import PdfPrinter, html_exporter
+
         if self._kernel is None:
-            from .execute import WarmKernel
-
-            self._kernel = WarmKernel()
-            self._kernel.start()
-        return self._kernel
-
-    def printer(self):
-        if self._printer is None:
-            from .render import PdfPrinter
-
+            self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD))
+            self._kernel.start(wait=False)
+        if pdf and self._printer is None:
             self._printer = PdfPrinter()
             self._printer.start()
-        return self._printer
+        html_exporter()
+        self._kernel.wait_ready()
 
     def close(self) -> None:
-        for resource in (self._kernel, self._printer):
-            if resource is not None:
-                try:
-                    resource.shutdown() if hasattr(resource, "shutdown") else resource.close()
-                except Exception:  # noqa: BLE001 — closing must not mask the batch's result
-                    pass
+        if self._kernel is not None:
+            self._kernel.shutdown()
+        if self._printer is not None:
+            self._printer.close()
         self._kernel = self._printer = None
 
     def run(self, job: Job) -> Outcome:
@@ -177,28 +183,30 @@ class ReportWorker:
         try:
             if job.renderer == "quarto":
                 return _run_quarto(job, start)
-            nb = self.kernel().run(job.template, job.parameters, output_path=folder / NOTEBOOK,
-                                   cwd=Path(job.template).parent)
+            self.start(pdf="pdf" in job.formats)
+            nb = self._kernel.run(job.template, job.parameters, output_path=folder / NOTEBOOK,
+                                  cwd=Path(job.template).parent)
         except ReportExecutionError as exc:
             _write_notebook(folder / NOTEBOOK, exc.nb)
             return Outcome(job.finess, "failed", time.perf_counter() - start,
                            cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
-        except Exception as exc:  # noqa: BLE001 — the kernel itself failed: report it, go on
+        except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
                            error=f"{type(exc).__name__}: {exc}")
         try:
-            scores = _scores_json(job)
+            # the figures of the report, read back from the kernel that made it
+            scores = json.loads(ast.literal_eval(self._kernel.evaluate(SCORES_EXPRESSION)))
             _write_notebook(folder / NOTEBOOK, nb)
             title = f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})"
             html = notebook_to_html(nb, title=title)
             if "html" in job.formats:
                 write_atomic(folder / "rapport.html", html)
             if "pdf" in job.formats:
-                self.printer().print(html, folder / "rapport.pdf",
+                self._printer.print(html, folder / "rapport.pdf",
                                      footer=f"CAQES {job.annee} — FINESS {job.finess}")
             write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
             write_atomic(folder / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
                            error=f"{type(exc).__name__}: {exc}")
         return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
@@ -326,10 +334,11 @@ def _run_processes(todo: list[Job], workers: int, record: Callable[[Outcome], No
     """A pool of worker processes. If a worker process dies, the pool breaks: the jobs it lost
     are tried once more in a new pool, then reported as failed."""
     pending = list(todo)
-    for attempt in (1, 2):
+    for _attempt in range(2):
         lost = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)),
-                                 mp_context=get_context("forkserver")) as pool:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(list(WORKER_PRELOAD))  # imported once, then forked
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
             futures = {pool.submit(run_one, job): job for job in pending}
             for future in as_completed(futures):
                 try:
@@ -353,6 +362,6 @@ def _run_dask(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]
         for future in dask_completed(futures):
             try:
                 record(future.result())
-            except Exception as exc:  # noqa: BLE001 — a lost worker fails its job, not the batch
+            except Exception as exc:
                 record(Outcome(jobs[future].finess, "failed", error=f"{type(exc).__name__}: {exc}"))
         client.run(_close_worker)

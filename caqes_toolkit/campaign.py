@@ -186,7 +186,7 @@ class Campaign(_Frozen):
 def _describe(error: dict, raw: dict) -> str:
     loc = list(error["loc"])
     parts: list[str] = []
-    for i, key in enumerate(loc):
+    for key in loc:
         if isinstance(key, int) and parts and parts[-1] == "indicateurs":
             code = ""
             try:

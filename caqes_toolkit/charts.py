@@ -73,6 +73,14 @@ def _style() -> Iterator[None]:
         yield
 
 
+def _margins(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
+    """Fixed margins in inches: the report's charts have known labels, and a fixed layout
+    draws three times faster than matplotlib's constrained layout."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
+                        bottom=bottom / height)
+
+
 def _chapter_colour(chapter: int) -> str:
     return CHAPTER_COLOURS.get(chapter, "#555555")
 
@@ -88,7 +96,8 @@ def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
     """
     rows = chapters.sort_values("chapitre", ascending=False)
     with _style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(rows) + 1.1), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(rows) + 1.1))
+        _margins(fig, left=1.35, right=0.15, top=0.4, bottom=0.5)
         y = np.arange(len(rows))
         for yi, (_, row) in zip(y, rows.iterrows()):
             if pd.notna(row["q1"]):
@@ -119,7 +128,8 @@ def history(history: pd.DataFrame, campaign: Campaign) -> Figure:
     hist = history.sort_values("annee")
     years = hist["annee"].astype(int).tolist()
     with _style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        _margins(fig, left=0.6, right=1.45, top=0.15, bottom=0.5)
         bounds = list(campaign.classes.items())
         for i, (name, low) in enumerate(bounds):
             high = 100 if i == 0 else bounds[i - 1][1]
@@ -153,7 +163,8 @@ def maturity_profile(maturity: pd.DataFrame) -> Figure:
     """
     rows = maturity.sort_values("annee")
     with _style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 2.7), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH, 2.9))
+        _margins(fig, left=0.6, right=0.1, top=0.6, bottom=0.5)
         x = np.arange(len(MATURITY_STEPS))
         width = 0.8 / max(len(rows), 1)
         shades = ["#bdbdbd", "#7fa7cf", "#0072B2"][-len(rows):] if len(rows) <= 3 else None
@@ -177,7 +188,8 @@ def indicator_status(indicators: pd.DataFrame, statuses: tuple[str, ...]) -> Fig
     counts = (indicators.groupby(["chapitre", "statut"]).size().unstack(fill_value=0)
               .reindex(columns=list(statuses), fill_value=0).sort_index(ascending=False))
     with _style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(counts) + 1.2), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(counts) + 1.2))
+        _margins(fig, left=0.9, right=0.15, top=0.4, bottom=0.5)
         left = np.zeros(len(counts))
         y = np.arange(len(counts))
         for status in statuses:

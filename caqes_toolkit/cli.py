@@ -103,8 +103,14 @@ def _selection(dataset, year: int, finess: list[str] | None) -> list[str]:
 
 
 def _progress():
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -120,7 +126,8 @@ def reports(
     campaign: CampaignsOpt,
     year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie (un sous-dossier par FINESS).")],
-    formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf (séparés par des virgules).")] = "html,pdf",
+    formats: Annotated[str, typer.Option(
+        "--formats", help="Formats : html, pdf (séparés par des virgules).")] = "html,pdf",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")] = 2,
     finess: FinessOpt = None,
     scheduler: Annotated[str | None, typer.Option(help="Adresse d'un ordonnanceur Dask (tcp://hôte:port).")] = None,
@@ -133,11 +140,11 @@ def reports(
     import shutil
 
     from .batch import TEMPLATE, make_jobs, run_jobs
-    from .render import chromium_available
     from .index import write_index
     from .load import load_dataset
     from .outputs import write_table
     from .present import LABELS, score_table
+    from .render import chromium_available
     from .scoring import score_by_year
 
     try:

@@ -221,6 +221,12 @@ class WarmKernel:
                 except ReportExecutionError as err:
                     save(err.nb)  # carries the red Papermill banner
 
+    In a batch worker, let the kernel boot while Chromium starts::
+
+        kernel = WarmKernel(); kernel.start(wait=False)
+        printer = PdfPrinter(); printer.start()
+        kernel.wait_ready()
+
     Parameters
     ----------
     kernel_name:
@@ -367,7 +373,7 @@ class WarmKernel:
                 kc.stop_channels()
             if km is not None and km.has_kernel:
                 await km.shutdown_kernel(now=now)
-        except Exception as exc:  # noqa: BLE001 - best effort, the process may be gone
+        except Exception as exc:
             log.debug("arrêt du noyau : %s", exc)
             proc = getattr(getattr(km, "provisioner", None), "process", None)
             _kill_kernel(proc, None)
@@ -392,7 +398,21 @@ class WarmKernel:
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         await self._async_reply(msg_id, timeout, drain=True)
 
-    async def _async_reply(self, msg_id: str, timeout: float | None, *, drain: bool) -> None:
+    def evaluate(self, expression: str, timeout: float | None = 60.0) -> str:
+        """``text/plain`` value of ``expression`` in the namespace the last report left
+        (e.g. to read back a figure the notebook computed); KernelFailure if it raises."""
+        self._ensure_ready()
+        return run_sync(self._async_evaluate)(expression, timeout)
+
+    async def _async_evaluate(self, expression: str, timeout: float | None) -> str:
+        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions={"value": expression})
+        result = (await self._async_reply(msg_id, timeout, drain=True))["user_expressions"]["value"]
+        if result.get("status") != "ok":
+            raise KernelFailure(f"{expression} : {result.get('ename')}: {result.get('evalue')}")
+        return result["data"]["text/plain"]
+
+    async def _async_reply(self, msg_id: str, timeout: float | None, *, drain: bool) -> dict:
         """Wait for the shell reply to ``msg_id`` (and, with ``drain``, for its iopub messages
         up to "idle", so that none is left for the next report). KernelFailure if the request
         failed, the kernel died or did not answer in time."""
@@ -428,6 +448,7 @@ class WarmKernel:
                 "échec de la préparation du noyau : "
                 f"{content.get('ename')}: {content.get('evalue')}"
             )
+        return content
 
     def _ensure_ready(self) -> None:
         if self.km is None or self._boot_id is not None:
@@ -450,7 +471,7 @@ class WarmKernel:
 
         Returns the executed notebook (Papermill metadata included). ``output_path`` is only
         recorded in ``metadata.papermill.output_path``; nothing is written (the caller saves
-        the notebook, e.g. with :func:`caqes_toolkit.render.write_atomic`).
+        the notebook, e.g. with :func:`caqes_toolkit.outputs.write_atomic`).
 
         Raises :class:`ReportExecutionError` (``.nb`` = failed notebook with the banner) when a
         cell raises, a cell times out or the kernel dies; :class:`KernelFailure` when the kernel
@@ -493,7 +514,7 @@ class WarmKernel:
             )
             client.kc = self.kc  # reuse our channels: no new client per report
             client.execute()
-        except Exception as exc:  # noqa: BLE001 - timeout, dead kernel, lost channel
+        except Exception as exc:
             crash = exc
             self._dirty = True
         except BaseException:  # KeyboardInterrupt, SystemExit: the kernel may still be busy
@@ -550,10 +571,10 @@ def _kill_kernel(proc: subprocess.Popen[bytes] | None, folder: str | None) -> No
         try:
             proc.terminate()
             proc.wait(timeout=2)
-        except Exception:  # noqa: BLE001
+        except Exception:
             try:
                 proc.kill()
-            except Exception as exc:  # noqa: BLE001 - best effort
+            except Exception as exc:
                 log.debug("ignoré : %r", exc)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
@@ -576,7 +597,7 @@ def run_fresh(
     """
     import papermill
 
-    from .render import write_atomic
+    from .outputs import write_atomic
 
     params = dict(parameters or {})
     out = None if out_path is None else Path(out_path)

@@ -7,31 +7,46 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by write_table only: render workers stay light
+    import pandas as pd
 
 __all__ = ["atomic_path", "write_atomic", "write_table"]
 
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds."""
+    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+
+    A reader never sees a half-written file; the file gets the usual permissions (umask).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` atomically (UTF-8 for text)."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` atomically, flushed to disk (UTF-8 for text)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Path(path)
 
 
 def write_table(sheets: dict[str, pd.DataFrame], path: str | Path,
@@ -41,6 +56,8 @@ def write_table(sheets: dict[str, pd.DataFrame], path: str | Path,
     The workbook is for people: French ``labels`` for headers, numbers shown with ``decimals``
     decimals, bold frozen header, filters and fitted column widths.
     """
+    import pandas as pd
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -57,6 +74,7 @@ def write_table(sheets: dict[str, pd.DataFrame], path: str | Path,
 
 
 def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
+    import pandas as pd
     from openpyxl.styles import Alignment, Font, PatternFill
 
     fill = PatternFill("solid", fgColor="DDE5F0")
@@ -71,7 +89,7 @@ def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
             for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
                 cell.number_format = number_format
         text = df[col].astype(str)
-        width = max([len(str(ws.cell(row=1, column=idx).value))] + text.str.len().head(500).tolist())
+        width = max(len(str(ws.cell(row=1, column=idx).value)), *text.str.len().head(500).tolist())
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions

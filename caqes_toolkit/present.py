@@ -107,7 +107,8 @@ def detail_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
     frames = []
     for year, scores in sorted(scores_by_year.items()):
         ind = scores.indicators[scores.indicators["annee"] == year].copy()
-        ind.insert(3, "libelle", ind["indicateur"].map(lambda c: scores.campaign.by_code[c].label))
+        labels = {code: ind.label for code, ind in scores.campaign.by_code.items()}
+        ind.insert(3, "libelle", ind["indicateur"].map(labels))
         ind["campagne"] = scores.campaign.name
         frames.append(ind)
     return pd.concat(frames, ignore_index=True)

@@ -9,8 +9,6 @@
   "Page X / Y", optional header text). Restarts the browser when it crashed.
 * :func:`print_pdf_cli` — the same PDF from the plain ``chromium --headless --print-to-pdf``
   command (one browser per report: slower, kept as a fallback without Playwright).
-* :func:`write_atomic` — every output is written to a temporary file in the target folder,
-  then renamed over the target.
 """
 
 from __future__ import annotations
@@ -28,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from nbformat import NotebookNode
 
+from .outputs import write_atomic
+
 if TYPE_CHECKING:  # heavy imports kept out of module import time
     from nbconvert import HTMLExporter
 
@@ -36,11 +36,11 @@ __all__ = [
     "CHROMIUM_PATH",
     "TEMPLATES_DIR",
     "PdfPrinter",
+    "chromium_available",
     "html_exporter",
     "notebook_to_html",
     "print_pdf_cli",
     "strip_external_resources",
-    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -84,28 +84,6 @@ _HEADER = (
 
 
 # --------------------------------------------------------------------------- files
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to
-    disk, then ``os.replace``. A reader never sees a half-written file. ``str`` is UTF-8."""
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
-
-
 # --------------------------------------------------------------------------- HTML
 _exporter: HTMLExporter | None = None
 _exporter_lock = threading.Lock()
@@ -359,7 +337,7 @@ class PdfPrinter:
         if self._page is not None:
             try:
                 self._page.close()
-            except Exception as exc:  # noqa: BLE001 - best effort
+            except Exception as exc:
                 log.debug("ignoré : %r", exc)
         context = self._browser.contexts[0] if self._browser.contexts else None
         if context is None:
@@ -374,12 +352,12 @@ class PdfPrinter:
         try:
             if self._browser is not None:
                 self._browser.close()
-        except Exception as exc:  # noqa: BLE001 - best effort
+        except Exception as exc:
             log.debug("ignoré : %r", exc)
         self._browser = self._page = None
         try:
             self.start()
-        except Exception:  # noqa: BLE001 - the driver may be gone too
+        except Exception:
             # The driver itself may be gone: start everything anew.
             self._stop_driver()
             self.start()
@@ -428,7 +406,7 @@ class PdfPrinter:
         try:
             if self._pw_cm is not None:
                 self._pw_cm.__exit__(None, None, None)
-        except Exception as exc:  # noqa: BLE001 - best effort
+        except Exception as exc:
             log.debug("ignoré : %r", exc)
         self._pw = self._pw_cm = None
 
@@ -437,7 +415,7 @@ class PdfPrinter:
         try:
             if self._browser is not None:
                 self._browser.close()
-        except Exception as exc:  # noqa: BLE001 - best effort
+        except Exception as exc:
             log.debug("ignoré : %r", exc)
         self._browser = self._page = None
         self._stop_driver()

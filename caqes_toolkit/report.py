@@ -108,7 +108,7 @@ def evaluate_region(donnees: str | Path, campagne: str | Path) -> tuple[Dataset,
     return _evaluate(str(data_path), str(campaign_path), key)
 
 
-def build_report(finess: str, annee: int, donnees: str | Path, campagne: str | Path,
+def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: str | Path,
                  campagne_precedente: str | Path | None = None,
                  today: dt.date | None = None) -> EstablishmentReport:
     """Compute the content of the report of ``finess`` for year ``annee``.
@@ -116,6 +116,8 @@ def build_report(finess: str, annee: int, donnees: str | Path, campagne: str | P
     With ``campagne_precedente`` (the campaign that evaluated N−1), the report says which rules
     changed and what the N−1 score was under its own campaign.
     """
+    if isinstance(finess, int):  # « papermill -p finess 010005239 » gives an int: zeros lost
+        finess = f"{finess:09d}"
     dataset, campaign, scores = evaluate_region(donnees, campagne)
     est = dataset.establishments
     if finess not in set(est["finess"]):

@@ -20,11 +20,11 @@ from .scoring import STATUSES
 
 __all__ = [
     "adjustments",
+    "chapters",
     "chart_chapters",
     "chart_history",
     "chart_maturity",
     "chart_status",
-    "chapters",
     "header",
     "indicators",
     "method_annex",
@@ -115,7 +115,8 @@ def synthesis(r: EstablishmentReport) -> Html:
 def chapters(r: EstablishmentReport) -> Html:
     """Table of chapter scores against the region."""
     rows = [{
-        "chapitre": int(ch.chapitre), "libelle": ch.libelle, "couleur": charts.CHAPTER_COLOURS.get(int(ch.chapitre), "#555"),
+        "chapitre": int(ch.chapitre), "libelle": ch.libelle,
+        "couleur": charts.CHAPTER_COLOURS.get(int(ch.chapitre), "#555"),
         "poids": fmt_pct(100 * ch.part, 1) if ch.part > 0 else "NC",
         "score": fmt_pct(ch.score) if pd.notna(ch.score) else "non concerné",
         "evolution": fmt_points(ch.evolution_n1),
@@ -272,6 +273,16 @@ RULES = {
 }
 
 
+def _class_range(campaign: Campaign, name: str) -> str:
+    """« ≥ 80 % », « 70 % à < 80 % », « < 30 % » (bounds of one class)."""
+    bounds = list(campaign.classes.items())
+    i = [n for n, _ in bounds].index(name)
+    low, high = bounds[i][1], bounds[i - 1][1] if i else None
+    if high is None:
+        return f"≥ {fmt_pct(low, 0)}"
+    return f"< {fmt_pct(high, 0)}" if low == 0 else f"{fmt_pct(low, 0)} à < {fmt_pct(high, 0)}"
+
+
 def method_annex(r: EstablishmentReport) -> Html:
     """The method, generated from the campaign file, as applied to this establishment."""
     c: Campaign = r.campaign
@@ -281,10 +292,7 @@ def method_annex(r: EstablishmentReport) -> Html:
     weights = [{"chapitre": k, "libelle": c.chapters[k], "poids": fmt_pct(table.get(k), 0) if k in table else "NC",
                 "effectif": fmt_pct(100 * parts.get(k, 0.0), 1) if parts.get(k, 0.0) > 0 else "NC"}
                for k in sorted(c.chapters)]
-    bounds = list(c.classes.items())
-    classes = " ; ".join(
-        f"{name} : {'≥ ' + fmt_pct(low, 0) if i == 0 else ('< ' + fmt_pct(bounds[i - 1][1], 0) if low == 0 else fmt_pct(low, 0) + ' à < ' + fmt_pct(bounds[i - 1][1], 0))}"
-        for i, (name, low) in enumerate(bounds))
+    classes = " ; ".join(f"{name} : {_class_range(c, name)}" for name in c.classes)
     if c.without_sanction:
         sanction = f"Campagne {c.name} évaluée sans sanction."
     else:

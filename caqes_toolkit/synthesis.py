@@ -16,10 +16,10 @@ from . import __version__, charts
 from .analysis import summary
 from .campaign import ACTIVITIES, Campaign, RuleChange, compare_campaigns, load_campaign
 from .dataset import Dataset, SourceFile
+from .fragments import Html, figure, french_date, render
 from .present import fmt_num, fmt_pct, fmt_points
 from .report import evaluate_region
 from .scoring import Scores, score
-from .fragments import Html, figure, french_date, render
 from .sections import rule_value
 
 __all__ = [

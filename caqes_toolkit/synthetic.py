@@ -453,7 +453,7 @@ def make_region(
 def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Same table with object columns holding ``str`` only (pandas would infer its str dtype,
     whose construction from 3 M Python strings costs more than the whole generation)."""
-    if all(dt == object for dt in df.dtypes):
+    if all(dt is np.dtype(object) for dt in df.dtypes):
         return df
     return pd.DataFrame({c: df[c].to_numpy(dtype=object) for c in df.columns},
                         columns=list(df.columns), dtype=object)

@@ -75,7 +75,7 @@ def test_simulation_rejects_unknown_code(data, tiny_campaign):
 
 
 def test_summary_progress_and_rank(tiny_campaign):
-    rows = RESULTS + [("010000001", 2017, "X1", "non"), ("010000001", 2017, "Y1", "8")]
+    rows = [*RESULTS, ("010000001", 2017, "X1", "non"), ("010000001", 2017, "Y1", "8")]
     es_c = ("030000003", "Nouveau", "R", "SSR", False)
     rows += [("030000003", 2018, "X1", "oui")]
     s = score(make_dataset([ES_A, ES_B, es_c], rows, REFERENCES, MATURITY), tiny_campaign)

@@ -21,7 +21,7 @@ from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.execute import run_fresh
 from caqes_toolkit.render import chromium_available
 
-from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
+from .conftest import CAMPAIGN_2019, SAMPLE
 
 pytestmark = pytest.mark.slow
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="Chromium absent")
@@ -108,7 +108,7 @@ def test_resume_after_a_kill(tmp_path: Path):
     assert f"{len(done)} déjà à jour" in result.stdout
     assert len(list(out.glob("*/.caqes-done.json"))) == 3
     assert not list(out.glob("*/.*.tmp"))
-    again = subprocess.run(cmd + ["--force"], capture_output=True, text=True, check=False)
+    again = subprocess.run([*cmd, "--force"], capture_output=True, text=True, check=False)
     assert "3 rapport(s) produit(s), 0 déjà à jour" in again.stdout
 
 

@@ -18,8 +18,8 @@ from caqes_toolkit.cli import app
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, ROOT, SAMPLE
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from naive_scoring import load_campaign as naive_campaign  # noqa: E402
-from naive_scoring import score_folder  # noqa: E402
+from naive_scoring import load_campaign as naive_campaign
+from naive_scoring import score_folder
 
 runner = CliRunner()
 CONTRACT = ["finess", "raison_sociale", "annee", "score_global", "classe", "sanction_proposee",
@@ -174,3 +174,21 @@ def test_python_dash_m_entry_point():
     assert proc.returncode == 0
     for command in ("validate", "score", "reports"):
         assert command in proc.stdout
+
+
+def test_plan_command(tmp_path: Path):
+    result = runner.invoke(app, ["plan", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(tmp_path),
+                                 "--finess", "094869773,2A5477391"])
+    assert result.exit_code == 0, result.output
+    assert "2 plan(s) d'actions" in result.output
+    assert (tmp_path / "094869773" / "plan_actions_094869773_2019.xlsx").exists()
+    result = runner.invoke(app, ["plan", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(tmp_path),
+                                 "--finess", "000000000"])
+    assert result.exit_code == 1 and "000000000" in result.output
+
+
+def test_methode_command(tmp_path: Path):
+    result = runner.invoke(app, ["methode", "-c", str(CAMPAIGN_2018), "--out", str(tmp_path), "--formats", "html"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "methode_caqes-2018.html").read_text(encoding="utf-8")
+    assert "caqes-2018" in html and "G01" in html

@@ -6,6 +6,7 @@ Fast tests build notebooks in memory; the ones marked ``slow`` start kernels and
 from __future__ import annotations
 
 import base64
+import os
 import re
 import stat
 from pathlib import Path
@@ -14,11 +15,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from caqes_toolkit.outputs import write_atomic
 from caqes_toolkit.render import (
     chromium_available,
     notebook_to_html,
     strip_external_resources,
-    write_atomic,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -226,16 +227,54 @@ def warm_nb(kernel):
     return kernel.run(TOY, PARAMS)
 
 
+def _tcp_sockets() -> dict[str, tuple[str, int]]:
+    """inode -> (local address in /proc hex notation, local port) of every TCP socket."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, port = fields[1].split(":")
+            found[fields[9]] = (address, int(port, 16))
+    return found
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(target[8:-1])
+    return found
+
+
 @pytest.mark.slow
 def test_kernel_uses_ipc_transport(kernel) -> None:
+    kernel.wait_ready()
     info = kernel.connection_info
     assert info["transport"] == "ipc"
-    sockets = [
-        Path(f"{info['ip']}-{info[name]}")
-        for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
-    ]
-    for sock in sockets:
+    names = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+    for name in names:
+        sock = Path(f"{info['ip']}-{info[name]}")
         assert stat.S_ISSOCK(sock.stat().st_mode), sock
+    if Path("/proc/net/tcp").exists():
+        # No channel over TCP. ipykernel keeps one internal listener of its own on the loopback
+        # (the pipe that forwards the output of forked subprocesses), never a kernel channel.
+        pid = kernel.km.provisioner.process.pid
+        sockets = _socket_inodes(pid)
+        assert len(sockets) >= len(names)
+        tcp = _tcp_sockets()
+        ports = {info[name] for name in names}
+        for inode in sockets & tcp.keys():
+            address, port = tcp[inode]
+            assert address in ("0100007F", "00000000000000000000000001000000"), address
+            assert port not in ports
 
 
 @pytest.mark.slow

@@ -7,11 +7,10 @@ import json
 
 import nbformat
 import pandas as pd
-import pytest
 import papermill
+import pytest
 
-from caqes_toolkit import load_campaign, load_dataset, score_by_year, summary
-from caqes_toolkit import sections
+from caqes_toolkit import load_campaign, load_dataset, score_by_year, sections, summary
 from caqes_toolkit.report import build_report
 
 from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
@@ -136,3 +135,8 @@ def test_comparison_with_the_previous_campaign():
     assert "45,5\u202f%" in html and "49,0\u202f%" in html
     assert "(cible caqes-2018 : 45,5\u202f%)" in html
     assert str(sections.rule_changes(build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019))) == ""
+
+
+def test_finess_given_as_a_number_gets_its_zero_back():
+    """``papermill -p finess 094869773`` injects an int; the report still finds the establishment."""
+    assert build_report(94869773, 2019, SAMPLE, CAMPAIGN_2019, today=TODAY).finess == FINESS
