@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
@@ -51,7 +51,7 @@ __all__ = [
 FORMATS = ("html", "pdf")
 #: Imported once in each warm kernel (beside pandas, numpy, pyplot) and in the forkserver.
 KERNEL_PRELOAD = ("caqes_toolkit.sections",)
-WORKER_PRELOAD = ("caqes_toolkit.execute", "caqes_toolkit.render", "caqes_toolkit.report")
+WORKER_PRELOAD = ("caqes_toolkit.execute", "caqes_toolkit.render")
 TEMPLATE = Path(__file__).resolve().parents[1] / "notebooks" / "rapport_etablissement.ipynb"
 DONE = ".caqes-done.json"
 #: The report notebook defines ``rapport`` (an EstablishmentReport); scores.json comes from it.
@@ -73,6 +73,11 @@ class Job:
     template: str = str(TEMPLATE)
     renderer: str = "nbclient"
     campagne_precedente: str = ""
+    worker_prints_pdf: bool = True  # False: the worker returns the HTML, the caller prints it
+
+    @property
+    def pdf_by_worker(self) -> bool:
+        return "pdf" in self.formats and self.worker_prints_pdf
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -104,6 +109,7 @@ class Outcome:
     cell: int | None = None
     error: str | None = None
     scores: dict[str, Any] = field(default_factory=dict)
+    html_to_print: str | None = field(default=None, repr=False)  # PDF left to the caller
 
 
 def _sha(path: Path) -> str:
@@ -164,7 +170,7 @@ class ReportWorker:
 
     def close(self) -> None:
         if self._kernel is not None:
-            self._kernel.shutdown()
+            self._kernel.shutdown(now=True)  # the batch is over: nothing to wait for
         if self._printer is not None:
             self._printer.close()
         self._kernel = self._printer = None
@@ -183,7 +189,7 @@ class ReportWorker:
         try:
             if job.renderer == "quarto":
                 return _run_quarto(job, start)
-            self.start(pdf="pdf" in job.formats)
+            self.start(pdf=job.pdf_by_worker)
             nb = self._kernel.run(job.template, job.parameters, output_path=folder / NOTEBOOK,
                                   cwd=Path(job.template).parent)
         except ReportExecutionError as exc:
@@ -201,15 +207,36 @@ class ReportWorker:
             html = notebook_to_html(nb, title=title)
             if "html" in job.formats:
                 write_atomic(folder / "rapport.html", html)
-            if "pdf" in job.formats:
-                self._printer.print(html, folder / "rapport.pdf",
-                                     footer=f"CAQES {job.annee} — FINESS {job.finess}")
+            if job.pdf_by_worker:
+                self._printer.print(html, folder / "rapport.pdf", footer=_footer(job))
             write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
-            write_atomic(folder / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
+            if "pdf" in job.formats and not job.pdf_by_worker:
+                return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, html_to_print=html)
+            _mark_done(job)
         except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
                            error=f"{type(exc).__name__}: {exc}")
         return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
+
+
+def _footer(job: Job) -> str:
+    return f"CAQES {job.annee} — FINESS {job.finess}"
+
+
+def _mark_done(job: Job) -> None:
+    """Written last: the job's outputs are complete for this fingerprint."""
+    write_atomic(Path(job.out_dir) / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
+
+
+def _print_pending(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome:
+    """Print the PDF a worker left to the caller, then mark the job done."""
+    start = time.perf_counter()
+    try:
+        printer.print(outcome.html_to_print, Path(job.out_dir) / "rapport.pdf", footer=_footer(job))
+        _mark_done(job)
+    except Exception as exc:
+        return replace(outcome, status="failed", html_to_print=None, error=f"PDF : {type(exc).__name__}: {exc}")
+    return replace(outcome, html_to_print=None, seconds=outcome.seconds + time.perf_counter() - start)
 
 
 def _write_notebook(path: Path, nb) -> None:
@@ -243,6 +270,7 @@ def _run_quarto(job: Job, start: float) -> Outcome:
                            error=f"quarto ({fmt}) : {proc.stderr.strip()[-500:]}")
     scores = _scores_json(job)
     write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
+    _mark_done(job)
     return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
 
 
@@ -331,23 +359,35 @@ def _read_scores(job: Job) -> dict[str, Any]:
 
 
 def _run_processes(todo: list[Job], workers: int, record: Callable[[Outcome], None]) -> None:
-    """A pool of worker processes. If a worker process dies, the pool breaks: the jobs it lost
-    are tried once more in a new pool, then reported as failed."""
-    pending = list(todo)
-    for _attempt in range(2):
-        lost = []
-        context = get_context("forkserver")
-        context.set_forkserver_preload(list(WORKER_PRELOAD))  # imported once, then forked
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
-            futures = {pool.submit(run_one, job): job for job in pending}
-            for future in as_completed(futures):
-                try:
-                    record(future.result())
-                except BrokenProcessPool:
-                    lost.append(futures[future])
-        if not lost:
-            return
-        pending = lost
+    """A pool of worker processes that execute the notebooks, while this process prints the PDFs
+    with one Chromium (started as the workers boot their kernels). If a worker process dies, the
+    pool breaks: the jobs it lost are tried once more in a new pool, then reported as failed."""
+    from .render import PdfPrinter
+
+    pending = [replace(job, worker_prints_pdf=False) for job in todo]
+    printer = PdfPrinter()  # started once the workers are booting
+    try:
+        for _attempt in range(2):
+            lost = []
+            context = get_context("forkserver")
+            context.set_forkserver_preload(list(WORKER_PRELOAD))  # imported once, then forked
+            with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+                futures = {pool.submit(run_one, job): job for job in pending}
+                if any("pdf" in job.formats for job in pending):
+                    printer.start()
+                for future in as_completed(futures):
+                    job = futures[future]
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        lost.append(job)
+                        continue
+                    record(_print_pending(printer, job, outcome) if outcome.html_to_print else outcome)
+            if not lost:
+                return
+            pending = lost
+    finally:
+        printer.close()
     for job in pending:
         record(Outcome(job.finess, "failed", error="processus de travail interrompu (deux fois)"))
 

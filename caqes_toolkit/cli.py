@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -28,24 +30,42 @@ CampaignsOpt = Annotated[list[Path], typer.Option(
 YearsOpt = Annotated[list[int], typer.Option("--year", "-y", help="Année(s) évaluée(s).")]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
+def _fail(message: str) -> typer.Exit:
     err.print(f"[bold red]Erreur[/] : {message}", markup=True)
-    return typer.Exit(code)
+    return typer.Exit(1)
 
 
-def _campaigns(paths: list[Path]) -> list[Campaign]:
-    return [load_campaign(p) for p in paths]
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Show the package's errors as clear messages (every data fault) and exit with status 1."""
+    try:
+        yield
+    except DataError as exc:
+        for fault in exc.faults:
+            err.print(str(fault))
+        raise _fail(f"{len(exc.faults)} anomalie(s) dans les données (détail : caqes validate).") from None
+    except (CaqesError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _campaigns(paths: list[Path], year: int) -> tuple[Campaign, Campaign | None]:
+    """The campaign of ``year`` and, if given, the one of ``year − 1`` (to compare rules)."""
+    campaigns = [load_campaign(p) for p in paths]
+    previous = [c for c in campaigns if c.year == year - 1]
+    return campaign_for_year(campaigns, year), (previous[0] if previous else None)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(f.strip().lower() for f in text.split(",") if f.strip())
 
 
 @app.command()
 def validate(data: DataArg, campaign: CampaignOpt) -> None:
     """Vérifie les données et liste toutes les anomalies (code 0 : aucune erreur)."""
-    from .validate import validate as check
+    from .validation import validate as check
 
-    try:
+    with _user_errors():
         faults = check(data, load_campaign(campaign))
-    except CaqesError as exc:
-        raise _fail(str(exc)) from None
     errors = [f for f in faults if f.severity == "erreur"]
     for fault in faults:
         out.print(str(fault))
@@ -67,20 +87,14 @@ def score(
     from .present import LABELS, detail_table, score_table
     from .scoring import score_by_year
 
-    try:
-        campaigns = _campaigns(campaign)
-        dataset = load_dataset(data, campaigns[0])
+    with _user_errors():
+        campaigns = [load_campaign(p) for p in campaign]
+        dataset = load_dataset(data, campaign_for_year(campaigns, max(year)))
         by_year = score_by_year(dataset, campaigns, year)
         table = score_table(by_year)
         write_table({"scores": table}, out_file, LABELS)
         if detail is not None:
             write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
-    except DataError as exc:
-        for fault in exc.faults:
-            err.print(str(fault))
-        raise _fail(f"{len(exc.faults)} anomalie(s) : lancez « caqes validate » pour le détail.") from None
-    except (CaqesError, ValueError) as exc:
-        raise _fail(str(exc)) from None
     for fault in dataset.warnings:
         err.print(str(fault))
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
@@ -147,33 +161,24 @@ def reports(
     from .render import chromium_available
     from .scoring import score_by_year
 
-    try:
+    with _user_errors():
         if renderer not in ("nbclient", "quarto"):
             raise CaqesError(f"moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
         if renderer == "quarto" and shutil.which("quarto") is None:
             raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
                              "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
-        fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        fmts = _formats(formats)
         if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
             raise CaqesError("Chromium introuvable (/usr/bin/chromium ou CAQES_CHROMIUM) : installez le "
                              "paquet Debian « chromium » (make sysdeps) ou demandez --formats html")
-        campaigns = _campaigns(campaign)
-        camp = campaign_for_year(campaigns, year)
-        previous = [c for c in campaigns if c.year == year - 1]
+        camp, previous = _campaigns(campaign, year)
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, finess)
         job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                              template=notebook or TEMPLATE, renderer=renderer,
-                             campagne_precedente=previous[0].path if previous else None)
-        out_dir.mkdir(parents=True, exist_ok=True)
+                             campagne_precedente=previous.path if previous else None)
         table = score_table(score_by_year(dataset, [camp], [year]))
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
-    except DataError as exc:
-        for fault in exc.faults:
-            err.print(str(fault))
-        raise _fail(f"{len(exc.faults)} anomalie(s) dans {data}") from None
-    except CaqesError as exc:
-        raise _fail(str(exc)) from None
 
     counts = {"failed": 0, "skipped": 0}
     with _progress() as progress:
@@ -211,8 +216,8 @@ def plan(
     from .plan import write_plans
     from .scoring import score_by_year
 
-    try:
-        camp = campaign_for_year(_campaigns(campaign), year)
+    with _user_errors():
+        camp, _ = _campaigns(campaign, year)
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, finess)
         scores = score_by_year(dataset, [camp], [year])[year]
@@ -220,12 +225,6 @@ def plan(
             task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
             written = write_plans(scores, year, out_dir, selected,
                                   progress=lambda _finess: progress.update(task, advance=1))
-    except DataError as exc:
-        for fault in exc.faults:
-            err.print(str(fault))
-        raise _fail(f"{len(exc.faults)} anomalie(s) dans {data}") from None
-    except CaqesError as exc:
-        raise _fail(str(exc)) from None
     out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
 
 
@@ -238,14 +237,10 @@ def methode(
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
     from .method import write_method
 
-    try:
-        fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-        with _progress() as progress:
-            task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
-            written = write_method(load_campaign(campaign), out_dir, fmts)
-            progress.update(task, advance=1)
-    except CaqesError as exc:
-        raise _fail(str(exc)) from None
+    with _user_errors(), _progress() as progress:
+        task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
+        written = write_method(load_campaign(campaign), out_dir, _formats(formats))
+        progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")
 
@@ -267,30 +262,22 @@ def synthese(
     from .execute import ReportExecutionError
     from .load import load_dataset
 
-    try:
-        campaigns = _campaigns(campaign)
-        camp = campaign_for_year(campaigns, year)
-        previous = [c for c in campaigns if c.year == year - 1]
-        load_dataset(data, camp)  # clear faults before any kernel starts
-        fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-        out_dir.mkdir(parents=True, exist_ok=True)
+    base = out_dir / f"synthese_regionale_{year}"
+    with _user_errors():
+        camp, previous = _campaigns(campaign, year)
+        load_dataset(data, camp)  # every data fault shown before any kernel starts
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
-                  "campagne_precedente": str(Path(previous[0].path).resolve()) if previous else "",
+                  "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
                   "region": region}
         with _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
-            written = render_notebook(SYNTHESIS, params, out_dir / f"synthese_regionale_{year}", fmts,
-                                      title=f"Synthèse régionale CAQES {year}")
+            try:
+                written = render_notebook(SYNTHESIS, params, base, _formats(formats),
+                                          title=f"Synthèse régionale CAQES {year}")
+            except ReportExecutionError as exc:
+                raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
+                                 f"(notebook : {base.with_suffix('.ipynb')})") from None
             progress.update(task, advance=1)
-    except DataError as exc:
-        for fault in exc.faults:
-            err.print(str(fault))
-        raise _fail(f"{len(exc.faults)} anomalie(s) dans {data}") from None
-    except ReportExecutionError as exc:
-        raise _fail(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} (notebook : "
-                    f"{out_dir / f'synthese_regionale_{year}.ipynb'})") from None
-    except CaqesError as exc:
-        raise _fail(str(exc)) from None
     for path in written:
         out.print(f"écrit : {path}")
 

@@ -356,11 +356,11 @@ class WarmKernel:
         self.reports_run = 0
         self._dirty = False
 
-    def shutdown(self) -> None:
-        """Stop the kernel and remove its socket folder."""
+    def shutdown(self, now: bool = False) -> None:
+        """Stop the kernel (``now``: kill it without the polite request) and remove its socket folder."""
         if self.km is None:
             return
-        run_sync(self._async_shutdown)()
+        run_sync(self._async_shutdown)(now)
 
     async def _async_shutdown(self, now: bool = False) -> None:
         km, kc, folder = self.km, self.kc, self._folder

@@ -4,7 +4,7 @@ This module only *reads*: it finds ``etablissements``, ``resultats``, … in a f
 files or in one ``.xlsx`` workbook, detects the encoding and the delimiter, and returns each
 table as text (trimmed lower-case headers, cells as written) with the line of every row as a
 spreadsheet shows it (header = line 1). Checks, stripping and typing are in
-:mod:`caqes_toolkit.validate`.
+:mod:`caqes_toolkit.validation`.
 Inputs are opened read-only and read once; they are never modified.
 """
 
@@ -97,7 +97,7 @@ def read_source(source: str | Path) -> RawSource:
 def load_dataset(source: str | Path, campaign: Campaign) -> Dataset:
     """Read, check and normalise the data; raise :class:`DataError` listing every fault
     if any is an error (warnings alone are kept in ``Dataset.warnings``)."""
-    from .validate import check  # deferred: validate imports this module
+    from .validation import check  # deferred: validate imports this module
 
     raw = read_source(source)
     checked = check(raw, campaign)

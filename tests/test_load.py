@@ -224,7 +224,7 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
 
 
 def read_and_check(path: Path) -> list[tuple]:
-    from caqes_toolkit.validate import validate
+    from caqes_toolkit.validation import validate
 
     return [(f.source, f.line, f.column, f.value, f.severity) for f in validate(path, CAMPAIGN)]
 
