@@ -1,8 +1,10 @@
 """Report batches: one job per establishment, on local processes or a Dask cluster.
 
-Each worker process keeps one warm Jupyter kernel, one HTML exporter and one Chromium for all
+Each worker process keeps one warm Jupyter kernel (IPC transport) and the HTML exporter for all
 its reports (:class:`ReportWorker`); the content of a report does not depend on that reuse
-(the kernel is reset before each report, and tests compare with a fresh ``papermill`` run).
+(the kernel is reset before each report, replaced after a failure, and tests compare with a
+fresh ``papermill`` run). On local processes the parent prints the PDFs with one Chromium
+while the workers execute the next notebooks; on Dask each worker prints its own.
 
 For every establishment ``DIR/<finess>/`` receives the executed notebook (the audit log),
 ``rapport.html``, ``rapport.pdf``, ``scores.json`` and, written last, ``.caqes-done.json``
