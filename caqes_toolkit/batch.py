@@ -278,16 +278,22 @@ def _run_quarto(job: Job, start: float) -> Outcome:
 
 def render_notebook(template: str | Path, parameters: dict[str, Any], out_base: Path,
                     formats: Sequence[str], title: str) -> list[Path]:
-    """Execute one notebook in a fresh kernel and write ``out_base``.ipynb, .html, .pdf.
+    """Execute one notebook in a new kernel and write ``out_base``.ipynb, .html, .pdf.
 
     On a cell error the failed notebook (with Papermill's banner) is written and
     :class:`~caqes_toolkit.execute.ReportExecutionError` is raised.
     """
-    from .execute import run_fresh
+    from .execute import ReportExecutionError, WarmKernel
     from .render import PdfPrinter, notebook_to_html
 
     notebook = out_base.with_suffix(".ipynb")
-    nb = run_fresh(template, notebook, parameters, cwd=Path(template).parent)
+    with WarmKernel() as kernel:  # IPC transport, like the report batches
+        try:
+            nb = kernel.run(template, parameters, output_path=notebook, cwd=Path(template).parent)
+        except ReportExecutionError as exc:
+            _write_notebook(notebook, exc.nb)
+            raise
+    _write_notebook(notebook, nb)
     html = notebook_to_html(nb, title=title)
     written = [notebook]
     if "html" in formats:

@@ -11,6 +11,11 @@ __all__ = ["synthesis_sentences"]
 MIN_CHANGE = 0.05  # points: below this a change is « stable »
 
 
+def _points(x: float) -> str:
+    """« 0,3 point », « 18,7 points » (unsigned, for a sentence)."""
+    return f"{fmt_num(abs(x))}{NNBSP}{'point' if round(abs(x), 1) < 2 else 'points'}"
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else (plural or word + 's')}"
 
@@ -33,8 +38,7 @@ def _change(summary: pd.Series, chapters: pd.DataFrame, label: str, key: str, si
     if abs(delta) < MIN_CHANGE:
         return f"Le score global est stable depuis {since}."
     verb = "progresse" if delta > 0 else "recule"
-    unit = "point" if round(abs(delta), 1) < 2 else "points"
-    text = f"Depuis {since}, le score global {verb} de {fmt_num(abs(delta))}{NNBSP}{unit}"
+    text = f"Depuis {since}, le score global {verb} de {_points(delta)}"
     contrib = chapters[f"contribution_{key}"].dropna()
     same_way = contrib[contrib * delta > 0]
     if not same_way.empty:
@@ -62,8 +66,12 @@ def _priorities(priorities: pd.DataFrame, n: int = 5) -> str | None:
     top = priorities.head(n)
     if top.empty:
         return "Tous les indicateurs applicables sont atteints."
-    text = (f"Les {_plural(len(top), 'priorité')} proposées pour l'an prochain représentent "
-            f"jusqu'à {fmt_points(top['gain'].sum())} de score global")
+    points = _points(top["gain"].sum())
+    if len(top) == 1:
+        text = f"La priorité proposée pour l'an prochain représente jusqu'à {points} de score global"
+    else:
+        text = (f"Les {len(top)} priorités proposées pour l'an prochain représentent jusqu'à "
+                f"{points} de score global")
     missing = priorities[priorities["non_renseigne"]]
     if not missing.empty:
         codes = ", ".join(missing["indicateur"].head(6))

@@ -97,6 +97,10 @@ def test_narrative_is_generated_from_the_results(report):
     weakest = report.chapters.dropna(subset=["score"]).sort_values("score").iloc[0]
     assert f"chapitre {int(weakest.chapitre)} ({weakest.libelle_court})" in html
     assert "sanction peut être proposée" in html  # 2019, class C
+    delta = report.summary["evolution_t0"]
+    assert f"Depuis le T0 (2017), le score global progresse de {abs(delta):.1f}".replace(".", ",") in html
+    n = min(5, len(report.priorities))
+    assert f"Les {n} priorités proposées pour l'an prochain représentent" in html
 
 
 def test_names_are_escaped(tmp_path):
