@@ -100,7 +100,7 @@ def test_narrative_is_generated_from_the_results(report):
     delta = report.summary["evolution_t0"]
     assert f"Depuis le T0 (2017), le score global progresse de {abs(delta):.1f}".replace(".", ",") in html
     n = min(5, len(report.priorities))
-    assert f"Les {n} priorités proposées pour l'an prochain représentent" in html
+    assert f"Les {n} priorités proposées pour l&#39;an prochain représentent" in html
 
 
 def test_names_are_escaped(tmp_path):
