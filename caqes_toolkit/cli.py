@@ -28,6 +28,8 @@ CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de 
 CampaignsOpt = Annotated[list[Path], typer.Option(
     "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent.")]
 YearsOpt = Annotated[list[int], typer.Option("--year", "-y", help="Année(s) évaluée(s).")]
+YearOpt = Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")]
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -138,8 +140,8 @@ def _progress():
 def reports(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie (un sous-dossier par FINESS).")],
+    year: YearOpt,
+    out_dir: OutDirOpt,
     formats: Annotated[str, typer.Option(
         "--formats", help="Formats : html, pdf (séparés par des virgules).")] = "html,pdf",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")] = 2,
@@ -207,8 +209,8 @@ def reports(
 def plan(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie (un sous-dossier par FINESS).")],
+    year: YearOpt,
+    out_dir: OutDirOpt,
     finess: FinessOpt = None,
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
@@ -231,7 +233,7 @@ def plan(
 @app.command()
 def methode(
     campaign: CampaignOpt,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")],
+    out_dir: OutDirOpt,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
 ) -> None:
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
@@ -252,8 +254,8 @@ SYNTHESIS = Path(__file__).resolve().parents[1] / "notebooks" / "synthese_region
 def synthese(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")],
+    year: YearOpt,
+    out_dir: OutDirOpt,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
     region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
 ) -> None:

@@ -347,14 +347,17 @@ class PdfPrinter:
         self._page.set_default_timeout(self.timeout_ms)
         self._page_uses = 0
 
-    def _restart(self) -> None:
-        log.warning("redémarrage de Chromium")
+    def _close_browser(self) -> None:
         try:
             if self._browser is not None:
                 self._browser.close()
         except Exception as exc:
             log.debug("ignoré : %r", exc)
         self._browser = self._page = None
+
+    def _restart(self) -> None:
+        log.warning("redémarrage de Chromium")
+        self._close_browser()
         try:
             self.start()
         except Exception:
@@ -412,12 +415,7 @@ class PdfPrinter:
 
     def close(self) -> None:
         """Close the browser and Playwright's driver."""
-        try:
-            if self._browser is not None:
-                self._browser.close()
-        except Exception as exc:
-            log.debug("ignoré : %r", exc)
-        self._browser = self._page = None
+        self._close_browser()
         self._stop_driver()
 
 

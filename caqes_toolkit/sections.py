@@ -31,6 +31,7 @@ __all__ = [
     "priorities",
     "provenance",
     "rule_changes",
+    "rule_changes_table",
     "rule_value",
     "synthesis",
     "target_text",
@@ -182,12 +183,17 @@ def rule_changes(r: EstablishmentReport) -> Html:
             f"En {r.annee - 1}, évalué selon la campagne {prev.name}, le score global était de "
             f"{fmt_pct(r.score_n1_own_rules)} (classe {r.class_n1_own_rules}) ; recalculé selon les règles "
             f"de {r.campaign.name}, comme dans le graphique ci-dessus, il est de {fmt_pct(n1)}.")
-    if not r.rule_changes:
-        notes.append(f"Aucune règle n'a changé entre les campagnes {prev.name} et {r.campaign.name}.")
+    return rule_changes_table(prev, r.campaign, r.rule_changes, notes)
+
+
+def rule_changes_table(previous: Campaign, campaign: Campaign, changes, notes: list[str]) -> Html:
+    """The rules that changed from ``previous`` to ``campaign``, after some ``notes``."""
+    if not changes:
+        notes = [*notes, f"Aucune règle n'a changé entre les campagnes {previous.name} et {campaign.name}."]
     rows = [{"code": c.code, "libelle": c.label or "Règle de la campagne", "element": c.element,
-             "avant": rule_value(r.campaign, c, c.before), "apres": rule_value(r.campaign, c, c.after)}
-            for c in r.rule_changes]
-    return render("rule_changes", {"avant": prev.name, "apres": r.campaign.name, "rows": rows, "notes": notes})
+             "avant": rule_value(campaign, c, c.before), "apres": rule_value(campaign, c, c.after)}
+            for c in changes]
+    return render("rule_changes", {"avant": previous.name, "apres": campaign.name, "rows": rows, "notes": notes})
 
 
 def _status_css(status: str) -> str:

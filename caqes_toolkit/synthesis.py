@@ -20,7 +20,7 @@ from .fragments import Html, figure, french_date, render
 from .present import fmt_num, fmt_pct, fmt_points
 from .report import evaluate_region
 from .scoring import Scores, score
-from .sections import rule_value
+from .sections import rule_changes_table
 
 __all__ = [
     "RegionalSynthesis",
@@ -224,12 +224,7 @@ def rule_changes(s: RegionalSynthesis) -> Html:
         text = ", ".join(f"{c} : {int(own.get(c, 0))} ({int(same.get(c, 0))})" for c in s.campaign.classes)
         notes.append(f"Classes {s.annee - 1} selon la campagne {prev.name} (entre parenthèses, recalculées "
                      f"selon les règles de {s.campaign.name}) — {text}.")
-    if not s.rule_changes:
-        notes.append(f"Aucune règle n'a changé entre {prev.name} et {s.campaign.name}.")
-    rows = [{"code": c.code, "libelle": c.label or "Règle de la campagne", "element": c.element,
-             "avant": rule_value(s.campaign, c, c.before), "apres": rule_value(s.campaign, c, c.after)}
-            for c in s.rule_changes]
-    return render("rule_changes", {"avant": prev.name, "apres": s.campaign.name, "rows": rows, "notes": notes})
+    return rule_changes_table(prev, s.campaign, s.rule_changes, notes)
 
 
 def provenance(s: RegionalSynthesis) -> Html:
