@@ -54,7 +54,7 @@ bench: $(STAMP) sysdeps ## Benchmarks: scoring 30,000 establishments and making 
 
 lab: $(VENV)/.lab-installed ## JupyterLab in the project's environment, on notebooks/exploration.ipynb
 	$(BIN)/python -m ipykernel install --sys-prefix --name caqes-toolkit --display-name "Python (caqes-toolkit)"
-	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
 lint: $(STAMP) ## Static checks (ruff)
 	$(BIN)/ruff check caqes_toolkit tests benchmarks
