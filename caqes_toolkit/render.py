@@ -7,8 +7,6 @@
 * :class:`PdfPrinter` — one headless Chromium per worker process (Playwright driving Debian's
   ``/usr/bin/chromium``), one reused page: ``set_content`` then ``page.pdf`` (A4, footer
   "Page X / Y", optional header text). Restarts the browser when it crashed.
-* :func:`print_pdf_cli` — the same PDF from the plain ``chromium --headless --print-to-pdf``
-  command (one browser per report: slower, kept as a fallback without Playwright).
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -39,7 +35,6 @@ __all__ = [
     "chromium_available",
     "html_exporter",
     "notebook_to_html",
-    "print_pdf_cli",
     "strip_external_resources",
 ]
 
@@ -417,63 +412,6 @@ class PdfPrinter:
         """Close the browser and Playwright's driver."""
         self._close_browser()
         self._stop_driver()
-
-
-# CSS page-margin boxes (Chromium >= 131) for the command-line route, which has no
-# header/footer templates.
-_CLI_PAGE_CSS = """<style>@page {{ margin: 18mm 16mm 18mm 16mm;
-  @bottom-right {{ content: "Page " counter(page) " / " counter(pages);
-    font: 8pt 'Liberation Sans', Arial, sans-serif; color: #555; }}
-  {header} }}</style>"""
-
-
-def print_pdf_cli(
-    html: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    *,
-    header: str | None = None,
-    executable_path: str = CHROMIUM_PATH,
-    timeout: float = 120,
-) -> Path:
-    """PDF with one ``chromium --headless --print-to-pdf`` process (fallback route).
-
-    ``html`` is an HTML string or the path of an ``.html`` file. Page numbers come from CSS
-    page-margin boxes added to the document.
-    """
-    if isinstance(html, str) and "<html" in html[:2000].lower():
-        text = html
-    else:
-        text = Path(html).read_text(encoding="utf-8")
-    header_css = ""
-    if header:
-        quoted = header.replace("\\", "\\\\").replace('"', '\\"')
-        header_css = (
-            f'@top-right {{ content: "{quoted}"; '
-            "font: 8pt 'Liberation Sans', Arial, sans-serif; color: #555; }"
-        )
-    text = text.replace("</head>", _CLI_PAGE_CSS.format(header=header_css) + "</head>", 1)
-    target = Path(out)
-    with tempfile.TemporaryDirectory(prefix="caqes-cr-") as tmp:
-        page = Path(tmp, "report.html")
-        page.write_text(text, encoding="utf-8")
-        pdf = Path(tmp, "report.pdf")
-        cmd = [
-            executable_path,
-            "--headless",
-            *CHROMIUM_ARGS,
-            f"--user-data-dir={tmp}/profile",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            page.as_uri(),
-        ]
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-        if proc.returncode != 0 or not pdf.exists():
-            raise RuntimeError(
-                f"chromium --print-to-pdf a échoué ({proc.returncode}) : "
-                f"{proc.stderr.decode(errors='replace')[-2000:]}"
-            )
-        write_atomic(target, pdf.read_bytes())
-    return target
 
 
 def chromium_available(executable_path: str = CHROMIUM_PATH) -> bool:

@@ -455,18 +455,6 @@ def test_pdf_printer_restarts_a_dead_browser(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@needs_chromium
-def test_pdf_from_chromium_command_line(warm_nb, tmp_path: Path) -> None:
-    from caqes_toolkit.render import print_pdf_cli
-
-    html = notebook_to_html(warm_nb, "Rapport CAQES 123456789")
-    out = print_pdf_cli(html, tmp_path / "cli.pdf", header=HEADER)
-    pages = _pdf_pages(out)
-    assert len(pages) >= 2
-    for number, text in enumerate(pages, start=1):
-        assert f"Page {number} / {len(pages)}" in text and HEADER in text
-    assert "FINESS 123456789" in "".join(pages)
-
 
 def test_pdf_pages_helper_reads_text(tmp_path: Path) -> None:
     # Guards the helper the PDF tests rely on: a blank page has no "Page 1 / 1".
