@@ -51,10 +51,13 @@ __all__ = [
 ]
 
 FORMATS = ("html", "pdf")
-#: Imported once in each warm kernel (beside pandas, numpy, pyplot) and in the forkserver.
+#: Imported once in each warm kernel, beside pandas, numpy and pyplot.
 KERNEL_PRELOAD = ("caqes_toolkit.sections",)
+#: Imported once in the forkserver, then inherited by every worker it forks.
 WORKER_PRELOAD = ("caqes_toolkit.execute", "caqes_toolkit.render")
-TEMPLATE = Path(__file__).resolve().parents[1] / "notebooks" / "rapport_etablissement.ipynb"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TEMPLATE = NOTEBOOKS / "rapport_etablissement.ipynb"
+SYNTHESIS_TEMPLATE = NOTEBOOKS / "synthese_regionale.ipynb"
 DONE = ".caqes-done.json"
 #: The report notebook defines ``rapport`` (an EstablishmentReport); scores.json comes from it.
 SCORES_EXPRESSION = "__import__('json').dumps(rapport.scores_json())"
@@ -150,7 +153,8 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
 
 
 class ReportWorker:
-    """Per-process machinery kept across reports: a warm kernel, the exporter, one Chromium."""
+    """Per-process machinery kept across reports: a warm kernel, the HTML exporter and, when
+    the worker prints its own PDFs (Dask, or a single process), one Chromium."""
 
     def __init__(self) -> None:
         self._kernel: WarmKernel | None = None

@@ -247,9 +247,6 @@ def methode(
         out.print(f"écrit : {path}")
 
 
-SYNTHESIS = Path(__file__).resolve().parents[1] / "notebooks" / "synthese_regionale.ipynb"
-
-
 @app.command()
 def synthese(
     data: DataArg,
@@ -260,7 +257,7 @@ def synthese(
     region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
-    from .batch import render_notebook
+    from .batch import SYNTHESIS_TEMPLATE, render_notebook
     from .execute import ReportExecutionError
     from .load import load_dataset
 
@@ -274,7 +271,7 @@ def synthese(
         with _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:
-                written = render_notebook(SYNTHESIS, params, base, _formats(formats),
+                written = render_notebook(SYNTHESIS_TEMPLATE, params, base, _formats(formats),
                                           title=f"Synthèse régionale CAQES {year}")
             except ReportExecutionError as exc:
                 raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "

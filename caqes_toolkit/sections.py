@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .campaign import Campaign, Indicator
+from .campaign import Campaign, Indicator, RuleChange
 from .fragments import Html, figure, french_date, render
 from .narrative import synthesis_sentences
 from .present import fmt_num, fmt_pct, fmt_points
@@ -161,7 +161,7 @@ def chart_status(r: EstablishmentReport) -> Html:
         f"Nombre d'indicateurs par statut dans chaque chapitre en {r.annee}.")
 
 
-def rule_value(campaign: Campaign, change, value: str) -> str:
+def rule_value(campaign: Campaign, change: RuleChange, value: str) -> str:
     """A rule value of :func:`compare_campaigns` in French (targets with their unit)."""
     if change.element == "cible" and value and change.code in campaign.by_code:
         try:
@@ -186,7 +186,8 @@ def rule_changes(r: EstablishmentReport) -> Html:
     return rule_changes_table(prev, r.campaign, r.rule_changes, notes)
 
 
-def rule_changes_table(previous: Campaign, campaign: Campaign, changes, notes: list[str]) -> Html:
+def rule_changes_table(previous: Campaign, campaign: Campaign, changes: tuple[RuleChange, ...],
+                       notes: list[str]) -> Html:
     """The rules that changed from ``previous`` to ``campaign``, after some ``notes``."""
     if not changes:
         notes = [*notes, f"Aucune règle n'a changé entre les campagnes {previous.name} et {campaign.name}."]
