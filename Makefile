@@ -11,7 +11,7 @@ OUT ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint lab sysdeps clean
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
+SYSTEM_PACKAGES := chromium chromium-headless-shell poppler-utils fonts-dejavu-core fonts-liberation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,7 +40,8 @@ test: $(STAMP) sysdeps ## Run the test suite
 	$(BIN)/python -m pytest -q
 
 sysdeps: ## Install the system packages for PDF reports if missing (Debian: Chromium, poppler, fonts)
-	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+	@if command -v chromium >/dev/null && command -v chromium-headless-shell >/dev/null \
+	    && command -v pdftoppm >/dev/null \
 	    && [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then echo "Paquets système présents."; \
 	else \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \

@@ -1,10 +1,13 @@
 """Report batches: one job per establishment, on local processes or a Dask cluster.
 
-Each worker process keeps one warm Jupyter kernel (IPC transport) and the HTML exporter for all
-its reports (:class:`ReportWorker`); the content of a report does not depend on that reuse
-(the kernel is reset before each report, replaced after a failure, and tests compare with a
-fresh ``papermill`` run). On local processes the parent prints the PDFs with one Chromium
-while the workers execute the next notebooks; on Dask each worker prints its own.
+Each worker keeps one warm Jupyter kernel and the HTML exporter for all its reports
+(:class:`ReportWorker`); the content of a report does not depend on that reuse (the kernel is
+reset before each report, replaced after a failure, and tests compare with a fresh ``papermill``
+run). On local processes each worker process *is* its kernel's process (ipykernel's in-process
+kernel, forked with pandas, Matplotlib and the toolkit already imported), and a worker process
+whose report failed is replaced by a new one; the parent prints the PDFs with one Chromium while
+the workers execute the next notebooks. On Dask each worker starts a kernel in a child process
+(IPC transport) and prints its own PDFs.
 
 For every establishment ``DIR/<finess>/`` receives the executed notebook (the audit log),
 ``rapport.html``, ``rapport.pdf``, ``scores.json`` and, written last, ``.caqes-done.json``
@@ -22,11 +25,12 @@ import json
 import shutil
 import subprocess
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +47,7 @@ __all__ = [
     "FORMATS",
     "Job",
     "Outcome",
+    "ReportPool",
     "ReportWorker",
     "make_jobs",
     "render_notebook",
@@ -53,8 +58,9 @@ __all__ = [
 FORMATS = ("html", "pdf")
 #: Imported once in each warm kernel, beside pandas, numpy and pyplot.
 KERNEL_PRELOAD = ("caqes_toolkit.sections",)
-#: Imported once in the forkserver, then inherited by every worker it forks.
-WORKER_PRELOAD = ("caqes_toolkit.execute", "caqes_toolkit.render")
+#: Imported once in the forkserver, then inherited by every local worker process it forks: with
+#: the kernel in-process, this is the start-up of the worker and of its kernel.
+WORKER_PRELOAD = ("caqes_toolkit.preload",)
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 TEMPLATE = NOTEBOOKS / "rapport_etablissement.ipynb"
 SYNTHESIS_TEMPLATE = NOTEBOOKS / "synthese_regionale.ipynb"
@@ -154,9 +160,11 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
 
 class ReportWorker:
     """Per-process machinery kept across reports: a warm kernel, the HTML exporter and, when
-    the worker prints its own PDFs (Dask, or a single process), one Chromium."""
+    the worker prints its own PDFs (Dask), one Chromium. ``in_process``: the kernel runs in this
+    process (local worker processes, replaced after a failure) rather than in a child process."""
 
-    def __init__(self) -> None:
+    def __init__(self, in_process: bool = False) -> None:
+        self.in_process = in_process
         self._kernel: WarmKernel | None = None
         self._printer: PdfPrinter | None = None
 
@@ -166,7 +174,7 @@ class ReportWorker:
         from .render import PdfPrinter, html_exporter
 
         if self._kernel is None:
-            self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD))
+            self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD), in_process=self.in_process)
             self._kernel.start(wait=False)
         if pdf and self._printer is None:
             self._printer = PdfPrinter()
@@ -333,8 +341,13 @@ def _close_worker() -> None:
 
 
 def run_jobs(jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = None,
-             force: bool = False, on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run ``jobs`` (skipping those already done unless ``force``) and return every outcome."""
+             force: bool = False, on_outcome: Callable[[Outcome], None] | None = None,
+             pool: ReportPool | None = None) -> list[Outcome]:
+    """Run ``jobs`` (skipping those already done unless ``force``) and return every outcome.
+
+    Local jobs run in ``pool`` when given (started early by the caller, who closes it), else in
+    a new :class:`ReportPool` of ``workers`` processes; ``scheduler`` sends them to Dask instead.
+    """
     outcomes: list[Outcome] = []
 
     def record(outcome: Outcome) -> None:
@@ -352,14 +365,11 @@ def run_jobs(jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = N
         return outcomes
     if scheduler:
         _run_dask(todo, scheduler, record)
-    elif workers <= 1:
-        try:
-            for job in todo:
-                record(run_one(job))
-        finally:
-            _close_worker()
+    elif pool is not None:
+        pool.run(todo, record)
     else:
-        _run_processes(todo, workers, record)
+        with ReportPool(workers) as own:
+            own.run(todo, record)
     return outcomes
 
 
@@ -370,38 +380,128 @@ def _read_scores(job: Job) -> dict[str, Any]:
         return {}
 
 
-def _run_processes(todo: list[Job], workers: int, record: Callable[[Outcome], None]) -> None:
-    """A pool of worker processes that execute the notebooks, while this process prints the PDFs
-    with one Chromium (started as the workers boot their kernels). If a worker process dies, the
-    pool breaks: the jobs it lost are tried once more in a new pool, then reported as failed."""
-    from .render import PdfPrinter
+@dataclass
+class _Slot:
+    """One local worker process, its end of the pipe and the job it is running."""
 
-    pending = [replace(job, worker_prints_pdf=False) for job in todo]
-    printer = PdfPrinter()  # started once the workers are booting
+    process: BaseProcess
+    conn: Connection
+    job: Job | None = None
+
+
+def _serve(conn: Connection) -> None:
+    """Body of a local worker process: run the jobs the parent sends until it sends ``None``.
+    After a failed report the process ends, and the parent replaces it (kernel included)."""
+    worker = ReportWorker(in_process=True)
     try:
-        for _attempt in range(2):
-            lost = []
-            context = get_context("forkserver")
-            context.set_forkserver_preload(list(WORKER_PRELOAD))  # imported once, then forked
-            with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
-                futures = {pool.submit(run_one, job): job for job in pending}
-                if any("pdf" in job.formats for job in pending):
-                    printer.start()
-                for future in as_completed(futures):
-                    job = futures[future]
-                    try:
-                        outcome = future.result()
-                    except BrokenProcessPool:
-                        lost.append(job)
-                        continue
-                    record(_print_pending(printer, job, outcome) if outcome.html_to_print else outcome)
-            if not lost:
+        while (job := conn.recv()) is not None:
+            outcome = worker.run(job)
+            conn.send(outcome)
+            if outcome.status == "failed":
                 return
-            pending = lost
+    except (EOFError, KeyboardInterrupt):
+        return
     finally:
-        printer.close()
-    for job in pending:
-        record(Outcome(job.finess, "failed", error="processus de travail interrompu (deux fois)"))
+        worker.close()
+
+
+def _stop(slot: _Slot) -> None:
+    """End a worker process: politely when idle, at once when it is still running a report."""
+    try:
+        if slot.job is None and slot.process.is_alive():
+            slot.conn.send(None)
+    except OSError:
+        pass
+    slot.conn.close()
+    slot.process.join(timeout=None if slot.job is None else 0)
+    if slot.process.is_alive():
+        slot.process.kill()
+        slot.process.join()
+
+
+class ReportPool:
+    """Local worker processes that execute the notebooks, while this process prints the PDFs
+    with one Chromium. A worker process whose report failed, or which died, is replaced by a
+    new one (its in-process kernel with it).
+
+    :meth:`start` only launches the forkserver, which imports :mod:`caqes_toolkit.preload` in the
+    background: a caller starts the pool first and loads its data meanwhile. :meth:`run` starts
+    Chromium (while the preload ends), then forks the worker processes, as many as there are
+    jobs, up to ``workers``.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        from .render import PdfPrinter
+
+        self.workers = max(1, workers)
+        self._context = get_context("forkserver")
+        self._printer = PdfPrinter()
+        self._slots: list[_Slot] = []
+
+    def __enter__(self) -> ReportPool:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        from multiprocessing import forkserver
+
+        self._context.set_forkserver_preload(list(WORKER_PRELOAD))
+        forkserver.ensure_running()  # imports the preload in the background
+
+    def close(self) -> None:
+        for slot in self._slots:
+            _stop(slot)
+        self._slots = []
+        self._printer.close()
+
+    def _spawn(self) -> _Slot:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(theirs,), name="caqes-rapports", daemon=True)
+        process.start()
+        theirs.close()
+        return _Slot(process, ours)
+
+    def _feed(self, index: int, queue: deque[Job]) -> None:
+        """Give the next job to an idle worker (replaced first if it died while idle)."""
+        while queue and self._slots[index].job is None:
+            job = queue.popleft()
+            try:
+                self._slots[index].conn.send(job)
+                self._slots[index].job = job
+            except OSError:
+                queue.appendleft(job)
+                _stop(self._slots[index])
+                self._slots[index] = self._spawn()
+
+    def run(self, todo: Sequence[Job], record: Callable[[Outcome], None]) -> None:
+        """Run ``todo``; every outcome goes to ``record``, in the order the reports end."""
+        queue = deque(replace(job, worker_prints_pdf=False) for job in todo)
+        if any("pdf" in job.formats for job in todo):
+            self._printer.start()
+        while len(self._slots) < min(self.workers, len(queue)):
+            self._slots.append(self._spawn())
+        for index in range(len(self._slots)):
+            self._feed(index, queue)
+        while busy := [slot for slot in self._slots if slot.job is not None]:
+            ready = set(wait([slot.conn for slot in busy] + [slot.process.sentinel for slot in busy]))
+            for index, slot in enumerate(self._slots):
+                if slot.job is None or not ready & {slot.conn, slot.process.sentinel}:
+                    continue
+                job, slot.job = slot.job, None
+                try:
+                    outcome = slot.conn.recv()
+                except (EOFError, OSError):
+                    slot.process.join(timeout=5)
+                    outcome = Outcome(job.finess, "failed", error="le processus de travail s'est arrêté "
+                                                                  f"(code {slot.process.exitcode})")
+                if outcome.status == "failed":
+                    _stop(slot)
+                    self._slots[index] = self._spawn()
+                self._feed(index, queue)  # the next report first: the worker runs it while this one prints
+                record(_print_pending(self._printer, job, outcome) if outcome.html_to_print else outcome)
 
 
 def _run_dask(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -155,43 +155,48 @@ def reports(
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
 
-    from .batch import TEMPLATE, make_jobs, run_jobs
-    from .index import write_index
-    from .load import load_dataset
-    from .outputs import write_table
-    from .present import LABELS, score_table
+    from .batch import TEMPLATE, ReportPool, make_jobs, run_jobs
     from .render import chromium_available
-    from .scoring import score_by_year
 
-    with _user_errors():
-        if renderer not in ("nbclient", "quarto"):
-            raise CaqesError(f"moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
-        if renderer == "quarto" and shutil.which("quarto") is None:
-            raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
-                             "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
-        fmts = _formats(formats)
-        if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
-            raise CaqesError("Chromium introuvable (/usr/bin/chromium ou CAQES_CHROMIUM) : installez le "
-                             "paquet Debian « chromium » (make sysdeps) ou demandez --formats html")
-        camp, previous = _campaigns(campaign, year)
-        dataset = load_dataset(data, camp)
-        selected = _selection(dataset, year, finess)
-        job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
-                             template=notebook or TEMPLATE, renderer=renderer,
-                             campagne_precedente=previous.path if previous else None)
-        table = score_table(score_by_year(dataset, [camp], [year]))
-        write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
+    with ExitStack() as stack:
+        with _user_errors():
+            if renderer not in ("nbclient", "quarto"):
+                raise CaqesError(f"moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
+            if renderer == "quarto" and shutil.which("quarto") is None:
+                raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
+                                 "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
+            fmts = _formats(formats)
+            if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
+                raise CaqesError("Chromium introuvable (/usr/bin/chromium ou CAQES_CHROMIUM) : installez le "
+                                 "paquet Debian « chromium » (make sysdeps) ou demandez --formats html")
+            # Local workers and Chromium start now, while the data are loaded.
+            pool = None if scheduler else stack.enter_context(ReportPool(jobs))
+            from .index import write_index
+            from .load import load_dataset
+            from .outputs import write_table
+            from .present import LABELS, score_table
+            from .scoring import score_by_year
 
-    counts = {"failed": 0, "skipped": 0}
-    with _progress() as progress:
-        task = progress.add_task(f"Rapports {year}", total=len(job_list), **counts)
+            camp, previous = _campaigns(campaign, year)
+            dataset = load_dataset(data, camp)
+            selected = _selection(dataset, year, finess)
+            job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
+                                 template=notebook or TEMPLATE, renderer=renderer,
+                                 campagne_precedente=previous.path if previous else None)
+            table = score_table(score_by_year(dataset, [camp], [year]))
+            write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
-        def advance(outcome) -> None:
-            if outcome.status in counts:
-                counts[outcome.status] += 1
-            progress.update(task, advance=1, **counts)
+        counts = {"failed": 0, "skipped": 0}
+        with _progress() as progress:
+            task = progress.add_task(f"Rapports {year}", total=len(job_list), **counts)
 
-        outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance)
+            def advance(outcome) -> None:
+                if outcome.status in counts:
+                    counts[outcome.status] += 1
+                progress.update(task, advance=1, **counts)
+
+            outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance,
+                                pool=pool)
     write_index(out_dir, outcomes, campaign=camp.name, year=year, formats=fmts, workbook="scores.xlsx")
     done = sum(o.status == "ok" for o in outcomes)
     out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "

@@ -18,7 +18,10 @@ A cell error raises :class:`ReportExecutionError` (a ``PapermillExecutionError``
 ("An Exception was encountered at 'In [N]'"), ready to be saved. After an error, a timeout
 or a dead kernel, the kernel is replaced before the next report.
 
-The kernel talks over IPC (Unix sockets in a private temporary folder), never TCP.
+The kernel runs in its own process and talks over IPC (Unix sockets in a private temporary
+folder), never TCP; or, with ``in_process=True``, it runs inside the calling process (ipykernel's
+in-process kernel: no start-up, no transport), for batch worker processes that are themselves
+replaced after a failed report.
 
 :func:`run_fresh` is the reference path: plain ``papermill.execute_notebook`` in a new
 kernel, used for a single report and to check that a warm kernel gives identical content.
@@ -30,6 +33,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import weakref
@@ -40,7 +44,7 @@ from typing import Any, Self
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
 from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NotebookExecutionManager
@@ -74,7 +78,7 @@ DEFAULT_PRELOAD: tuple[str, ...] = ("matplotlib.pyplot", "pandas", "numpy")
 # Code run once in a new kernel. It creates a private module ``_caqes_warm`` (out of reach of
 # ``%reset``) holding a snapshot of the process state and the ``reset`` function.
 _BOOTSTRAP = r"""
-def _caqes_bootstrap(preload):
+def _caqes_bootstrap(preload, inline_matplotlib):
     import importlib, os, sys, types, warnings
 
     for name in preload:
@@ -82,6 +86,10 @@ def _caqes_bootstrap(preload):
             importlib.import_module(name)
         except ImportError:
             pass
+    if inline_matplotlib and "matplotlib.pyplot" in sys.modules:
+        # What a child-process kernel does when pyplot is first imported: the inline backend
+        # (figures left open are shown after each cell).
+        get_ipython().enable_matplotlib("inline")
 
     state = types.ModuleType("_caqes_warm")
     state.environ = dict(os.environ)
@@ -128,7 +136,7 @@ def _caqes_bootstrap(preload):
     gc.collect()
     gc.freeze()
 
-_caqes_bootstrap(%(preload)r)
+_caqes_bootstrap(%(preload)r, %(inline)r)
 del _caqes_bootstrap
 """
 
@@ -196,6 +204,18 @@ class KernelFailure(CaqesError):
     """The kernel could not be started, reset or reached (not an error of the notebook)."""
 
 
+def _in_process_manager() -> Any:
+    """A kernel manager whose kernel runs in this process (started already)."""
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # as for child-process kernels
+    from ipykernel.inprocess.manager import InProcessKernelManager
+    from traitlets.config import Config
+
+    # History in memory, as for the child-process kernels (no ~/.ipython database).
+    km = InProcessKernelManager(config=Config({"HistoryManager": {"hist_file": ":memory:"}}))
+    km.start_kernel()
+    return km
+
+
 def _ipc_manager(kernel_name: str, folder: str) -> AsyncKernelManager:
     """A kernel manager whose kernel listens on Unix sockets in ``folder`` (no TCP)."""
     km = AsyncKernelManager(
@@ -247,6 +267,11 @@ class WarmKernel:
         imported modules.
     max_reports:
         Replace the kernel after this many reports (bounds memory growth); ``None``: never.
+    in_process:
+        Run the kernel inside this process (ipykernel's in-process kernel) instead of a child
+        process: nothing to start, nothing to transport, but module state is this process's and
+        a cell cannot be interrupted (no ``execution_timeout``). For batch workers, which are
+        replaced as a whole after a failed report.
     """
 
     def __init__(
@@ -259,7 +284,11 @@ class WarmKernel:
         cwd: str | os.PathLike[str] | None = None,
         restart_after_error: bool = True,
         max_reports: int | None = 500,
+        in_process: bool = False,
     ):
+        if in_process and execution_timeout is not None:
+            raise ValueError("an in-process kernel cannot be interrupted: no execution_timeout")
+        self.in_process = in_process
         self.kernel_name = kernel_name
         self.preload = tuple(preload)
         self.startup_timeout = startup_timeout
@@ -275,6 +304,7 @@ class WarmKernel:
         self._dirty = False
         self._boot_id: str | None = None
         self._finalizer: weakref.finalize | None = None
+        self._streams: tuple[Any, Any] | None = None  # this process's, while an in-process kernel runs
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Self:
@@ -315,25 +345,33 @@ class WarmKernel:
             run_sync(self._async_finish_start)()
 
     async def _async_launch(self) -> None:
-        self._folder = tempfile.mkdtemp(prefix="caqes-k-")
-        km = _ipc_manager(self.kernel_name, self._folder)
-        self.km = km
         try:
-            await km.start_kernel(
-                extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                cwd=str(self.cwd or os.getcwd()),
-                env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
-            )
-            self._finalizer = weakref.finalize(
-                self, _kill_kernel, getattr(km.provisioner, "process", None), self._folder
-            )
+            if self.in_process:
+                km = self.km = _in_process_manager()
+                # The kernel's output streams become this process's until it stops, as in a
+                # kernel process: ipykernel's in-process kernel only swaps them in while it
+                # executes, after telling the streams in place which request the output
+                # belongs to, and printed output would be lost.
+                self._streams = sys.stdout, sys.stderr
+                sys.stdout, sys.stderr = km.kernel.stdout, km.kernel.stderr
+            else:
+                self._folder = tempfile.mkdtemp(prefix="caqes-k-")
+                km = self.km = _ipc_manager(self.kernel_name, self._folder)
+                await km.start_kernel(
+                    extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                    cwd=str(self.cwd or os.getcwd()),
+                    env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+                )
+                self._finalizer = weakref.finalize(
+                    self, _kill_kernel, getattr(km.provisioner, "process", None), self._folder
+                )
             kc = km.client()
             kc.start_channels()
             self.kc = kc
             # ZeroMQ queues the request until the kernel listens: the preload starts as soon
             # as the kernel is up, without a round trip.
             self._boot_id = kc.execute(
-                _BOOTSTRAP % {"preload": self.preload},
+                _BOOTSTRAP % {"preload": self.preload, "inline": self.in_process},
                 silent=True,
                 store_history=False,
                 allow_stdin=False,
@@ -345,9 +383,10 @@ class WarmKernel:
     async def _async_finish_start(self) -> None:
         try:
             await self._async_reply(self._boot_id, self.startup_timeout, drain=False)
-            # The reply came after the kernel's start-up: iopub is connected by now; this
-            # round trip checks it.
-            await self.kc.wait_for_ready(timeout=self.startup_timeout)
+            if not self.in_process:
+                # The reply came after the kernel's start-up: iopub is connected by now; this
+                # round trip checks it.
+                await self.kc.wait_for_ready(timeout=self.startup_timeout)
         except BaseException:
             await self._async_shutdown(now=True)
             raise
@@ -368,6 +407,15 @@ class WarmKernel:
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None
+        if self.in_process:
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                km.shutdown_kernel()
+            if self._streams is not None:
+                sys.stdout, sys.stderr = self._streams
+                self._streams = None
+            return
         try:
             if kc is not None:
                 kc.stop_channels()
@@ -424,9 +472,9 @@ class WarmKernel:
             if remaining <= 0:
                 raise KernelFailure(f"le noyau n'a pas répondu en {timeout} s")
             try:
-                msg = await kc.get_shell_msg(timeout=remaining)
+                msg = await ensure_async(kc.get_shell_msg(timeout=remaining))
             except Empty:
-                if not await km.is_alive():
+                if not await ensure_async(km.is_alive()):
                     raise KernelFailure("le noyau s'est arrêté") from None
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
@@ -434,7 +482,7 @@ class WarmKernel:
         while drain:
             remaining = 5.0 if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                msg = await kc.get_iopub_msg(timeout=remaining)
+                msg = await ensure_async(kc.get_iopub_msg(timeout=remaining))
             except Empty:
                 break
             drain = not (
@@ -450,12 +498,15 @@ class WarmKernel:
             )
         return content
 
+    async def _async_alive(self) -> bool:
+        return bool(await ensure_async(self.km.is_alive()))
+
     def _ensure_ready(self) -> None:
         if self.km is None or self._boot_id is not None:
             self.start()
             return
         recycle = self.max_reports is not None and self.reports_run >= self.max_reports
-        if self._dirty or recycle or not run_sync(self.km.is_alive)():
+        if self._dirty or recycle or not run_sync(self._async_alive)():
             log.info("remplacement du noyau (erreur=%s, recyclage=%s)", self._dirty, recycle)
             self.restart()
 

@@ -18,10 +18,17 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 
 
 class Html(str):
-    """An HTML fragment that Jupyter displays as HTML."""
+    """An HTML fragment that Jupyter displays as HTML.
+
+    Its plain-text form is a short summary: the notebook (the audit log) keeps the HTML once,
+    not a second time as an escaped Python string.
+    """
 
     def _repr_html_(self) -> str:
         return str(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(f"<fragment HTML, {len(self)} caractères>")
 
 
 @cache

@@ -5,13 +5,13 @@
   nbconvert's ``HTMLExporter`` with the packaged template ``templates/caqes_report.html.j2``.
   The exporter is built once per process (:func:`html_exporter`).
 * :class:`PdfPrinter` — one headless Chromium per worker process (Playwright driving Debian's
-  ``/usr/bin/chromium``), one reused page: ``set_content`` then ``page.pdf`` (A4, footer
-  "Page X / Y", optional header text). Restarts the browser when it crashed.
+  ``chromium-headless-shell`` or ``chromium``), one reused page: ``set_content`` then ``page.pdf`` (A4, footer
+  "Page X / Y", optional header text, drawn by CSS page-margin boxes). Restarts the browser
+  when it crashed.
 """
 
 from __future__ import annotations
 
-import html as html_lib
 import logging
 import os
 import re
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # heavy imports kept out of module import time
 
 __all__ = [
     "CHROMIUM_ARGS",
+    "CHROMIUM_CANDIDATES",
     "CHROMIUM_PATH",
     "TEMPLATES_DIR",
     "PdfPrinter",
@@ -36,6 +37,7 @@ __all__ = [
     "html_exporter",
     "notebook_to_html",
     "strip_external_resources",
+    "with_page_margins",
 ]
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,13 @@ log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_FILE = "caqes_report.html.j2"
 
-#: Debian's Chromium; override with the CAQES_CHROMIUM environment variable.
-CHROMIUM_PATH = os.environ.get("CAQES_CHROMIUM", "/usr/bin/chromium")
+#: Chromium builds that can print, best first: Debian's old headless shell (package
+#: ``chromium-headless-shell``: the same Blink without the browser around it, which starts in
+#: half the time and prints a report in three quarters of it), then Debian's Chromium.
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
+#: The Chromium used: the CAQES_CHROMIUM environment variable, else the first candidate installed.
+CHROMIUM_PATH = os.environ.get("CAQES_CHROMIUM") or next(
+    (path for path in CHROMIUM_CANDIDATES if Path(path).exists()), CHROMIUM_CANDIDATES[-1])
 
 #: Flags for every Chromium we start: no sandbox (containers, root), no GPU, and nothing that
 #: reaches the network (the machines have no internet access).
@@ -65,17 +72,14 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 #: Page margins of the PDF (room at the top and bottom for the header and footer).
 PDF_MARGINS = {"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}
 
-_FOOTER = (
-    "<div style=\"width:100%; margin:0 16mm; font-family:'Liberation Sans', Arial, sans-serif;"
-    ' font-size:8pt; color:#555; display:flex; justify-content:space-between;">'
-    "<span>{left}</span>"
-    '<span>Page <span class="pageNumber"></span> / <span class="totalPages"></span></span>'
-    "</div>"
-)
-_HEADER = (
-    "<div style=\"width:100%; margin:0 16mm; font-family:'Liberation Sans', Arial, sans-serif;"
-    ' font-size:8pt; color:#555; text-align:right;">{text}</div>'
-)
+#: Header and footer of every PDF page, in CSS page-margin boxes (CSS Paged Media, Chromium ≥ 131):
+#: cheaper to print than Chromium's header and footer templates.
+_PAGE_STYLE = """<style>@page {{
+  @top-right {{ content: {header}; {font} }}
+  @bottom-left {{ content: {footer}; {font} }}
+  @bottom-right {{ content: "Page " counter(page) " / " counter(pages); {font} }}
+}}</style>"""
+_PAGE_FONT = "font: 8pt 'Liberation Sans', Arial, sans-serif; color: #555;"
 
 
 # --------------------------------------------------------------------------- files
@@ -86,8 +90,32 @@ _exporter_lock = threading.Lock()
 
 def _make_exporter() -> HTMLExporter:
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
     from traitlets.config import Config
+
+    class ReportExporter(HTMLExporter):
+        """``HTMLExporter`` without its closing BeautifulSoup pass, which re-parses the whole
+        document to give an English alternative text to images that lack one and tab stops to
+        the cells of JupyterLab's page layout: the report's charts have a French alternative
+        text (``fragments.figure`` and the template set it) and its template has no such
+        layout. That pass was four fifths of an export. A test checks that the result is the
+        stock exporter's otherwise."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[no-untyped-def]
+            # HTMLExporter.from_notebook_node (nbconvert 7) up to the BeautifulSoup pass.
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     class DropStderr(Preprocessor):
         """Warnings printed on stderr stay in the executed notebook (audit log), not in the
@@ -106,7 +134,9 @@ def _make_exporter() -> HTMLExporter:
     # No code shown: the syntax-highlighting CSS is not needed either.
     config.CSSHTMLHeaderPreprocessor.enabled = False
     config.HighlightMagicsPreprocessor.enabled = False
-    exporter = HTMLExporter(
+    # The executed notebook is checked once, after the preprocessors, not after each of them.
+    config.Exporter.optimistic_validation = True
+    exporter = ReportExporter(
         config=config,
         template_name="lab",
         template_file=TEMPLATE_FILE,
@@ -253,13 +283,20 @@ def strip_external_resources(html: str) -> str:
 
 
 # --------------------------------------------------------------------------- PDF
-def _footer(left: str | None) -> str:
-    return _FOOTER.format(left=html_lib.escape(left or ""))
+def _css_string(text: str | None) -> str:
+    """``text`` as a CSS string: quotes, backslashes, ``<`` and control characters escaped, so
+    that it can neither end the string nor the ``<style>`` element."""
+    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\<' or not c.isprintable() else c
+                         for c in text or "") + '"'
 
 
-def _header(text: str | None) -> str:
-    # An empty template must still be given, otherwise Chromium prints date and title.
-    return _HEADER.format(text=html_lib.escape(text or ""))
+def with_page_margins(html: str, header: str | None, footer: str | None) -> str:
+    """``html`` with its print header (top right), footer (bottom left) and "Page X / Y"."""
+    style = _PAGE_STYLE.format(header=_css_string(header), footer=_css_string(footer), font=_PAGE_FONT)
+    head_end = re.search(r"</head\s*>", html, re.IGNORECASE)
+    if head_end is None:
+        return style + html
+    return html[: head_end.start()] + style + html[head_end.start():]
 
 
 class PdfPrinter:
@@ -370,16 +407,11 @@ class PdfPrinter:
                     raise RuntimeError("Chromium déconnecté")
                 if self._page_uses >= self.recycle_after or self._page.is_closed():
                     self._new_page()
-                self._page.set_content(html, wait_until="load")
-                pdf = self._page.pdf(
-                    format="A4",
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template=_header(header if header is not None else self.header),
-                    footer_template=_footer(footer if footer is not None else self.footer),
-                    margin=PDF_MARGINS,
-                    prefer_css_page_size=False,
-                )
+                page = with_page_margins(html, header if header is not None else self.header,
+                                         footer if footer is not None else self.footer)
+                self._page.set_content(page, wait_until="load")
+                pdf = self._page.pdf(format="A4", print_background=True, margin=PDF_MARGINS,
+                                     prefer_css_page_size=False)
                 self._page_uses += 1
                 self.printed += 1
                 return pdf

@@ -36,15 +36,19 @@ def _outputs(nb) -> list:
             for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
 
 
-@pytest.fixture
-def failing_notebook(tmp_path: Path) -> Path:
-    """The real report notebook with a cell that fails for one establishment (injected fault)."""
+def _with_cell(folder: Path, source: str) -> Path:
+    """The real report notebook with one more cell after the parameters (an injected fault)."""
     nb = nbformat.read(TEMPLATE, as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell(
-        'if finess == "2A5477391":\n    raise RuntimeError("panne simulée")'))
-    path = tmp_path / "rapport_avec_panne.ipynb"
+    nb.cells.insert(2, nbformat.v4.new_code_cell(source))
+    path = folder / "rapport_avec_panne.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+@pytest.fixture
+def failing_notebook(tmp_path: Path) -> Path:
+    """The report notebook with a cell that fails for one establishment."""
+    return _with_cell(tmp_path, 'if finess == "2A5477391":\n    raise RuntimeError("panne simulée")')
 
 
 @needs_chromium
@@ -87,6 +91,32 @@ def test_one_failure_never_stops_the_others(tmp_path: Path, failing_notebook: Pa
     for finess in ("094869773", "017462946"):
         assert (out / finess / "rapport.html").exists()
     assert "échec" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_worker_whose_report_failed_is_replaced(tmp_path: Path):
+    notebook = _with_cell(tmp_path, 'import os\nprint("processus", os.getpid())\n'
+                                    'if finess == "2A5477391":\n    raise RuntimeError("panne simulée")')
+    jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "out", THREE, ("html",), template=notebook)
+    outcomes = run_jobs(jobs, workers=1)
+    assert [(o.finess, o.status) for o in outcomes] == [
+        ("094869773", "ok"), ("2A5477391", "failed"), ("017462946", "ok")]
+
+    def pid(finess: str) -> str:
+        nb = nbformat.read(tmp_path / "out" / finess / "rapport.ipynb", as_version=4)
+        return next(o.text for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
+
+    assert pid("094869773") == pid("2A5477391") != pid("017462946")  # a new process, hence a new kernel
+
+
+def test_a_worker_killed_during_a_report_fails_that_report_only(tmp_path: Path):
+    notebook = _with_cell(tmp_path, 'import os, signal\nif finess == "2A5477391":\n'
+                                    '    os.kill(os.getpid(), signal.SIGKILL)')
+    jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "out", THREE, ("html",), template=notebook)
+    outcomes = {o.finess: o for o in run_jobs(jobs, workers=2)}
+    assert outcomes["2A5477391"].status == "failed"
+    assert "processus de travail s'est arrêté (code -9)" in outcomes["2A5477391"].error
+    assert outcomes["094869773"].status == outcomes["017462946"].status == "ok"
+    assert (tmp_path / "out" / "017462946" / "rapport.html").exists()
 
 
 def test_resume_after_a_kill(tmp_path: Path):

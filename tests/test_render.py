@@ -183,6 +183,54 @@ def test_html_exporter_is_reused() -> None:
     assert html_exporter() is html_exporter()
 
 
+def test_report_exporter_is_nbconvert_without_its_closing_pass() -> None:
+    """The exporter skips nbconvert's closing BeautifulSoup pass: same document otherwise."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from caqes_toolkit.render import html_exporter
+
+    nb = _synthetic_notebook()
+    nb.cells.append(new_markdown_cell('<img src="data:image/png;base64,' + PNG_1PX + '">'))
+    exporter = html_exporter()
+    ours, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "x"}})
+    stock, _ = HTMLExporter.from_notebook_node(exporter, nb, resources={"metadata": {"name": "x"}})
+
+    def normalised(html: str) -> str:
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup.find_all(tabindex=True):
+            del tag["tabindex"]
+        for img in soup.find_all("img", alt=FILLER):
+            del img["alt"]
+        return str(soup)
+
+    FILLER = "No description has been provided for this image"  # nbconvert's, for an image without text
+    assert FILLER in stock and FILLER not in ours  # the comparison is not vacuous
+    assert normalised(ours) == normalised(stock)
+
+
+def test_html_fragments_show_as_html_with_a_short_text_form() -> None:
+    from IPython.core.formatters import DisplayFormatter
+
+    from caqes_toolkit.fragments import Html
+
+    data, _ = DisplayFormatter().format(Html("<p>Évaluation</p>"))
+    assert data == {"text/html": "<p>Évaluation</p>", "text/plain": "<fragment HTML, 17 caractères>"}
+
+
+def test_page_margins_quote_their_text() -> None:
+    from caqes_toolkit.render import with_page_margins
+
+    html = with_page_margins("<html><head><title>t</title></head><body>x</body></html>",
+                             header=None, footer='CH « Saint-Jean » "\\ </style><script>')
+    style = html[html.index("<style>"):html.index("</style>") + len("</style>")]
+    assert html.endswith("</style></head><body>x</body></html>")
+    assert style.count("</style>") == 1 and "<script>" not in html
+    assert 'content: "CH « Saint-Jean » \\22 \\5c  \\3c /style>\\3c script>"' in style
+    assert 'counter(page) " / " counter(pages)' in style
+    assert with_page_margins("<p>sans en-tête</p>", "H", "F").startswith("<style>@page")
+
+
 def test_strip_external_resources_leaves_clean_html_alone() -> None:
     clean = '<html><body><img src="data:image/png;base64,AAAA//8=" alt="x"></body></html>'
     assert strip_external_resources(clean) == clean
@@ -304,8 +352,9 @@ def test_warm_kernel_gives_the_same_outputs_as_fresh_papermill(warm_nb, fresh_nb
     assert warm_nb.metadata.papermill["parameters"] == fresh_nb.metadata.papermill["parameters"]
 
 
-@pytest.mark.slow
-def test_state_does_not_leak_between_reports(kernel, tmp_path: Path) -> None:
+@pytest.fixture
+def leak_notebooks(tmp_path: Path) -> tuple[Path, Path]:
+    """A report that changes the process state, then one that prints what it sees of it."""
     first = new_notebook(
         cells=[
             new_code_cell(
@@ -337,12 +386,58 @@ def test_state_does_not_leak_between_reports(kernel, tmp_path: Path) -> None:
         nb.metadata["kernelspec"] = KERNELSPEC
     nbformat.write(first, tmp_path / "premier.ipynb")
     nbformat.write(second, tmp_path / "second.ipynb")
+    return tmp_path / "premier.ipynb", tmp_path / "second.ipynb"
 
-    kernel.run(tmp_path / "premier.ipynb", cwd=tmp_path)
-    out = kernel.run(tmp_path / "second.ipynb", cwd=tmp_path)
+
+def _assert_clean_state(out: nbformat.NotebookNode, cwd: Path) -> None:
     printed = out.cells[0].outputs[0].text.split()
-    assert printed == ["False", "1.5", "0", "60", "False", "False", "False", str(tmp_path)]
+    assert printed == ["False", "1.5", "0", "60", "False", "False", "False", str(cwd)]
     assert out.cells[0].execution_count == 1
+
+
+@pytest.mark.slow
+def test_state_does_not_leak_between_reports(kernel, leak_notebooks, tmp_path: Path) -> None:
+    first, second = leak_notebooks
+    kernel.run(first, cwd=tmp_path)
+    _assert_clean_state(kernel.run(second, cwd=tmp_path), tmp_path)
+
+
+def _in_process_runs(runs: list[tuple[Path, dict | None, Path | None]]) -> list[nbformat.NotebookNode]:
+    """Notebooks run one after the other on one in-process kernel (in a child process: the
+    kernel takes over the process it runs in)."""
+    from caqes_toolkit.execute import WarmKernel
+
+    with WarmKernel(in_process=True) as kernel:
+        return [kernel.run(path, params, cwd=cwd) for path, params, cwd in runs]
+
+
+def _in_child_process(runs: list[tuple[Path, dict | None, Path | None]]) -> list[nbformat.NotebookNode]:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_in_process_runs, runs).result()
+
+
+@pytest.mark.slow
+def test_in_process_kernel_gives_the_same_outputs_as_fresh_papermill(fresh_nb) -> None:
+    _, warm = _in_child_process([(TOY, {"finess": "987654321", "annee": 2017}, None), (TOY, PARAMS, None)])
+    assert _normalise(warm) == _normalise(fresh_nb)  # charts drawn by the inline backend included
+    assert warm.metadata.papermill["parameters"] == PARAMS
+
+
+@pytest.mark.slow
+def test_in_process_kernel_state_does_not_leak(leak_notebooks, tmp_path: Path) -> None:
+    first, second = leak_notebooks
+    _, out = _in_child_process([(first, None, tmp_path), (second, None, tmp_path)])
+    _assert_clean_state(out, tmp_path)
+
+
+def test_in_process_kernel_cannot_time_out() -> None:
+    from caqes_toolkit.execute import WarmKernel
+
+    with pytest.raises(ValueError, match="interrupted"):
+        WarmKernel(in_process=True, execution_timeout=10)
 
 
 @pytest.mark.slow
@@ -423,15 +518,16 @@ def test_pdf_has_page_numbers_header_and_text(warm_nb, tmp_path: Path) -> None:
 
     html = notebook_to_html(warm_nb, "Rapport CAQES 123456789")
     out = tmp_path / "rapport.pdf"
+    footer = 'FINESS 123456789 — CH « d\'essai » "</style>'
     with PdfPrinter(header=HEADER) as printer:
-        printer.print(html, out)
-        printer.print(html, out)  # the same page serves several reports
+        printer.print(html, out, footer=footer)
+        printer.print(html, out, footer=footer)  # the same page serves several reports
         assert printer.launches == 1
     pages = _pdf_pages(out)
     assert len(pages) >= 2
     for number, text in enumerate(pages, start=1):
         assert f"Page {number} / {len(pages)}" in text
-        assert HEADER in text
+        assert HEADER in text and footer in text
     full = "\n".join(pages)
     assert "FINESS 123456789" in full and "Scores par indicateur" in full
     assert "import " not in full

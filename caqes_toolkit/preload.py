@@ -1,0 +1,35 @@
+"""Start-up of the local report workers, paid once in the forkserver of a batch.
+
+Local report batches fork their worker processes from a forkserver that imports this module
+first (see :class:`caqes_toolkit.batch.ReportPool`). Each worker runs its report kernel
+in-process, so what is imported and warmed here is the whole start-up of a worker and of its
+kernel: pandas, Matplotlib, ipykernel's in-process kernel, the toolkit's report modules, the
+compiled section templates, Matplotlib's fonts and a ready HTML exporter. Nothing here
+depends on the data of a batch, and nothing is kept that a report could change.
+"""
+
+from __future__ import annotations
+
+import os
+
+# ipykernel imports debugpy, which warns about frozen modules on every start otherwise.
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+import ipykernel.inprocess.ipkernel  # noqa: F401
+import matplotlib.pyplot as plt
+
+from . import charts, execute, fragments, sections  # noqa: F401
+from .render import html_exporter
+
+
+def _warm() -> None:
+    """Compile the section templates, load the chart fonts, build the HTML exporter."""
+    fragments._macros()
+    with charts._style():
+        figure, axes = plt.subplots(figsize=(1, 1))
+        axes.set_title("Évaluation")
+    charts.figure_svg(figure)
+    html_exporter()
+
+
+_warm()
