@@ -51,7 +51,7 @@ sysdeps: ## Install the system packages for PDF reports if missing (Debian: Chro
 
 bench: $(STAMP) sysdeps ## Benchmarks: scoring 30,000 establishments and making 20 reports, each against a naive way
 	$(BIN)/python benchmarks/bench_scoring.py
-	$(BIN)/python benchmarks/bench_reports.py
+	$(BIN)/python benchmarks/bench_reports.py --repeat 3
 
 lab: $(VENV)/.lab-installed ## JupyterLab in the project's environment, on notebooks/exploration.ipynb
 	$(BIN)/python -m ipykernel install --sys-prefix --name caqes-toolkit --display-name "Python (caqes-toolkit)"

@@ -169,7 +169,7 @@ class ReportWorker:
         self._printer: PdfPrinter | None = None
 
     def start(self, pdf: bool) -> None:
-        """Start the kernel and, while it boots in its own process, Chromium."""
+        """Start the kernel and, while a child-process kernel boots, Chromium."""
         from .execute import DEFAULT_PRELOAD, WarmKernel
         from .render import PdfPrinter, html_exporter
 
@@ -318,20 +318,21 @@ def render_notebook(template: str | Path, parameters: dict[str, Any], out_base: 
     return written
 
 
-_WORKER: ReportWorker | None = None
+_WORKER: ReportWorker | None = None  # a Dask worker's
 
 
 def _worker() -> ReportWorker:
     global _WORKER
     if _WORKER is None:
         _WORKER = ReportWorker()
-        # Runs when a multiprocessing worker exits normally (atexit does not run there).
+        # Runs when the worker process exits normally (atexit does not run in every worker).
         Finalize(_WORKER, _WORKER.close, exitpriority=10)
     return _WORKER
 
 
 def run_one(job: Job) -> Outcome:
-    """Run one job in this process's worker (the function sent to processes and Dask)."""
+    """Run one job in this process's worker, its kernel in a child process (the function sent
+    to Dask workers, which run other tasks beside the reports)."""
     return _worker().run(job)
 
 

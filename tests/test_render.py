@@ -402,13 +402,14 @@ def test_state_does_not_leak_between_reports(kernel, leak_notebooks, tmp_path: P
     _assert_clean_state(kernel.run(second, cwd=tmp_path), tmp_path)
 
 
-def _in_process_runs(runs: list[tuple[Path, dict | None, Path | None]]) -> list[nbformat.NotebookNode]:
+def _in_process_runs(runs: list[tuple[Path, dict | None, Path | None]]) -> tuple[list, set]:
     """Notebooks run one after the other on one in-process kernel (in a child process: the
-    kernel takes over the process it runs in)."""
+    kernel takes over the process it runs in), and the TCP sockets the process then has."""
     from caqes_toolkit.execute import WarmKernel
 
     with WarmKernel(in_process=True) as kernel:
-        return [kernel.run(path, params, cwd=cwd) for path, params, cwd in runs]
+        notebooks = [kernel.run(path, params, cwd=cwd) for path, params, cwd in runs]
+        return notebooks, _socket_inodes(os.getpid()) & set(_tcp_sockets())
 
 
 def _in_child_process(runs: list[tuple[Path, dict | None, Path | None]]) -> list[nbformat.NotebookNode]:
@@ -416,7 +417,9 @@ def _in_child_process(runs: list[tuple[Path, dict | None, Path | None]]) -> list
     from multiprocessing import get_context
 
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_in_process_runs, runs).result()
+        notebooks, tcp = pool.submit(_in_process_runs, runs).result()
+    assert tcp == set()  # no transport at all, not even a loopback listener
+    return notebooks
 
 
 @pytest.mark.slow
