@@ -50,6 +50,7 @@ __all__ = [
     "ReportPool",
     "ReportWorker",
     "make_jobs",
+    "render",
     "render_notebook",
     "run_jobs",
     "run_one",
@@ -84,11 +85,9 @@ class Job:
     template: str = str(TEMPLATE)
     renderer: str = "nbclient"
     campagne_precedente: str = ""
-    worker_prints_pdf: bool = True  # False: the worker returns the HTML, the caller prints it
-
-    @property
-    def pdf_by_worker(self) -> bool:
-        return "pdf" in self.formats and self.worker_prints_pdf
+    #: False: the worker writes the notebook and scores.json, and returns the executed notebook;
+    #: the caller writes the HTML and the PDF (:func:`render`).
+    worker_renders: bool = True
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -120,7 +119,7 @@ class Outcome:
     cell: int | None = None
     error: str | None = None
     scores: dict[str, Any] = field(default_factory=dict)
-    html_to_print: str | None = field(default=None, repr=False)  # PDF left to the caller
+    notebook: str | None = field(default=None, repr=False)  # executed, left to the caller to render
 
 
 def _sha(path: Path) -> str:
@@ -168,18 +167,20 @@ class ReportWorker:
         self._kernel: WarmKernel | None = None
         self._printer: PdfPrinter | None = None
 
-    def start(self, pdf: bool) -> None:
-        """Start the kernel and, while a child-process kernel boots, Chromium."""
+    def start(self, renders: bool, pdf: bool) -> None:
+        """Start the kernel and, while a child-process kernel boots, what rendering needs: the
+        HTML exporter and, for PDFs, Chromium."""
         from .execute import DEFAULT_PRELOAD, WarmKernel
         from .render import PdfPrinter, html_exporter
 
         if self._kernel is None:
             self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD), in_process=self.in_process)
             self._kernel.start(wait=False)
-        if pdf and self._printer is None:
-            self._printer = PdfPrinter()
-            self._printer.start()
-        html_exporter()
+        if renders:
+            html_exporter()
+            if pdf and self._printer is None:
+                self._printer = PdfPrinter()
+                self._printer.start()
         self._kernel.wait_ready()
 
     def close(self) -> None:
@@ -192,7 +193,6 @@ class ReportWorker:
     def run(self, job: Job) -> Outcome:
         """Make one report; never raises for a failing report (the outcome says it)."""
         from .execute import ReportExecutionError
-        from .render import notebook_to_html
 
         start = time.perf_counter()
         folder = Path(job.out_dir)
@@ -203,7 +203,7 @@ class ReportWorker:
         try:
             if job.renderer == "quarto":
                 return _run_quarto(job, start)
-            self.start(pdf=job.pdf_by_worker)
+            self.start(renders=job.worker_renders, pdf="pdf" in job.formats)
             nb = self._kernel.run(job.template, job.parameters, output_path=folder / NOTEBOOK,
                                   cwd=Path(job.template).parent)
         except ReportExecutionError as exc:
@@ -216,17 +216,11 @@ class ReportWorker:
         try:
             # the figures of the report, read back from the kernel that made it
             scores = json.loads(ast.literal_eval(self._kernel.evaluate(SCORES_EXPRESSION)))
-            _write_notebook(folder / NOTEBOOK, nb)
-            title = f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})"
-            html = notebook_to_html(nb, title=title)
-            if "html" in job.formats:
-                write_atomic(folder / "rapport.html", html)
-            if job.pdf_by_worker:
-                self._printer.print(html, folder / "rapport.pdf", footer=_footer(job))
+            text = _write_notebook(folder / NOTEBOOK, nb)
             write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
-            if "pdf" in job.formats and not job.pdf_by_worker:
-                return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, html_to_print=html)
-            _mark_done(job)
+            if not job.worker_renders:
+                return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, notebook=text)
+            render(job, nb, scores, self._printer)
         except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
                            error=f"{type(exc).__name__}: {exc}")
@@ -242,21 +236,39 @@ def _mark_done(job: Job) -> None:
     write_atomic(Path(job.out_dir) / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
 
 
-def _print_pending(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome:
-    """Print the PDF a worker left to the caller, then mark the job done."""
-    start = time.perf_counter()
-    try:
-        printer.print(outcome.html_to_print, Path(job.out_dir) / "rapport.pdf", footer=_footer(job))
-        _mark_done(job)
-    except Exception as exc:
-        return replace(outcome, status="failed", html_to_print=None, error=f"PDF : {type(exc).__name__}: {exc}")
-    return replace(outcome, html_to_print=None, seconds=outcome.seconds + time.perf_counter() - start)
+def render(job: Job, nb, scores: dict[str, Any], printer: PdfPrinter | None) -> None:
+    """Write the HTML and the PDF of an executed report (as ``job.formats`` asks), then mark the
+    job done."""
+    from .render import notebook_to_html
+
+    folder = Path(job.out_dir)
+    html = notebook_to_html(nb, title=f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})")
+    if "html" in job.formats:
+        write_atomic(folder / "rapport.html", html)
+    if "pdf" in job.formats:
+        printer.print(html, folder / "rapport.pdf", footer=_footer(job))
+    _mark_done(job)
 
 
-def _write_notebook(path: Path, nb) -> None:
+def _render_returned(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome:
+    """Render the notebook a worker returned (:func:`render`)."""
     import nbformat
 
-    write_atomic(path, nbformat.writes(nb))
+    start = time.perf_counter()
+    try:
+        render(job, nbformat.reads(outcome.notebook, as_version=4), outcome.scores, printer)
+    except Exception as exc:
+        return replace(outcome, status="failed", notebook=None, error=f"rendu : {type(exc).__name__}: {exc}")
+    return replace(outcome, notebook=None, seconds=outcome.seconds + time.perf_counter() - start)
+
+
+def _write_notebook(path: Path, nb) -> str:
+    """Write ``nb`` (atomically) and return its text."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    write_atomic(path, text)
+    return text
 
 
 def _scores_json(job: Job) -> dict[str, Any]:
@@ -425,10 +437,13 @@ class ReportPool:
     with one Chromium. A worker process whose report failed, or which died, is replaced by a
     new one (its in-process kernel with it).
 
+    The workers execute the notebooks and write them with ``scores.json``; this process
+    renders them (HTML export, PDF), which costs little beside the execution.
+
     :meth:`start` only launches the forkserver, which imports :mod:`caqes_toolkit.preload` in the
-    background: a caller starts the pool first and loads its data meanwhile. :meth:`run` starts
-    Chromium (while the preload ends), then forks the worker processes, as many as there are
-    jobs, up to ``workers``.
+    background: a caller starts the pool first and loads its data meanwhile. :meth:`run` builds
+    the HTML exporter and starts Chromium while the preload ends, then forks the worker
+    processes, as many as there are jobs, up to ``workers``.
     """
 
     def __init__(self, workers: int = 2) -> None:
@@ -447,10 +462,11 @@ class ReportPool:
         self.close()
 
     def start(self) -> None:
+        """Launch the forkserver (no waiting: it imports the preload in the background)."""
         from multiprocessing import forkserver
 
         self._context.set_forkserver_preload(list(WORKER_PRELOAD))
-        forkserver.ensure_running()  # imports the preload in the background
+        forkserver.ensure_running()
 
     def close(self) -> None:
         for slot in self._slots:
@@ -479,7 +495,10 @@ class ReportPool:
 
     def run(self, todo: Sequence[Job], record: Callable[[Outcome], None]) -> None:
         """Run ``todo``; every outcome goes to ``record``, in the order the reports end."""
-        queue = deque(replace(job, worker_prints_pdf=False) for job in todo)
+        from .render import html_exporter
+
+        queue = deque(replace(job, worker_renders=False) for job in todo)
+        html_exporter()
         if any("pdf" in job.formats for job in todo):
             self._printer.start()
         while len(self._slots) < min(self.workers, len(queue)):
@@ -500,9 +519,10 @@ class ReportPool:
                                                                   f"(code {slot.process.exitcode})")
                 if outcome.status == "failed":
                     _stop(slot)
-                    self._slots[index] = self._spawn()
+                    if queue:
+                        self._slots[index] = self._spawn()
                 self._feed(index, queue)  # the next report first: the worker runs it while this one prints
-                record(_print_pending(self._printer, job, outcome) if outcome.html_to_print else outcome)
+                record(_render_returned(self._printer, job, outcome) if outcome.notebook else outcome)
 
 
 def _run_dask(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]) -> None:

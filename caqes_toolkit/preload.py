@@ -3,9 +3,10 @@
 Local report batches fork their worker processes from a forkserver that imports this module
 first (see :class:`caqes_toolkit.batch.ReportPool`). Each worker runs its report kernel
 in-process, so what is imported and warmed here is the whole start-up of a worker and of its
-kernel: pandas, Matplotlib, ipykernel's in-process kernel, the toolkit's report modules, the
-compiled section templates, Matplotlib's fonts and a ready HTML exporter. Nothing here
-depends on the data of a batch, and nothing is kept that a report could change.
+kernel: pandas, Matplotlib, ipykernel's in-process kernel, Papermill's client, the toolkit's
+report modules, the compiled section templates and Matplotlib's fonts (the HTML export is the
+parent's). Nothing here depends on the data of a batch, and nothing is kept that a report could
+change.
 """
 
 from __future__ import annotations
@@ -19,17 +20,15 @@ import ipykernel.inprocess.ipkernel  # noqa: F401
 import matplotlib.pyplot as plt
 
 from . import charts, execute, fragments, sections  # noqa: F401
-from .render import html_exporter
 
 
 def _warm() -> None:
-    """Compile the section templates, load the chart fonts, build the HTML exporter."""
+    """Compile the section templates and load the chart fonts."""
     fragments._macros()
     with charts._style():
         figure, axes = plt.subplots(figsize=(1, 1))
         axes.set_title("Évaluation")
     charts.figure_svg(figure)
-    html_exporter()
 
 
 _warm()
