@@ -27,6 +27,7 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
@@ -50,7 +51,6 @@ __all__ = [
     "ReportPool",
     "ReportWorker",
     "make_jobs",
-    "render",
     "render_notebook",
     "run_jobs",
     "run_one",
@@ -86,7 +86,7 @@ class Job:
     renderer: str = "nbclient"
     campagne_precedente: str = ""
     #: False: the worker writes the notebook and scores.json, and returns the executed notebook;
-    #: the caller writes the HTML and the PDF (:func:`render`).
+    #: the caller writes the HTML and the PDF.
     worker_renders: bool = True
 
     @property
@@ -220,7 +220,7 @@ class ReportWorker:
             write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
             if not job.worker_renders:
                 return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, notebook=text)
-            render(job, nb, scores, self._printer)
+            _render_report(job, nb, scores, self._printer)
         except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
                            error=f"{type(exc).__name__}: {exc}")
@@ -236,7 +236,7 @@ def _mark_done(job: Job) -> None:
     write_atomic(Path(job.out_dir) / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
 
 
-def render(job: Job, nb, scores: dict[str, Any], printer: PdfPrinter | None) -> None:
+def _render_report(job: Job, nb, scores: dict[str, Any], printer: PdfPrinter | None) -> None:
     """Write the HTML and the PDF of an executed report (as ``job.formats`` asks), then mark the
     job done."""
     from .render import notebook_to_html
@@ -251,12 +251,12 @@ def render(job: Job, nb, scores: dict[str, Any], printer: PdfPrinter | None) -> 
 
 
 def _render_returned(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome:
-    """Render the notebook a worker returned (:func:`render`)."""
+    """Render the notebook a worker returned (:func:`_render_report`)."""
     import nbformat
 
     start = time.perf_counter()
     try:
-        render(job, nbformat.reads(outcome.notebook, as_version=4), outcome.scores, printer)
+        _render_report(job, nbformat.reads(outcome.notebook, as_version=4), outcome.scores, printer)
     except Exception as exc:
         return replace(outcome, status="failed", notebook=None, error=f"rendu : {type(exc).__name__}: {exc}")
     return replace(outcome, notebook=None, seconds=outcome.seconds + time.perf_counter() - start)
@@ -441,9 +441,9 @@ class ReportPool:
     renders them (HTML export, PDF), which costs little beside the execution.
 
     :meth:`start` only launches the forkserver, which imports :mod:`caqes_toolkit.preload` in the
-    background: a caller starts the pool first and loads its data meanwhile. :meth:`run` builds
-    the HTML exporter and starts Chromium while the preload ends, then forks the worker
-    processes, as many as there are jobs, up to ``workers``.
+    background: a caller starts the pool first and loads its data meanwhile. :meth:`run` forks
+    the worker processes as soon as the preload is done, as many as there are jobs up to
+    ``workers``, and meanwhile builds the HTML exporter and starts Chromium.
     """
 
     def __init__(self, workers: int = 2) -> None:
@@ -498,13 +498,22 @@ class ReportPool:
         from .render import html_exporter
 
         queue = deque(replace(job, worker_renders=False) for job in todo)
-        html_exporter()
-        if any("pdf" in job.formats for job in todo):
-            self._printer.start()
-        while len(self._slots) < min(self.workers, len(queue)):
-            self._slots.append(self._spawn())
-        for index in range(len(self._slots)):
-            self._feed(index, queue)
+
+        def launch() -> None:
+            """Fork the workers (as soon as the preload is done) and give each its first job."""
+            while len(self._slots) < min(self.workers, len(queue)):
+                self._slots.append(self._spawn())
+            for index in range(len(self._slots)):
+                self._feed(index, queue)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="caqes-lancement") as launcher:
+            launched = launcher.submit(launch)
+            ours = [job for job in todo if job.renderer == "nbclient"]  # Quarto renders its own
+            if ours:  # meanwhile, what rendering needs
+                html_exporter()
+            if any("pdf" in job.formats for job in ours):
+                self._printer.start()
+            launched.result()
         while busy := [slot for slot in self._slots if slot.job is not None]:
             ready = set(wait([slot.conn for slot in busy] + [slot.process.sentinel for slot in busy]))
             for index, slot in enumerate(self._slots):

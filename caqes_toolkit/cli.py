@@ -167,9 +167,10 @@ def reports(
                                  "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
             fmts = _formats(formats)
             if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
-                raise CaqesError("Chromium introuvable (/usr/bin/chromium ou CAQES_CHROMIUM) : installez le "
-                                 "paquet Debian « chromium » (make sysdeps) ou demandez --formats html")
-            # Local workers and Chromium start now, while the data are loaded.
+                raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
+                                 "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
+                                 "« chromium » (make sysdeps) ou demandez --formats html")
+            # The local workers' forkserver starts now and loads its modules while the data are read.
             pool = None if scheduler else stack.enter_context(ReportPool(jobs))
             from .index import write_index
             from .load import load_dataset

@@ -4,10 +4,10 @@
   script, nothing fetched from the network, no code, no prompts, A4 print stylesheet), from
   nbconvert's ``HTMLExporter`` with the packaged template ``templates/caqes_report.html.j2``.
   The exporter is built once per process (:func:`html_exporter`).
-* :class:`PdfPrinter` — one headless Chromium per worker process (Playwright driving Debian's
-  ``chromium-headless-shell`` or ``chromium``), one reused page: ``set_content`` then ``page.pdf`` (A4, footer
-  "Page X / Y", optional header text, drawn by CSS page-margin boxes). Restarts the browser
-  when it crashed.
+* :class:`PdfPrinter` — one headless Chromium per process (Playwright driving Debian's
+  ``chromium-headless-shell`` or ``chromium``), one reused page: ``set_content`` then
+  ``page.pdf`` (A4, footer "Page X / Y", optional header text, drawn by CSS page-margin boxes).
+  Restarts the browser when it crashed.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 #: Page margins of the PDF (room at the top and bottom for the header and footer).
 PDF_MARGINS = {"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}
 
-#: Header and footer of every PDF page, in CSS page-margin boxes (CSS Paged Media, Chromium ≥ 131):
-#: cheaper to print than Chromium's header and footer templates.
+#: Header and footer of every PDF page, in CSS page-margin boxes (CSS Paged Media, Chromium ≥ 131;
+#: Debian's is newer): cheaper to print than Chromium's header and footer templates.
 _PAGE_STYLE = """<style>@page {{
   @top-right {{ content: {header}; {font} }}
   @bottom-left {{ content: {footer}; {font} }}
