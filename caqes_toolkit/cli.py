@@ -207,7 +207,9 @@ def reports(
         err.print("[bold red]Échecs[/] :", markup=True)
         for o in sorted(failures, key=lambda o: o.finess):
             cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
-            err.print(f"  {o.finess} — {cell} — {o.error} (notebook : {out_dir / o.finess / 'rapport.ipynb'})")
+            notebook = out_dir / o.finess / "rapport.ipynb"
+            where = f"notebook : {notebook}" if notebook.exists() else "pas de notebook"
+            err.print(f"  {o.finess} — {cell} — {o.error} ({where})")
         raise typer.Exit(1)
 
 

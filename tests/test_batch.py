@@ -87,6 +87,7 @@ def test_one_failure_never_stops_the_others(tmp_path: Path, failing_notebook: Pa
     broken = next(c for c in failed.cells if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
     assert "panne simulée" in broken.source
     assert f"cellule [{broken.execution_count}]" in result.output
+    assert f"notebook : {out / '2A5477391' / 'rapport.ipynb'}" in result.output
     assert not (out / "2A5477391" / "rapport.html").exists()
     for finess in ("094869773", "017462946"):
         assert (out / finess / "rapport.html").exists()
