@@ -28,6 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
@@ -41,6 +42,8 @@ from .errors import CaqesError
 from .outputs import write_atomic
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from .execute import WarmKernel
     from .render import PdfPrinter
 
@@ -85,9 +88,6 @@ class Job:
     template: str = str(TEMPLATE)
     renderer: str = "nbclient"
     campagne_precedente: str = ""
-    #: False: the worker writes the notebook and scores.json, and returns the executed notebook;
-    #: the caller writes the HTML and the PDF.
-    worker_renders: bool = True
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class Outcome:
     cell: int | None = None
     error: str | None = None
     scores: dict[str, Any] = field(default_factory=dict)
-    notebook: str | None = field(default=None, repr=False)  # executed, left to the caller to render
+    notebook: NotebookNode | None = field(default=None, repr=False)  # executed, for the pool to render
 
 
 def _sha(path: Path) -> str:
@@ -158,25 +158,29 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
 
 
 class ReportWorker:
-    """Per-process machinery kept across reports: a warm kernel, the HTML exporter and, when
-    the worker prints its own PDFs (Dask), one Chromium. ``in_process``: the kernel runs in this
-    process (local worker processes, replaced after a failure) rather than in a child process."""
+    """Per-process machinery kept across reports: a warm kernel and what rendering needs.
 
-    def __init__(self, in_process: bool = False) -> None:
-        self.in_process = in_process
+    By default (Dask) the kernel runs in a child process and the worker writes every output,
+    with the HTML exporter and one Chromium of its own. ``pooled``: a worker process of a
+    :class:`ReportPool`, replaced after a failed report: the kernel runs in this process, and the
+    executed notebook goes back to the pool, which writes the HTML and the PDF.
+    """
+
+    def __init__(self, pooled: bool = False) -> None:
+        self.pooled = pooled
         self._kernel: WarmKernel | None = None
         self._printer: PdfPrinter | None = None
 
-    def start(self, renders: bool, pdf: bool) -> None:
-        """Start the kernel and, while a child-process kernel boots, what rendering needs: the
-        HTML exporter and, for PDFs, Chromium."""
+    def start(self, pdf: bool) -> None:
+        """Start the kernel and, unless pooled (the pool renders), what rendering needs while a
+        child-process kernel boots: the HTML exporter and, for PDFs, Chromium."""
         from .execute import DEFAULT_PRELOAD, WarmKernel
         from .render import PdfPrinter, html_exporter
 
         if self._kernel is None:
-            self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD), in_process=self.in_process)
+            self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD), in_process=self.pooled)
             self._kernel.start(wait=False)
-        if renders:
+        if not self.pooled:
             html_exporter()
             if pdf and self._printer is None:
                 self._printer = PdfPrinter()
@@ -203,7 +207,7 @@ class ReportWorker:
         try:
             if job.renderer == "quarto":
                 return _run_quarto(job, start)
-            self.start(renders=job.worker_renders, pdf="pdf" in job.formats)
+            self.start(pdf="pdf" in job.formats)
             nb = self._kernel.run(job.template, job.parameters, output_path=folder / NOTEBOOK,
                                   cwd=Path(job.template).parent)
         except ReportExecutionError as exc:
@@ -216,10 +220,10 @@ class ReportWorker:
         try:
             # the figures of the report, read back from the kernel that made it
             scores = json.loads(ast.literal_eval(self._kernel.evaluate(SCORES_EXPRESSION)))
-            text = _write_notebook(folder / NOTEBOOK, nb)
+            _write_notebook(folder / NOTEBOOK, nb)
             write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
-            if not job.worker_renders:
-                return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, notebook=text)
+            if self.pooled:
+                return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, notebook=nb)
             _render_report(job, nb, scores, self._printer)
         except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
@@ -236,39 +240,41 @@ def _mark_done(job: Job) -> None:
     write_atomic(Path(job.out_dir) / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
 
 
-def _render_report(job: Job, nb, scores: dict[str, Any], printer: PdfPrinter | None) -> None:
-    """Write the HTML and the PDF of an executed report (as ``job.formats`` asks), then mark the
-    job done."""
+def _write_renderings(nb: NotebookNode, title: str, base: Path, formats: Sequence[str],
+                      printer: PdfPrinter | None, footer: str) -> list[Path]:
+    """Write ``base``.html and ``base``.pdf of an executed notebook, as ``formats`` asks."""
     from .render import notebook_to_html
 
-    folder = Path(job.out_dir)
-    html = notebook_to_html(nb, title=f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})")
-    if "html" in job.formats:
-        write_atomic(folder / "rapport.html", html)
-    if "pdf" in job.formats:
-        printer.print(html, folder / "rapport.pdf", footer=_footer(job))
+    html = notebook_to_html(nb, title=title)
+    written = []
+    if "html" in formats:
+        written.append(write_atomic(base.with_suffix(".html"), html))
+    if "pdf" in formats:
+        written.append(printer.print(html, base.with_suffix(".pdf"), footer=footer))
+    return written
+
+
+def _render_report(job: Job, nb: NotebookNode, scores: dict[str, Any], printer: PdfPrinter | None) -> None:
+    """Write the HTML and the PDF of an executed report, then mark the job done."""
+    title = f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})"
+    _write_renderings(nb, title, Path(job.out_dir) / "rapport", job.formats, printer, _footer(job))
     _mark_done(job)
 
 
 def _render_returned(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome:
-    """Render the notebook a worker returned (:func:`_render_report`)."""
-    import nbformat
-
+    """Render the notebook a pooled worker returned (:func:`_render_report`)."""
     start = time.perf_counter()
     try:
-        _render_report(job, nbformat.reads(outcome.notebook, as_version=4), outcome.scores, printer)
+        _render_report(job, outcome.notebook, outcome.scores, printer)
     except Exception as exc:
         return replace(outcome, status="failed", notebook=None, error=f"rendu : {type(exc).__name__}: {exc}")
     return replace(outcome, notebook=None, seconds=outcome.seconds + time.perf_counter() - start)
 
 
-def _write_notebook(path: Path, nb) -> str:
-    """Write ``nb`` (atomically) and return its text."""
+def _write_notebook(path: Path, nb: NotebookNode) -> None:
     import nbformat
 
-    text = nbformat.writes(nb)
-    write_atomic(path, text)
-    return text
+    write_atomic(path, nbformat.writes(nb))
 
 
 def _scores_json(job: Job) -> dict[str, Any]:
@@ -308,26 +314,18 @@ def render_notebook(template: str | Path, parameters: dict[str, Any], out_base: 
     :class:`~caqes_toolkit.execute.ReportExecutionError` is raised.
     """
     from .execute import ReportExecutionError, WarmKernel
-    from .render import PdfPrinter, notebook_to_html
+    from .render import PdfPrinter
 
     notebook = out_base.with_suffix(".ipynb")
-    with WarmKernel() as kernel:  # IPC transport, like the report batches
+    with WarmKernel() as kernel:  # a child-process kernel, over IPC
         try:
             nb = kernel.run(template, parameters, output_path=notebook, cwd=Path(template).parent)
         except ReportExecutionError as exc:
             _write_notebook(notebook, exc.nb)
             raise
     _write_notebook(notebook, nb)
-    html = notebook_to_html(nb, title=title)
-    written = [notebook]
-    if "html" in formats:
-        written.append(out_base.with_suffix(".html"))
-        write_atomic(written[-1], html)
-    if "pdf" in formats:
-        written.append(out_base.with_suffix(".pdf"))
-        with PdfPrinter() as printer:
-            printer.print(html, written[-1], footer=title)
-    return written
+    with PdfPrinter() if "pdf" in formats else nullcontext() as printer:
+        return [notebook, *_write_renderings(nb, title, out_base, formats, printer, footer=title)]
 
 
 _WORKER: ReportWorker | None = None  # a Dask worker's
@@ -405,7 +403,7 @@ class _Slot:
 def _serve(conn: Connection) -> None:
     """Body of a local worker process: run the jobs the parent sends until it sends ``None``.
     After a failed report the process ends, and the parent replaces it (kernel included)."""
-    worker = ReportWorker(in_process=True)
+    worker = ReportWorker(pooled=True)
     try:
         while (job := conn.recv()) is not None:
             outcome = worker.run(job)
@@ -497,7 +495,7 @@ class ReportPool:
         """Run ``todo``; every outcome goes to ``record``, in the order the reports end."""
         from .render import html_exporter
 
-        queue = deque(replace(job, worker_renders=False) for job in todo)
+        queue = deque(todo)
 
         def launch() -> None:
             """Fork the workers (as soon as the preload is done) and give each its first job."""
