@@ -8,9 +8,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .campaign import Campaign, Indicator
+from .campaign import Campaign, Indicator, campaign_for_year
 from .dataset import Dataset
+from .errors import DataError
 from .scoring import Scores, score
+from .validation import check_values
 
 __all__ = [
     "Simulation",
@@ -27,7 +29,8 @@ def summary(scores: Scores, year: int) -> pd.DataFrame:
 
     Adds to ``Scores.establishments``: score_global_t0, evolution_t0, score_global_n1,
     evolution_n1 (points; NaN without data), rang_regional (1 = best), nb_etablissements_region,
-    percentile_regional (0–100), campagne.
+    percentile_regional (0–100), campagne (the campaign's name, saying so when its rules are
+    another year's: « caqes-2019 (règles appliquées à 2018) »).
     """
     est = scores.establishments
     current = est[est["annee"] == year].copy()
@@ -40,7 +43,7 @@ def summary(scores: Scores, year: int) -> pd.DataFrame:
     current["rang_regional"] = by_region.rank(ascending=False, method="min").astype("Int64")
     current["nb_etablissements_region"] = by_region.transform("count").astype("Int64")
     current["percentile_regional"] = 100 * by_region.rank(pct=True, method="max")
-    current["campagne"] = scores.campaign.name
+    current["campagne"] = scores.campaign.label_for(year)
     return current.reset_index(drop=True)
 
 
@@ -120,54 +123,52 @@ class Simulation:
 
 
 def simulate(dataset: Dataset, campaign: Campaign, year: int, finess: str,
-             changes: Mapping[str, float | str]) -> Simulation:
+             changes: Mapping[str, float | str], allow_other_year: bool = False) -> Simulation:
     """What if some indicators of one establishment had other values in ``year``?
 
-    ``changes`` maps an indicator code to a value (number, ``"oui"``/``"non"``) or to
-    ``"cible"`` (reach the target: the value that gives score 1). Returns the global score
-    and class before and after; the dataset is not modified.
+    ``changes`` maps an indicator code to a value, checked exactly as a value of the
+    ``resultats`` table is (« oui »/« non »/« NC » for a binaire indicator, a number in 0–100
+    for a % unit or a maturity, …; a fault raises :class:`DataError` naming the code), or to
+    ``"cible"`` (reach the target: the value that gives score 1). ``year`` must be one the
+    campaign evaluates (:func:`campaign_for_year`). Returns the global score and class before
+    and after; the dataset is not modified.
     """
+    campaign = campaign_for_year([campaign], year, allow_other_year)
     one = dataset.only([finess])
     if one.establishments.empty:
         raise KeyError(f"FINESS {finess} absent des établissements")
     before = score(one, campaign, [year])
     targets = before.indicators.set_index("indicateur")["cible"]
-    values: dict[str, float] = {}
-    for code, change in changes.items():
-        indicator = campaign.by_code.get(code)
-        if indicator is None:
-            raise KeyError(f"indicateur inconnu : {code}")
-        values[code] = _as_value(indicator, change, targets.get(code))
-    drop_maturity = any(campaign.by_code[c].rule == "maturite" for c in values)
-    after = score(_with_values(one, year, values, drop_maturity), campaign, [year])
+    texts = {code: _target_text(campaign.by_code.get(code), change, targets.get(code))
+             for code, change in changes.items()}
+    rows, faults = check_values(campaign, texts)
+    if faults:
+        raise DataError(faults)
+    drop_maturity = any(campaign.by_code[c].rule == "maturite" for c in rows["indicateur"])
+    after = score(_with_values(one, year, rows, drop_maturity), campaign, [year])
     b, a = before.establishments.iloc[0], after.establishments.iloc[0]
+    values = dict(zip(rows["indicateur"], rows["valeur"].astype(float), strict=True))
     return Simulation(finess, year, values, float(b["score_global"]), float(a["score_global"]),
                       str(b["classe"]), str(a["classe"]), after)
 
 
-def _as_value(indicator: Indicator, change: float | str, target: float | None) -> float:
-    if isinstance(change, str):
-        text = change.strip().lower()
-        if text == "cible":
-            return target_value(indicator, target)
-        if text in ("oui", "non"):
-            return 1.0 if text == "oui" else 0.0
-        return float(text.replace(",", ".").replace("%", ""))
-    return float(change)
+def _target_text(indicator: Indicator | None, change: object, target: float | None) -> object:
+    """``change`` itself, or for « cible » the value that reaches the target, as a value text."""
+    if indicator is None or not (isinstance(change, str) and change.strip().lower() == "cible"):
+        return change
+    return "oui" if indicator.rule == "binaire" else repr(target_value(indicator, target))
 
 
-def _with_values(data: Dataset, year: int, values: dict[str, float], drop_maturity: bool) -> Dataset:
-    """Dataset whose results for ``year`` carry ``values`` (adjustments, and the maturity table
-    when a maturity indicator changes, no longer override them)."""
+def _with_values(data: Dataset, year: int, rows: pd.DataFrame, drop_maturity: bool) -> Dataset:
+    """Dataset whose results for ``year`` carry ``rows`` (checked values: indicateur, valeur, nc,
+    brut; adjustments, and the maturity table when a maturity indicator changes, no longer
+    override them)."""
     key = ["finess", "annee", "indicateur"]
-    new = pd.DataFrame({
-        "finess": data.establishments["finess"].iloc[0], "annee": year,
-        "indicateur": list(values), "valeur": list(values.values()), "nc": False,
-        "brut": [str(v) for v in values.values()],
-    })
+    new = rows.assign(finess=data.establishments["finess"].iloc[0], annee=year)[list(data.results.columns)]
+    new = new.astype(data.results.dtypes.to_dict())
     changed = data.results[key].merge(new[key], on=key, how="left", indicator=True)["_merge"] == "both"
     results = pd.concat([data.results[~changed.to_numpy()], new], ignore_index=True)
     adj = data.adjustments
-    adj = adj[~(adj["annee"].eq(year) & adj["indicateur"].isin(values))]
+    adj = adj[~(adj["annee"].eq(year) & adj["indicateur"].isin(rows["indicateur"]))]
     maturity = data.maturity[data.maturity["annee"] != year] if drop_maturity else data.maturity
     return replace(data, results=results, adjustments=adj, maturity=maturity)

@@ -6,13 +6,22 @@ The YAML keys are French (the method's vocabulary); the Python attributes are En
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import CampaignError
 
@@ -34,8 +43,17 @@ Scope = Literal["national", "regional"]
 Reference = Literal["reference_nationale", "reference_regionale"]
 
 
+#: Deepest nesting a campaign file may have (the schema needs 5 levels).
+MAX_DEPTH = 20
+#: Control characters refused in any text of a campaign (tab, line feed and carriage return are allowed).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MERGE = "tag:yaml.org,2002:merge"
+Weight = Annotated[float, Field(gt=0)]
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # allow_inf_nan=False: .inf and .nan are refused for every float field, nested ones included
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Indicator(_Frozen):
@@ -110,8 +128,10 @@ class SanctionRule(_Frozen):
 
 
 class Weights(_Frozen):
-    with_list: dict[int, float] = Field(alias="avec_liste_en_sus")
-    without_list: dict[int, float] = Field(alias="sans_liste_en_sus")
+    """Chapter weights of each profile: positive finite numbers (omit a chapter rather than weigh it 0)."""
+
+    with_list: dict[int, Weight] = Field(alias="avec_liste_en_sus", min_length=1)
+    without_list: dict[int, Weight] = Field(alias="sans_liste_en_sus", min_length=1)
 
 
 class Campaign(_Frozen):
@@ -131,12 +151,23 @@ class Campaign(_Frozen):
     path: str | None = Field(default=None, exclude=True)
     sha256: str | None = Field(default=None, exclude=True)
 
+    @field_validator("t0_year")
+    @classmethod
+    def _t0_before_year(cls, value: int, info: ValidationInfo) -> int:
+        year = info.data.get("year")
+        if year is not None and value >= year:
+            raise ValueError(f"le T0 doit précéder l'année évaluée (annee: {year}) : le T0 est le point "
+                             "de départ, avant la première année évaluée")
+        return value
+
     @field_validator("classes")
     @classmethod
     def _classes_sorted(cls, value: dict[str, float]) -> dict[str, float]:
         bounds = list(value.values())
         if not value or bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
             raise ValueError("bornes de classes attendues strictement décroissantes (A: 80, B: 70, …)")
+        if max(bounds) > 100 or min(bounds) < 0:
+            raise ValueError("bornes de classes attendues entre 0 et 100 (score global en %)")
         if min(bounds) != 0:
             raise ValueError("la dernière classe doit avoir la borne 0")
         return value
@@ -163,6 +194,37 @@ class Campaign(_Frozen):
     def by_code(self) -> dict[str, Indicator]:
         return {i.code: i for i in self.indicators}
 
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """Doubtful but usable rules (French sentences): weights of a profile that do not sum to 100."""
+        out = []
+        for profile, table in (("avec_liste_en_sus", self.weights.with_list),
+                               ("sans_liste_en_sus", self.weights.without_list)):
+            total = sum(table.values())
+            if abs(total - 100) > 1e-9:
+                out.append(f"campagne {self.name} : les poids de ponderations.{profile} totalisent {total:g} "
+                           "et non 100 ; le score global reste la moyenne pondérée des chapitres (seules les "
+                           "proportions comptent), mais vérifiez qu'aucun chapitre ne manque ou n'est mal pesé.")
+        return tuple(out)
+
+    def applies_to(self, year: int) -> bool:
+        """Whether these are the rules of ``year`` (a campaign without ``annee`` fits any year)."""
+        return self.year is None or self.year == year
+
+    def label_for(self, year: int) -> str:
+        """Campaign name as outputs show it for ``year``, saying when the rules are another year's."""
+        return self.name if self.applies_to(year) else f"{self.name} (règles appliquées à {year})"
+
+    def other_year_notice(self, year: int) -> str | None:
+        """The notice shown when ``year`` is evaluated under another year's rules, else None."""
+        if self.applies_to(year):
+            return None
+        return (f"Attention : l'année {year} est évaluée ici avec les règles de la campagne {self.name} "
+                f"(année {self.year}), à la demande expresse de l'utilisateur (option --allow-other-year ou "
+                f"paramètre autre_annee). "
+                f"Ce ne sont pas les règles de la campagne {year} : ces résultats ne sont pas ceux de "
+                f"l'évaluation {year}.")
+
     def short_label(self, chapter: int) -> str:
         """Short name of a chapter for charts and sentences (``chapitres_courts``, else the name)."""
         return self.short_chapters.get(chapter) or self.chapters[chapter]
@@ -183,8 +245,14 @@ class Campaign(_Frozen):
         return not self.without_sanction and round(score, 6) < self.sanction_threshold
 
 
-def _describe(error: dict, raw: dict) -> str:
-    loc = list(error["loc"])
+def _is_union_member(key: object) -> bool:
+    """Whether a location part names a member of a union type (``float``, ``literal['x']``)."""
+    return isinstance(key, str) and (key in ("float", "int", "str", "bool") or "[" in key)
+
+
+def _describe(error: dict, raw: dict) -> tuple[str, str]:
+    """Key path and French message of one validation error."""
+    loc = [key for key in error["loc"] if not _is_union_member(key)]
     parts: list[str] = []
     for key in loc:
         if isinstance(key, int) and parts and parts[-1] == "indicateurs":
@@ -204,15 +272,97 @@ def _describe(error: dict, raw: dict) -> str:
         "literal_error": f"valeur attendue parmi {ctx.get('expected', '')}".replace(" or ", " ou "),
         "int_parsing": "un entier est attendu",
         "float_parsing": "un nombre est attendu",
+        "finite_number": "un nombre fini est attendu (ni .inf ni .nan)",
         "bool_parsing": "true ou false est attendu",
         "less_than_equal": f"valeur attendue ≤ {ctx.get('le', '')}",
         "greater_than_equal": f"valeur attendue ≥ {ctx.get('ge', '')}",
         "greater_than": f"valeur attendue > {ctx.get('gt', '')}",
+        "too_short": "au moins un élément est attendu",
     }
     message = messages.get(error["type"], error["msg"].removeprefix("Value error, "))
     got = f" (reçu : {error['input']!r})" if error["type"] not in ("missing",) and not isinstance(
         error.get("input"), dict | list) else ""
-    return f"{where} : {message}{got}"
+    return where, f"{message}{got}"
+
+
+def _messages(exc: ValidationError, raw: dict) -> list[str]:
+    """One line per faulty key; the alternatives of a union (a number or a keyword) on one line."""
+    by_key: dict[str, list[str]] = {}
+    for error in exc.errors():
+        where, message = _describe(error, raw)
+        by_key.setdefault(where, []).append(message)
+    return [f"{where} : {' ; ou '.join(messages)}" for where, messages in by_key.items()]
+
+
+def _tree_faults(root: yaml.Node) -> list[str]:
+    """Duplicated keys, control characters and too deep nesting, each with its key path and line.
+
+    Walks the composed YAML nodes without recursion; a node shared by aliases is visited once.
+    """
+    faults: list[str] = []
+    keys = yaml.constructor.SafeConstructor()  # resolves keys as the loader would (1, 01 and 1.0 are one key)
+    stack: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]
+    seen: set[int] = set()
+    while stack:
+        node, path, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        where = f"{path or '(racine)'} (ligne {node.start_mark.line + 1})"
+        if depth > MAX_DEPTH:
+            faults.append(f"{where} : imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")
+        elif isinstance(node, yaml.ScalarNode):
+            bad = _CONTROL.search(node.value)
+            if bad:
+                faults.append(f"{where} : caractère de contrôle U+{ord(bad.group()):04X} interdit dans un texte")
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in reversed(list(enumerate(node.value))))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[object, int] = {}
+            children = []
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                child = f"{path}.{name}" if path else name
+                if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE:
+                    try:
+                        resolved = keys.construct_object(key)
+                        hash(resolved)
+                    except (yaml.YAMLError, TypeError):
+                        resolved = (key.tag, key.value)
+                    line = key.start_mark.line + 1
+                    if resolved in first:
+                        faults.append(f"{child} (ligne {line}) : clé en double (déjà donnée ligne "
+                                      f"{first[resolved]}) ; YAML garderait la dernière valeur sans le dire")
+                    first.setdefault(resolved, line)
+                children += [(key, child, depth + 1), (value, child, depth + 1)]
+            stack.extend(reversed(children))
+    return faults
+
+
+def _read_yaml(path: Path, data: bytes) -> object:
+    """The YAML document of a campaign file, refused with every fault of its structure."""
+    loader = None
+    try:
+        loader = yaml.SafeLoader(data)
+        node = loader.get_single_node()
+        faults = _tree_faults(node) if node is not None else []
+        if faults:
+            raise CampaignError(f"{path} : campagne invalide :\n  " + "\n  ".join(faults))
+        return None if node is None else loader.construct_document(node)
+    except RecursionError:
+        raise CampaignError(f"{path} : YAML imbriqué trop profondément (plus de {MAX_DEPTH} niveaux attendus "
+                            "au plus) : fichier de campagne corrompu ?") from None
+    except yaml.reader.ReaderError as exc:
+        line = data.decode("utf-8", "replace")[:exc.position].count("\n") + 1
+        what = (f"octet 0x{exc.character:02X} illisible en {exc.encoding}" if exc.encoding != "unicode"
+                else f"caractère de contrôle U+{exc.character:04X} interdit")
+        raise CampaignError(f"{path} : ligne {line} : {what} ; un texte UTF-8 sans caractère de contrôle "
+                            "est attendu") from None
+    except yaml.YAMLError as exc:
+        raise CampaignError(f"{path} : YAML invalide : {exc}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def load_campaign(path: str | Path) -> Campaign:
@@ -222,10 +372,7 @@ def load_campaign(path: str | Path) -> Campaign:
         data = path.read_bytes()
     except OSError as exc:
         raise CampaignError(f"{path} : fichier de campagne illisible ({exc.strerror})") from exc
-    try:
-        raw = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise CampaignError(f"{path} : YAML invalide : {exc}") from exc
+    raw = _read_yaml(path, data)
     if not isinstance(raw, dict):
         raise CampaignError(f"{path} : un dictionnaire YAML est attendu (campagne, annee_t0, …)")
     try:
@@ -233,19 +380,47 @@ def load_campaign(path: str | Path) -> Campaign:
             {**raw, "path": str(path), "sha256": hashlib.sha256(data).hexdigest()}
         )
     except ValidationError as exc:
-        messages = "\n  ".join(_describe(e, raw) for e in exc.errors())
-        raise CampaignError(f"{path} : campagne invalide :\n  {messages}") from None
+        raise CampaignError(f"{path} : campagne invalide :\n  " + "\n  ".join(_messages(exc, raw))) from None
 
 
-def campaign_for_year(campaigns: list[Campaign], year: int) -> Campaign:
-    """The campaign that evaluates ``year``: the one whose ``annee`` is ``year``, or the only one."""
+def _suggested_file(campaigns: list[Campaign], year: int) -> str:
+    """Where the campaign file of ``year`` would be: a given file's name with its year replaced."""
+    for c in campaigns:
+        if c.path and c.year is not None and str(c.year) in Path(c.path).name:
+            given = Path(c.path)
+            return str(given.with_name(given.name.replace(str(c.year), str(year))))
+    return f"params/caqes-{year}.yml"
+
+
+def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bool = False) -> Campaign:
+    """The campaign that evaluates ``year``: the one whose ``annee`` is ``year``.
+
+    A campaign without ``annee`` (a generic rule set) fits any year after its T0, when it is the
+    only campaign given. With ``allow_other_year``, the only campaign given evaluates any year
+    (outputs then say so: :meth:`Campaign.label_for`). Otherwise :class:`CampaignError` names the
+    file to add.
+    """
     matching = [c for c in campaigns if c.year == year]
-    if len(matching) == 1:
+    if len(matching) > 1:
+        names = ", ".join(str(c.path or c.name) for c in matching)
+        raise CampaignError(f"plusieurs campagnes pour {year} ({names}) : n'en passez qu'une par année")
+    if matching:
         return matching[0]
-    if len(campaigns) == 1:
+    given = ", ".join(f"{c.name} ({'annee: ' + str(c.year) if c.year is not None else 'sans annee'})"
+                      for c in campaigns)
+    if len(campaigns) == 1 and (allow_other_year or (campaigns[0].year is None and year > campaigns[0].t0_year)):
         return campaigns[0]
-    names = ", ".join(f"{c.name} ({c.year})" for c in campaigns)
-    raise CampaignError(f"aucune campagne unique pour l'année {year} parmi : {names}")
+    if len(campaigns) > 1 and allow_other_year:
+        raise CampaignError(f"aucune campagne pour {year} parmi {given} : pour appliquer à {year} les règles "
+                            "d'une autre année, ne passez que cette campagne")
+    if len(campaigns) == 1 and campaigns[0].year is None:
+        raise CampaignError(f"l'année {year} n'est pas postérieure au T0 ({campaigns[0].t0_year}) de la "
+                            f"campagne {campaigns[0].name} : elle ne peut pas être évaluée avec ces règles")
+    raise CampaignError(
+        f"aucune campagne pour {year} : ajoutez --campaign {_suggested_file(campaigns, year)} (fichier dont "
+        f"annee: {year}) ; campagne(s) reçue(s) : {given}. Pour appliquer malgré tout à {year} les règles "
+        "d'une autre année : option --allow-other-year (paramètre autre_annee=True des notebooks) ; les "
+        "sorties le signalent.")
 
 
 @dataclass(frozen=True)

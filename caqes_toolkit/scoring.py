@@ -354,11 +354,13 @@ def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], yea
         ["annee", "finess"], ignore_index=True)
 
 
-def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[int]) -> dict[int, Scores]:
-    """Score each year with its own campaign, with T0 and N−1 scored under the same rules."""
+def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[int],
+                  allow_other_year: bool = False) -> dict[int, Scores]:
+    """Score each year with its own campaign (:func:`~caqes_toolkit.campaign.campaign_for_year`),
+    with T0 and N−1 scored under the same rules."""
     out = {}
     for year in sorted(set(years)):
-        campaign = campaign_for_year(campaigns, year)
+        campaign = campaign_for_year(campaigns, year, allow_other_year)
         needed = {year, year - 1, campaign.t0_year} & set(dataset.years) | {year}
         out[year] = score(dataset, campaign, needed)
     return out

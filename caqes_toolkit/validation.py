@@ -505,3 +505,21 @@ def _frame(field_name: str, columns: dict[str, pd.Series | np.ndarray]) -> pd.Da
 def _empty_frame(field_name: str) -> pd.DataFrame:
     dtypes = DTYPES[field_name]
     return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in COLUMNS[field_name]})
+
+
+
+def check_values(campaign: Campaign, values: dict[str, object],
+                 source: str = "simulation") -> tuple[pd.DataFrame, list[Fault]]:
+    """Indicator values given outside a file (a what-if simulation), checked exactly as the
+    ``valeur`` column of ``resultats`` is: same parsing, same rules (binaire: oui/non/NC, a %
+    unit or a maturity in 0–100, …). Returns the rows (indicateur, valeur, nc, brut) and the
+    faults, each with ``source``, no line, and the indicator code as its column."""
+    codes = [str(code) for code in values]
+    frame = pd.DataFrame({"indicateur": codes, "valeur": [str(v) for v in values.values()]}, dtype="str")
+    sink = _Sink(RawTable("resultats", source, ("indicateur", "valeur"), frame, np.arange(len(frame))))
+    ind_codes, indicators = _indicators(sink, campaign)
+    parsed = _values(sink, ind_codes, indicators)
+    faults = [Fault(source, None, codes[f.line], f.value, f.expected, f.severity) for f in sink.faults]
+    rows = pd.DataFrame({"indicateur": codes, "valeur": parsed["valeur"], "nc": parsed["nc"],
+                         "brut": pd.Series(parsed["brut"], dtype="str").to_numpy(dtype=object)})
+    return rows, faults

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caqes_toolkit.analysis import priorities, regional_distribution, simulate, summary
+from caqes_toolkit.errors import DataError
 from caqes_toolkit.scoring import score
 
 from .conftest import make_dataset
@@ -70,8 +71,42 @@ def test_simulation_does_not_modify_dataset(data, tiny_campaign):
 
 
 def test_simulation_rejects_unknown_code(data, tiny_campaign):
-    with pytest.raises(KeyError, match="ZZ9"):
+    with pytest.raises(DataError) as caught:
         simulate(data, tiny_campaign, 2018, "010000001", {"ZZ9": "cible"})
+    [fault] = caught.value.faults
+    assert (fault.source, fault.line, fault.column, fault.value) == ("simulation", None, "ZZ9", "ZZ9")
+
+
+@pytest.mark.parametrize(("code", "value"), [
+    ("X1", 50),            # binaire: a number is not oui/non
+    ("X1", 1),             # … not even 1 (the results table refuses it too)
+    ("X2", 150),           # unit %: 0–100
+    ("X2", -0.5),
+    ("X2", "oui"),         # a number is expected
+    ("X2", float("nan")),
+    ("X2", float("inf")),
+    ("X2", True),
+    ("X2", "beaucoup"),
+    ("M1", 100.5),         # maturity: a percentage in 0–100
+])
+def test_simulation_refuses_what_the_results_table_refuses(data, tiny_campaign, code, value):
+    with pytest.raises(DataError) as caught:
+        simulate(data, tiny_campaign, 2018, "010000001", {"Y2": "oui", code: value})
+    [fault] = caught.value.faults  # Y2 « oui » is fine: only the impossible value is reported
+    assert (fault.source, fault.line, fault.column, fault.severity) == ("simulation", None, code, "erreur")
+    assert fault.value == str(value)
+    assert code in fault.expected
+
+
+def test_simulation_reads_values_as_the_results_table_does(data, tiny_campaign):
+    # X3 « 80 % » reaches the threshold 80 → 1 point instead of 0.5 (chapter 1, weight 60 of 92)
+    sim = simulate(data, tiny_campaign, 2018, "010000001", {"X3": " 80,0 % "})
+    assert sim.changes == {"X3": 80.0}
+    assert sim.score_after == pytest.approx(G_A + 100 * 60 / 92 / 4 * 0.5)
+    # Y2 declared NC leaves chapter 2 with Y1 alone (score 1): chapter 2 = 100
+    nc = simulate(data, tiny_campaign, 2018, "010000001", {"Y2": "nc"})
+    assert nc.score_after == pytest.approx((60 * CH1_A + 20 * 100 + 5 * 100 + 7 * 75) / 92)
+    assert math.isnan(nc.changes["Y2"])
 
 
 def test_summary_progress_and_rank(tiny_campaign):
@@ -149,5 +184,5 @@ def test_improving_or_reaching_target_never_lowers_global(tiny_campaign, drawn, 
     current = 0.0 if math.isnan(row.valeur) else row.valeur
     better = min(current + step, 100) if row.sens == "hausse" else max(current - step, 0)
     if row.regle == "binaire":
-        better = 1.0
+        better = "oui"
     assert simulate(data, tiny_campaign, 2018, "010000001", {code: better}).score_after >= g0 - 1e-9
