@@ -30,6 +30,9 @@ CampaignsOpt = Annotated[list[Path], typer.Option(
 YearsOpt = Annotated[list[int], typer.Option("--year", "-y", help="Année(s) évaluée(s).")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")]
 OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")]
+OtherYearOpt = Annotated[bool, typer.Option(
+    "--allow-other-year", help="Évaluer une année avec les règles d'une campagne d'une autre année "
+    "(sinon refusé) ; les sorties le signalent.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -50,11 +53,20 @@ def _user_errors() -> Iterator[None]:
         raise _fail(str(exc)) from None
 
 
-def _campaigns(paths: list[Path], year: int) -> tuple[Campaign, Campaign | None]:
-    """The campaign of ``year`` and, if given, the one of ``year − 1`` (to compare rules)."""
+def _load_campaigns(paths: list[Path]) -> list[Campaign]:
+    """Read the campaign files and print their warnings (weights that do not sum to 100)."""
     campaigns = [load_campaign(p) for p in paths]
+    for c in campaigns:
+        for warning in c.warnings:
+            err.print(f"avertissement — {c.path} : {warning}")
+    return campaigns
+
+
+def _campaigns(paths: list[Path], year: int, allow_other_year: bool = False) -> tuple[Campaign, Campaign | None]:
+    """The campaign of ``year`` and, if given, the one of ``year − 1`` (to compare rules)."""
+    campaigns = _load_campaigns(paths)
     previous = [c for c in campaigns if c.year == year - 1]
-    return campaign_for_year(campaigns, year), (previous[0] if previous else None)
+    return campaign_for_year(campaigns, year, allow_other_year), (previous[0] if previous else None)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -82,6 +94,7 @@ def score(
     year: YearsOpt,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")],
     detail: Annotated[Path | None, typer.Option(help="Scores par indicateur (.csv ou .xlsx).")] = None,
+    allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     from .load import load_dataset
@@ -90,9 +103,9 @@ def score(
     from .scoring import score_by_year
 
     with _user_errors():
-        campaigns = [load_campaign(p) for p in campaign]
-        dataset = load_dataset(data, campaign_for_year(campaigns, max(year)))
-        by_year = score_by_year(dataset, campaigns, year)
+        campaigns = _load_campaigns(campaign)
+        dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
+        by_year = score_by_year(dataset, campaigns, year, allow_other_year)
         table = score_table(by_year)
         write_table({"scores": table}, out_file, LABELS)
         if detail is not None:
@@ -151,6 +164,7 @@ def reports(
     renderer: Annotated[str, typer.Option(help="Moteur : nbclient (défaut) ou quarto.")] = "nbclient",
     notebook: Annotated[Path | None, typer.Option(
         help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
+    allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
@@ -178,13 +192,14 @@ def reports(
             from .present import LABELS, score_table
             from .scoring import score_by_year
 
-            camp, previous = _campaigns(campaign, year)
+            camp, previous = _campaigns(campaign, year, allow_other_year)
             dataset = load_dataset(data, camp)
             selected = _selection(dataset, year, finess)
             job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                                  template=notebook or TEMPLATE, renderer=renderer,
-                                 campagne_precedente=previous.path if previous else None)
-            table = score_table(score_by_year(dataset, [camp], [year]))
+                                 campagne_precedente=previous.path if previous else None,
+                                 autre_annee=allow_other_year)
+            table = score_table(score_by_year(dataset, [camp], [year], allow_other_year))
             write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
@@ -198,7 +213,7 @@ def reports(
 
             outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance,
                                 pool=pool)
-    write_index(out_dir, outcomes, campaign=camp.name, year=year, formats=fmts, workbook="scores.xlsx")
+    write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts, workbook="scores.xlsx")
     done = sum(o.status == "ok" for o in outcomes)
     out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "
               f"— index : {out_dir / 'index.html'}")
@@ -220,6 +235,7 @@ def plan(
     year: YearOpt,
     out_dir: OutDirOpt,
     finess: FinessOpt = None,
+    allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
     from .load import load_dataset
@@ -227,10 +243,10 @@ def plan(
     from .scoring import score_by_year
 
     with _user_errors():
-        camp, _ = _campaigns(campaign, year)
+        camp, _ = _campaigns(campaign, year, allow_other_year)
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, finess)
-        scores = score_by_year(dataset, [camp], [year])[year]
+        scores = score_by_year(dataset, [camp], [year], allow_other_year)[year]
         with _progress() as progress:
             task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
             written = write_plans(scores, year, out_dir, selected,
@@ -263,6 +279,7 @@ def synthese(
     out_dir: OutDirOpt,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
     region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
+    allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
     from .batch import SYNTHESIS_TEMPLATE, render_notebook
@@ -271,11 +288,11 @@ def synthese(
 
     base = out_dir / f"synthese_regionale_{year}"
     with _user_errors():
-        camp, previous = _campaigns(campaign, year)
+        camp, previous = _campaigns(campaign, year, allow_other_year)
         load_dataset(data, camp)  # every data fault shown before any kernel starts
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
                   "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
-                  "region": region}
+                  "region": region, **({"autre_annee": True} if allow_other_year else {})}
         with _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:

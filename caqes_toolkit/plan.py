@@ -155,7 +155,7 @@ def _title_block(sheet: Worksheet, scores: Scores, identity: pd.Series, finess: 
     lines = [
         (f"Plan d'actions CAQES {year}", _font(bold=True, size=15, color=BLUE)),
         (str(identity["raison_sociale"]), _font(bold=True, size=12)),
-        ((f"FINESS : {finess} · Campagne : {campaign.name} (année évaluée : {year}, "
+        ((f"FINESS : {finess} · Campagne : {campaign.label_for(year)} (année évaluée : {year}, "
           f"T0 : {campaign.t0_year})"), _font(size=10)),
         (f"Score global {year} : {fmt_pct(identity['score_global'])} — classe {grade}",
          _font(bold=True, size=11)),

@@ -109,6 +109,6 @@ def detail_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
         ind = scores.indicators[scores.indicators["annee"] == year].copy()
         labels = {code: ind.label for code, ind in scores.campaign.by_code.items()}
         ind.insert(3, "libelle", ind["indicateur"].map(labels))
-        ind["campagne"] = scores.campaign.name
+        ind["campagne"] = scores.campaign.label_for(year)
         frames.append(ind)
     return pd.concat(frames, ignore_index=True)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .analysis import priorities, regional_distribution, summary
-from .campaign import Campaign, RuleChange, compare_campaigns, load_campaign
+from .campaign import Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from .dataset import MATURITY_STEPS, Dataset, SourceFile
 from .errors import CaqesError
 from .load import load_dataset
@@ -57,6 +57,11 @@ class EstablishmentReport:
     def name(self) -> str:
         return str(self.identity["raison_sociale"])
 
+    @property
+    def other_year_notice(self) -> str | None:
+        """Set when the year is evaluated under another year's rules (``autre_annee``)."""
+        return self.campaign.other_year_notice(self.annee)
+
     def scores_json(self) -> dict:
         """The figures of the report as plain JSON-ready data (``scores.json``)."""
         s = self.summary
@@ -68,7 +73,7 @@ class EstablishmentReport:
             "finess": self.finess,
             "raison_sociale": self.name,
             "annee": self.annee,
-            "campagne": self.campaign.name,
+            "campagne": self.campaign.label_for(self.annee),
             "score_global": num(s["score_global"]),
             "classe": None if pd.isna(s["classe"]) else str(s["classe"]),
             "sanction_proposee": bool(s["sanction_proposee"]),
@@ -110,15 +115,18 @@ def evaluate_region(donnees: str | Path, campagne: str | Path) -> tuple[Dataset,
 
 def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: str | Path,
                  campagne_precedente: str | Path | None = None,
-                 today: dt.date | None = None) -> EstablishmentReport:
+                 today: dt.date | None = None, autre_annee: bool = False) -> EstablishmentReport:
     """Compute the content of the report of ``finess`` for year ``annee``.
 
-    With ``campagne_precedente`` (the campaign that evaluated N−1), the report says which rules
-    changed and what the N−1 score was under its own campaign.
+    ``campagne`` must be the campaign of ``annee`` (its ``annee`` key), unless ``autre_annee``
+    asks to apply another year's rules: the report then says so. With ``campagne_precedente``
+    (the campaign that evaluated N−1), the report says which rules changed and what the N−1
+    score was under its own campaign.
     """
     if isinstance(finess, int):  # « papermill -p finess 010005239 » gives an int: zeros lost
         finess = f"{finess:09d}"
     dataset, campaign, scores = evaluate_region(donnees, campagne)
+    campaign_for_year([campaign], annee, autre_annee)
     est = dataset.establishments
     if finess not in set(est["finess"]):
         raise CaqesError(f"FINESS {finess!r} absent de la table etablissements de {donnees}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from . import charts
 from .campaign import Campaign, Indicator, RuleChange
@@ -28,6 +29,7 @@ __all__ = [
     "header",
     "indicators",
     "method_annex",
+    "other_rules_notice",
     "priorities",
     "provenance",
     "rule_changes",
@@ -81,14 +83,22 @@ def target_text(indicator: Indicator, target: float) -> str:
 
 
 def header(r: EstablishmentReport) -> Html:
-    """Identity of the establishment, campaign, year and date."""
+    """Identity of the establishment, campaign, year and date, and the notice when the year is
+    evaluated under another year's rules."""
     i = r.identity
-    return render("header", {
+    html = render("header", {
         "raison_sociale": r.name, "finess": r.finess, "region": i["region"],
         "activites": str(i["activites"]).replace(";", ", "), "liste_en_sus": _yes_no(i["liste_en_sus"]),
-        "campagne": r.campaign.name, "annee": r.annee, "annee_t0": r.campaign.t0_year,
+        "campagne": r.campaign.label_for(r.annee), "annee": r.annee, "annee_t0": r.campaign.t0_year,
         "date": french_date(r.generated_on),
     })
+    return Html(html + other_rules_notice(r.other_year_notice)) if r.other_year_notice else html
+
+
+def other_rules_notice(text: str) -> Html:
+    """A boxed warning (the year evaluated under another year's rules), escaped like every value."""
+    return Html(Markup('<p class="caqes-note caqes-other-rules" role="alert" style="border: 2px solid #b00020; '
+                       'padding: 6pt 8pt; color: #b00020; font-weight: bold; font-size: 10pt">{}</p>').format(text))
 
 
 def synthesis(r: EstablishmentReport) -> Html:

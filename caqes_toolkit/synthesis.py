@@ -14,13 +14,13 @@ import pandas as pd
 
 from . import __version__, charts
 from .analysis import summary
-from .campaign import ACTIVITIES, Campaign, RuleChange, compare_campaigns, load_campaign
+from .campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from .dataset import Dataset, SourceFile
 from .fragments import Html, figure, french_date, render
 from .present import fmt_num, fmt_pct, fmt_points
 from .report import evaluate_region
 from .scoring import Scores, score
-from .sections import rule_changes_table
+from .sections import other_rules_notice, rule_changes_table
 
 __all__ = [
     "RegionalSynthesis",
@@ -65,9 +65,13 @@ class RegionalSynthesis:
 
 def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
                     campagne_precedente: str | Path | None = None,
-                    today: dt.date | None = None) -> RegionalSynthesis:
-    """Compute the synthesis of ``region`` (default: the region of the data, if there is one)."""
+                    today: dt.date | None = None, autre_annee: bool = False) -> RegionalSynthesis:
+    """Compute the synthesis of ``region`` (default: the region of the data, if there is one).
+
+    ``campagne`` must be the campaign of ``annee``, unless ``autre_annee`` asks to apply another
+    year's rules: the synthesis then says so."""
     dataset, campaign, scores = evaluate_region(donnees, campagne)
+    campaign_for_year([campaign], annee, autre_annee)
     regions = sorted(dataset.establishments["region"].unique())
     region = region or (regions[0] if len(regions) == 1 else "")
     if region not in regions:
@@ -124,10 +128,13 @@ def _missing(dataset: Dataset, annee: int, finess: pd.Series) -> pd.DataFrame:
 
 
 def header(s: RegionalSynthesis) -> Html:
-    return render("synthesis_header", {
-        "region": s.region, "campagne": s.campaign.name, "annee": s.annee, "date": french_date(s.generated_on),
-        "n": len(s.table), "annee_t0": s.campaign.t0_year,
+    """Region, campaign, year, and the notice when the year is evaluated under another year's rules."""
+    html = render("synthesis_header", {
+        "region": s.region, "campagne": s.campaign.label_for(s.annee), "annee": s.annee,
+        "date": french_date(s.generated_on), "n": len(s.table), "annee_t0": s.campaign.t0_year,
     })
+    notice = s.campaign.other_year_notice(s.annee)
+    return Html(html + other_rules_notice(notice)) if notice else html
 
 
 def activities(s: RegionalSynthesis) -> Html:
