@@ -45,6 +45,8 @@ Reference = Literal["reference_nationale", "reference_regionale"]
 
 #: Deepest nesting a campaign file may have (the schema needs 5 levels).
 MAX_DEPTH = 20
+#: Structural faults listed in one message (a machine-made file may have thousands).
+MAX_LISTED = 20
 #: Control characters refused in any text of a campaign (tab, line feed and carriage return are allowed).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MERGE = "tag:yaml.org,2002:merge"
@@ -250,8 +252,8 @@ def _is_union_member(key: object) -> bool:
     return isinstance(key, str) and (key in ("float", "int", "str", "bool") or "[" in key)
 
 
-def _describe(error: dict, raw: dict) -> tuple[str, str]:
-    """Key path and French message of one validation error."""
+def _describe(error: dict, raw: dict) -> tuple[str, str, str]:
+    """Key path, French message and received value of one validation error."""
     loc = [key for key in error["loc"] if not _is_union_member(key)]
     parts: list[str] = []
     for key in loc:
@@ -282,16 +284,16 @@ def _describe(error: dict, raw: dict) -> tuple[str, str]:
     message = messages.get(error["type"], error["msg"].removeprefix("Value error, "))
     got = f" (reçu : {error['input']!r})" if error["type"] not in ("missing",) and not isinstance(
         error.get("input"), dict | list) else ""
-    return where, f"{message}{got}"
+    return where, message, got
 
 
 def _messages(exc: ValidationError, raw: dict) -> list[str]:
     """One line per faulty key; the alternatives of a union (a number or a keyword) on one line."""
-    by_key: dict[str, list[str]] = {}
+    by_key: dict[str, tuple[list[str], str]] = {}
     for error in exc.errors():
-        where, message = _describe(error, raw)
-        by_key.setdefault(where, []).append(message)
-    return [f"{where} : {' ; ou '.join(messages)}" for where, messages in by_key.items()]
+        where, message, got = _describe(error, raw)
+        by_key.setdefault(where, ([], got))[0].append(message)
+    return [f"{where} : {' ; ou '.join(messages)}{got}" for where, (messages, got) in by_key.items()]
 
 
 def _tree_faults(root: yaml.Node) -> list[str]:
@@ -347,7 +349,8 @@ def _read_yaml(path: Path, data: bytes) -> object:
         node = loader.get_single_node()
         faults = _tree_faults(node) if node is not None else []
         if faults:
-            raise CampaignError(f"{path} : campagne invalide :\n  " + "\n  ".join(faults))
+            more = [f"… et {len(faults) - MAX_LISTED} autres"] if len(faults) > MAX_LISTED else []
+            raise CampaignError(f"{path} : campagne invalide :\n  " + "\n  ".join(faults[:MAX_LISTED] + more))
         return None if node is None else loader.construct_document(node)
     except RecursionError:
         raise CampaignError(f"{path} : YAML imbriqué trop profondément (plus de {MAX_DEPTH} niveaux attendus "

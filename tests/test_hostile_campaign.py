@@ -294,3 +294,9 @@ def test_cli_prints_campaign_warnings(tmp_path):
                                  "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
     assert "avertissement" in result.output and "totalisent 90" in result.output
+
+
+def test_thousands_of_faults_give_a_short_message(tmp_path):
+    text = "campagne: x\n" + "".join(f'a{i}: "\\e"\n' for i in range(5_000))
+    message = _refused(tmp_path, text)
+    assert message.count("caractère de contrôle") == 20 and "… et 4980 autres" in message
