@@ -207,6 +207,7 @@ def check_outputs(inputs: Iterable[str | Path], files: Iterable[str | Path] = ()
     """
     sources = [Path(p) for p in inputs]
     data_dirs = [p for p in sources if p.is_dir()]
+    sources += [p for folder in data_dirs for p in folder.iterdir() if p.is_file()]
     seen: list[Path] = []
     for folder in map(Path, folders):
         if folder.exists() and not folder.is_dir():
