@@ -92,8 +92,8 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
 def describe_os_error(exc: OSError) -> str:
     """A French sentence for a file-system error, naming the path."""
     what = OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
-    where = exc.filename if exc.filename is not None else "?"
-    return f"{where} : {what}" + (f" ({exc.filename2})" if exc.filename2 else "")
+    where = f"{exc.filename} : " if exc.filename is not None else ""
+    return f"{where}{what}" + (f" ({exc.filename2})" if exc.filename2 else "")
 
 
 # --------------------------------------------------------------------------- workbook cells
@@ -171,8 +171,8 @@ def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for idx in _text_columns(df):
         for (cell,) in ws.iter_rows(min_row=2, min_col=idx + 1, max_col=idx + 1):
-            if isinstance(cell.value, str):
-                set_text(cell, cell.value)
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                set_text(cell, cell.value)  # the others are already plain text cells
     number_format = "0." + "0" * decimals if decimals else "0"
     for idx in range(1, df.shape[1] + 1):
         letter = ws.cell(row=1, column=idx).column_letter

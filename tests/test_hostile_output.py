@@ -22,7 +22,7 @@ from caqes_toolkit import batch, load_dataset, outputs, score
 from caqes_toolkit.batch import make_jobs
 from caqes_toolkit.cli import app, plain
 from caqes_toolkit.errors import CaqesError
-from caqes_toolkit.outputs import LOCK_NAME, check_outputs, write_table
+from caqes_toolkit.outputs import LOCK_NAME, check_outputs, describe_os_error, write_table
 from caqes_toolkit.plan import write_plans
 
 from .conftest import CAMPAIGN_2019, SAMPLE, make_dataset
@@ -51,7 +51,7 @@ def hostile_data(tmp_path: Path) -> Path:
     refs.loc[refs["region"] == "Région fictive", "region"] = REGION
     refs.to_csv(folder / "references.csv", index=False)
     adj = pd.read_csv(folder / "ajustements.csv", dtype=str, keep_default_na=False)
-    adj["motif"] = DDE
+    adj["motif"] = DDE  # shown in the HTML report only (escaped); no workbook holds it today
     adj.to_csv(folder / "ajustements.csv", index=False)
     return folder
 
@@ -275,6 +275,13 @@ def test_permission_denied_in_plan_and_reports(tmp_path: Path, monkeypatch: pyte
                                  "--out", str(tmp_path / "r"), "--formats", "html", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 1 and f"{tmp_path / 'r'} : permission refusée" in result.output
     _no_traceback(result)
+
+
+def test_os_errors_in_french():
+    assert describe_os_error(OSError(errno.EROFS, "Read-only file system", "/x/s.csv")) == (
+        "/x/s.csv : système de fichiers en lecture seule")
+    assert describe_os_error(OSError(errno.EISDIR, "Is a directory", "/x")) == "/x : est un dossier"
+    assert describe_os_error(OSError("délai dépassé")) == "délai dépassé"  # no errno, no file
 
 
 def test_synthese_output_error_and_parent_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
