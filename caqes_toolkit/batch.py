@@ -12,7 +12,9 @@ the workers execute the next notebooks. On Dask each worker starts a kernel in a
 For every establishment ``DIR/<finess>/`` receives the executed notebook (the audit log),
 ``rapport.html``, ``rapport.pdf``, ``scores.json`` and, written last, ``.caqes-done.json``
 holding the fingerprint of the inputs: a later run skips the establishment while that
-fingerprint (data files, campaign, notebook, toolkit version, year, formats) is unchanged.
+fingerprint is unchanged: the files the loader read (their SHA-256, as
+:attr:`Dataset.sources <caqes_toolkit.dataset.SourceFile>` lists them), the campaigns, the
+notebook, the toolkit's own code (every module and template), the year and the formats.
 Every file is written atomically, so a killed batch leaves no truncated report and the next
 run completes what is missing. One failure never stops the others.
 """
@@ -30,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import cache
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -39,11 +42,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import CaqesError
-from .outputs import write_atomic
+from .outputs import describe_os_error, write_atomic
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
+    from .dataset import SourceFile
     from .execute import WarmKernel
     from .render import PdfPrinter
 
@@ -128,28 +132,50 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _input_files(donnees: Path) -> list[Path]:
-    return sorted(donnees.glob("*.csv")) if donnees.is_dir() else [donnees]
+@cache
+def code_fingerprint() -> str:
+    """SHA-256 of the toolkit's own code (modules and templates), computed once per process."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.rglob("*.py"), *(package / "templates").rglob("*")]):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(f"{path.relative_to(package).as_posix()}:{_sha(path)}".encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _error_text(exc: Exception) -> str:
+    """What an outcome says of an exception (a file-system error in French, naming the path)."""
+    return describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
 
 
 def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: str | Path,
               finess: Iterable[str], formats: Sequence[str] = FORMATS,
               template: str | Path = TEMPLATE, renderer: str = "nbclient",
-              campagne_precedente: str | Path | None = None, autre_annee: bool = False) -> list[Job]:
-    """One job per FINESS; paths made absolute, output folders checked to stay inside ``out_dir``."""
+              campagne_precedente: str | Path | None = None, autre_annee: bool = False,
+              sources: Iterable[SourceFile] | None = None) -> list[Job]:
+    """One job per FINESS (each once); paths made absolute, output folders checked to stay inside
+    ``out_dir``.
+
+    ``sources``: the files the loader read (``Dataset.sources``), which the fingerprint covers;
+    read again from ``donnees`` when not given.
+    """
     root = Path(out_dir).resolve()
     donnees, campagne, template = Path(donnees).resolve(), Path(campagne).resolve(), Path(template).resolve()
     previous = Path(campagne_precedente).resolve() if campagne_precedente else None
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise CaqesError(f"format(s) inconnu(s) : {', '.join(unknown)} ; attendus : {', '.join(FORMATS)}")
+    if sources is None:
+        from .load import read_source
+
+        sources = read_source(donnees).sources
     common = hashlib.sha256()
-    for part in [__version__, str(annee), ",".join(formats), renderer, _sha(campagne), _sha(template),
-                 _sha(previous) if previous else "",
-                 *(f"{p.name}:{_sha(p)}" for p in _input_files(donnees))]:
+    for part in [__version__, code_fingerprint(), str(annee), ",".join(formats), renderer, _sha(campagne),
+                 _sha(template), _sha(previous) if previous else "",
+                 *sorted(f"{s.name}:{s.sha256}" for s in sources)]:
         common.update(part.encode() + b"\0")
     jobs = []
-    for code in finess:
+    for code in dict.fromkeys(finess):
         folder = (root / code).resolve()
         if folder.parent != root:
             raise CaqesError(f"FINESS {code!r} : le dossier de sortie sortirait de {root}")
@@ -218,7 +244,7 @@ class ReportWorker:
                            cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
         except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
-                           error=f"{type(exc).__name__}: {exc}")
+                           error=_error_text(exc))
         try:
             # the figures of the report, read back from the kernel that made it
             scores = json.loads(ast.literal_eval(self._kernel.evaluate(SCORES_EXPRESSION)))
@@ -229,7 +255,7 @@ class ReportWorker:
             _render_report(job, nb, scores, self._printer)
         except Exception as exc:
             return Outcome(job.finess, "failed", time.perf_counter() - start,
-                           error=f"{type(exc).__name__}: {exc}")
+                           error=_error_text(exc))
         return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
 
 
@@ -269,7 +295,7 @@ def _render_returned(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome
     try:
         _render_report(job, outcome.notebook, outcome.scores, printer)
     except Exception as exc:
-        return replace(outcome, status="failed", notebook=None, error=f"rendu : {type(exc).__name__}: {exc}")
+        return replace(outcome, status="failed", notebook=None, error=f"rendu : {_error_text(exc)}")
     return replace(outcome, notebook=None, seconds=outcome.seconds + time.perf_counter() - start)
 
 
@@ -546,5 +572,5 @@ def _run_dask(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]
             try:
                 record(future.result())
             except Exception as exc:
-                record(Outcome(jobs[future].finess, "failed", error=f"{type(exc).__name__}: {exc}"))
+                record(Outcome(jobs[future].finess, "failed", error=_error_text(exc)))
         client.run(_close_worker)

@@ -1,17 +1,25 @@
-"""Command line ``caqes``: a thin layer over the package's functions."""
+"""Command line ``caqes``: a thin layer over the package's functions.
+
+Exit statuses: 0 done; 1 an error in the data, the files or the request (French message, no
+traceback); 2 a command line wrong in itself (unknown or missing option, invalid option value).
+Values are printed as they are: never read as rich markup, control characters made visible.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .campaign import Campaign, campaign_for_year, load_campaign
 from .errors import CaqesError, DataError
+from .outputs import check_outputs, describe_os_error, output_lock
 
 app = typer.Typer(
     name="caqes",
@@ -20,8 +28,24 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+#: Characters never echoed as they are: C0/C1 controls (escape sequences, CR) and bidi overrides.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """``text`` safe to echo: each control character shown as its escape (« \\x1b »)."""
+    return CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+class _Console(Console):
+    """A console that prints texts as they are: no markup, control characters made visible."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+out = _Console(highlight=False, soft_wrap=True, markup=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx (contrat de données).")]
 CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de campagne YAML (params/).")]
@@ -35,9 +59,13 @@ OtherYearOpt = Annotated[bool, typer.Option(
     "(sinon refusé) ; les sorties le signalent.")]
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]Erreur[/] : {message}", markup=True)
-    return typer.Exit(1)
+class UsageError(CaqesError):
+    """An option value wrong in itself, whatever the data (exit status 2)."""
+
+
+def _fail(message: str, status: int = 1, label: str = "Erreur") -> typer.Exit:
+    err.print(Text.assemble((label, "bold red"), f" : {plain(message)}"))
+    return typer.Exit(status)
 
 
 @contextmanager
@@ -49,8 +77,12 @@ def _user_errors() -> Iterator[None]:
         for fault in exc.faults:
             err.print(str(fault))
         raise _fail(f"{len(exc.faults)} anomalie(s) dans les données (détail : caqes validate).") from None
+    except UsageError as exc:
+        raise _fail(str(exc), 2, "Erreur d'utilisation") from None
     except (CaqesError, ValueError) as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(describe_os_error(exc)) from None
 
 
 def _load_campaigns(paths: list[Path]) -> list[Campaign]:
@@ -70,7 +102,24 @@ def _campaigns(paths: list[Path], year: int, allow_other_year: bool = False) -> 
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    return tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    """The formats asked for, each once; at least one, all known."""
+    from .batch import FORMATS
+
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in fmts if f not in FORMATS]
+    if unknown or not fmts:
+        got = f"format(s) inconnu(s) : {', '.join(unknown)}" if unknown else "aucun format"
+        raise UsageError(f"--formats : {got} ; formats possibles : {', '.join(FORMATS)}")
+    return fmts
+
+
+def _years_with_data(dataset, years: list[int]) -> None:
+    """Refuse a year without any result: a command never ends having done nothing."""
+    missing = sorted(set(years) - set(dataset.years))
+    if missing:
+        present = ", ".join(map(str, dataset.years)) or "aucune"
+        raise CaqesError(f"aucun résultat pour {', '.join(map(str, missing))} dans les données "
+                         f"(années présentes : {present})")
 
 
 @app.command()
@@ -103,8 +152,10 @@ def score(
     from .scoring import score_by_year
 
     with _user_errors():
+        check_outputs([data, *campaign], files=[out_file, *([detail] if detail is not None else [])])
         campaigns = _load_campaigns(campaign)
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
+        _years_with_data(dataset, year)
         by_year = score_by_year(dataset, campaigns, year, allow_other_year)
         table = score_table(by_year)
         write_table({"scores": table}, out_file, LABELS)
@@ -119,13 +170,23 @@ FinessOpt = Annotated[list[str] | None, typer.Option(
     "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
 
 
-def _selection(dataset, year: int, finess: list[str] | None) -> list[str]:
-    """FINESS with data in ``year`` (or the requested ones, which must exist)."""
+def _finess(finess: list[str] | None) -> list[str] | None:
+    """The FINESS asked for, each once in the order given; ``None``: every establishment."""
+    if finess is None:
+        return None
+    wanted = list(dict.fromkeys(f for value in finess for f in value.replace(" ", ",").split(",") if f))
+    if not wanted:
+        raise UsageError("--finess : aucun FINESS indiqué (valeur vide)")
+    return wanted
+
+
+def _selection(dataset, year: int, wanted: list[str] | None) -> list[str]:
+    """FINESS with data in ``year`` (or the ``wanted`` ones, which must have some)."""
+    _years_with_data(dataset, [year])
     with_data = sorted(set(dataset.results.loc[dataset.results["annee"] == year, "finess"]))
-    if not finess:
+    if wanted is None:
         return with_data
-    wanted = [f.strip() for value in finess for f in value.replace(" ", ",").split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in with_data]
+    unknown = [f for f in wanted if f not in set(with_data)]
     if unknown:
         raise CaqesError(f"FINESS sans données pour {year} : {', '.join(unknown)}")
     return wanted
@@ -172,35 +233,37 @@ def reports(
     from .batch import TEMPLATE, ReportPool, make_jobs, run_jobs
     from .render import chromium_available
 
-    with ExitStack() as stack:
-        with _user_errors():
-            if renderer not in ("nbclient", "quarto"):
-                raise CaqesError(f"moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
-            if renderer == "quarto" and shutil.which("quarto") is None:
-                raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
-                                 "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
-            fmts = _formats(formats)
-            if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
-                raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
-                                 "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
-                                 "« chromium » (make sysdeps) ou demandez --formats html")
-            # The local workers' forkserver starts now and loads its modules while the data are read.
-            pool = None if scheduler else stack.enter_context(ReportPool(jobs))
-            from .index import write_index
-            from .load import load_dataset
-            from .outputs import write_table
-            from .present import LABELS, score_table
-            from .scoring import score_by_year
+    with _user_errors(), ExitStack() as stack:
+        if renderer not in ("nbclient", "quarto"):
+            raise UsageError(f"--renderer : moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
+        fmts, wanted = _formats(formats), _finess(finess)
+        if renderer == "quarto" and shutil.which("quarto") is None:
+            raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
+                             "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
+        if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
+            raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
+                             "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
+                             "« chromium » (make sysdeps) ou demandez --formats html")
+        check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir],
+                      files=[out_dir / "scores.xlsx", out_dir / "index.html"])
+        camp, previous = _campaigns(campaign, year, allow_other_year)
+        # The local workers' forkserver starts now and loads its modules while the data are read.
+        pool = None if scheduler else stack.enter_context(ReportPool(jobs))
+        from .index import write_index
+        from .load import load_dataset
+        from .outputs import write_table
+        from .present import LABELS, score_table
+        from .scoring import score_by_year
 
-            camp, previous = _campaigns(campaign, year, allow_other_year)
-            dataset = load_dataset(data, camp)
-            selected = _selection(dataset, year, finess)
-            job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
-                                 template=notebook or TEMPLATE, renderer=renderer,
-                                 campagne_precedente=previous.path if previous else None,
-                                 autre_annee=allow_other_year)
-            table = score_table(score_by_year(dataset, [camp], [year], allow_other_year))
-            write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
+        dataset = load_dataset(data, camp)
+        selected = _selection(dataset, year, wanted)
+        stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
+        job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
+                             template=notebook or TEMPLATE, renderer=renderer,
+                             campagne_precedente=previous.path if previous else None,
+                             autre_annee=allow_other_year, sources=dataset.sources)
+        table = score_table(score_by_year(dataset, [camp], [year], allow_other_year))
+        write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
         with _progress() as progress:
@@ -213,13 +276,14 @@ def reports(
 
             outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance,
                                 pool=pool)
-    write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts, workbook="scores.xlsx")
+        write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts,
+                    workbook="scores.xlsx")
     done = sum(o.status == "ok" for o in outcomes)
     out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "
               f"— index : {out_dir / 'index.html'}")
     failures = [o for o in outcomes if o.status == "failed"]
     if failures:
-        err.print("[bold red]Échecs[/] :", markup=True)
+        err.print(Text.assemble(("Échecs", "bold red"), " :"))
         for o in sorted(failures, key=lambda o: o.finess):
             cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
             notebook = out_dir / o.finess / "rapport.ipynb"
@@ -243,11 +307,13 @@ def plan(
     from .scoring import score_by_year
 
     with _user_errors():
+        wanted = _finess(finess)
+        check_outputs([data, *campaign], folders=[out_dir])
         camp, _ = _campaigns(campaign, year, allow_other_year)
         dataset = load_dataset(data, camp)
-        selected = _selection(dataset, year, finess)
+        selected = _selection(dataset, year, wanted)
         scores = score_by_year(dataset, [camp], [year], allow_other_year)[year]
-        with _progress() as progress:
+        with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
             written = write_plans(scores, year, out_dir, selected,
                                   progress=lambda _finess: progress.update(task, advance=1))
@@ -263,10 +329,14 @@ def methode(
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
     from .method import write_method
 
-    with _user_errors(), _progress() as progress:
-        task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
-        written = write_method(load_campaign(campaign), out_dir, _formats(formats))
-        progress.update(task, advance=1)
+    with _user_errors():
+        fmts = _formats(formats)
+        check_outputs([campaign], folders=[out_dir])
+        camp = load_campaign(campaign)
+        with output_lock(out_dir), _progress() as progress:
+            task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
+            written = write_method(camp, out_dir, fmts)
+            progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")
 
@@ -288,15 +358,19 @@ def synthese(
 
     base = out_dir / f"synthese_regionale_{year}"
     with _user_errors():
+        fmts = _formats(formats)
+        check_outputs([data, *campaign], folders=[out_dir],
+                      files=[base.with_suffix(f".{fmt}") for fmt in ("ipynb", *fmts)])
         camp, previous = _campaigns(campaign, year, allow_other_year)
-        load_dataset(data, camp)  # every data fault shown before any kernel starts
+        dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
+        _years_with_data(dataset, [year])
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
                   "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
                   "region": region, **({"autre_annee": True} if allow_other_year else {})}
-        with _progress() as progress:
+        with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:
-                written = render_notebook(SYNTHESIS_TEMPLATE, params, base, _formats(formats),
+                written = render_notebook(SYNTHESIS_TEMPLATE, params, base, fmts,
                                           title=f"Synthèse régionale CAQES {year}")
             except ReportExecutionError as exc:
                 raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -26,7 +27,7 @@ from . import __version__
 from .analysis import priorities
 from .errors import CaqesError
 from .fragments import french_date
-from .outputs import atomic_path
+from .outputs import atomic_path, set_text, sheet_text
 from .present import fmt_pct
 from .scoring import Scores
 from .sections import target_text, value_text
@@ -115,6 +116,13 @@ def _font(**style: object) -> Font:
     return Font(name=FONT, **style)
 
 
+def _put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
+    """The one way this module fills a cell: a text is stored as a text, never as a formula."""
+    cell = sheet.cell(row=row, column=column)
+    set_text(cell, value)
+    return cell
+
+
 def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
     """Row height for its wrapped texts (not every viewer recomputes it when opening)."""
     lines = max(math.ceil(len(str(sheet.cell(row=row, column=col).value or "")) / (width * 1.05))
@@ -129,13 +137,13 @@ def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan:
     sheet.title = "Plan d'actions"
     _title_block(sheet, scores, identity, finess, year, today)
     if plan.empty:
-        sheet.cell(row=TITLE_ROWS + 1, column=1, value="Aucun indicateur applicable n'a de marge "
-                                                       "de progression : tous sont atteints.")
+        _put(sheet, TITLE_ROWS + 1, 1, "Aucun indicateur applicable n'a de marge de progression : "
+                                       "tous sont atteints.")
     _table(sheet, scores, plan)
     _print_setup(sheet, "landscape")
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     title = f"Plan d'actions CAQES {year} — {identity['raison_sociale']} (FINESS {finess})"
-    sheet.oddHeader.left.text = title.replace("&", "&&")
+    sheet.oddHeader.left.text = sheet_text(title).replace("&", "&&")
     sheet.oddHeader.left.size = 8
     sheet.oddFooter.right.text = "Page &P / &N"
     sheet.oddFooter.right.size = 8
@@ -168,7 +176,7 @@ def _title_block(sheet: Worksheet, scores: Scores, identity: pd.Series, finess: 
     ]
     for row, (text, font) in enumerate(lines, start=1):
         sheet.merge_cells(f"A{row}:{LAST}{row}")
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = _put(sheet, row, 1, text)
         cell.font = font
         cell.alignment = Alignment(vertical="center", wrap_text=row == TITLE_ROWS)
     sheet.row_dimensions[1].height = 24
@@ -189,7 +197,7 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list[object]:
 def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame) -> None:
     widths = {col: width for col, (_, width) in enumerate(PLAN_COLUMNS, start=1)}
     for col, (header, width) in enumerate(PLAN_COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=col, value=header)
+        cell = _put(sheet, HEADER_ROW, col, header)
         cell.font = _font(bold=True)
         cell.fill = HEADER_FILL if col <= N_FILLED else INPUT_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -212,7 +220,7 @@ def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame) -> None:
 def _write_row(sheet: Worksheet, row: int, values: list[object], missing: bool = False) -> None:
     """One row of the table; the cells after ``values`` are left for the establishment."""
     for col in range(1, len(PLAN_COLUMNS) + 1):
-        cell = sheet.cell(row=row, column=col, value=values[col - 1] if col <= len(values) else None)
+        cell = _put(sheet, row, col, values[col - 1] if col <= len(values) else None)
         cell.alignment = WRAP
         cell.border = BORDER
         if col > len(values):
@@ -297,7 +305,7 @@ def _instructions(sheet: Worksheet, scores: Scores, finess: str, year: int, toda
     ]
     sheet.column_dimensions["A"].width = NOTES_WIDTH
     for row, (text, font) in enumerate(paragraphs, start=1):
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = _put(sheet, row, 1, text)
         cell.alignment = WRAP
         if font is not None:
             cell.font = font

@@ -143,6 +143,44 @@ def test_resume_after_a_kill(tmp_path: Path):
     assert "3 rapport(s) produit(s), 0 déjà à jour" in again.stdout
 
 
+def test_resume_remakes_a_report_after_an_edit_of_an_upper_case_csv(tmp_path: Path):
+    """The loader reads ``resultats.CSV``; the resume fingerprint covers exactly what it read."""
+    import shutil
+
+    from caqes_toolkit import load_campaign, load_dataset, score
+
+    data = tmp_path / "donnees"
+    shutil.copytree(SAMPLE, data)
+    (data / "resultats.csv").rename(data / "resultats.CSV")
+    out = tmp_path / "rapports"
+    cmd = ["reports", str(data), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out), "--formats", "html",
+           "--jobs", "1", "--finess", "094869773"]
+
+    def report() -> tuple[str, float]:
+        result = runner.invoke(app, cmd)
+        assert result.exit_code == 0, result.output
+        scores = json.loads((out / "094869773" / "scores.json").read_text(encoding="utf-8"))
+        return result.output, scores["score_global"]
+
+    def expected() -> float:
+        campaign = load_campaign(CAMPAIGN_2019)
+        table = score(load_dataset(data, campaign), campaign, [2019]).establishments.set_index("finess")
+        return table.loc["094869773", "score_global"]
+
+    output, before = report()
+    assert "1 rapport(s) produit(s)" in output and before == pytest.approx(expected())
+    assert "0 rapport(s) produit(s), 1 déjà à jour" in report()[0]
+    text = (data / "resultats.CSV").read_text(encoding="utf-8")
+    assert "094869773,2019,A01,non" in text
+    (data / "resultats.CSV").write_text(text.replace("094869773,2019,A01,non", "094869773,2019,A01,oui"),
+                                        encoding="utf-8")
+    output, after = report()
+    assert "1 rapport(s) produit(s), 0 déjà à jour" in output
+    assert after == pytest.approx(expected()) and after > before  # A01 now met: the score rises
+    html = (out / "094869773" / "rapport.html").read_text(encoding="utf-8")
+    assert f"{after:.1f}".replace(".", ",") in html
+
+
 def test_batch_report_identical_to_a_fresh_papermill_run(tmp_path: Path):
     jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "batch", ["2A5477391", "094869773"], ("html",))
     outcomes = run_jobs(jobs, workers=1)  # the second report runs in a kernel already used once
