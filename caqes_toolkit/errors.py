@@ -57,9 +57,17 @@ class Fault:
         return escape_controls(f"{self.severity} — {where}{got} ; attendu : {self.expected}")
 
 
-def _kind(fault: Fault) -> tuple[str, str | None, str, str]:
-    """Faults of one kind differ at most by numbers (line cited, byte, FINESS, year…)."""
-    return fault.source, fault.column, fault.severity, _NUMBERS.sub("#", fault.expected)
+def _kinds(faults: Sequence[Fault]) -> list[tuple[str, str | None, str, str]]:
+    """The kind of each fault: faults of one kind differ at most by numbers (line cited,
+    byte, FINESS, year…). Each distinct expectation is masked once."""
+    masked: dict[str, str] = {}
+    kinds = []
+    for f in faults:
+        pattern = masked.get(f.expected)
+        if pattern is None:
+            pattern = masked[f.expected] = _NUMBERS.sub("#", f.expected)
+        kinds.append((f.source, f.column, f.severity, pattern))
+    return kinds
 
 
 def _thousands(number: int) -> str:
@@ -69,13 +77,13 @@ def _thousands(number: int) -> str:
 def summarise(faults: Sequence[Fault], keep: int = SHOWN_PER_KIND) -> list[str]:
     """Faults as display lines: the first ``keep`` of each kind (same source, column, severity
     and expectation but for numbers), then one line counting the others of that kind."""
-    sizes = Counter(_kind(f) for f in faults)
+    kinds = _kinds(faults)
+    sizes = Counter(kinds)
     seen: Counter = Counter()
     slots: dict[tuple, int] = {}  # kind -> index of its "… et N autres" line
     others: defaultdict[tuple, list[int | None]] = defaultdict(list)
     lines: list[str] = []
-    for fault in faults:
-        kind = _kind(fault)
+    for fault, kind in zip(faults, kinds, strict=True):
         seen[kind] += 1
         if seen[kind] > keep:
             others[kind].append(fault.line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -155,9 +156,9 @@ class _Sink:
         lines = self.table.lines[rows].tolist()
         got = values(rows) if values else self.text(column).take(rows).tolist()
         wanted = [expected] * rows.size if isinstance(expected, str) else expected(rows)
-        label = self.table.label
-        self.faults.extend(Fault(label, line, column, value, text, severity)
-                           for line, value, text in zip(lines, got, wanted, strict=True))
+        count = rows.size
+        self.faults.extend(map(Fault, repeat(self.table.label, count), lines,
+                               repeat(column, count), got, wanted, repeat(severity, count)))
 
     def sorted(self) -> list[Fault]:
         """Faults of the table first (line None), then by line and column position."""
