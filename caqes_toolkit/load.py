@@ -52,11 +52,6 @@ TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
 # it is optional: without it the C engine reads the same text.
 _ENGINE = "pyarrow" if importlib.util.find_spec("pyarrow") else "c"
 _SHEET_SEP = " › "
-# A valid UTF-8 sequence of 2 to 4 bytes: a file holding one is a UTF-8 file, never cp1252
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
-    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
-    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
 _BAD_LINE = re.compile("[^\r\n]*[\udc80-\udcff][^\r\n]*")  # a line holding an undecoded byte
 _NEWLINE = re.compile("\r\n?|\n")
 _FIRST_LINE = re.compile("[^\r\n]*")
@@ -224,11 +219,13 @@ def _decode(label: str, data: bytes) -> tuple[str, str] | list[Fault]:
         return data.decode("utf-8-sig"), "utf-8-sig"  # the common case, and the fast one
     except UnicodeDecodeError:
         pass
-    if _UTF8_MULTIBYTE.search(data):
-        return _undecodable(label, data.decode("utf-8", "surrogateescape"),
-                            "un texte UTF-8 : octet 0x{byte:02X} illisible en colonne {column} "
-                            "de cette ligne (fichier en partie Windows-1252 ?) ; réenregistrer "
-                            "le fichier en « CSV UTF-8 »")
+    # each byte that is not UTF-8 becomes one character: fewer characters than bytes means
+    # that some bytes did form UTF-8 sequences
+    text = data.decode("utf-8", "surrogateescape")
+    if len(text) < len(data):
+        return _undecodable(label, text, "un texte UTF-8 : octet 0x{byte:02X} illisible en "
+                            "colonne {column} de cette ligne (fichier en partie Windows-1252 ?) ; "
+                            "réenregistrer le fichier en « CSV UTF-8 »")
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
