@@ -52,7 +52,8 @@ TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
 # it is optional: without it the C engine reads the same text.
 _ENGINE = "pyarrow" if importlib.util.find_spec("pyarrow") else "c"
 _SHEET_SEP = " › "
-_BAD_LINE = re.compile("[^\r\n]*[\udc80-\udcff][^\r\n]*")  # a line holding an undecoded byte
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that decoding could not read
+_LINE_END = re.compile("[\r\n]")
 _NEWLINE = re.compile("\r\n?|\n")
 _FIRST_LINE = re.compile("[^\r\n]*")
 # Workbook limits, checked in the zip directory before any parsing. Python's zipfile never
@@ -237,15 +238,23 @@ def _decode(label: str, data: bytes) -> tuple[str, str] | list[Fault]:
 
 def _undecodable(label: str, text: str, expected: str) -> list[Fault]:
     """One fault per line of ``text`` holding an undecoded byte (a lone surrogate)."""
-    faults, line, position = [], 1, 0
-    for match in _BAD_LINE.finditer(text):
-        line += len(_NEWLINE.findall(text, position, match.start()))
-        position = match.start()
-        column, char = next((i, c) for i, c in enumerate(match.group(), start=1)
-                            if "\udc80" <= c <= "\udcff")
-        faults.append(Fault(label, line, None, None,
-                            expected.format(byte=ord(char) - 0xDC00, column=column)))
+    faults, line, counted, found = [], 1, 0, _UNDECODED.search(text)
+    while found:
+        at = found.start()
+        start = max(text.rfind("\n", counted, at), text.rfind("\r", counted, at), counted - 1) + 1
+        line += _line_breaks(text, counted, start)
+        counted = start
+        faults.append(Fault(label, line, None, None, expected.format(
+            byte=ord(text[at]) - 0xDC00, column=at - start + 1)))
+        end = _LINE_END.search(text, at)
+        found = _UNDECODED.search(text, end.start()) if end else None
     return faults
+
+
+def _line_breaks(text: str, start: int, end: int) -> int:
+    """Line ends (LF, CR LF or CR alone) in ``text[start:end]``."""
+    return (text.count("\n", start, end) + text.count("\r", start, end)
+            - text.count("\r\n", start, end))
 
 
 def _detect_delimiter(header_line: str) -> str:
