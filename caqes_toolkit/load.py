@@ -54,7 +54,6 @@ _ENGINE = "pyarrow" if importlib.util.find_spec("pyarrow") else "c"
 _SHEET_SEP = " › "
 _UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that decoding could not read
 _LINE_END = re.compile("[\r\n]")
-_NEWLINE = re.compile("\r\n?|\n")
 _FIRST_LINE = re.compile("[^\r\n]*")
 # Workbook limits, checked in the zip directory before any parsing. Python's zipfile never
 # inflates a member beyond the size its directory declares (it stops and fails the CRC), so
@@ -273,7 +272,7 @@ def _read_csv(name: str, label: str, data: bytes) -> RawTable:
     if not text or text.isspace():
         return _empty_table(name, label)
     if "\r" in text and text.count("\r") != text.count("\r\n"):  # old Mac: CR alone ends lines
-        text = _NEWLINE.sub("\n", text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         data, encoding = text.encode("utf-8"), "utf-8"
     first_line = _FIRST_LINE.match(text).group()  # type: ignore[union-attr]
     sep = _detect_delimiter(first_line)
