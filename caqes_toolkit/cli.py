@@ -74,8 +74,10 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except DataError as exc:
-        for fault in exc.faults:
-            err.print(str(fault))
+        from .errors import summarise
+
+        for line in summarise(exc.faults):  # a value is never read as rich markup
+            err.print(line, markup=False, emoji=False)
         raise _fail(f"{len(exc.faults)} anomalie(s) dans les données (détail : caqes validate).") from None
     except UsageError as exc:
         raise _fail(str(exc), 2, "Erreur d'utilisation") from None
@@ -123,16 +125,32 @@ def _years_with_data(dataset, years: list[int]) -> None:
 
 
 @app.command()
-def validate(data: DataArg, campaign: CampaignOpt) -> None:
-    """Vérifie les données et liste toutes les anomalies (code 0 : aucune erreur)."""
+def validate(
+    data: DataArg,
+    campaign: CampaignOpt,
+    anomalies: Annotated[Path | None, typer.Option(
+        "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier .csv.")] = None,
+) -> None:
+    """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
+    from .errors import summarise
     from .validation import validate as check
+    from .validation import write_faults
 
     with _user_errors():
+        if anomalies is not None:
+            if anomalies.suffix.lower() != ".csv":
+                raise UsageError(f"--anomalies : un fichier .csv est attendu ({anomalies})")
+            check_outputs([data, campaign], files=[anomalies])
         faults = check(data, load_campaign(campaign))
+        if anomalies is not None:
+            write_faults(faults, anomalies)
     errors = [f for f in faults if f.severity == "erreur"]
-    for fault in faults:
-        out.print(str(fault))
-    out.print(f"{data} : {len(errors)} erreur(s), {len(faults) - len(errors)} avertissement(s).")
+    for line in summarise(faults):
+        out.print(line, markup=False, emoji=False)
+    if anomalies is not None:
+        out.print(f"liste complète : {anomalies}", markup=False, emoji=False)
+    out.print(f"{data} : {len(errors)} erreur(s), {len(faults) - len(errors)} avertissement(s).",
+              markup=False, emoji=False)
     raise typer.Exit(1 if errors else 0)
 
 

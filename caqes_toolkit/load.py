@@ -6,16 +6,26 @@ table as text (trimmed lower-case headers, cells as written) with the line of ev
 spreadsheet shows it (header = line 1). Checks, stripping and typing are in
 :mod:`caqes_toolkit.validation`.
 Inputs are opened read-only and read once; they are never modified.
+
+Nothing is guessed silently: UTF-8 is decoded strictly (Windows-1252 only for a file without
+any UTF-8 sequence), two files or sheets that read as one table are both refused, a workbook
+is checked in its zip directory (size, compression ratio) before it is parsed, and workbook
+cells that read as empty without being so (formulas never calculated, merged ranges) are
+reported by cell.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import importlib.util
 import io
+import os
+import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +34,7 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .campaign import Campaign
@@ -40,8 +51,23 @@ TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
 # pyarrow's CSV reader is ~5x faster than pandas' C engine on a 3 M-row file (0.3 s vs 1.8 s);
 # it is optional: without it the C engine reads the same text.
 _ENGINE = "pyarrow" if importlib.util.find_spec("pyarrow") else "c"
-_ENCODINGS = ("utf-8-sig", "cp1252")  # tried in this order; utf-8-sig also reads plain UTF-8
 _SHEET_SEP = " › "
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that decoding could not read
+_LINE_END = re.compile("[\r\n]")
+_FIRST_LINE = re.compile("[^\r\n]*")
+# Workbook limits, checked in the zip directory before any parsing. Python's zipfile never
+# inflates a member beyond the size its directory declares (it stops and fails the CRC), so
+# these sizes bound what openpyxl can be made to read.
+MAX_WORKBOOK_ENV = "CAQES_MAX_CLASSEUR_MO"
+MAX_WORKBOOK_MB = 500  # an Excel sheet holds 1 048 576 rows: ~200 MB of XML for 4 columns
+# Cells carry their position (r="D123"), which keeps real sheets under ~12:1 even when every
+# row is the same (measured: 1 M identical rows, 162 MB of XML, 11.7:1 at zlib's best level);
+# a zip bomb reaches ~1 000:1. A member over 8 MiB that inflates more than 200 times is refused.
+BOMB_RATIO, BOMB_MIN_BYTES = 200, 8 * 2**20
+# what openpyxl and zipfile raise on a damaged workbook or sheet (lxml's XMLSyntaxError and
+# ElementTree's ParseError are SyntaxErrors)
+_CORRUPT = (zipfile.BadZipFile, zlib.error, InvalidFileException, SyntaxError, KeyError,
+            ValueError, IndexError, EOFError, OSError)
 
 
 @dataclass(frozen=True)
@@ -148,36 +174,86 @@ def _empty_table(name: str, label: str, faults: Iterable[Fault] = ()) -> RawTabl
 
 
 def _read_folder(folder: Path) -> RawSource:
-    files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    by_name: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file():  # Resultats.CSV and the like are read too
+            by_name.setdefault(path.name.lower(), []).append(path)
     tables: dict[str, RawTable] = {}
     sources: list[SourceFile] = []
     for name in TABLES:
-        path = folder / f"{name}.csv"
-        if not path.is_file():
-            path = files.get(f"{name}.csv")  # tolerate Resultats.CSV and the like
-        if path is None:
-            continue
+        found = by_name.get(f"{name}.csv", [])
         label = f"{name}.csv"
+        if len(found) > 1:
+            tables[name] = _empty_table(name, label, [_ambiguous(label, name, [p.name for p in found])])
+            continue
+        if not found:
+            continue
         try:
-            data = path.read_bytes()
+            data = found[0].read_bytes()
         except OSError as exc:
             tables[name] = _empty_table(name, label, [
                 Fault(label, None, None, None, f"un fichier lisible ({exc.strerror})")])
             continue
-        sources.append(SourceFile(path.name, str(path), _sha256(data)))
+        sources.append(SourceFile(found[0].name, str(found[0]), _sha256(data)))
         tables[name] = _read_csv(name, label, data)
     return RawSource(folder, False, tables, tuple(sources))
 
 
-def _decode(data: bytes) -> tuple[str, str] | int:
-    """The text and its encoding, or the offset of the first byte no encoding accepts."""
-    offset = 0
-    for encoding in _ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
-            offset = max(offset, exc.start)
-    return offset
+def _ambiguous(label: str, table: str, names: list[str], sheets: bool = False) -> Fault:
+    """Two files (or sheets) that both read as ``table``: neither is read, both are named."""
+    quoted = " et ".join(f"« {n} »" for n in names)
+    what = ("une seule feuille « {t} » : les feuilles {q} se lisent toutes comme {t} (renommer "
+            "ou supprimer les autres)") if sheets else (
+            "un seul fichier {t}.csv : les fichiers {q} se lisent tous comme {t}.csv (garder "
+            "l'un d'eux)")
+    return Fault(label, None, None, None, what.format(t=table, q=quoted))
+
+
+def _decode(label: str, data: bytes) -> tuple[str, str] | list[Fault]:
+    """The text and its encoding, or one fault per line holding an undecodable byte.
+
+    UTF-8 is decoded strictly. A file that is not UTF-8 is read as Windows-1252 only when it
+    holds no UTF-8 sequence at all: a file mixing both is never guessed.
+    """
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"  # the common case, and the fast one
+    except UnicodeDecodeError:
+        pass
+    # each byte that is not UTF-8 becomes one character: fewer characters than bytes means
+    # that some bytes did form UTF-8 sequences
+    text = data.decode("utf-8", "surrogateescape")
+    if len(text) < len(data):
+        return _undecodable(label, text, "un texte UTF-8 : octet 0x{byte:02X} illisible en "
+                            "colonne {column} de cette ligne (fichier en partie Windows-1252 ?) ; "
+                            "réenregistrer le fichier en « CSV UTF-8 »")
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return _undecodable(label, data.decode("cp1252", "surrogateescape"),
+                            "un texte en UTF-8 ou en Windows-1252 : octet 0x{byte:02X} illisible "
+                            "en colonne {column} de cette ligne ; réenregistrer le fichier en "
+                            "« CSV UTF-8 »")
+
+
+def _undecodable(label: str, text: str, expected: str) -> list[Fault]:
+    """One fault per line of ``text`` holding an undecoded byte (a lone surrogate)."""
+    faults, line, counted, found = [], 1, 0, _UNDECODED.search(text)
+    while found:
+        at = found.start()
+        start = max(text.rfind("\n", counted, at), text.rfind("\r", counted, at), counted - 1) + 1
+        line += _line_breaks(text, counted, start)
+        counted = start
+        faults.append(Fault(label, line, None, None, expected.format(
+            byte=ord(text[at]) - 0xDC00, column=at - start + 1)))
+        end = _LINE_END.search(text, at)
+        found = _UNDECODED.search(text, end.start()) if end else None
+    return faults
+
+
+def _line_breaks(text: str, start: int, end: int) -> int:
+    """Line ends (LF, CR LF or CR alone) in ``text[start:end]``."""
+    return (text.count("\n", start, end) + text.count("\r", start, end)
+            - text.count("\r\n", start, end))
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -189,17 +265,16 @@ def _read_csv(name: str, label: str, data: bytes) -> RawTable:
         return _empty_table(name, label, [Fault(
             label, None, None, None, "un texte encodé en UTF-8 ou en Windows-1252 (ce fichier "
             "est en UTF-16 : l'enregistrer au format « CSV UTF-8 »)")])
-    decoded = _decode(data)
-    if isinstance(decoded, int):
-        line = data[:decoded].count(b"\n") + 1
-        return _empty_table(name, label, [Fault(
-            label, line, None, None,
-            "un texte encodé en UTF-8 ou en Windows-1252 (octet illisible dans cette ligne)")])
+    decoded = _decode(label, data)
+    if isinstance(decoded, list):
+        return _empty_table(name, label, decoded)
     text, encoding = decoded
     if not text or text.isspace():
         return _empty_table(name, label)
-    end = text.find("\n")
-    first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    if "\r" in text and text.count("\r") != text.count("\r\n"):  # old Mac: CR alone ends lines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        data, encoding = text.encode("utf-8"), "utf-8"
+    first_line = _FIRST_LINE.match(text).group()  # type: ignore[union-attr]
     sep = _detect_delimiter(first_line)
     header = _normalise_header(next(csv.reader([first_line], delimiter=sep)))
     try:
@@ -250,23 +325,75 @@ def _read_workbook(path: Path) -> RawSource:
         fault = Fault(path.name, None, None, None, f"un fichier lisible ({exc.strerror})")
         return RawSource(path, True, {}, (), (fault,))
     sources = (SourceFile(path.name, str(path), _sha256(data)),)
+    book = None
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        fault = Fault(path.name, None, None, None, f"un classeur Excel .xlsx lisible ({exc})")
-        return RawSource(path, True, {}, sources, (fault,))
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        refusal = _oversized(archive)
+        book = None if refusal else openpyxl.load_workbook(io.BytesIO(data), read_only=True,
+                                                           data_only=True)
+    except _CORRUPT as exc:
+        refusal = f"un classeur Excel .xlsx lisible ({exc})"
+    if book is None:
+        return RawSource(path, True, {}, sources, (Fault(path.name, None, None, None, refusal),))
     try:
-        sheets = {ws.title.strip().lower(): ws for ws in book.worksheets}
-        tables = {
-            name: _read_sheet(name, f"{path.name}{_SHEET_SEP}{name}", sheets[name])
-            for name in TABLES if name in sheets
-        }
+        sheets: dict[str, list[Any]] = {}
+        for sheet in book.worksheets:
+            sheets.setdefault(sheet.title.strip().lower(), []).append(sheet)
+        tables = {}
+        for name in TABLES:
+            found, label = sheets.get(name, []), f"{path.name}{_SHEET_SEP}{name}"
+            if len(found) > 1:
+                fault = _ambiguous(label, name, [s.title for s in found], sheets=True)
+                tables[name] = _empty_table(name, label, [fault])
+            elif found:
+                tables[name] = _read_sheet_safely(name, label, found[0], archive)
     finally:
         book.close()
     return RawSource(path, True, tables, sources)
 
 
-def _read_sheet(name: str, label: str, sheet: Any) -> RawTable:
+def _oversized(archive: zipfile.ZipFile) -> str | None:
+    """Why a workbook is refused before parsing (too big, or a zip bomb), or ``None``."""
+    members = archive.infolist()
+    limit = _max_workbook_mb()
+    total = sum(m.file_size for m in members)
+    if total > limit * 10**6:
+        return (f"un classeur de {limit} Mo au plus une fois décompressé (celui-ci en fait "
+                f"{total / 10**6:.0f}) ; limite réglable par la variable d'environnement "
+                f"{MAX_WORKBOOK_ENV}")
+    for m in members:
+        if m.file_size > BOMB_MIN_BYTES and m.file_size > BOMB_RATIO * max(m.compress_size, 1):
+            return (f"un classeur Excel ordinaire : « {m.filename} » se décompresse "
+                    f"{m.file_size // max(m.compress_size, 1)} fois (plus de {BOMB_RATIO} fois : "
+                    "bombe de décompression ?) ; classeur refusé avant lecture")
+    return None
+
+
+def _max_workbook_mb() -> float:
+    text = os.environ.get(MAX_WORKBOOK_ENV, "").strip()
+    if not text:
+        return MAX_WORKBOOK_MB
+    try:
+        limit = float(text.replace(",", "."))
+    except ValueError:
+        limit = float("nan")
+    if not limit > 0 or limit == float("inf"):
+        raise CaqesError(f"{MAX_WORKBOOK_ENV} : un nombre de mégaoctets positif est attendu "
+                         f"(reçu « {text} »)")
+    return limit
+
+
+def _read_sheet_safely(name: str, label: str, sheet: Any, archive: zipfile.ZipFile) -> RawTable:
+    """:func:`_read_sheet`, a damaged sheet being a fault that names it."""
+    try:
+        return _read_sheet(name, label, sheet, archive)
+    except _CORRUPT as exc:
+        return _empty_table(name, label, [Fault(
+            label, None, None, None, f"une feuille lisible (feuille « {sheet.title} » "
+            f"endommagée : {exc}) ; la réenregistrer depuis un tableur")])
+
+
+def _read_sheet(name: str, label: str, sheet: Any, archive: zipfile.ZipFile) -> RawTable:
     rows = sheet.iter_rows()
     first = next(rows, None)
     if first is None:
@@ -286,7 +413,81 @@ def _read_sheet(name: str, label: str, sheet: Any) -> RawTable:
             cells[finess_at] = "0" + cells[finess_at]
         body.append(cells)
     frame = pd.DataFrame(body, columns=range(width), dtype="str")
-    return _make_table(name, label, header, frame, _restored_faults(label, restored))
+    faults = [*_untrusted_cells(label, sheet.title, header, archive.open(sheet._worksheet_path)),
+              *_restored_faults(label, restored)]
+    return _make_table(name, label, header, frame, faults)
+
+
+# --- cells that read as empty but are not ----------------------------------------------------
+
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"  # writers may prefix the tags (<x:c>)
+# a cell holding a formula and no cached value (openpyxl writes <v />; absent for others)
+_UNCACHED = re.compile(
+    rb"<" + _NS + rb"c\b([^>]*)>\s*<" + _NS + rb"f\b(?:[^>]*/>|[^>]*>([^<]*)</" + _NS + rb"f>)"
+    rb"\s*(<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)?\s*</" + _NS + rb"c>")
+_MERGED = re.compile(rb"<" + _NS + rb'mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_TYPE = re.compile(rb'\bt="([^"]*)"')
+_CHUNK = 1 << 24
+
+
+def _untrusted_cells(label: str, title: str, header: tuple[str, ...], xml: Any) -> list[Fault]:
+    """Formulas never calculated and merged ranges of the table (``header`` columns), from
+    the sheet's XML: read-only openpyxl shows neither, only empty cells.
+
+    The XML is scanned by chunks cut after a cell's end; only chunks holding a formula tag
+    go through the cell pattern, so a sheet without formulas costs one pass of ``in``.
+    """
+    faults: list[Fault] = []
+    rest = b""
+    with xml:
+        while True:
+            chunk = xml.read(_CHUNK)
+            data = rest + chunk
+            cut = _after_last_cell(data) if chunk else len(data)
+            piece, rest = data[:cut], data[cut:]
+            if b"<f" in piece or b":f>" in piece or b":f " in piece:
+                faults += _uncached(label, title, header, piece)
+            if not chunk:
+                break
+    for match in _MERGED.finditer(piece):  # merges follow the cells, in the last piece
+        first, row, last, end = (g.decode() for g in match.groups())
+        if column_index_from_string(first) <= len(header):
+            ref = f"{first}{row}:{last}{end}"
+            faults.append(Fault(label, int(row), None, f"{title}!{ref}",
+                                f"des cellules non fusionnées : la plage {title}!{ref} est "
+                                "fusionnée, ses cellules autres que la première se lisent vides ; "
+                                "défusionner et recopier la valeur dans chaque cellule"))
+    return faults
+
+
+def _after_last_cell(xml: bytes) -> int:
+    """Position just after the last cell end tag (``</c>`` or ``</x:c>``), 0 if none."""
+    plain, prefixed = xml.rfind(b"</c>"), xml.rfind(b":c>")
+    return max(plain + 4 if plain >= 0 else 0, prefixed + 3 if prefixed >= 0 else 0)
+
+
+def _uncached(label: str, title: str, header: tuple[str, ...], xml: bytes) -> list[Fault]:
+    faults = []
+    for match in _UNCACHED.finditer(xml):
+        attributes, formula, empty_value = match.groups()
+        kind = _TYPE.search(attributes)
+        if empty_value and kind and kind.group(1) == b"str":
+            continue  # a formula whose cached result is the empty text
+        ref = _REF.search(attributes)
+        if ref is None:
+            continue  # no position to report (rare writers): openpyxl saw it empty
+        letters, row = ref.group(1).decode(), ref.group(2).decode()
+        position = column_index_from_string(letters)
+        if position > len(header):
+            continue  # outside the table: an ignored column
+        text = html.unescape((formula or b"").decode("utf-8", "replace"))
+        faults.append(Fault(label, int(row), header[position - 1] or None, f"={text}",
+                            f"une valeur calculée : la cellule {title}!{letters}{row} contient "
+                            "une formule jamais calculée (classeur écrit par un programme et "
+                            "jamais ouvert dans un tableur), qui se lirait vide ; ouvrir et "
+                            "enregistrer le classeur dans un tableur, ou saisir la valeur"))
+    return faults
 
 
 def _cell_text(cell: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from .dataset import COLUMNS, MATURITY_STEPS
 from .errors import Fault, Severity
 from .load import OPTIONAL_TABLES, TABLES, RawSource, RawTable, read_source
 
-__all__ = ["Checked", "check", "validate"]
+__all__ = ["Checked", "check", "validate", "write_faults"]
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "etablissements": ("finess", "raison_sociale", "region", "activites", "liste_en_sus"),
@@ -53,6 +54,8 @@ _EMPTY, _NC, _YES, _NO, _NUMBER, _BAD = range(6)
 # how an indicator's value is read
 _UNKNOWN, _BINARY, _NUMERIC, _MATURITY = range(4)
 _PerRow = Callable[[np.ndarray], Sequence[str]]  # bad row positions -> one text per row
+# NUL, C0 controls but tab and line breaks (a cell may hold several lines), DEL, C1 controls
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ def check(raw: RawSource, campaign: Campaign) -> Checked:
             continue
         sink = _Sink(table)
         if _usable(sink, name in OPTIONAL_TABLES):
+            _controls(sink)
             frames[FIELDS[name]] = _CHECKS[name](sink, campaign, known)
             if name == "etablissements":
                 known = frames["establishments"]["finess"]
@@ -152,9 +156,9 @@ class _Sink:
         lines = self.table.lines[rows].tolist()
         got = values(rows) if values else self.text(column).take(rows).tolist()
         wanted = [expected] * rows.size if isinstance(expected, str) else expected(rows)
-        label = self.table.label
-        self.faults.extend(Fault(label, line, column, value, text, severity)
-                           for line, value, text in zip(lines, got, wanted, strict=True))
+        count = rows.size
+        self.faults.extend(map(Fault, repeat(self.table.label, count), lines,
+                               repeat(column, count), got, wanted, repeat(severity, count)))
 
     def sorted(self) -> list[Fault]:
         """Faults of the table first (line None), then by line and column position."""
@@ -405,10 +409,29 @@ def _bounded_numbers(sink: _Sink, column: str, low: float, high: float | None, e
 # --- tables --------------------------------------------------------------------------------
 
 
+def _controls(sink: _Sink) -> None:
+    """Report every cell holding a control character (NUL, ESC, C1…), in any column."""
+    for column in sink.frame.columns:
+        codes, uniques = sink.distinct(column)
+        bad = uniques.str.contains(_CONTROL, regex=True).to_numpy(bool)
+        if bad.any():
+            sink.rows(bad[codes], column, "un texte sans caractère de contrôle (caractère nul, "
+                      "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
+                      "le supprimer)")
+
+
+def _filled(sink: _Sink, column: str, what: str) -> None:
+    """Report empty cells of a column that must be filled."""
+    codes, uniques = sink.distinct(column)
+    sink.rows((uniques == "").to_numpy(bool)[codes], column, f"un texte non vide ({what})")
+
+
 def _check_establishments(sink: _Sink, campaign: Campaign,
                           known: pd.Series | None) -> pd.DataFrame:
     finess, key = _finess(sink, None, check_key=True)
     _duplicates(sink, {"finess": key})
+    _filled(sink, "raison_sociale", "nom de l'établissement")
+    _filled(sink, "region", "région de l'établissement")
     frame = sink.frame
     in_list = _choice(sink, "liste_en_sus", {"oui": "oui", "non": "non"}, "« oui » ou « non »")
     if "produits_am" in frame:
@@ -432,6 +455,11 @@ def _check_results(sink: _Sink, campaign: Campaign, known: pd.Series | None,
     ind_codes, indicators = _indicators(sink, campaign)
     values = _values(sink, ind_codes, indicators)
     _duplicates(sink, {"finess": finess_key, "annee": year_key, "indicateur": ind_codes})
+    if field_name == "results":
+        goal = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
+        group = finess_key.astype(np.int64) * (int(year_key.max(initial=0)) + 1) + year_key
+        _fractions(sink, group, goal, values["valeur"], lambda row: (
+            f"de {finess.iat[row]} pour {years[row]}"))
     extra = {"motif": sink.text("motif")} if field_name == "adjustments" else {}
     return _frame(field_name, {"finess": finess, "annee": years,
                                "indicateur": sink.text("indicateur"), **values, **extra})
@@ -449,6 +477,9 @@ def _check_references(sink: _Sink, campaign: Campaign,
     level = _choice(sink, "niveau", {"national": "national", "regional": "regional",
                                      "régional": "regional"}, "« national » ou « regional »")
     values = _reference_values(sink, ind_codes, indicators)
+    percent = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
+    _fractions(sink, np.zeros(len(values), dtype=np.int64), percent, values,
+               lambda row: "de référence")
     keys = {"indicateur": ind_codes, "annee": year_key, "niveau": pd.factorize(level)[0]}
     if "region" in sink.frame:  # optional: "" = every region
         region = sink.text("region")
@@ -474,6 +505,47 @@ def _reference_values(sink: _Sink, ind_codes: np.ndarray,
                              for i in indicators], dtype=object)
     sink.rows(bad, "valeur", lambda rows: expectations[ind_codes[rows]].tolist())
     return numbers
+
+
+def _percent_above_one(ind: Indicator | None) -> bool:
+    """A % indicator whose target (or best threshold) is above 1 %, or a reference."""
+    if ind is None or ind.unit != "%":
+        return False
+    if ind.rule == "cible":
+        return isinstance(ind.target, str) or (ind.target is not None and ind.target > 1)
+    return ind.rule == "seuils" and max(t for t, _ in ind.thresholds or ((0, 0),)) > 1
+
+
+def _fractions(sink: _Sink, group: np.ndarray, percent: np.ndarray, numbers: np.ndarray,
+               whose: Callable[[int], str]) -> None:
+    """Report groups whose % values all lie in [0, 1] (two at least, one strictly inside):
+    45,5 % typed as 0.455 in a plain cell. One fault at the group's first such row."""
+    rows = np.flatnonzero(percent & np.isfinite(numbers))
+    if not rows.size:
+        return
+    key, _ = pd.factorize(group[rows])
+    values = numbers[rows]
+    inside = (values > 0) & (values < 1)
+    count = np.bincount(key)
+    flagged = ((count >= 2) & (np.bincount(key[(values < 0) | (values > 1)], minlength=len(count)) == 0)
+               & (np.bincount(key[inside], minlength=len(count)) > 0))
+    if not flagged.any():
+        return
+    in_flagged = flagged[key]
+    _, first = np.unique(key[in_flagged], return_index=True)  # groups in key order
+    _, example = np.unique(key[in_flagged & inside], return_index=True)
+    starts, sizes = rows[in_flagged][first], count[key[in_flagged][first]]
+    texts = {}
+    for start, size, at in zip(starts.tolist(), sizes.tolist(),
+                               rows[in_flagged & inside][example].tolist(), strict=True):
+        seen = f"{numbers[at]:.10g}".replace(".", ",")
+        meant = f"{numbers[at] * 100:.10g}".replace(".", ",")
+        texts[start] = (f"des pourcentages de 0 à 100 : les {size} valeurs "
+                        f"en % {whose(start)} sont toutes entre 0 et 1 (ex. {seen}) : des "
+                        f"fractions au lieu de pourcentages ? Saisir {meant} pour {meant} %")
+    mask = np.zeros(len(numbers), dtype=bool)
+    mask[starts] = True
+    sink.rows(mask, "valeur", lambda at: [texts[row] for row in at.tolist()])
 
 
 def _check_maturity(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
@@ -506,6 +578,18 @@ def _empty_frame(field_name: str) -> pd.DataFrame:
     dtypes = DTYPES[field_name]
     return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in COLUMNS[field_name]})
 
+
+def write_faults(faults: Sequence[Fault], path: Path) -> None:
+    """Write every fault to a ``.csv`` file (fichier, ligne, colonne, valeur, attendu,
+    gravite), atomically."""
+    from .outputs import write_table
+
+    table = pd.DataFrame({
+        "fichier": [f.source for f in faults],
+        "ligne": pd.array([f.line for f in faults], dtype="Int64"),
+        "colonne": [f.column for f in faults], "valeur": [f.value for f in faults],
+        "attendu": [f.expected for f in faults], "gravite": [f.severity for f in faults]})
+    write_table({"anomalies": table}, path)
 
 
 def check_values(campaign: Campaign, values: dict[str, object],

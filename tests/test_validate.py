@@ -300,7 +300,8 @@ def test_validate_never_raises_on_garbage(tmp_path: Path) -> None:
     (tmp_path / "references.csv").write_bytes(bytes(range(256)))
     got = faults(tmp_path)
     assert ("resultats.csv", None, "finess", None, "erreur") in got
-    assert ("references.csv", 2, None, None, "erreur") in got  # first byte no encoding reads
+    # 0x81, which no encoding reads, is on line 3: after "\n" (0x0A) and "\r" (0x0D, a line end)
+    assert ("references.csv", 3, None, None, "erreur") in got
 
 
 # --- properties of the parsers ---------------------------------------------------------------
