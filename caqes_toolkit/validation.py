@@ -556,8 +556,8 @@ def _check_contracts(sink: _Sink, campaign: Campaign, known: pd.Series | None) -
               "de début")
     limit = (pd.Series(start) + pd.DateOffset(years=MAX_CONTRACT_YEARS)).to_numpy()
     sink.rows(both & (end >= limit), "date_fin",
-              f"un contrat de "
-              f"{MAX_CONTRACT_YEARS} ans au plus, durée maximale d'un volet additionnel)", "avertissement")
+              f"un contrat de {MAX_CONTRACT_YEARS} ans au plus (durée maximale d'un volet "
+              "additionnel)", "avertissement")
     volet_key = pd.factorize(volet)[0]
     _duplicates(sink, {"finess": finess_key, "volet": volet_key,
                        "date_debut": pd.factorize(start, use_na_sentinel=False)[0]})
