@@ -82,9 +82,13 @@ def score(
     year: YearsOpt,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")],
     detail: Annotated[Path | None, typer.Option(help="Scores par indicateur (.csv ou .xlsx).")] = None,
+    volets: Annotated[Path | None, typer.Option(
+        help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
+             "plus une ligne de total par contrat.")] = None,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     from .load import load_dataset
+    from .money import evaluate_volets, with_volet_totals, write_volets
     from .outputs import write_table
     from .present import LABELS, detail_table, score_table
     from .scoring import score_by_year
@@ -93,11 +97,14 @@ def score(
         campaigns = [load_campaign(p) for p in campaign]
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year)))
         by_year = score_by_year(dataset, campaigns, year)
-        table = score_table(by_year)
+        money = [evaluate_volets(dataset, campaign_for_year(campaigns, y), y) for y in sorted(set(year))]
+        table = with_volet_totals(score_table(by_year), money)
         write_table({"scores": table}, out_file, LABELS)
         if detail is not None:
             write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
-    for fault in dataset.warnings:
+        if volets is not None:
+            write_volets(money, volets)
+    for fault in (*dataset.warnings, *(w for m in money for w in m.warnings)):
         err.print(str(fault))
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
 
