@@ -544,7 +544,8 @@ def _dates(sink: _Sink, column: str, allow_empty: bool) -> np.ndarray:
 
 def _check_contracts(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
     finess, finess_key = _finess(sink, known)
-    codes = {v.code.lower(): v.code for v in campaign.volets}
+    # "\n" never matches a stripped cell: it keeps the mapping's values text when there is no volet
+    codes = {v.code.lower(): v.code for v in campaign.volets} or {"\n": "\n"}
     listed = ", ".join(v.code for v in campaign.volets)
     volet = _choice(sink, "volet", codes, f"un volet de la campagne {campaign.name} ({listed})"
                     if listed else f"un volet de la campagne ; {campaign.name} n'en définit "
@@ -593,7 +594,7 @@ def _check_expenses(sink: _Sink, campaign: Campaign, known: pd.Series | None) ->
     finess, finess_key = _finess(sink, known)
     years, year_key = _years(sink)
     lines = campaign.expense_lines
-    poste = _choice(sink, "poste", {p.lower(): p for p in lines},
+    poste = _choice(sink, "poste", {p.lower(): p for p in lines} or {"\n": "\n"},
                     f"un poste de dépense des volets de la campagne {campaign.name} "
                     f"({', '.join(lines)})" if lines else
                     f"un poste de dépense ; {campaign.name} n'en définit aucun (règle « depense »)")
