@@ -264,3 +264,19 @@ def test_cli_warns_about_a_missing_expense(tmp_path):
     assert f"{F} / 2017 / transports" in result.output
     v = pd.read_csv(tmp_path / "V.csv", dtype=str, keep_default_na=False)
     assert v.iloc[0]["montant"] == "1250000.00" and v.iloc[0]["objectif"] == "" and v.iloc[0]["economies"] == ""
+
+
+def test_sample_region_has_contracts_the_script_writes(tmp_path):
+    import filecmp
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample_data.py"), "--out", str(tmp_path)],
+                   check=True, cwd=ROOT, capture_output=True)
+    for stem in ("contrats", "depenses", "resultats"):
+        assert filecmp.cmp(tmp_path / f"{stem}.csv", SAMPLE / f"{stem}.csv", shallow=False), stem
+    campaign = load_campaign(CAMPAIGN_2019)
+    data = load_dataset(SAMPLE, campaign)
+    assert data.warnings == () and len(data.contracts) >= 5 and not data.expenses.empty
