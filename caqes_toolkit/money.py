@@ -26,14 +26,14 @@ never 0. Money is rounded to the cent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .campaign import Campaign, Volet, VoletIndicator, Weights
-from .dataset import Dataset
+from .dataset import Dataset, empty_table
 from .errors import Fault
 from .scoring import score
 
@@ -57,12 +57,12 @@ class VoletResults:
     """The volets of one year.
 
     ``rows``: :data:`VOLET_COLUMNS` (NaN where unknown or not applicable; the two flags are
-    True, False or None) plus ``date_debut``, ``date_fin``, ``regle_reference`` and ``_bonus`` /
+    True, False or None) plus ``date_debut``, ``date_fin``, ``regle_reference``, ``produits_am``, ``_bonus`` /
     ``_clawback`` (whether an intéressement / a reversement applies to the row); one row per
     contract in force and ``depense`` objective, then the contract's total row (``indicateur``
     empty). ``objectives``: the scored and ``mesure`` objectives of each contracted
     establishment — finess, volet, indicateur, libelle, regle, unite, valeur, cible, score,
-    statut, applicable, action.
+    statut, applicable, action. ``expenses``: the expenses of the contracted establishments.
     """
 
     annee: int
@@ -70,12 +70,14 @@ class VoletResults:
     rows: pd.DataFrame
     objectives: pd.DataFrame
     warnings: tuple[Fault, ...] = ()
+    expenses: pd.DataFrame = field(default_factory=lambda: empty_table("expenses"))
 
     def of(self, finess: str) -> VoletResults:
         """The same results restricted to one establishment."""
         return VoletResults(self.annee, self.campaign, _only(self.rows, finess),
                             _only(self.objectives, finess),
-                            tuple(w for w in self.warnings if finess in (w.value or "")))
+                            tuple(w for w in self.warnings if finess in (w.value or "")),
+                            _only(self.expenses, finess))
 
 
 def _only(df: pd.DataFrame, finess: str) -> pd.DataFrame:
@@ -324,12 +326,13 @@ def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletRes
     order = {v.code: k for k, v in enumerate(campaign.volets)}
     rows = rows.assign(_volet=rows["volet"].map(order)).sort_values(
         ["finess", "_volet", "_total", "indicateur"], kind="stable")
-    columns = [*VOLET_COLUMNS, "date_debut", "date_fin", "regle_reference", "_bonus", "_clawback"]
+    columns = [*VOLET_COLUMNS, "date_debut", "date_fin", "regle_reference", "produits_am", "_bonus", "_clawback"]
     rows = rows.reindex(columns=columns).reset_index(drop=True)
     for flag in FLAGS:
         rows[flag] = rows[flag].astype(object).where(rows[flag].notna(), None)
     rows[["_bonus", "_clawback"]] = rows[["_bonus", "_clawback"]].fillna(False).astype(bool)
-    return VoletResults(year, campaign, rows, objectives, tuple(warnings))
+    spent = dataset.expenses[dataset.expenses["finess"].isin(contracts["finess"])].reset_index(drop=True)
+    return VoletResults(year, campaign, rows, objectives, tuple(warnings), spent)
 
 
 # --- outputs ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .campaign import Campaign, RuleChange, compare_campaigns, load_campaign
 from .dataset import MATURITY_STEPS, Dataset, SourceFile
 from .errors import CaqesError
 from .load import load_dataset
+from .money import VoletResults, evaluate_volets
 from .scoring import Scores, score
 
 __all__ = ["EstablishmentReport", "build_report", "evaluate_region"]
@@ -52,6 +53,7 @@ class EstablishmentReport:
     rule_changes: tuple[RuleChange, ...] = ()
     score_n1_own_rules: float | None = None  # N−1 as evaluated under the previous campaign
     class_n1_own_rules: str | None = None
+    volets: VoletResults | None = None  # additional volets in force in N (None: no contract)
 
     @property
     def name(self) -> str:
@@ -164,7 +166,16 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
         rule_changes=changes,
         score_n1_own_rules=n1_score,
         class_n1_own_rules=n1_class,
+        volets=_volets(dataset, campaign, finess, annee),
     )
+
+
+def _volets(dataset: Dataset, campaign: Campaign, finess: str, annee: int) -> VoletResults | None:
+    """The establishment's additional volets in force in ``annee`` (None without a contract)."""
+    if not campaign.volets or finess not in set(dataset.contracts["finess"]):
+        return None
+    results = evaluate_volets(dataset.only([finess]), campaign, annee)
+    return None if results.rows.empty else results
 
 
 def _history(scores: Scores, finess: str, annee: int) -> pd.DataFrame:
@@ -204,7 +215,7 @@ def _maturity(dataset: Dataset, finess: str, annee: int) -> pd.DataFrame:
 def _adjustments(dataset: Dataset, campaign: Campaign, finess: str,
                  annee: int) -> tuple[float | None, str | None, pd.DataFrame]:
     adj = dataset.adjustments
-    adj = adj[(adj["finess"] == finess) & (adj["annee"] == annee)]
+    adj = adj[(adj["finess"] == finess) & (adj["annee"] == annee) & adj["indicateur"].isin(campaign.by_code)]
     columns = ["indicateur", "libelle", "valeur_avant", "nc_avant", "valeur_apres", "nc_apres", "motif"]
     if adj.empty:
         return None, None, pd.DataFrame(columns=columns)

@@ -1,0 +1,230 @@
+"""What the report, the regional synthesis and the method document show of the additional volets
+(transports, pertinence, qualité): objectives, spending against the objective, money at stake.
+
+Every figure comes from :mod:`caqes_toolkit.money`; texts are French and escaped by the
+templates. The money is always presented as an estimate resting on the campaign's rules, whose
+source (``[texte]`` official text or ``[choix]`` documented choice) is printed beside it.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .campaign import Volet, VoletIndicator
+from .charts import WIDTH, _margins, _style
+from .fragments import Html, figure, render
+from .money import VoletResults, objective_path
+from .present import NNBSP, fmt_num, fmt_pct
+
+__all__ = ["euros", "rate_text", "report_section", "spending_chart", "volet_objectives"]
+
+CHOICE = ("Les valeurs marquées [choix] sont des choix documentés de la campagne, non des valeurs "
+          "officielles : les montants qui en dépendent sont des estimations, à confirmer par l'ARS et "
+          "l'Assurance Maladie après la phase contradictoire.")
+
+
+def euros(x: float | None, decimals: int = 2) -> str:
+    """« 1 014,24 € »; « — » when unknown."""
+    text = fmt_num(x, decimals)
+    return text if text == "—" else f"{text}{NNBSP}€"
+
+
+def _date(value) -> str:
+    return "—" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def rate_text(line: VoletIndicator) -> str:
+    """« 2,2 %/an » or « 1,0 %/an en 2018, 0,5 %/an en 2019 »."""
+    if isinstance(line.target_rate, dict):
+        return ", ".join(f"{fmt_num(r)}{NNBSP}%/an en {y}" for y, r in sorted(line.target_rate.items()))
+    return f"{fmt_num(line.target_rate)}{NNBSP}%/an"
+
+
+def _signed_pct(x: float) -> str:
+    if pd.isna(x):
+        return "—"
+    return ("+" if x > 0 else "−" if x < 0 else "") + fmt_pct(abs(x), 2)
+
+
+def spending_chart(path: pd.DataFrame, line: VoletIndicator, year: int) -> Figure:
+    """Spending of each year from the reference year to N (bars) against the objective
+    (cascade from the reference amount, dashed line)."""
+    years = path["annee"].astype(int).tolist()
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 2.6))
+        _margins(fig, left=1.0, right=0.2, top=0.45, bottom=0.45)
+        spent = path["montant"].to_numpy(dtype=float)
+        colours = ["#9e9e9e" if y < year else "#0072B2" for y in years]
+        ax.bar(years, np.nan_to_num(spent), width=0.55, color=colours, label="Dépenses constatées", zorder=2)
+        ax.plot(years, path["objectif"], color="#d73027", lw=2, ls="--", marker="o", ms=4,
+                label=f"Objectif ({rate_text(line)})", zorder=3)
+        for x, v in zip(years, spent):
+            label = "non transmis" if np.isnan(v) else fmt_num(v / 1000, 0) + " k€"
+            ax.annotate(label, (x, 0 if np.isnan(v) else v), textcoords="offset points", xytext=(0, 3),
+                        ha="center", fontsize=8)
+        goal = float(path["objectif"].iloc[-1])
+        if not np.isnan(goal):
+            ax.annotate(f"objectif {fmt_num(goal / 1000, 0)} k€", (years[-1], goal), textcoords="offset points",
+                        xytext=(-34, 9), ha="right", fontsize=8, color="#d73027")
+        top = np.nanmax(np.r_[spent, path["objectif"].to_numpy(dtype=float), 1.0])
+        ax.set_ylim(0, top * 1.18)
+        ax.set_xticks(years, [f"{y}\n(référence)" if k == 0 else str(y) for k, y in enumerate(years)])
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v / 1000, 0) + " k€"))
+        ax.set_ylabel("Euros par an")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8)
+    return fig
+
+
+def volet_objectives(results: VoletResults, finess: str) -> pd.DataFrame:
+    """The scored objectives of the establishment's volets that are not fully met (with their
+    action), as the priorities of its contracts: volet, indicateur, libelle, valeur, cible,
+    statut, action."""
+    obj = results.objectives
+    mine = obj[(obj["finess"] == finess) & obj["applicable"].astype(bool) & (obj["score"] < 1 - 1e-12)]
+    return mine.reset_index(drop=True)
+
+
+def _value(results: VoletResults, row) -> str:
+    from .sections import value_text
+
+    ind = results.campaign.volet_indicators[row.indicateur][1]
+    if ind.rule == "mesure":
+        if pd.isna(row.valeur):
+            return "—"
+        text = fmt_num(row.valeur, 0 if float(row.valeur).is_integer() else 1)
+        return f"{text}{NNBSP}{ind.unit}" if ind.unit else text
+    return value_text(ind.as_indicator(1), row.valeur)
+
+
+def _target(results: VoletResults, row) -> str:
+    from .sections import target_text
+
+    ind = results.campaign.volet_indicators[row.indicateur][1]
+    return "mesure suivie, non notée" if ind.rule == "mesure" else target_text(ind.as_indicator(1), row.cible)
+
+
+def _objective_rows(results: VoletResults, finess: str, volet: str) -> list[dict]:
+    obj = results.objectives
+    rows = obj[(obj["finess"] == finess) & (obj["volet"] == volet)]
+    return [{"code": r.indicateur, "libelle": r.libelle, "valeur": _value(results, r),
+             "cible": _target(results, r),
+             "score": "—" if pd.isna(r.score) else fmt_pct(100 * r.score, 0),
+             "statut": r.statut, "statut_css": r.statut.replace(" ", "-").replace("é", "e").replace("è", "e")}
+            for r in rows.itertuples()]
+
+
+def _line_facts(results: VoletResults, row, line: VoletIndicator, year: int) -> list[tuple[str, str]]:
+    """(label, value) of one expense line."""
+    facts = [(f"Dépenses {int(row.annee_reference)} (référence)", euros(row.montant_reference)),
+             (f"Objectif {year}", euros(row.objectif)),
+             (f"Dépenses {year}", euros(row.montant)),
+             (f"Évolution {year - 1} → {year}", _signed_pct(row.evolution))]
+    if pd.notna(row.depassement) and row.depassement > 0:
+        facts.append(("Dépassement de l'objectif", euros(row.depassement)))
+    else:
+        kind = "par rapport à l'objectif" if line.reference == "debut_contrat" else f"par rapport à {year - 1}"
+        facts.append((f"Économies {kind}", euros(row.economies)))
+    return facts
+
+
+def _money_sentences(results: VoletResults, volet: Volet, total, year: int) -> list[str]:
+    """What the estimated amounts are and how they were computed."""
+    c = results.campaign
+    out = []
+    a = fmt_pct(total.atteinte, 0)
+    if volet.expenses:
+        if pd.isna(total.economies):
+            out.append("Montants non calculés : une dépense nécessaire (année de référence, année "
+                       f"{year - 1} ou {year}) n'a pas été transmise.")
+        elif volet.share_savings is not None and total.economies == 0:
+            out.append("Aucune économie constatée : pas d'intéressement.")
+        elif volet.share_savings is not None:
+            out.append(f"Intéressement estimé = {fmt_pct(volet.share_savings, 0)} des économies "
+                       f"({euros(total.economies)}) × atteinte des objectifs ({a}) = {euros(total.interessement)}.")
+        if c.without_sanction:
+            out.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est demandé.")
+        elif volet.share_overrun is not None and pd.notna(total.depassement):
+            cap = _cap_text(volet, total.produits_am)
+            out.append(f"Reversement maximum estimé = {fmt_pct(volet.share_overrun, 0)} du dépassement "
+                       f"({euros(total.depassement)}){cap} = {euros(total.reversement_max)}"
+                       + (" : une sanction peut être proposée." if total.sanction_proposee else "."))
+    elif volet.achievement_threshold is not None and not c.without_sanction:
+        threshold = fmt_pct(volet.achievement_threshold, 0)
+        if total.sanction_proposee:
+            out.append(f"Atteinte des objectifs {a}, sous le seuil de {threshold} : une sanction peut être "
+                       f"proposée{_cap_text(volet, total.produits_am)}.")
+        else:
+            out.append(f"Atteinte des objectifs {a}, au moins égale au seuil de {threshold} : "
+                       "aucune sanction n'est proposée.")
+    elif c.without_sanction:
+        out.append(f"Campagne {c.name} évaluée sans sanction.")
+    return out
+
+
+def _cap_text(volet: Volet, income: float) -> str:
+    """« , dans la limite de 1,0 % des produits Assurance Maladie (686 098,01 €) »."""
+    if volet.cap_pct_income is None:
+        return ""
+    amount = (f" ({euros(volet.cap_pct_income / 100 * income)})" if pd.notna(income)
+              else " (produits non connus : montant non plafonné)")
+    return f", dans la limite de {fmt_pct(volet.cap_pct_income, 1)} des produits Assurance Maladie{amount}"
+
+
+def report_section(results: VoletResults | None, finess: str) -> Html:
+    """The « Volets additionnels » section of one establishment's report (empty without a
+    contract in force)."""
+    if results is None or results.rows.empty:
+        return Html("")
+    c, year = results.campaign, results.annee
+    rows = results.rows[results.rows["finess"] == finess]
+    items = []
+    for total in rows[rows["indicateur"] == ""].itertuples():
+        volet = c.volet_by_code[total.volet]
+        lines = []
+        for row in rows[(rows["volet"] == total.volet) & (rows["indicateur"] != "")].itertuples():
+            line = next(i for i in volet.expenses if i.code == row.indicateur)
+            path = objective_path(pd.DataFrame([row._asdict()]), results.expenses, c, year)
+            chart = figure(spending_chart(path, line, year),
+                           f"Dépenses {line.expense} et objectif depuis {int(row.annee_reference)}",
+                           f"{line.label} : dépenses constatées (barres) et objectif (tirets) calculé depuis "
+                           f"les dépenses de {int(row.annee_reference)} au taux de {rate_text(line)}.")
+            lines.append({"code": line.code, "libelle": line.label, "facts": _line_facts(results, row, line, year),
+                          "figure": chart, "targeted": _targeting_text(row, line, year)})
+        kpis = [("Atteinte des objectifs", fmt_pct(total.atteinte, 0))]
+        if volet.expenses and volet.share_savings is not None:
+            kpis.append(("Intéressement estimé", euros(total.interessement)))
+        if not c.without_sanction and (volet.share_overrun is not None or not volet.expenses):
+            kpis.append(("Reversement maximum estimé", euros(total.reversement_max)))
+            kpis.append(("Sanction", {True: "proposée", False: "non proposée"}.get(total.sanction_proposee, "—")))
+        todo = volet_objectives(results, finess)
+        todo = todo[todo["volet"] == total.volet]
+        items.append({
+            "titre": f"Volet « {volet.label} »",
+            "contrat": (f"Contrat du {_date(total.date_debut)} "
+                        + (f"au {_date(total.date_fin)}" if pd.notna(total.date_fin) else "sans date de fin")),
+            "kpis": kpis, "lines": lines, "objectifs": _objective_rows(results, finess, total.volet),
+            "priorites": [{"code": r.indicateur, "libelle": r.libelle, "action": r.action}
+                          for r in todo.itertuples()],
+            "notes": _money_sentences(results, volet, total, year),
+            "source": f"Règles du volet (fichier de campagne {c.name}) : {volet.source}" if volet.source else "",
+        })
+    intro = (f"L'établissement a {len(items)} contrat(s) de volet additionnel en vigueur en {year}. "
+             "L'atteinte des objectifs de chaque volet est la moyenne pondérée des scores de ses objectifs "
+             "notés, calculés comme ceux du volet obligatoire ; elle n'entre pas dans le score global.")
+    return render("volets", {"intro": intro, "volets": items, "choix": CHOICE})
+
+
+def _targeting_text(row, line: VoletIndicator, year: int) -> str:
+    if line.targeting_threshold is None or row.ciblage is None:
+        return ""
+    threshold = euros(line.targeting_threshold, 0)
+    rate = line.rate(year)
+    if row.ciblage:
+        return (f"Critère de ciblage rempli en {year} (évolution supérieure à "
+                f"{fmt_num(rate)}{NNBSP}%/an ou dépenses d'au moins {threshold}) : l'établissement reste "
+                "ciblé pour un prochain contrat.")
+    return f"Critère de ciblage non rempli en {year} (évolution et dépenses sous les seuils)."
