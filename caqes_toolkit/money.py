@@ -410,3 +410,33 @@ def write_volets(results: list[VoletResults], path: str | Path) -> None:
 
     text = Path(path).suffix.lower() == ".csv"
     write_table({"volets": volet_table(results, text=text)}, path, labels=None, decimals=2)
+
+
+def targeting(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
+    """Establishments the targeting rule flags in ``year`` (growth > x_N or spending ≥
+    seuil_ciblage), with or without a contract: finess, volet, indicateur, montant, evolution,
+    sous_contrat (bool)."""
+    columns = ["finess", "volet", "indicateur", "montant", "evolution", "sous_contrat"]
+    spent = dataset.expenses.set_index(["finess", "annee", "poste"])["montant"]
+    contracted = contracts_in_force(dataset, campaign, year)
+    under = set(zip(contracted["finess"], contracted["volet"]))
+    frames = []
+    for volet in campaign.volets:
+        for line in volet.expenses:
+            if line.targeting_threshold is None:
+                continue
+            now = dataset.expenses[(dataset.expenses["annee"] == year) & (dataset.expenses["poste"] == line.expense)]
+            before = spent.reindex(pd.MultiIndex.from_arrays(
+                [now["finess"], np.full(len(now), year - 1), now["poste"]])).to_numpy(dtype=float)
+            amount = now["montant"].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                growth = np.where(before > 0, 100 * (amount / before - 1), np.nan)
+            rate = line.rate(year)
+            flagged = (amount >= line.targeting_threshold) | (growth > (np.nan if rate is None else rate))
+            frames.append(pd.DataFrame({
+                "finess": now["finess"].to_numpy()[flagged], "volet": volet.code, "indicateur": line.code,
+                "montant": amount[flagged], "evolution": growth[flagged],
+                "sous_contrat": [(f, volet.code) in under for f in now["finess"].to_numpy()[flagged]]}))
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns].sort_values(["volet", "finess"], ignore_index=True)

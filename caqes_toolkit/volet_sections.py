@@ -228,3 +228,58 @@ def _targeting_text(row, line: VoletIndicator, year: int) -> str:
                 f"{fmt_num(rate)}{NNBSP}%/an ou dépenses d'au moins {threshold}) : l'établissement reste "
                 "ciblé pour un prochain contrat.")
     return f"Critère de ciblage non rempli en {year} (évolution et dépenses sous les seuils)."
+
+
+# --- regional synthesis ------------------------------------------------------------------------
+
+
+def _sum(values: pd.Series) -> tuple[str, int]:
+    """Sum of the known amounts, and how many are unknown."""
+    return euros(values.sum(min_count=1) if values.notna().any() else np.nan, 0), int(values.isna().sum())
+
+
+def synthesis_section(results: VoletResults | None, targeted: pd.DataFrame, names: dict[str, str]) -> Html:
+    """The « Volets additionnels » section of the regional synthesis: per volet, contracts in
+    force, savings and overruns, estimated intéressement and reversement, and the establishments
+    the targeting rule flags for a next contract."""
+    if results is None or not results.campaign.volets:
+        return Html("")
+    c, year = results.campaign, results.annee
+    totals = results.rows[results.rows["indicateur"] == ""]
+    summary, notes = [], []
+    for volet in c.volets:
+        rows = totals[totals["volet"] == volet.code]
+        money = {}
+        for column, applies in (("economies", bool(volet.expenses)), ("depassement", bool(volet.expenses)),
+                                ("interessement", volet.expenses and volet.share_savings is not None),
+                                ("reversement_max", rows["_clawback"].any() if len(rows) else False)):
+            if not applies or rows.empty:
+                money[column] = "—"
+                continue
+            text, unknown = _sum(rows[column] if column != "reversement_max" else rows.loc[rows["_clawback"], column])
+            money[column] = text + (f" ({unknown} non calculé{'s' if unknown > 1 else ''})" if unknown else "")
+        summary.append({"volet": volet.label, "code": volet.code, "n": len(rows), **money,
+                        "sanctions": int(rows["sanction_proposee"].eq(True).sum())})
+    contracts = [{
+        "finess": r.finess, "nom": names.get(r.finess, ""), "volet": r.volet,
+        "periode": f"{_date(r.date_debut)} – {_date(r.date_fin) if pd.notna(r.date_fin) else 'sans fin'}",
+        "atteinte": fmt_pct(r.atteinte, 0), "economies": euros(r.economies, 0), "depassement": euros(r.depassement, 0),
+        "interessement": euros(r.interessement, 0), "reversement": euros(r.reversement_max, 0),
+        "sanction": {True: "oui", False: "non"}.get(r.sanction_proposee, "—"),
+    } for r in totals.assign(_o=totals["volet"].map({v.code: k for k, v in enumerate(c.volets)}))
+        .sort_values(["_o", "finess"]).itertuples()]
+    flagged = [{"finess": t.finess, "nom": names.get(t.finess, ""), "volet": t.volet,
+                "indicateur": t.indicateur, "montant": euros(t.montant, 0), "evolution": _signed_pct(t.evolution),
+                "contrat": "oui" if t.sous_contrat else "non"} for t in targeted.itertuples()]
+    lines = [i for v in c.volets for i in v.expenses if i.targeting_threshold is not None]
+    rule = " ; ".join(f"{i.code} : évolution {year - 1} → {year} supérieure à "
+                      f"{fmt_num(i.rate(year)) if i.rate(year) is not None else '—'}{NNBSP}%/an ou dépenses {year} "
+                      f"d'au moins {euros(i.targeting_threshold, 0)}" for i in lines)
+    notes.append(f"Règle de ciblage (premier contrat ou renouvellement) — {rule}." if rule else
+                 "Aucune règle de ciblage (seuil_ciblage) dans la campagne.")
+    if c.without_sanction:
+        notes.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est estimé.")
+    notes.append(CHOICE)
+    return render("synthesis_volets", {"annee": year, "summary": summary, "contracts": contracts,
+                                       "flagged": flagged, "notes": notes,
+                                       "sources": [f"{v.label} : {v.source}" for v in c.volets if v.source]})
