@@ -283,3 +283,145 @@ def synthesis_section(results: VoletResults | None, targeted: pd.DataFrame, name
     return render("synthesis_volets", {"annee": year, "summary": summary, "contracts": contracts,
                                        "flagged": flagged, "notes": notes,
                                        "sources": [f"{v.label} : {v.source}" for v in c.volets if v.source]})
+
+
+# --- method document ---------------------------------------------------------------------------
+
+METHOD_TEXTS = (
+    ("Un volet additionnel (transports, pertinence des soins, qualité) est un contrat signé par les "
+     "établissements ciblés, pour 5 ans au plus. Un contrat est en vigueur l'année N s'il commence au plus "
+     "tard le 31 décembre de N et n'a pas de date de fin ou finit au plus tôt le 1er janvier de N."),
+    ("Les objectifs d'un volet sont notés comme les indicateurs du volet obligatoire (règles binaire, cible, "
+     "seuils, maturité) ; ils n'entrent jamais dans les chapitres ni dans le score global. Un objectif de "
+     "règle « mesure » est relevé et affiché, jamais noté. L'atteinte A du volet est la moyenne des scores "
+     "de ses objectifs notés applicables, pondérée par leur poids (A = 100 % sans objectif noté)."),
+    ("Une ligne de dépense (règle « depense ») est un montant remboursé par l'Assurance Maladie par année "
+     "civile (table depenses). L'année de référence R est l'année qui précède le début du contrat "
+     "(référence « debut_contrat ») ou l'année précédente N − 1 (« annee_precedente ») ; MT_R est la "
+     "dépense de R."),
+    ("Objectif de l'année N : MTc_N = MT_R × (1 + x_R+1 / 100) × … × (1 + x_N / 100), où x est le taux "
+     "d'évolution cible de chaque année (un taux unique ou un taux par année). Évolution = 100 × "
+     "(MT_N / MT_N−1 − 1). Dépassement = max(0 ; MT_N − MTc_N). Économies = max(0 ; MTc_N − MT_N) avec "
+     "la référence « debut_contrat », max(0 ; MT_N−1 − MT_N) avec « annee_precedente »."),
+    ("Intéressement estimé = part d'intéressement × économies × A. Reversement maximum estimé = "
+     "min(part de reversement × dépassement ; plafond × produits Assurance Maladie), sans plafond si les "
+     "produits ne sont pas connus ; aucun reversement si la campagne est évaluée sans sanction ou si le "
+     "volet ne prévoit pas de part de reversement. Une sanction est proposée si ce montant est positif."),
+    ("Un volet sans ligne de dépense (qualité) propose une sanction si 100 × A est inférieur à son seuil "
+     "d'atteinte ; son montant maximum est le plafond × les produits Assurance Maladie."),
+    ("Ciblage (premier contrat ou renouvellement) : un établissement est signalé si l'évolution de sa "
+     "dépense dépasse le taux cible de l'année ou si sa dépense atteint le seuil de ciblage."),
+    ("Une dépense nécessaire qui manque laisse les montants vides (jamais 0) et est signalée. Les montants "
+     "sont arrondis au centime."),
+)
+
+
+def _pct_or_dash(x: float | None) -> str:
+    return "—" if x is None else fmt_pct(x, 0 if float(x).is_integer() else 1)
+
+
+def _example_dataset(campaign, volet: Volet, line: VoletIndicator, year: int, spent: tuple[float, ...]):
+    """A fictitious establishment with a contract from 01/01/(N − 1), every objective of the
+    volet met, and the given spending of N − 2, N − 1 and N."""
+    from .analysis import target_value
+    from .dataset import COLUMNS, MATURITY_STEPS, Dataset
+
+    fid = "EX0000001"
+    es = pd.DataFrame({"finess": [fid], "raison_sociale": "Exemple", "region": "Exemple",
+                       "activites": "MCO;HAD;DIA;SSR;PSY", "liste_en_sus": True, "produits_am": 10_000_000.0})
+    rows = []
+    for objective in volet.scored:  # every objective met; one with a reference target: NC
+        ind = objective.as_indicator(1)
+        nc = ind.target_kind in ("national", "regional")
+        number = float(ind.target) if ind.target_kind == "number" else None
+        rows.append((fid, year, ind.code, np.nan if nc else target_value(ind, number), nc))
+    res = pd.DataFrame(rows, columns=["finess", "annee", "indicateur", "valeur", "nc"]).astype(
+        {"annee": "int64", "valeur": float, "nc": bool})
+    res["brut"] = ""
+    empty = {name: pd.DataFrame(columns=COLUMNS[name]) for name in ("references", "adjustments")}
+    empty["references"] = empty["references"].astype({"annee": "int64", "valeur": float})
+    empty["adjustments"] = empty["adjustments"].astype({"annee": "int64", "valeur": float})
+    mat = pd.DataFrame(columns=["finess", "annee", *MATURITY_STEPS]).astype({"annee": "int64"})
+    contracts = pd.DataFrame({"finess": [fid], "volet": volet.code, "date_debut": [pd.Timestamp(year - 1, 1, 1)],
+                              "date_fin": [pd.NaT]})
+    expenses = pd.DataFrame({"finess": fid, "annee": [year - 2, year - 1, year], "poste": line.expense,
+                             "montant": list(spent)}).astype({"annee": "int64", "montant": float})
+    return Dataset(es, res[list(COLUMNS["results"])], empty["references"], mat, empty["adjustments"],
+                   contracts=contracts, expenses=expenses)
+
+
+def _worked_example(campaign, year: int) -> dict | None:
+    """METHOD-style worked example computed by :func:`evaluate_volets` on fictitious spending."""
+    from .money import evaluate_volets
+
+    found = [(v, i) for v in campaign.volets for i in v.expenses if i.reference == "debut_contrat"]
+    if not found:
+        return None
+    volet, line = found[0]
+    spent = (1_200_000.0, 1_230_000.0, 1_250_000.0)
+    result = evaluate_volets(_example_dataset(campaign, volet, line, year, spent), campaign, year)
+    row = result.rows.iloc[0]
+    r = year - 2
+    rates = " × ".join(f"(1 + {fmt_pct(line.rate(k))})" if line.rate(k) is not None else "?"
+                       for k in range(r + 1, year + 1))
+    share = volet.share_savings
+    rows = [
+        (f"Dépenses {r} (référence : contrat débutant le 01/01/{year - 1})", euros(spent[0])),
+        (f"Dépenses {year - 1} ; {year}", f"{euros(spent[1])} ; {euros(spent[2])}"),
+        (f"Objectif {year} = {fmt_num(spent[0], 0)} × {rates}", euros(row["objectif"])),
+        (f"Évolution {year - 1} → {year}", _signed_pct(row["evolution"])),
+        ("Économies = objectif − dépenses", euros(row["economies"])),
+        ("Atteinte des objectifs du volet (tous atteints)", fmt_pct(row["atteinte"], 0)),
+    ]
+    if share is not None:
+        rows.append((f"Intéressement estimé = {fmt_pct(share, 0)} × {euros(row['economies'])} × "
+                     f"{fmt_pct(row['atteinte'], 0)}", euros(row["interessement"])))
+    if line.targeting_threshold is not None:
+        rows.append((f"Ciblage : évolution > {fmt_pct(line.rate(year))} ou dépenses ≥ "
+                     f"{euros(line.targeting_threshold, 0)}", {True: "oui", False: "non"}.get(row["ciblage"], "—")))
+    over = (1_200_000.0, 1_230_000.0, 1_400_000.0)
+    result = evaluate_volets(_example_dataset(campaign, volet, line, year, over), campaign, year)
+    o = result.rows.iloc[0]
+    if campaign.without_sanction or volet.share_overrun is None:
+        overrun = (f"Avec des dépenses {year} de {euros(over[2])}, le dépassement est de {euros(o['depassement'])} ; "
+                   + (f"la campagne {campaign.name} étant évaluée sans sanction, aucun reversement n'est estimé."
+                      if campaign.without_sanction else "le volet ne prévoit pas de reversement."))
+    else:
+        cap = (f" ; plafond {fmt_pct(volet.cap_pct_income, 1)} × {euros(10_000_000, 0)} de produits = "
+               f"{euros(volet.cap_pct_income / 100 * 10_000_000)}" if volet.cap_pct_income is not None else "")
+        overrun = (f"Avec des dépenses {year} de {euros(over[2])}, le dépassement est de {euros(o['depassement'])} ; "
+                   f"reversement maximum = min({fmt_pct(volet.share_overrun, 0)} × {euros(o['depassement'])}{cap}) "
+                   f"= {euros(o['reversement_max'])}.")
+    return {"titre": f"Exemple (volet {volet.code}, ligne {line.code}, année {year}), calculé par l'outil",
+            "rows": rows, "overrun": overrun}
+
+
+def method_section(campaign) -> dict | None:
+    """The volets part of the method document (None for a campaign without volets)."""
+    if not campaign.volets:
+        return None
+    year = campaign.year if campaign.year and campaign.year >= campaign.t0_year + 2 else campaign.t0_year + 2
+    volets = [{"code": v.code, "libelle": v.label, "interessement": _pct_or_dash(v.share_savings),
+               "reversement": _pct_or_dash(v.share_overrun), "plafond": _pct_or_dash(v.cap_pct_income),
+               "seuil": _pct_or_dash(v.achievement_threshold), "source": v.source} for v in campaign.volets]
+    objectives = []
+    for v in campaign.volets:
+        for i in v.indicators:
+            if i.rule == "depense":
+                rule = (f"dépense « {i.expense} », taux cible {rate_text(i)}, référence "
+                        f"{'début du contrat' if i.reference == 'debut_contrat' else 'année précédente'}"
+                        + (f", seuil de ciblage {euros(i.targeting_threshold, 0)}" if i.targeting_threshold
+                           is not None else ""))
+            elif i.rule == "mesure":
+                rule = "mesure (non notée)"
+            else:
+                from .sections import target_text
+
+                ind = i.as_indicator(1)
+                target = float(ind.target) if ind.target_kind == "number" else np.nan
+                rule = f"{i.rule} : {target_text(ind, target)}"
+            objectives.append({"volet": v.code, "code": i.code, "libelle": i.label, "regle": rule,
+                               "source": {"seed": "documents ARS", "texte": "texte officiel",
+                                          "défaut": "défaut"}[i.source]})
+    return {"texts": METHOD_TEXTS, "volets": volets, "objectives": objectives,
+            "example": _worked_example(campaign, year), "choix": CHOICE}
