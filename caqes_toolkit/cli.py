@@ -230,6 +230,7 @@ def plan(
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
     from .load import load_dataset
+    from .money import evaluate_volets
     from .plan import write_plans
     from .scoring import score_by_year
 
@@ -238,10 +239,11 @@ def plan(
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, finess)
         scores = score_by_year(dataset, [camp], [year])[year]
+        volets = evaluate_volets(dataset, camp, year) if camp.volets else None
         with _progress() as progress:
             task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
             written = write_plans(scores, year, out_dir, selected,
-                                  progress=lambda _finess: progress.update(task, advance=1))
+                                  progress=lambda _finess: progress.update(task, advance=1), volets=volets)
     out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
 
 
