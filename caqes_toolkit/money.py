@@ -122,10 +122,10 @@ def _achievement(dataset: Dataset, campaign: Campaign, year: int,
                  contracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Achievement A (0–1) of each contracted (finess, volet), and the objectives' scores."""
     pairs = contracts[["finess", "volet"]]
+    data = _objective_data(dataset, campaign, pairs["finess"])
     pseudo, volet_of = _objective_campaign(campaign)
     if pseudo is None or pairs.empty:
-        return pairs.assign(atteinte=1.0), _measures(dataset, campaign, year, pairs, None)
-    data = dataset.only(list(pairs["finess"].unique()))
+        return pairs.assign(atteinte=1.0), _measures(data, campaign, year, pairs, None)
     # an objective without a value counts 0: give each contracted establishment a row for every
     # objective of year N, so that it is scored even without any value
     codes = pd.DataFrame([(v.code, i.code) for v in campaign.volets for i in v.scored],
@@ -142,7 +142,23 @@ def _achievement(dataset: Dataset, campaign: Campaign, year: int,
     a["atteinte"] = (a.pop("score") / 100).fillna(1.0)
     ind = scores.indicators.assign(volet=lambda d: d["chapitre"].map(volet_of))
     ind = ind.merge(pairs, on=["finess", "volet"])
-    return a, _measures(dataset, campaign, year, pairs, ind)
+    return a, _measures(data, campaign, year, pairs, ind)
+
+
+def _objective_data(dataset: Dataset, campaign: Campaign, finess: pd.Series) -> Dataset:
+    """The data of the contracted establishments restricted to the volets' objectives (the
+    region's results table is large: it is filtered once)."""
+    keep, codes = set(finess), list(campaign.volet_indicators)
+
+    def rows(df: pd.DataFrame, by_code: bool = True) -> pd.DataFrame:
+        mask = df["finess"].isin(keep)
+        if by_code:
+            mask &= df["indicateur"].isin(codes)
+        return df[mask].reset_index(drop=True)
+
+    return replace(dataset, establishments=rows(dataset.establishments, False), results=rows(dataset.results),
+                   adjustments=rows(dataset.adjustments), maturity=rows(dataset.maturity, False),
+                   contracts=rows(dataset.contracts, False), expenses=rows(dataset.expenses, False))
 
 
 def _measures(dataset: Dataset, campaign: Campaign, year: int, pairs: pd.DataFrame,
@@ -161,10 +177,8 @@ def _measures(dataset: Dataset, campaign: Campaign, year: int, pairs: pd.DataFra
         frames.insert(0, scored.assign(gain=1 - scored["score"]))
     out = pd.concat(frames, ignore_index=True)
     found = campaign.volet_indicators
-    out["libelle"] = out["indicateur"].map(lambda c: found[c][1].label)
-    out["regle"] = out["indicateur"].map(lambda c: found[c][1].rule)
-    out["unite"] = out["indicateur"].map(lambda c: found[c][1].unit or "")
-    out["action"] = out["indicateur"].map(lambda c: found[c][1].action)
+    for column, attribute in (("libelle", "label"), ("regle", "rule"), ("unite", "unit"), ("action", "action")):
+        out[column] = out["indicateur"].map({c: getattr(i, attribute) or "" for c, (_, i) in found.items()})
     order = {c: k for k, c in enumerate(found)}
     out = out.assign(_o=out["indicateur"].map(order)).sort_values(["finess", "_o"])
     return out[columns].reset_index(drop=True)

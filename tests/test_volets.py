@@ -78,19 +78,25 @@ def _without_volets(tmp_path, path):
 
 def test_socle_scores_identical_with_and_without_volets(tmp_path):
     """Volet objectives never enter the socle's chapters, even with values in resultats."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for f in SAMPLE.glob("*.csv"):
-        (data / f.name).write_bytes(f.read_bytes())
-    es = pd.read_csv(SAMPLE / "etablissements.csv", dtype=str)["finess"]
-    extra = "".join(f"{f},2019,{code},{value}\n" for f in es[:6]
-                    for code, value in (("T01", "non"), ("Q01", "oui"), ("Q02", "20"), ("T03", "12")))
-    with open(data / "resultats.csv", "a", encoding="utf-8") as fh:
-        fh.write(extra)
     with_volets = load_campaign(CAMPAIGN_2019)
     without = _without_volets(tmp_path, CAMPAIGN_2019)
-    a = score(load_dataset(data, with_volets), with_volets)
-    b = score(load_dataset(SAMPLE, without), without)
+    full, plain = tmp_path / "full", tmp_path / "plain"
+    for folder in (full, plain):
+        folder.mkdir()
+        for f in SAMPLE.glob("*.csv"):
+            if folder == full or f.stem not in ("contrats", "depenses"):
+                (folder / f.name).write_bytes(f.read_bytes())
+    results = pd.read_csv(SAMPLE / "resultats.csv", dtype=str, keep_default_na=False)
+    volet_codes = results["indicateur"].isin(with_volets.volet_indicators)
+    assert volet_codes.any()
+    results[~volet_codes].to_csv(plain / "resultats.csv", index=False)
+    es = pd.read_csv(SAMPLE / "etablissements.csv", dtype=str)["finess"]
+    extra = "".join(f"{f},2019,{code},{value}\n" for f in es[6:12]
+                    for code, value in (("T01", "non"), ("Q01", "oui"), ("Q02", "20"), ("T03", "12")))
+    with open(full / "resultats.csv", "a", encoding="utf-8") as fh:
+        fh.write(extra)
+    a = score(load_dataset(full, with_volets), with_volets)
+    b = score(load_dataset(plain, without), without)
     pd.testing.assert_frame_equal(a.establishments, b.establishments)
     pd.testing.assert_frame_equal(a.chapters, b.chapters)
     pd.testing.assert_frame_equal(a.indicators, b.indicators)
