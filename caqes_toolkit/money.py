@@ -367,7 +367,7 @@ def volet_totals(results: list[VoletResults]) -> pd.DataFrame:
         grouped = rows.groupby(["finess", "annee"])
         n_applies = grouped[applies].sum()
         known = grouped[source].count() == n_applies
-        out.append(grouped[source].sum(min_count=1).where(known & (n_applies > 0)).rename(target))
+        out.append(grouped[source].sum(min_count=1).where(known & (n_applies > 0)).round(2).rename(target))
     return pd.concat(out, axis=1).reset_index()[columns]
 
 
