@@ -181,6 +181,7 @@ def reports(
             pool = None if scheduler else stack.enter_context(ReportPool(jobs))
             from .index import write_index
             from .load import load_dataset
+            from .money import evaluate_volets, with_volet_totals
             from .outputs import write_table
             from .present import LABELS, score_table
             from .scoring import score_by_year
@@ -192,6 +193,7 @@ def reports(
                                  template=notebook or TEMPLATE, renderer=renderer,
                                  campagne_precedente=previous.path if previous else None)
             table = score_table(score_by_year(dataset, [camp], [year]))
+            table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
             write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}

@@ -82,7 +82,18 @@ class EstablishmentReport:
             ],
             "score_avant_ajustements": num(self.score_before_adjustments),
             "version_outil": self.toolkit_version,
+            "volets": self._volets_json(num),
         }
+
+    def _volets_json(self, num) -> list[dict]:
+        """Totals of each additional volet in force (money in euros, None when unknown)."""
+        if self.volets is None:
+            return []
+        totals = self.volets.rows[self.volets.rows["indicateur"] == ""]
+        return [{"volet": r.volet, "atteinte": num(r.atteinte), "economies": num(r.economies),
+                 "depassement": num(r.depassement), "interessement": num(r.interessement),
+                 "reversement_max": num(r.reversement_max), "sanction_proposee": r.sanction_proposee,
+                 "ciblage": r.ciblage} for r in totals.itertuples()]
 
 
 def _file_key(path: Path) -> str:

@@ -129,3 +129,15 @@ def test_sample_money_by_hand(year):
         assert line["sanction_proposee"] is None
     else:
         assert line["reversement_max"] == pytest.approx(overrun) and line["sanction_proposee"] is True
+
+
+def test_scores_json_carries_the_volet_totals():
+    import json
+
+    data = build_report(CHIMERE, 2019, SAMPLE, CAMPAIGN_2019, today=TODAY).scores_json()
+    json.dumps(data)
+    transports, pertinence = data["volets"]
+    assert transports["volet"] == "transports" and transports["reversement_max"] == pytest.approx(101_014.20)
+    assert transports["sanction_proposee"] is True and transports["interessement"] == 0
+    assert pertinence["economies"] is None and pertinence["sanction_proposee"] is False
+    assert build_report(WITHOUT, 2019, SAMPLE, CAMPAIGN_2019, today=TODAY).scores_json()["volets"] == []
