@@ -51,27 +51,35 @@ def _signed_pct(x: float) -> str:
 
 
 def spending_chart(path: pd.DataFrame, line: VoletIndicator, year: int) -> Figure:
-    """Spending of each year from the reference year to N (bars) against the objective
-    (cascade from the reference amount, dashed line)."""
+    """Spending of each year from the reference year to N (solid line) against the objective
+    (cascade from the reference amount, dashed line); the axis is fitted to the amounts so that
+    the gap between them shows."""
     years = path["annee"].astype(int).tolist()
+    spent = path["montant"].to_numpy(dtype=float)
+    goal = path["objectif"].to_numpy(dtype=float)
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, 2.6))
         _margins(fig, left=1.0, right=0.2, top=0.45, bottom=0.45)
-        spent = path["montant"].to_numpy(dtype=float)
-        colours = ["#9e9e9e" if y < year else "#0072B2" for y in years]
-        ax.bar(years, np.nan_to_num(spent), width=0.55, color=colours, label="Dépenses constatées", zorder=2)
-        ax.plot(years, path["objectif"], color="#d73027", lw=2, ls="--", marker="o", ms=4,
-                label=f"Objectif ({rate_text(line)})", zorder=3)
-        for x, v in zip(years, spent):
-            label = "non transmis" if np.isnan(v) else fmt_num(v / 1000, 0) + " k€"
-            ax.annotate(label, (x, 0 if np.isnan(v) else v), textcoords="offset points", xytext=(0, 3),
-                        ha="center", fontsize=8)
-        goal = float(path["objectif"].iloc[-1])
-        if not np.isnan(goal):
-            ax.annotate(f"objectif {fmt_num(goal / 1000, 0)} k€", (years[-1], goal), textcoords="offset points",
-                        xytext=(-34, 9), ha="right", fontsize=8, color="#d73027")
-        top = np.nanmax(np.r_[spent, path["objectif"].to_numpy(dtype=float), 1.0])
-        ax.set_ylim(0, top * 1.18)
+        ax.plot(years, goal, color="#d73027", lw=2, ls="--", marker="o", ms=4,
+                label=f"Objectif ({rate_text(line)} depuis {years[0]})", zorder=3)
+        ax.plot(years, spent, color="#0072B2", lw=2.4, marker="o", ms=6, label="Dépenses constatées", zorder=4)
+        for x, v, g in zip(years, spent, goal):
+            if not np.isnan(v):
+                below = not np.isnan(g) and v < g
+                ax.annotate(euros(v, 0), (x, v), textcoords="offset points", xytext=(0, -13 if below else 8),
+                            ha="center", fontsize=8, color="#0072B2", fontweight="bold")
+        if not np.isnan(goal[-1]):
+            below = not np.isnan(spent[-1]) and spent[-1] < goal[-1]
+            ax.annotate(f"objectif {euros(goal[-1], 0)}", (years[-1], goal[-1]), textcoords="offset points",
+                        xytext=(0, 8 if below else -13), ha="center", fontsize=8, color="#d73027")
+        values = np.r_[spent, goal]
+        values = values[~np.isnan(values)]
+        if values.size:
+            low, high = values.min(), values.max()
+            pad = max((high - low) * 0.35, high * 0.02, 1.0)
+            ax.set_ylim(max(low - pad, 0), high + pad)
+        pad_x = 0.3
+        ax.set_xlim(years[0] - pad_x, years[-1] + pad_x)
         ax.set_xticks(years, [f"{y}\n(référence)" if k == 0 else str(y) for k, y in enumerate(years)])
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v / 1000, 0) + " k€"))
         ax.set_ylabel("Euros par an")
@@ -147,6 +155,8 @@ def _money_sentences(results: VoletResults, volet: Volet, total, year: int) -> l
                        f"({euros(total.economies)}) × atteinte des objectifs ({a}) = {euros(total.interessement)}.")
         if c.without_sanction:
             out.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est demandé.")
+        elif volet.share_overrun is not None and total.depassement == 0:
+            out.append("Aucun dépassement de l'objectif : pas de reversement.")
         elif volet.share_overrun is not None and pd.notna(total.depassement):
             cap = _cap_text(volet, total.produits_am)
             out.append(f"Reversement maximum estimé = {fmt_pct(volet.share_overrun, 0)} du dépassement "
@@ -190,7 +200,7 @@ def report_section(results: VoletResults | None, finess: str) -> Html:
             path = objective_path(pd.DataFrame([row._asdict()]), results.expenses, c, year)
             chart = figure(spending_chart(path, line, year),
                            f"Dépenses {line.expense} et objectif depuis {int(row.annee_reference)}",
-                           f"{line.label} : dépenses constatées (barres) et objectif (tirets) calculé depuis "
+                           f"{line.label} : dépenses constatées (trait plein) et objectif (tirets) calculé depuis "
                            f"les dépenses de {int(row.annee_reference)} au taux de {rate_text(line)}.")
             lines.append({"code": line.code, "libelle": line.label, "facts": _line_facts(results, row, line, year),
                           "figure": chart, "targeted": _targeting_text(row, line, year)})
