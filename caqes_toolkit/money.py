@@ -37,8 +37,8 @@ from .dataset import Dataset, empty_table
 from .errors import Fault
 from .scoring import score
 
-__all__ = ["VOLET_COLUMNS", "VoletResults", "evaluate_volets", "objective_path", "volet_table",
-           "volet_totals"]
+__all__ = ["VOLET_COLUMNS", "VoletResults", "contracts_in_force", "evaluate_volets", "objective_path",
+           "targeting", "volet_table", "volet_totals", "with_volet_totals", "write_volets"]
 
 #: Columns of the volets file (``caqes score --volets``), in order.
 VOLET_COLUMNS: tuple[str, ...] = (
@@ -71,17 +71,6 @@ class VoletResults:
     objectives: pd.DataFrame
     warnings: tuple[Fault, ...] = ()
     expenses: pd.DataFrame = field(default_factory=lambda: empty_table("expenses"))
-
-    def of(self, finess: str) -> VoletResults:
-        """The same results restricted to one establishment."""
-        return VoletResults(self.annee, self.campaign, _only(self.rows, finess),
-                            _only(self.objectives, finess),
-                            tuple(w for w in self.warnings if finess in (w.value or "")),
-                            _only(self.expenses, finess))
-
-
-def _only(df: pd.DataFrame, finess: str) -> pd.DataFrame:
-    return df[df["finess"] == finess].reset_index(drop=True)
 
 
 # --- contracts -------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from .fragments import Html, figure, render
 from .money import VoletResults, objective_path
 from .present import NNBSP, fmt_num, fmt_pct
 
-__all__ = ["euros", "rate_text", "report_section", "spending_chart", "volet_objectives"]
+__all__ = ["euros", "method_section", "rate_text", "report_section", "spending_chart", "synthesis_section",
+           "volet_objectives"]
 
 CHOICE = ("Les valeurs marquées [choix] sont des choix documentés de la campagne, non des valeurs "
           "officielles : les montants qui en dépendent sont des estimations, à confirmer par l'ARS et "
