@@ -104,7 +104,7 @@ def score(
             write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
         if volets is not None:
             write_volets(money, volets)
-    for fault in (*dataset.warnings, *(w for m in money for w in m.warnings)):
+    for fault in dict.fromkeys((*dataset.warnings, *(w for m in money for w in m.warnings))):
         err.print(str(fault))
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
 

@@ -37,8 +37,19 @@ from .dataset import Dataset, empty_table
 from .errors import Fault
 from .scoring import score
 
-__all__ = ["VOLET_COLUMNS", "VoletResults", "contracts_in_force", "evaluate_volets", "objective_path",
-           "targeting", "volet_table", "volet_totals", "with_volet_totals", "write_volets"]
+__all__ = [
+    "VOLET_COLUMNS",
+    "VoletResults",
+    "contracts_in_force",
+    "evaluate_volets",
+    "expense_warnings",
+    "objective_path",
+    "targeting",
+    "volet_table",
+    "volet_totals",
+    "with_volet_totals",
+    "write_volets",
+]
 
 #: Columns of the volets file (``caqes score --volets``), in order.
 VOLET_COLUMNS: tuple[str, ...] = (
@@ -79,7 +90,10 @@ class VoletResults:
 def contracts_in_force(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
     """Contracts of the campaign's volets in force during ``year`` (start ≤ 31/12 and no end or
     end ≥ 01/01); of two contracts of one volet in force the same year, the later one."""
-    c = dataset.contracts
+    return _in_force(dataset.contracts, campaign, year)
+
+
+def _in_force(c: pd.DataFrame, campaign: Campaign, year: int) -> pd.DataFrame:
     start, end = c["date_debut"], c["date_fin"]
     in_force = ((start <= pd.Timestamp(year, 12, 31)) & (end.isna() | (end >= pd.Timestamp(year, 1, 1)))
                 & c["volet"].isin(campaign.volet_by_code))
@@ -184,8 +198,8 @@ def _factor(line: VoletIndicator, first: int, year: int) -> float:
     return float(np.prod([1 + r / 100 for r in rates]))
 
 
-def _expense_rows(dataset: Dataset, campaign: Campaign, year: int,
-                  contracts: pd.DataFrame) -> tuple[pd.DataFrame, list[Fault]]:
+def _expense_rows(expenses: pd.DataFrame, campaign: Campaign, year: int, contracts: pd.DataFrame,
+                  source: str = "depenses") -> tuple[pd.DataFrame, list[Fault]]:
     """One row per contract and ``depense`` objective with the expense columns."""
     lines = pd.DataFrame(
         [(v.code, i.code, i.expense, i.reference, i.targeting_threshold, i)
@@ -200,7 +214,7 @@ def _expense_rows(dataset: Dataset, campaign: Campaign, year: int,
     factor = np.array([factors[k] for k in zip(rows["indicateur"], rows["annee_reference"])], dtype=float)
     rate_n = rows["indicateur"].map(lambda c: by_code[c].rate(year)).astype(float).to_numpy()
 
-    spent = dataset.expenses.set_index(["finess", "annee", "poste"])["montant"]
+    spent = expenses.set_index(["finess", "annee", "poste"])["montant"]
 
     def amount(years: np.ndarray) -> np.ndarray:
         index = pd.MultiIndex.from_arrays([rows["finess"], years, rows["poste"]])
@@ -221,11 +235,11 @@ def _expense_rows(dataset: Dataset, campaign: Campaign, year: int,
     rows = rows.assign(montant_reference=mt_r, objectif=objective, montant=mt_n, evolution=growth,
                        economies=savings, depassement=overrun, ciblage=targeted)
     return rows.drop(columns=["line", "seuil"]), _missing(rows, campaign, year, first, factor,
-                                                          (mt_r, mt_n, mt_p))
+                                                          (mt_r, mt_n, mt_p), source)
 
 
 def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarray,
-             factor: np.ndarray, amounts: tuple[np.ndarray, ...]) -> list[Fault]:
+             factor: np.ndarray, amounts: tuple[np.ndarray, ...], source: str) -> list[Fault]:
     """Warnings: expenses a contract needs but the data lack; years without a target rate."""
     faults = []
     needed: dict[tuple[str, int, str], str] = {}
@@ -234,7 +248,7 @@ def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarra
             key = (rows["finess"].iat[k], int(years[k]), rows["poste"].iat[k])
             needed.setdefault(key, rows["volet"].iat[k])
     for (finess, annee, poste), volet in sorted(needed.items()):
-        faults.append(Fault("depenses", None, "montant", f"{finess} / {annee} / {poste}",
+        faults.append(Fault(source, None, "montant", f"{finess} / {annee} / {poste}",
                             f"la dépense « {poste} » {annee} de l'établissement {finess}, requise par "
                             f"son contrat « {volet} » en vigueur en {year} (montants laissés vides "
                             "dans le fichier des volets)", "avertissement"))
@@ -245,6 +259,23 @@ def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarra
                             rows["finess"].iat[k], f"un taux pour chaque année de {r + 1} à {year} "
                             "(objectif non calculé, montants laissés vides)", "avertissement"))
     return list(dict.fromkeys(faults))
+
+
+def expense_warnings(contracts: pd.DataFrame, expenses: pd.DataFrame, campaign: Campaign, year: int,
+                     source: str) -> list[Fault]:
+    """Warnings for the expenses that the contracts in force in ``year`` need and ``expenses``
+    lacks (as :func:`evaluate_volets` reports them)."""
+    in_force = _in_force(contracts, campaign, year)
+    return _expense_rows(expenses, campaign, year, in_force, source)[1] if len(in_force) else []
+
+
+def _label(dataset: Dataset) -> str:
+    """How faults name the depenses table: ``depenses.csv`` or ``classeur.xlsx › depenses``."""
+    names = [f.name for f in dataset.sources]
+    if "depenses.csv" in (n.lower() for n in names):
+        return next(n for n in names if n.lower() == "depenses.csv")
+    books = [n for n in names if n.lower().endswith(".xlsx")]
+    return f"{books[0]} › depenses" if len(books) == 1 else "depenses"
 
 
 def _cap(volet: Volet, income: np.ndarray) -> np.ndarray:
@@ -322,7 +353,7 @@ def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletRes
     achievement, objectives = _achievement(dataset, campaign, year, contracts)
     contracts = contracts.merge(achievement, on=["finess", "volet"], how="left")
     contracts["atteinte"] = 100 * contracts["atteinte"]
-    lines, warnings = _expense_rows(dataset, campaign, year, contracts)
+    lines, warnings = _expense_rows(dataset.expenses, campaign, year, contracts, _label(dataset))
     lines = _money(lines, campaign)
     total = _totals(contracts, lines, campaign)
     rows = pd.concat([lines.assign(_total=0), total.assign(_total=1)], ignore_index=True)

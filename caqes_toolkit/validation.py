@@ -98,6 +98,7 @@ def check(raw: RawSource, campaign: Campaign) -> Checked:
         faults += sink.sorted()
     if any(f.severity == "erreur" for f in faults):
         return Checked(tuple(faults), None)
+    faults += _missing_expenses(raw, frames, campaign)
     tables = {f: frames.get(f, _empty_frame(f)) for f in FIELDS.values()}
     return Checked(tuple(faults), tables)
 
@@ -606,3 +607,15 @@ def _check_expenses(sink: _Sink, campaign: Campaign, known: pd.Series | None) ->
 
 
 _CHECKS.update({"contrats": _check_contracts, "depenses": _check_expenses})
+
+
+def _missing_expenses(raw: RawSource, frames: dict[str, pd.DataFrame], campaign: Campaign) -> list[Fault]:
+    """Warnings for the expenses that the contracts in force in the latest year with results
+    need (reference year, N − 1, N) and the depenses table lacks."""
+    contracts, results = frames.get("contracts"), frames.get("results")
+    if contracts is None or contracts.empty or results is None or results.empty:
+        return []
+    from .money import expense_warnings
+
+    expenses = frames.get("expenses", _empty_frame("expenses"))
+    return expense_warnings(contracts, expenses, campaign, int(results["annee"].max()), raw.label("depenses"))

@@ -163,11 +163,13 @@ def test_absent_tables_are_empty(tmp_path):
      (3, "date_debut", "2020-06-01", "erreur")),
 ])
 def test_contract_faults(tmp_path, contrats, expected):
-    assert faults_of(tmp_path, contrats=contrats) == [("contrats.csv", *expected)]
+    faults = faults_of(tmp_path, contrats=contrats)
+    assert [f for f in faults if f[0] == "contrats.csv"] == [("contrats.csv", *expected)]
 
 
 def test_five_years_exactly_is_fine(tmp_path):
-    assert faults_of(tmp_path, contrats=f"{F},transports,2018-01-01,2022-12-31\n") == []
+    spent = "".join(f"{F},{y},transports,1000\n" for y in (2017, 2018, 2019))
+    assert faults_of(tmp_path, contrats=f"{F},transports,2018-01-01,2022-12-31\n", depenses=spent) == []
 
 
 @pytest.mark.parametrize(("depenses", "expected"), [
@@ -264,10 +266,14 @@ def test_cli_volets_file(tmp_path):
 
 def test_cli_warns_about_a_missing_expense(tmp_path):
     folder = region(tmp_path, f"{F},transports,2018-01-01,\n", f"{F},2019,transports,1250000\n")
+    faults = validate(folder, load_campaign(tiny(tmp_path)))
+    assert [(f.source, f.column, f.value, f.severity) for f in faults] == [
+        ("depenses.csv", "montant", f"{F} / 2017 / transports", "avertissement"),
+        ("depenses.csv", "montant", f"{F} / 2018 / transports", "avertissement")]
     result = CliRunner().invoke(app, ["score", str(folder), "-c", str(tiny(tmp_path)), "-y", "2019",
                                       "--out", str(tmp_path / "S.csv"), "--volets", str(tmp_path / "V.csv")])
     assert result.exit_code == 0
-    assert f"{F} / 2017 / transports" in result.output
+    assert result.output.count(f"{F} / 2017 / transports") == 1  # once, though validation and money see it
     v = pd.read_csv(tmp_path / "V.csv", dtype=str, keep_default_na=False)
     assert v.iloc[0]["montant"] == "1250000.00" and v.iloc[0]["objectif"] == "" and v.iloc[0]["economies"] == ""
 
