@@ -31,7 +31,7 @@ $(VENV)/.lab-installed: $(STAMP)
 demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every report into reports/
 	$(BIN)/caqes validate $(DATA) --campaign params/caqes-2019.yml
 	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.xlsx --detail $(OUT)/indicateurs.xlsx
-	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.csv
+	$(BIN)/caqes score $(DATA) $(CAMPAIGNS) $(YEARS) --out $(OUT)/scores.csv --volets $(OUT)/volets.csv
 	$(BIN)/caqes reports $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/rapports-2019 --jobs 2
 	$(BIN)/caqes synthese $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/synthese
 	$(BIN)/caqes plan $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/plans-2019

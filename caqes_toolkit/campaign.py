@@ -31,6 +31,8 @@ __all__ = [
     "Indicator",
     "RuleChange",
     "SanctionRule",
+    "Volet",
+    "VoletIndicator",
     "campaign_for_year",
     "compare_campaigns",
     "load_campaign",
@@ -129,6 +131,99 @@ class SanctionRule(_Frozen):
     formula: str = Field(default="", alias="formule")
 
 
+VoletRule = Literal["binaire", "cible", "seuils", "maturite", "depense", "mesure"]
+ExpenseReference = Literal["debut_contrat", "annee_precedente"]
+
+
+class VoletIndicator(_Frozen):
+    """An objective of an additional volet: the catalogue's fields without ``chapitre``, plus
+    the rules ``depense`` (an expense line with a target growth rate) and ``mesure`` (recorded,
+    never scored)."""
+
+    code: str = Field(min_length=1)
+    label: str = Field(alias="libelle", min_length=1)
+    scope: Scope = Field(alias="portee")
+    rule: VoletRule = Field(alias="regle")
+    direction: Direction | None = Field(default=None, alias="sens")
+    target: float | Reference | None = Field(default=None, alias="cible")
+    thresholds: tuple[tuple[float, float], ...] | None = Field(default=None, alias="seuils")
+    weight: float = Field(default=1.0, alias="poids", gt=0)
+    unit: str | None = Field(default=None, alias="unite")
+    activities: tuple[str, ...] | None = Field(default=None, alias="activites")
+    action: str = ""
+    source: Literal["seed", "texte", "défaut"] = "défaut"
+    expense: str | None = Field(default=None, alias="poste", min_length=1)
+    target_rate: float | dict[int, float] | None = Field(default=None, alias="taux_cible")
+    reference: ExpenseReference | None = None
+    targeting_threshold: float | None = Field(default=None, alias="seuil_ciblage", ge=0)
+
+    @field_validator("activities")
+    @classmethod
+    def _known_activities(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return Indicator._known_activities(value)
+
+    @model_validator(mode="after")
+    def _rule_needs(self) -> VoletIndicator:
+        money = ("poste", "taux_cible", "reference", "seuil_ciblage")
+        given = [k for k, v in zip(money, (self.expense, self.target_rate, self.reference,
+                                           self.targeting_threshold)) if v is not None]
+        if self.rule == "depense":
+            missing = [k for k in ("poste", "taux_cible", "reference") if k not in given]
+            if missing:
+                raise ValueError(f"l'indicateur {self.code} (regle: depense) demande la clé "
+                                 f"« {missing[0]} »")
+            if isinstance(self.target_rate, dict) and not self.target_rate:
+                raise ValueError(f"l'indicateur {self.code} : taux_cible sans aucune année")
+            return self
+        if given:
+            raise ValueError(f"l'indicateur {self.code} (regle: {self.rule}) n'accepte pas "
+                             f"« {given[0]} » (réservé à la règle depense)")
+        if self.rule == "mesure":
+            return self
+        if self.direction is None:
+            raise ValueError(f"l'indicateur {self.code} (regle: {self.rule}) demande la clé « sens »")
+        try:
+            self.as_indicator(1)  # the socle's checks of cible and seuils
+        except ValidationError as exc:
+            raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        return self
+
+    def rate(self, year: int) -> float | None:
+        """Target growth rate (%/year) of ``year``; None when the campaign gives none."""
+        if isinstance(self.target_rate, dict):
+            return self.target_rate.get(year)
+        return self.target_rate
+
+    def as_indicator(self, chapter: int) -> Indicator:
+        """The same objective as a catalogue indicator (to be scored as the socle scores it)."""
+        return Indicator.model_validate({
+            "code": self.code, "libelle": self.label, "chapitre": chapter, "portee": self.scope,
+            "regle": self.rule, "sens": self.direction, "cible": self.target, "seuils": self.thresholds,
+            "poids": self.weight, "unite": self.unit, "activites": self.activities,
+            "action": self.action, "source": self.source})
+
+
+class Volet(_Frozen):
+    """An additional volet (transports, pertinence, qualité): its objectives and money rules."""
+
+    code: str = Field(min_length=1)
+    label: str = Field(alias="libelle", min_length=1)
+    share_savings: float | None = Field(default=None, alias="part_interessement", ge=0, le=100)
+    share_overrun: float | None = Field(default=None, alias="part_reversement", ge=0, le=100)
+    cap_pct_income: float | None = Field(default=None, alias="plafond", ge=0, le=100)
+    achievement_threshold: float | None = Field(default=None, alias="seuil_atteinte", ge=0, le=100)
+    source: str = ""
+    indicators: tuple[VoletIndicator, ...] = Field(alias="indicateurs", min_length=1)
+
+    @property
+    def expenses(self) -> tuple[VoletIndicator, ...]:
+        return tuple(i for i in self.indicators if i.rule == "depense")
+
+    @property
+    def scored(self) -> tuple[VoletIndicator, ...]:
+        return tuple(i for i in self.indicators if i.rule not in ("depense", "mesure"))
+
+
 class Weights(_Frozen):
     """Chapter weights of each profile: positive finite numbers (omit a chapter rather than weigh it 0)."""
 
@@ -150,6 +245,7 @@ class Campaign(_Frozen):
     short_chapters: dict[int, str] = Field(default_factory=dict, alias="chapitres_courts")
     indicators: tuple[Indicator, ...] = Field(alias="indicateurs", min_length=1)
     sanction: SanctionRule | None = None
+    volets: tuple[Volet, ...] = ()
     path: str | None = Field(default=None, exclude=True)
     sha256: str | None = Field(default=None, exclude=True)
 
@@ -191,6 +287,32 @@ class Campaign(_Frozen):
             if unknown:
                 raise ValueError(f"ponderations.{profile} cite des chapitres inconnus : {sorted(unknown)}")
         return self
+
+    @model_validator(mode="after")
+    def _volet_codes(self) -> Campaign:
+        volets = [v.code for v in self.volets]
+        twice = sorted({c for c in volets if volets.count(c) > 1})
+        if twice:
+            raise ValueError(f"codes de volets en double : {', '.join(twice)}")
+        codes = [i.code for i in self.indicators] + [i.code for v in self.volets for i in v.indicators]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"codes d'indicateurs en double (socle et volets) : {', '.join(twice)}")
+        return self
+
+    @cached_property
+    def volet_by_code(self) -> dict[str, Volet]:
+        return {v.code: v for v in self.volets}
+
+    @cached_property
+    def volet_indicators(self) -> dict[str, tuple[Volet, VoletIndicator]]:
+        """Every volet objective by code, with its volet."""
+        return {i.code: (v, i) for v in self.volets for i in v.indicators}
+
+    @cached_property
+    def expense_lines(self) -> tuple[str, ...]:
+        """Expense lines (``poste``) of the volets' ``depense`` objectives, sorted."""
+        return tuple(sorted({i.expense for v in self.volets for i in v.expenses}))
 
     @cached_property
     def by_code(self) -> dict[str, Indicator]:
@@ -256,14 +378,15 @@ def _describe(error: dict, raw: dict) -> tuple[str, str, str]:
     """Key path, French message and received value of one validation error."""
     loc = [key for key in error["loc"] if not _is_union_member(key)]
     parts: list[str] = []
+    node = raw  # the raw value at the current location (names list items by their code)
     for key in loc:
-        if isinstance(key, int) and parts and parts[-1] == "indicateurs":
-            code = ""
-            try:
-                code = f" (code {raw['indicateurs'][key].get('code', '?')})"
-            except (KeyError, IndexError, TypeError, AttributeError):
-                pass
-            parts[-1] = f"indicateurs[{key}]{code}"
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            node = None
+        if isinstance(key, int) and parts and parts[-1] in ("indicateurs", "volets"):
+            code = f" (code {node.get('code', '?')})" if isinstance(node, dict) else ""
+            parts[-1] = f"{parts[-1]}[{key}]{code}"
         else:
             parts.append(str(key))
     where = ".".join(parts) or "(racine)"

@@ -162,24 +162,33 @@ def score(
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")],
     detail: Annotated[Path | None, typer.Option(help="Scores par indicateur (.csv ou .xlsx).")] = None,
     allow_other_year: OtherYearOpt = False,
+    volets: Annotated[Path | None, typer.Option(
+        help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
+             "plus une ligne de total par contrat.")] = None,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     from .load import load_dataset
+    from .money import evaluate_volets, with_volet_totals, write_volets
     from .outputs import write_table
     from .present import LABELS, detail_table, score_table
     from .scoring import score_by_year
 
     with _user_errors():
-        check_outputs([data, *campaign], files=[out_file, *([detail] if detail is not None else [])])
+        outputs = [out_file, *(p for p in (detail, volets) if p is not None)]
+        check_outputs([data, *campaign], files=outputs)
         campaigns = _load_campaigns(campaign)
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
         _years_with_data(dataset, year)
         by_year = score_by_year(dataset, campaigns, year, allow_other_year)
-        table = score_table(by_year)
+        money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
+                 for y in sorted(set(year))]
+        table = with_volet_totals(score_table(by_year), money)
         write_table({"scores": table}, out_file, LABELS)
         if detail is not None:
             write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
-    for fault in dataset.warnings:
+        if volets is not None:
+            write_volets(money, volets)
+    for fault in dict.fromkeys((*dataset.warnings, *(w for m in money for w in m.warnings))):
         err.print(str(fault))
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
 
@@ -269,6 +278,7 @@ def reports(
         pool = None if scheduler else stack.enter_context(ReportPool(jobs))
         from .index import write_index
         from .load import load_dataset
+        from .money import evaluate_volets, with_volet_totals
         from .outputs import write_table
         from .present import LABELS, score_table
         from .scoring import score_by_year
@@ -281,6 +291,7 @@ def reports(
                              campagne_precedente=previous.path if previous else None,
                              autre_annee=allow_other_year, sources=dataset.sources)
         table = score_table(score_by_year(dataset, [camp], [year], allow_other_year))
+        table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
@@ -321,6 +332,7 @@ def plan(
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
     from .load import load_dataset
+    from .money import evaluate_volets
     from .plan import write_plans
     from .scoring import score_by_year
 
@@ -331,10 +343,11 @@ def plan(
         dataset = load_dataset(data, camp)
         selected = _selection(dataset, year, wanted)
         scores = score_by_year(dataset, [camp], [year], allow_other_year)[year]
+        volets = evaluate_volets(dataset, camp, year) if camp.volets else None
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
             written = write_plans(scores, year, out_dir, selected,
-                                  progress=lambda _finess: progress.update(task, advance=1))
+                                  progress=lambda _finess: progress.update(task, advance=1), volets=volets)
     out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
 
 

@@ -16,6 +16,12 @@ Tables (pandas DataFrames, French column names as in the data contract, METHOD.m
     finess (str), annee (int), etape_1 … etape_7 (float, 0–5).
 ``adjustments`` (sheet ``ajustements``)
     finess, annee, indicateur, valeur, nc, brut (as ``results``), motif (str).
+``contracts`` (sheet ``contrats``: contracts of the additional volets)
+    finess (str), volet (str, a volet code of the campaign), date_debut (datetime64),
+    date_fin (datetime64, NaT = open-ended).
+``expenses`` (sheet ``depenses``: Assurance Maladie spending per calendar year)
+    finess (str), annee (int), poste (str, an expense line of the campaign's volets),
+    montant (float, euros, ≥ 0).
 
 Optional sheets that are absent are empty tables with these columns.
 """
@@ -28,7 +34,7 @@ import pandas as pd
 
 from .errors import Fault
 
-__all__ = ["COLUMNS", "Dataset", "SourceFile"]
+__all__ = ["COLUMNS", "Dataset", "SourceFile", "empty_table"]
 
 MATURITY_STEPS = tuple(f"etape_{i}" for i in range(1, 8))
 
@@ -38,7 +44,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "references": ("indicateur", "annee", "niveau", "valeur", "region"),
     "maturity": ("finess", "annee", *MATURITY_STEPS),
     "adjustments": ("finess", "annee", "indicateur", "valeur", "nc", "brut", "motif"),
+    "contracts": ("finess", "volet", "date_debut", "date_fin"),
+    "expenses": ("finess", "annee", "poste", "montant"),
 }
+_VOLET_DTYPES: dict[str, dict[str, str]] = {
+    "contracts": {"finess": "str", "volet": "str", "date_debut": "datetime64[ns]",
+                  "date_fin": "datetime64[ns]"},
+    "expenses": {"finess": "str", "annee": "int64", "poste": "str", "montant": "float64"},
+}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty ``contracts`` or ``expenses`` table with its columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _VOLET_DTYPES[name].items()})
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,8 @@ class Dataset:
     adjustments: pd.DataFrame
     sources: tuple[SourceFile, ...] = ()
     warnings: tuple[Fault, ...] = field(default=())
+    contracts: pd.DataFrame = field(default_factory=lambda: empty_table("contracts"))
+    expenses: pd.DataFrame = field(default_factory=lambda: empty_table("expenses"))
 
     @property
     def years(self) -> list[int]:
@@ -80,4 +100,6 @@ class Dataset:
             results=sub(self.results),
             maturity=sub(self.maturity),
             adjustments=sub(self.adjustments),
+            contracts=sub(self.contracts),
+            expenses=sub(self.expenses),
         )

@@ -45,7 +45,7 @@ __all__ = ["OPTIONAL_TABLES", "REQUIRED_TABLES", "TABLES", "RawSource", "RawTabl
            "load_dataset", "read_source"]
 
 REQUIRED_TABLES: tuple[str, ...] = ("etablissements", "resultats")
-OPTIONAL_TABLES: tuple[str, ...] = ("references", "maturite", "ajustements")
+OPTIONAL_TABLES: tuple[str, ...] = ("references", "maturite", "ajustements", "contrats", "depenses")
 TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
 
 # pyarrow's CSV reader is ~5x faster than pandas' C engine on a 3 M-row file (0.3 s vs 1.8 s);

@@ -29,6 +29,7 @@ from .present import NNBSP, fmt_num, fmt_pct
 from .render import PdfPrinter
 from .scoring import score
 from .sections import target_text, value_text
+from .volet_sections import method_section
 
 __all__ = ["FORMATS", "method_html", "write_method"]
 
@@ -443,6 +444,7 @@ def _content(campaign: Campaign) -> dict:
         "classes": _classes(campaign),
         "sanction": _sanction(campaign),
         "catalogue": _catalogue(campaign),
+        "volets": method_section(campaign),
         "source_file": Path(campaign.path).name if campaign.path else None,
         "sha256": campaign.sha256,
         "version": __version__,

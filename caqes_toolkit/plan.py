@@ -27,6 +27,7 @@ from . import __version__
 from .analysis import priorities
 from .errors import CaqesError
 from .fragments import french_date
+from .money import VoletResults
 from .outputs import atomic_path, set_text, sheet_text
 from .present import fmt_pct
 from .scoring import Scores
@@ -89,11 +90,13 @@ def plan_path(out_dir: Path, finess: str, year: int) -> Path:
 
 
 def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | None = None,
-                n: int | None = None, progress: Callable[[str], None] | None = None) -> list[Path]:
+                n: int | None = None, progress: Callable[[str], None] | None = None,
+                volets: VoletResults | None = None) -> list[Path]:
     """Write the action plan of each establishment scored in ``year`` (or of ``finess`` only).
 
     ``n`` keeps the ``n`` best priorities (default: every indicator with points to gain).
-    ``progress`` is called with each FINESS once its workbook is written. Nothing is written
+    ``progress`` is called with each FINESS once its workbook is written. With ``volets``, the
+    objectives not yet met of the additional volets in force follow the priorities. Nothing is written
     when a FINESS has no score in ``year`` or would give a path outside ``out_dir``.
     """
     rows = scores.establishments[scores.establishments["annee"] == year].set_index("finess")
@@ -104,7 +107,8 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     paths = [plan_path(out_dir, f, year) for f in wanted]
     today = dt.date.today()
     for code, path in zip(wanted, paths):
-        book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today)
+        book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
+                         _volet_rows(volets, code))
         with atomic_path(path) as tmp:
             book.save(tmp)
         if progress is not None:
@@ -131,7 +135,7 @@ def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
 
 
 def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan: pd.DataFrame,
-              today: dt.date) -> Workbook:
+              today: dt.date, extra: list[list[object]] = ()) -> Workbook:
     book = Workbook()
     sheet = book.active
     sheet.title = "Plan d'actions"
@@ -139,7 +143,7 @@ def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan:
     if plan.empty:
         _put(sheet, TITLE_ROWS + 1, 1, "Aucun indicateur applicable n'a de marge de progression : "
                                        "tous sont atteints.")
-    _table(sheet, scores, plan)
+    _table(sheet, scores, plan, extra)
     _print_setup(sheet, "landscape")
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     title = f"Plan d'actions CAQES {year} — {identity['raison_sociale']} (FINESS {finess})"
@@ -194,7 +198,7 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list[object]:
             value, target_text(indicator, row["cible"]), float(row["gain"]), indicator.action]
 
 
-def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame) -> None:
+def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame, extra: list[list[object]] = ()) -> None:
     widths = {col: width for col, (_, width) in enumerate(PLAN_COLUMNS, start=1)}
     for col, (header, width) in enumerate(PLAN_COLUMNS, start=1):
         cell = _put(sheet, HEADER_ROW, col, header)
@@ -208,13 +212,34 @@ def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame) -> None:
     for rank, (_, row) in enumerate(plan.iterrows(), start=1):
         _write_row(sheet, HEADER_ROW + rank, _plan_row(scores, rank, row), bool(row["non_renseigne"]))
         _fit_height(sheet, HEADER_ROW + rank, widths)
-    last = HEADER_ROW + len(plan) + SPARE_ROWS
-    for row in range(HEADER_ROW + len(plan) + 1, last + 1):
+    for rank, values in enumerate(extra, start=len(plan) + 1):
+        _write_row(sheet, HEADER_ROW + rank, [rank, *values])
+        _fit_height(sheet, HEADER_ROW + rank, widths)
+    filled = len(plan) + len(extra)
+    last = HEADER_ROW + filled + SPARE_ROWS
+    for row in range(HEADER_ROW + filled + 1, last + 1):
         _write_row(sheet, row, [])
         sheet.row_dimensions[row].height = 2 * LINE_HEIGHT + 3
     _input_rules(sheet, first, last)
     sheet.freeze_panes = sheet.cell(row=first, column=COL["Indicateur"] + 1)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{LAST}{last}"
+
+
+def _volet_rows(volets: VoletResults | None, finess: str) -> list[list[object]]:
+    """Pre-filled cells (after the rank) of the objectives not yet met of the establishment's
+    additional volets: they bring no points of global score, but the contract's intéressement
+    or sanction depends on them."""
+    if volets is None:
+        return []
+    from .volet_sections import volet_objectives
+
+    out = []
+    for row in volet_objectives(volets, finess).itertuples():
+        volet, objective = volets.campaign.volet_indicators[row.indicateur]
+        indicator = objective.as_indicator(1)
+        out.append([objective.code, objective.label, f"Volet {volet.code}", value_text(indicator, row.valeur),
+                    target_text(indicator, row.cible), None, objective.action])
+    return out
 
 
 def _write_row(sheet: Worksheet, row: int, values: list[object], missing: bool = False) -> None:
@@ -283,6 +308,9 @@ def _instructions(sheet: Worksheet, scores: Scores, finess: str, year: int, toda
           "indicateurs s'additionnent."), None),
         (("• Action recommandée : une piste proposée par l'ARS ; adaptez-la à votre "
           "établissement."), None),
+        (("• Lignes dont le chapitre est « Volet … » : objectifs non atteints d'un volet additionnel "
+          "(transports, pertinence, qualité) dont le contrat est en vigueur ; ils ne rapportent pas de "
+          "points de score global, mais l'intéressement ou la sanction du volet en dépendent."), None),
         (f"Ce que vous complétez (colonnes {TO_FILL}, sur fond jaune)", heading),
         ("• Responsable : nom et fonction de la personne qui pilote l'action.", None),
         ("• Échéance : date prévue de réalisation, au format jj/mm/aaaa.", None),

@@ -55,6 +55,8 @@ LABELS: dict[str, str] = {
     "tendance_t0": "Tendance depuis T0",
     "tendance_n1": "Tendance depuis N−1",
     "gain": "Points à gagner",
+    "interessement_total": "Intéressement estimé des volets additionnels (€)",
+    "reversement_max_total": "Reversement maximum estimé des volets additionnels (€)",
 }
 
 

@@ -22,6 +22,7 @@ from .campaign import Campaign, RuleChange, campaign_for_year, compare_campaigns
 from .dataset import MATURITY_STEPS, Dataset, SourceFile
 from .errors import CaqesError
 from .load import load_dataset
+from .money import VoletResults, evaluate_volets
 from .scoring import Scores, score
 
 __all__ = ["EstablishmentReport", "build_report", "evaluate_region"]
@@ -52,6 +53,7 @@ class EstablishmentReport:
     rule_changes: tuple[RuleChange, ...] = ()
     score_n1_own_rules: float | None = None  # N−1 as evaluated under the previous campaign
     class_n1_own_rules: str | None = None
+    volets: VoletResults | None = None  # additional volets in force in N (None: no contract)
 
     @property
     def name(self) -> str:
@@ -85,7 +87,18 @@ class EstablishmentReport:
             ],
             "score_avant_ajustements": num(self.score_before_adjustments),
             "version_outil": self.toolkit_version,
+            "volets": self._volets_json(num),
         }
+
+    def _volets_json(self, num) -> list[dict]:
+        """Totals of each additional volet in force (money in euros, None when unknown)."""
+        if self.volets is None:
+            return []
+        totals = self.volets.rows[self.volets.rows["indicateur"] == ""]
+        return [{"volet": r.volet, "atteinte": num(r.atteinte), "economies": num(r.economies),
+                 "depassement": num(r.depassement), "interessement": num(r.interessement),
+                 "reversement_max": num(r.reversement_max), "sanction_proposee": r.sanction_proposee,
+                 "ciblage": r.ciblage} for r in totals.itertuples()]
 
 
 def _file_key(path: Path) -> str:
@@ -172,7 +185,16 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
         rule_changes=changes,
         score_n1_own_rules=n1_score,
         class_n1_own_rules=n1_class,
+        volets=_volets(dataset, campaign, finess, annee),
     )
+
+
+def _volets(dataset: Dataset, campaign: Campaign, finess: str, annee: int) -> VoletResults | None:
+    """The establishment's additional volets in force in ``annee`` (None without a contract)."""
+    if not campaign.volets or finess not in set(dataset.contracts["finess"]):
+        return None
+    results = evaluate_volets(dataset.only([finess]), campaign, annee)
+    return None if results.rows.empty else results
 
 
 def _history(scores: Scores, finess: str, annee: int) -> pd.DataFrame:
@@ -212,7 +234,7 @@ def _maturity(dataset: Dataset, finess: str, annee: int) -> pd.DataFrame:
 def _adjustments(dataset: Dataset, campaign: Campaign, finess: str,
                  annee: int) -> tuple[float | None, str | None, pd.DataFrame]:
     adj = dataset.adjustments
-    adj = adj[(adj["finess"] == finess) & (adj["annee"] == annee)]
+    adj = adj[(adj["finess"] == finess) & (adj["annee"] == annee) & adj["indicateur"].isin(campaign.by_code)]
     columns = ["indicateur", "libelle", "valeur_avant", "nc_avant", "valeur_apres", "nc_apres", "motif"]
     if adj.empty:
         return None, None, pd.DataFrame(columns=columns)

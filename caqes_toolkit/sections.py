@@ -38,6 +38,7 @@ __all__ = [
     "synthesis",
     "target_text",
     "value_text",
+    "volets",
 ]
 
 N_PRIORITIES = 5
@@ -279,6 +280,14 @@ def adjustments(r: EstablishmentReport) -> Html:
                 f"(classe {r.class_before_adjustments}) ; après : {fmt_pct(r.summary['score_global'])} "
                 f"(classe {r.summary['classe']}).")
     return render("adjustments", {"rows": rows, "summary": text})
+
+
+def volets(r: EstablishmentReport) -> Html:
+    """Additional volets in force (objectives, spending against the objective, estimated money);
+    empty when the establishment has no contract in force."""
+    from .volet_sections import report_section
+
+    return report_section(r.volets, r.finess)
 
 
 RULES = {

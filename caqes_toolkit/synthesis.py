@@ -17,6 +17,7 @@ from .analysis import summary
 from .campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from .dataset import Dataset, SourceFile
 from .fragments import Html, figure, french_date, render
+from .money import VoletResults, evaluate_volets, targeting
 from .present import fmt_num, fmt_pct, fmt_points
 from .report import evaluate_region
 from .scoring import Scores, score
@@ -39,6 +40,7 @@ __all__ = [
     "rule_changes",
     "sanctions",
     "summary_box",
+    "volets",
 ]
 
 N_WORST = 15
@@ -61,6 +63,8 @@ class RegionalSynthesis:
     previous_own_rules: pd.DataFrame  # N−1 evaluated under the previous campaign (finess, score, classe)
     sources: tuple[SourceFile, ...]
     generated_on: dt.date
+    volets: VoletResults | None = None   # additional volets in force (None: campaign without volets)
+    targeted: pd.DataFrame | None = None  # establishments flagged by the targeting rule
 
 
 def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
@@ -98,7 +102,15 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
         previous_campaign=prev_campaign, rule_changes=changes,
         previous_own_rules=own[["finess", "score_global", "classe"]],
         sources=sources, generated_on=today or dt.date.today(),
+        **_volets(dataset, campaign, annee, in_region),
     )
+
+
+def _volets(dataset: Dataset, campaign: Campaign, annee: int, finess: pd.Series) -> dict:
+    if not campaign.volets:
+        return {}
+    region = dataset.only(list(finess))
+    return {"volets": evaluate_volets(region, campaign, annee), "targeted": targeting(region, campaign, annee)}
 
 
 def _achievement(scores: Scores, annee: int, finess: pd.Series) -> pd.DataFrame:
@@ -232,6 +244,14 @@ def rule_changes(s: RegionalSynthesis) -> Html:
         notes.append(f"Classes {s.annee - 1} selon la campagne {prev.name} (entre parenthèses, recalculées "
                      f"selon les règles de {s.campaign.name}) — {text}.")
     return rule_changes_table(prev, s.campaign, s.rule_changes, notes)
+
+
+def volets(s: RegionalSynthesis) -> Html:
+    """Additional volets: contracts, money at stake, establishments flagged for a next contract."""
+    from .volet_sections import synthesis_section
+
+    names = dict(zip(s.table["finess"], s.table["raison_sociale"]))
+    return synthesis_section(s.volets, s.targeted if s.targeted is not None else pd.DataFrame(), names)
 
 
 def provenance(s: RegionalSynthesis) -> Html:

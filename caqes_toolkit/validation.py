@@ -29,12 +29,15 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "references": ("indicateur", "annee", "niveau", "valeur"),
     "maturite": ("finess", "annee", *MATURITY_STEPS),
     "ajustements": ("finess", "annee", "indicateur", "valeur", "motif"),
+    "contrats": ("finess", "volet", "date_debut", "date_fin"),
+    "depenses": ("finess", "annee", "poste", "montant"),
 }
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"etablissements": ("produits_am",),
                                                  "references": ("region",)}
 FIELDS: dict[str, str] = {"etablissements": "establishments", "resultats": "results",
                           "references": "references", "maturite": "maturity",
-                          "ajustements": "adjustments"}
+                          "ajustements": "adjustments", "contrats": "contracts",
+                          "depenses": "expenses"}
 DTYPES: dict[str, dict[str, str]] = {
     "establishments": {"finess": "str", "raison_sociale": "str", "region": "str",
                        "activites": "str", "liste_en_sus": "bool", "produits_am": "float64"},
@@ -45,6 +48,9 @@ DTYPES: dict[str, dict[str, str]] = {
     "maturity": {"finess": "str", "annee": "int64", **{s: "float64" for s in MATURITY_STEPS}},
     "adjustments": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
                     "nc": "bool", "brut": "str", "motif": "str"},
+    "contracts": {"finess": "str", "volet": "str", "date_debut": "datetime64[ns]",
+                  "date_fin": "datetime64[ns]"},
+    "expenses": {"finess": "str", "annee": "int64", "poste": "str", "montant": "float64"},
 }
 
 _FINESS = "(?:[0-9]{2}|2A|2B)[0-9]{7}"
@@ -96,6 +102,7 @@ def check(raw: RawSource, campaign: Campaign) -> Checked:
         faults += sink.sorted()
     if any(f.severity == "erreur" for f in faults):
         return Checked(tuple(faults), None)
+    faults += _missing_expenses(raw, frames, campaign)
     tables = {f: frames.get(f, _empty_frame(f)) for f in FIELDS.values()}
     return Checked(tuple(faults), tables)
 
@@ -295,7 +302,8 @@ def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
 def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indicator | None]]:
     """Row codes and the indicator of each distinct code; reports unknown codes."""
     codes, uniques = sink.distinct("indicateur")
-    found = [campaign.by_code.get(code) for code in uniques.tolist()]
+    found = [campaign.by_code.get(code) or _volet_objective(campaign, code)
+             for code in uniques.tolist()]
     unknown = np.array([ind is None for ind in found], dtype=bool)
     all_codes = list(campaign.by_code)
     sink.rows(unknown[codes], "indicateur",
@@ -607,3 +615,109 @@ def check_values(campaign: Campaign, values: dict[str, object],
     rows = pd.DataFrame({"indicateur": codes, "valeur": parsed["valeur"], "nc": parsed["nc"],
                          "brut": pd.Series(parsed["brut"], dtype="str").to_numpy(dtype=object)})
     return rows, faults
+
+
+# --- additional volets: objectives, contracts and expenses ---------------------------------
+
+#: A contract of an additional volet lasts at most this many years (warning beyond).
+MAX_CONTRACT_YEARS = 5
+_ISO_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]00:00:00)?$"  # a .xlsx date cell reads so
+_FR_DATE = r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$"
+
+
+def _volet_objective(campaign: Campaign, code: str):
+    """A volet objective that ``resultats`` may carry (an expense line goes in ``depenses``)."""
+    found = campaign.volet_indicators.get(code)
+    return found[1] if found and found[1].rule != "depense" else None
+
+
+def _dates(sink: _Sink, column: str, allow_empty: bool) -> np.ndarray:
+    """Dates written AAAA-MM-JJ or JJ/MM/AAAA (datetime64, NaT when empty or bad); reports bad
+    ones (impossible dates such as 31/02/2019 included)."""
+    codes, uniques = sink.distinct(column)
+    iso, fr = uniques.str.extract(_ISO_DATE), uniques.str.extract(_FR_DATE)
+    text = iso[0].fillna(fr[2]) + "-" + iso[1].fillna(fr[1]) + "-" + iso[2].fillna(fr[0])
+    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    ok = dates.notna().to_numpy(bool) | ((uniques == "").to_numpy(bool) & allow_empty)
+    empty = " ou vide (contrat sans date de fin)" if allow_empty else ""
+    sink.rows(~ok[codes], column, f"une date AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2018-01-01 ou "
+              f"01/01/2018){empty}")
+    return dates.to_numpy(dtype="datetime64[ns]")[codes]
+
+
+def _check_contracts(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    # "\n" never matches a stripped cell: it keeps the mapping's values text when there is no volet
+    codes = {v.code.lower(): v.code for v in campaign.volets} or {"\n": "\n"}
+    listed = ", ".join(v.code for v in campaign.volets)
+    volet = _choice(sink, "volet", codes, f"un volet de la campagne {campaign.name} ({listed})"
+                    if listed else f"un volet de la campagne ; {campaign.name} n'en définit "
+                    "aucun (clé « volets » du fichier de campagne)")
+    start = _dates(sink, "date_debut", allow_empty=False)
+    end = _dates(sink, "date_fin", allow_empty=True)
+    both = ~np.isnat(start) & ~np.isnat(end)
+    sink.rows(both & (end < start), "date_fin", "une date de fin postérieure ou égale à la date "
+              "de début")
+    limit = (pd.Series(start) + pd.DateOffset(years=MAX_CONTRACT_YEARS)).to_numpy()
+    sink.rows(both & (end >= limit), "date_fin",
+              f"un contrat de {MAX_CONTRACT_YEARS} ans au plus (durée maximale d'un volet "
+              "additionnel)", "avertissement")
+    volet_key = pd.factorize(volet)[0]
+    _duplicates(sink, {"finess": finess_key, "volet": volet_key,
+                       "date_debut": pd.factorize(start, use_na_sentinel=False)[0]})
+    _overlaps(sink, finess_key, volet_key, start, end)
+    return _frame("contracts", {"finess": finess, "volet": volet, "date_debut": start,
+                                "date_fin": end})
+
+
+def _overlaps(sink: _Sink, finess_key: np.ndarray, volet_key: np.ndarray, start: np.ndarray,
+              end: np.ndarray) -> None:
+    """Report a contract that starts before the previous contract of the same establishment
+    and volet ends (two contracts of one volet in force at once)."""
+    order = np.lexsort((start, volet_key, finess_key))
+    same = ((finess_key[order][1:] == finess_key[order][:-1])
+            & (volet_key[order][1:] == volet_key[order][:-1]))
+    previous_end = end[order][:-1]
+    current_start = start[order][1:]
+    clash = same & ~np.isnat(current_start) & (np.isnat(previous_end) | (current_start <= previous_end))
+    clash &= start[order][1:] != start[order][:-1]  # same start: reported as a duplicate
+    if not clash.any():
+        return
+    rows, earlier = order[1:][clash], order[:-1][clash]
+    lines = sink.table.lines[earlier]
+    mask = np.zeros(len(start), dtype=bool)
+    mask[rows] = True
+    by_row = dict(zip(rows.tolist(), lines.tolist()))
+    sink.rows(mask, "date_debut", lambda bad: [
+        f"un contrat qui commence après la fin du contrat du même volet (ligne {by_row[r]})"
+        for r in bad.tolist()])
+
+
+def _check_expenses(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    years, year_key = _years(sink)
+    lines = campaign.expense_lines
+    poste = _choice(sink, "poste", {p.lower(): p for p in lines} or {"\n": "\n"},
+                    f"un poste de dépense des volets de la campagne {campaign.name} "
+                    f"({', '.join(lines)})" if lines else
+                    f"un poste de dépense ; {campaign.name} n'en définit aucun (règle « depense »)")
+    amount = _bounded_numbers(sink, "montant", 0, None, "un montant positif ou nul en euros "
+                              "(ex. « 1 250 000,00 »)", suffix="€")
+    _duplicates(sink, {"finess": finess_key, "annee": year_key, "poste": pd.factorize(poste)[0]})
+    return _frame("expenses", {"finess": finess, "annee": years, "poste": poste,
+                               "montant": amount})
+
+
+_CHECKS.update({"contrats": _check_contracts, "depenses": _check_expenses})
+
+
+def _missing_expenses(raw: RawSource, frames: dict[str, pd.DataFrame], campaign: Campaign) -> list[Fault]:
+    """Warnings for the expenses that the contracts in force in the latest year with results
+    need (reference year, N − 1, N) and the depenses table lacks."""
+    contracts, results = frames.get("contracts"), frames.get("results")
+    if contracts is None or contracts.empty or results is None or results.empty:
+        return []
+    from .money import expense_warnings
+
+    expenses = frames.get("expenses", _empty_frame("expenses"))
+    return expense_warnings(contracts, expenses, campaign, int(results["annee"].max()), raw.label("depenses"))

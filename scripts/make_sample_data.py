@@ -6,14 +6,18 @@ Deterministic (fixed seed): running it twice gives the same bytes. The establish
 chosen so the demo shows every case: every activity, with and without liste en sus, one
 clearly excellent establishment (class A), several in B/C, at least one in D or E, a Corsican
 FINESS (2A), a name with an apostrophe and accents, some "NC", some missing values, a few
-adjustments (contradictory phase), references and maturity grids. Do not edit the CSV files by
-hand: change this script and run it again.
+adjustments (contradictory phase), references and maturity grids, and a few contracts of the
+additional volets with their expenses (savings, an overrun, an establishment not under contract
+flagged for a next contract). Do not edit the CSV files by hand: change this script and run it
+again.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+import pandas as pd
 
 from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.synthetic import make_region, write_region
@@ -51,6 +55,51 @@ ESTABLISHMENTS: tuple[tuple[str, str, bool, float], ...] = (
 DEPARTEMENTS = ("01", "07", "09", "2A", "26", "38", "69", "73")
 
 
+#: Contracts of the additional volets: (establishment, volet, start, end) — both date formats.
+CONTRACTS: tuple[tuple[str, str, str, str], ...] = (
+    ("Centre hospitalier de Fictiville", "transports", "2018-01-01", "2022-12-31"),
+    ("Centre hospitalier de Fictiville", "qualite", "01/01/2018", ""),
+    ("Centre hospitalier universitaire de Chimère-sur-Loire", "transports", "01/01/2018", "31/12/2022"),
+    ("Centre hospitalier universitaire de Chimère-sur-Loire", "pertinence", "2019-01-01", ""),
+    ("Clinique de l'Étang-Imaginaire", "qualite", "2018-01-01", "2022-12-31"),
+    ("Centre hospitalier de Mirage-les-Bains", "transports", "2019-01-01", "2023-12-31"),
+    ("Clinique du Val fictif", "transports", "2015-01-01", "2017-12-31"),  # ended before 2018
+)
+#: Transport spending per year (2017, 2018, 2019), as typed: spaces as thousands separators,
+#: decimal comma; "" = not sent (a missing expense that a contract needs).
+EXPENSES: dict[str, tuple[str, str, str]] = {
+    "Centre hospitalier de Fictiville": ("1 200 000,00", "1 230 000,00", "1 250 000,00"),
+    "Centre hospitalier universitaire de Chimère-sur-Loire": ("2 450 000", "2 580 000", "2 660 000"),
+    "Centre hospitalier de Mirage-les-Bains": ("", "812 400,50", "799 100,00"),
+    "Clinique du Val fictif": ("402 000", "455 000", "472 500"),
+    "Polyclinique de la Baie fictive": ("610 000", "598 000", "585 300"),
+}
+#: Values of the volets' objectives, (establishment, year) → {code: value}.
+OBJECTIVES: dict[tuple[str, int], dict[str, str]] = {
+    ("Centre hospitalier de Fictiville", 2018): {"T01": "oui", "T02": "non", "T03": "18,2", "Q01": "oui", "Q02": "75"},
+    ("Centre hospitalier de Fictiville", 2019): {"T01": "oui", "T02": "oui", "T03": "16,9", "Q01": "oui", "Q02": "85"},
+    ("Centre hospitalier universitaire de Chimère-sur-Loire", 2018): {"T01": "non", "T02": "non", "T03": "27,5"},
+    ("Centre hospitalier universitaire de Chimère-sur-Loire", 2019): {
+        "T01": "oui", "T02": "non", "T03": "26,1", "PE1": "oui", "PE2": "35", "PE3": "120"},
+    ("Clinique de l'Étang-Imaginaire", 2018): {"Q01": "non", "Q02": "40"},
+    ("Clinique de l'Étang-Imaginaire", 2019): {"Q01": "non", "Q02": "45"},
+    ("Centre hospitalier de Mirage-les-Bains", 2019): {"T01": "oui", "T02": "oui", "T03": "21,0"},
+}
+
+
+def volet_tables(finess_of: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The contrats and depenses tables and the volet objectives' results (text, as typed)."""
+    contrats = pd.DataFrame([(finess_of[n], v, a, b) for n, v, a, b in CONTRACTS], dtype=object,
+                            columns=["finess", "volet", "date_debut", "date_fin"])
+    depenses = pd.DataFrame([(finess_of[n], str(y), "transports", amount)
+                             for n, amounts in EXPENSES.items() for y, amount in zip(YEARS, amounts)
+                             if amount], dtype=object, columns=["finess", "annee", "poste", "montant"])
+    results = pd.DataFrame([(finess_of[n], str(y), code, value) for (n, y), values in OBJECTIVES.items()
+                            for code, value in values.items()], dtype=object,
+                           columns=["finess", "annee", "indicateur", "valeur"])
+    return {"contrats": contrats, "depenses": depenses, "resultats": results}
+
+
 def build(out: Path) -> list[Path]:
     campaign = load_campaign(ROOT / "params" / "caqes-2019.yml")
     names, activities, with_list, levels = zip(*ESTABLISHMENTS, strict=True)
@@ -62,7 +111,9 @@ def build(out: Path) -> list[Path]:
     finess = tables["etablissements"]["finess"]
     if not finess.str.startswith("2A").any():
         raise SystemExit("aucun FINESS corse (2A) tiré : changer SEED ou DEPARTEMENTS")
-    return write_region(tables, out, sep=",", encoding="utf-8")
+    volets = volet_tables(dict(zip(tables["etablissements"]["raison_sociale"], finess)))
+    tables["resultats"] = pd.concat([tables["resultats"], volets.pop("resultats")], ignore_index=True)
+    return write_region({**tables, **volets}, out, sep=",", encoding="utf-8")
 
 
 def main() -> None:
