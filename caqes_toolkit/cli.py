@@ -289,6 +289,64 @@ def synthese(
         out.print(f"écrit : {path}")
 
 
+@app.command()
+def grille(
+    data: DataArg,
+    campaign: CampaignOpt,
+    year: YearOpt,
+    out_dir: OutDirOpt,
+    finess: FinessOpt = None,
+) -> None:
+    """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
+    from .grid import write_grids
+    from .load import load_dataset
+
+    with _user_errors():
+        camp = load_campaign(campaign)
+        dataset = load_dataset(data, camp)
+        wanted = ([f.strip() for value in finess for f in value.replace(" ", ",").split(",") if f.strip()]
+                  if finess else None)
+        with _progress() as progress:
+            total = len(wanted) if wanted is not None else len(dataset.establishments)
+            task = progress.add_task(f"Grilles {year}", total=total, failed=0, skipped=0)
+            written = write_grids(dataset, camp, year, out_dir, wanted,
+                                  progress=lambda _finess: progress.update(task, advance=1))
+    out.print(f"{len(written)} grille(s) écrite(s) dans {out_dir}.")
+
+
+@app.command()
+def collecte(
+    grids: Annotated[Path, typer.Argument(help="Dossier des grilles retournées par les établissements.")],
+    campaign: CampaignOpt,
+    year: YearOpt,
+    data: Annotated[Path, typer.Option("--data", help="Données de départ (dossier de CSV ou classeur .xlsx).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")],
+    suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
+) -> None:
+    """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
+    from .collect import collect
+    from .outputs import write_table
+
+    with _user_errors():
+        if suivi is not None and suivi.suffix.lower() not in (".csv", ".xlsx"):
+            raise CaqesError(f"{suivi} : extension attendue .csv ou .xlsx pour le tableau de suivi")
+        result = collect(grids, load_campaign(campaign), year, data, out_dir)
+        if suivi is not None:
+            write_table({"suivi": result.follow_up}, suivi, decimals=0)
+    for fault in result.faults:
+        err.print(str(fault))
+    counts = result.follow_up["statut"].value_counts()
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("recue", "incomplete", "invalide", "manquante"))
+    out.print(f"{len(result.follow_up)} établissement(s) : {summary}.")
+    for row in result.follow_up.itertuples():
+        if row.statut in ("invalide", "incomplete"):
+            detail = (f"{row.anomalies} anomalie(s)" if row.statut == "invalide"
+                      else f"{row.valeurs_manquantes} valeur(s) manquante(s)")
+            out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
+    out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
+    raise typer.Exit(0 if result.ok else 1)
+
+
 def main() -> None:
     """Console entry point."""
     app()
