@@ -31,9 +31,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .campaign import Campaign
 from .dataset import MATURITY_STEPS
-from .errors import CaqesError, DataError, Fault, Severity
-from .grid import (GRID_FORMAT, INDICATORS_SHEET, MATURITY_SHEET, MATURITY_STEP_NAMES, META_SHEET,
-                   applicable_indicators)
+from .errors import CaqesError, DataError, Severity
+from .grid import GRID_FORMAT, INDICATORS_SHEET, MATURITY_SHEET, MATURITY_STEP_NAMES, META_SHEET, applicable_indicators
 from .load import RawSource, RawTable, _cell_text, load_dataset, read_source
 from .validation import check
 

@@ -22,7 +22,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -56,7 +56,7 @@ SOURCE_LABELS = {"etablissement": "Établissement", "assurance_maladie": "Assura
 #: Columns of the « Indicateurs » sheet (header, width); « Valeur » is column D.
 GRID_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Code", 7), ("Indicateur", 46), ("Unité", 7), ("Valeur", 11), ("Cible ou référence", 15),
-    ("Valeur T0", 10), ("Valeur N−1", 10), ("Règle de calcul", 30), ("Source des données", 13),
+    ("Valeur T0", 10), ("Valeur N−1", 10), ("Règle de calcul", 34), ("Source des données", 13),
     ("Commentaire", 26), ("Preuves", 22))
 COL = {name: index for index, (name, _) in enumerate(GRID_COLUMNS, start=1)}
 HEADER_ROW = 4
@@ -168,9 +168,7 @@ def _rule_words(ind: Indicator) -> str:
         return "somme des 7 étapes de la feuille « Maturité » divisée par 35"
     if ind.rule == "seuils":
         return "points du meilleur seuil atteint, 0 sinon"
-    better = "au moins" if ind.direction == "hausse" else "au plus"
-    return (f"cible atteinte ({better} la cible) = 1 point ; sinon, part de l'écart à T0 "
-            "comblée (entre 0 et 1)")
+    return "cible atteinte = 1 point ; sinon, part de l'écart à T0 comblée (0 à 1)"
 
 
 def _expected(ind: Indicator) -> str:
@@ -216,7 +214,7 @@ def _font(**style: object) -> Font:
 
 
 def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
-    lines = max(math.ceil(len(str(sheet.cell(row=row, column=col).value or "")) / (width * 1.05))
+    lines = max(math.ceil(len(str(sheet.cell(row=row, column=col).value or "")) / (width * 1.15))
                 for col, width in widths.items())
     sheet.row_dimensions[row].height = max(lines, 1) * LINE_HEIGHT + 3
 
@@ -246,6 +244,7 @@ def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: _Known)
     indicators = applicable_indicators(campaign, str(identity["activites"]),
                                        bool(identity["liste_en_sus"]))
     book = Workbook()
+    _styles(book)
     _establishment_sheet(book.active, identity, campaign, year)
     _indicators_sheet(book.create_sheet(INDICATORS_SHEET), identity, campaign, year, indicators,
                       known)
@@ -397,36 +396,39 @@ def _indicator_row(sheet: Worksheet, row: int, ind: Indicator, identity: pd.Seri
         "Règle de calcul": _rule_words(ind),
         "Source des données": SOURCE_LABELS[ind.data_source],
     }
+    own = ind.data_source == "etablissement"
     for name, col in COL.items():
         cell = sheet.cell(row=row, column=col)
         if name in values:
             _text(cell, values[name])
-        cell.border = BORDER
-        cell.alignment = WRAP
+        editable = name in ("Commentaire", "Preuves") or (name == "Valeur" and own
+                                                           and ind.rule != "maturite")
+        cell.style = ("grille_saisie" if editable and own else "grille_note" if editable
+                      else "grille_texte" if own else "grille_verrou")
     value = sheet.cell(row=row, column=COL["Valeur"])
-    value.alignment = Alignment(vertical="top", horizontal="center")
     if ind.rule == "maturite":
-        _text(value, f"→ feuille {MATURITY_SHEET}")
-        value.fill = LOCKED_FILL
-    elif ind.data_source != "etablissement":
-        found = known.results.get((finess, year, ind.code))
-        if found is not None and (found[1] or found[2]):
-            _text(value, "NC" if found[1] else ("oui" if found[0] >= 0.5 else "non")
-                  if ind.rule == "binaire" else found[0])
-        for col in range(1, len(GRID_COLUMNS) + 1):
-            sheet.cell(row=row, column=col).fill = LOCKED_FILL
+        _text(value, f"voir « {MATURITY_SHEET} »")
+        value.style = "grille_verrou"
+    elif not own:
+        shown = known.shown(ind, finess, year)
+        _text(value, "" if shown == "—" else shown)
     else:
-        value.fill = INPUT_FILL
-        value.protection = UNLOCKED
-        value.number_format = "General"
         rule = _validation(ind, value.coordinate)
         rule.add(value.coordinate)
         sheet.add_data_validation(rule)
-    for name in ("Commentaire", "Preuves"):
-        cell = sheet.cell(row=row, column=COL[name])
-        cell.protection = UNLOCKED
-        if ind.data_source == "etablissement":
-            cell.fill = INPUT_FILL
+
+
+def _styles(book: Workbook) -> None:
+    """Named cell styles of the grid (one style per cell: fast to write, same look everywhere)."""
+    font = _font()
+    for name, fill, locked in (("grille_texte", None, True), ("grille_verrou", LOCKED_FILL, True),
+                               ("grille_saisie", INPUT_FILL, False),
+                               ("grille_note", None, False)):
+        style = NamedStyle(name=name, font=font, border=BORDER, alignment=WRAP,
+                           protection=Protection(locked=locked))
+        if fill is not None:
+            style.fill = fill
+        book.add_named_style(style)
 
 
 def _maturity_sheet(sheet: Worksheet, finess: str, campaign: Campaign, year: int,
