@@ -88,11 +88,13 @@ class Job:
     template: str = str(TEMPLATE)
     renderer: str = "nbclient"
     campagne_precedente: str = ""
+    phase: int = 2
 
     @property
     def parameters(self) -> dict[str, Any]:
         return {"finess": self.finess, "annee": self.annee, "donnees": self.donnees,
-                "campagne": self.campagne, "campagne_precedente": self.campagne_precedente}
+                "campagne": self.campagne, "campagne_precedente": self.campagne_precedente,
+                "phase": self.phase}
 
     def expected_files(self) -> list[Path]:
         folder = Path(self.out_dir)
@@ -133,7 +135,7 @@ def _input_files(donnees: Path) -> list[Path]:
 def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: str | Path,
               finess: Iterable[str], formats: Sequence[str] = FORMATS,
               template: str | Path = TEMPLATE, renderer: str = "nbclient",
-              campagne_precedente: str | Path | None = None) -> list[Job]:
+              campagne_precedente: str | Path | None = None, phase: int = 2) -> list[Job]:
     """One job per FINESS; paths made absolute, output folders checked to stay inside ``out_dir``."""
     root = Path(out_dir).resolve()
     donnees, campagne, template = Path(donnees).resolve(), Path(campagne).resolve(), Path(template).resolve()
@@ -142,7 +144,7 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
     if unknown:
         raise CaqesError(f"format(s) inconnu(s) : {', '.join(unknown)} ; attendus : {', '.join(FORMATS)}")
     common = hashlib.sha256()
-    for part in [__version__, str(annee), ",".join(formats), renderer, _sha(campagne), _sha(template),
+    for part in [__version__, str(annee), str(phase), ",".join(formats), renderer, _sha(campagne), _sha(template),
                  _sha(previous) if previous else "",
                  *(f"{p.name}:{_sha(p)}" for p in _input_files(donnees))]:
         common.update(part.encode() + b"\0")
@@ -153,7 +155,7 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
             raise CaqesError(f"FINESS {code!r} : le dossier de sortie sortirait de {root}")
         fingerprint = hashlib.sha256(common.digest() + code.encode()).hexdigest()
         jobs.append(Job(code, annee, str(donnees), str(campagne), str(folder), tuple(formats),
-                        fingerprint, str(template), renderer, str(previous or "")))
+                        fingerprint, str(template), renderer, str(previous or ""), phase))
     return jobs
 
 
@@ -280,7 +282,8 @@ def _write_notebook(path: Path, nb: NotebookNode) -> None:
 def _scores_json(job: Job) -> dict[str, Any]:
     from .report import build_report
 
-    return build_report(job.finess, job.annee, job.donnees, job.campagne, job.campagne_precedente).scores_json()
+    return build_report(job.finess, job.annee, job.donnees, job.campagne, job.campagne_precedente,
+                        phase=job.phase).scores_json()
 
 
 def _run_quarto(job: Job, start: float) -> Outcome:

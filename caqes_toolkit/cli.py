@@ -30,6 +30,9 @@ CampaignsOpt = Annotated[list[Path], typer.Option(
 YearsOpt = Annotated[list[int], typer.Option("--year", "-y", help="Année(s) évaluée(s).")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")]
 OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")]
+PhaseOpt = Annotated[int, typer.Option(
+    "--phase", min=1, max=2, help="1 : évaluation provisoire (indicateurs Assurance Maladie en attente) ; "
+    "2 : définitive (défaut).")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -151,6 +154,7 @@ def reports(
     renderer: Annotated[str, typer.Option(help="Moteur : nbclient (défaut) ou quarto.")] = "nbclient",
     notebook: Annotated[Path | None, typer.Option(
         help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
+    phase: PhaseOpt = 2,
 ) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
@@ -183,8 +187,8 @@ def reports(
             selected = _selection(dataset, year, finess)
             job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                                  template=notebook or TEMPLATE, renderer=renderer,
-                                 campagne_precedente=previous.path if previous else None)
-            table = score_table(score_by_year(dataset, [camp], [year]))
+                                 campagne_precedente=previous.path if previous else None, phase=phase)
+            table = score_table(score_by_year(dataset, [camp], [year], phase=phase))
             write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
@@ -263,6 +267,7 @@ def synthese(
     out_dir: OutDirOpt,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
     region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
+    phase: PhaseOpt = 2,
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
     from .batch import SYNTHESIS_TEMPLATE, render_notebook
@@ -275,7 +280,7 @@ def synthese(
         load_dataset(data, camp)  # every data fault shown before any kernel starts
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
                   "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
-                  "region": region}
+                  "region": region, "phase": phase}
         with _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:

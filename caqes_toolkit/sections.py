@@ -87,7 +87,7 @@ def header(r: EstablishmentReport) -> Html:
         "raison_sociale": r.name, "finess": r.finess, "region": i["region"],
         "activites": str(i["activites"]).replace(";", ", "), "liste_en_sus": _yes_no(i["liste_en_sus"]),
         "campagne": r.campaign.name, "annee": r.annee, "annee_t0": r.campaign.t0_year,
-        "date": french_date(r.generated_on),
+        "date": french_date(r.generated_on), "provisoire": r.provisional,
     })
 
 

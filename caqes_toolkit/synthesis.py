@@ -18,7 +18,7 @@ from .campaign import ACTIVITIES, Campaign, RuleChange, compare_campaigns, load_
 from .dataset import Dataset, SourceFile
 from .fragments import Html, figure, french_date, render
 from .present import fmt_num, fmt_pct, fmt_points
-from .report import evaluate_region
+from .report import evaluate_region, provisional_notice
 from .scoring import Scores, score
 from .sections import rule_changes_table
 
@@ -61,13 +61,14 @@ class RegionalSynthesis:
     previous_own_rules: pd.DataFrame  # N−1 evaluated under the previous campaign (finess, score, classe)
     sources: tuple[SourceFile, ...]
     generated_on: dt.date
+    phase: int = 2  # 1: provisional, the Assurance Maladie indicators awaited
 
 
 def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
                     campagne_precedente: str | Path | None = None,
-                    today: dt.date | None = None) -> RegionalSynthesis:
+                    today: dt.date | None = None, phase: int = 2) -> RegionalSynthesis:
     """Compute the synthesis of ``region`` (default: the region of the data, if there is one)."""
-    dataset, campaign, scores = evaluate_region(donnees, campagne)
+    dataset, campaign, scores = evaluate_region(donnees, campagne, phase, annee)
     regions = sorted(dataset.establishments["region"].unique())
     region = region or (regions[0] if len(regions) == 1 else "")
     if region not in regions:
@@ -93,7 +94,7 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
         missing=_missing(dataset, annee, in_region),
         previous_campaign=prev_campaign, rule_changes=changes,
         previous_own_rules=own[["finess", "score_global", "classe"]],
-        sources=sources, generated_on=today or dt.date.today(),
+        sources=sources, generated_on=today or dt.date.today(), phase=phase,
     )
 
 
@@ -127,6 +128,7 @@ def header(s: RegionalSynthesis) -> Html:
     return render("synthesis_header", {
         "region": s.region, "campagne": s.campaign.name, "annee": s.annee, "date": french_date(s.generated_on),
         "n": len(s.table), "annee_t0": s.campaign.t0_year,
+        "provisoire": provisional_notice(s.campaign, s.phase),
     })
 
 
