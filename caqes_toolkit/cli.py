@@ -329,7 +329,7 @@ def collecte(
     suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
 ) -> None:
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
-    from .collect import collect
+    from .collect import STATUSES, collect
     from .outputs import write_table
 
     with _user_errors():
@@ -341,7 +341,7 @@ def collecte(
     for fault in result.faults:
         err.print(str(fault))
     counts = result.follow_up["statut"].value_counts()
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("recue", "incomplete", "invalide", "manquante"))
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
     out.print(f"{len(result.follow_up)} établissement(s) : {summary}.")
     for row in result.follow_up.itertuples():
         if row.statut in ("invalide", "incomplete"):

@@ -322,6 +322,7 @@ def _validate_values(grids: list[_Grid], establishments: RawTable, campaign: Cam
     if len(tables) == 1:
         return
     faults = check(RawSource(Path("grilles"), False, tables, ()), campaign).faults
+    maturity_code = next((i.code for i in campaign.indicators if i.rule == "maturite"), "")
     for fault in faults:
         if fault.line is None:
             continue
@@ -332,7 +333,7 @@ def _validate_values(grids: list[_Grid], establishments: RawTable, campaign: Cam
             grid, cells = mat_where[fault.line - 2]
             step = MATURITY_STEPS.index(fault.column)
             grid.fault(f"{fault.expected} — étape « {MATURITY_STEP_NAMES[step]} »",
-                       MATURITY_SHEET, cells[step], "", fault.value, fault.severity)
+                       MATURITY_SHEET, cells[step], maturity_code, fault.value, fault.severity)
 
 
 def _raw(name: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> RawTable:

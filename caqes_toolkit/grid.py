@@ -360,7 +360,7 @@ def _indicators_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campaign,
         cell.border = BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.row_dimensions[HEADER_ROW].height = 2 * LINE_HEIGHT + 3
+    sheet.row_dimensions[HEADER_ROW].height = 3 * LINE_HEIGHT + 3
     widths = {col: width for col, (_, width) in enumerate(GRID_COLUMNS, start=1)}
     row = HEADER_ROW
     for chapter in sorted(campaign.chapters):

@@ -202,7 +202,7 @@ def test_each_fault_names_its_cell_and_the_bad_grid_keeps_the_data(tmp_path, sam
         (name, f"Indicateurs!{cells['A04']}", "A04", "120"),
         (name, f"Indicateurs!{cells['A01']}", "A01", "peut-être"),
         (name, f"Indicateurs!{cells['F01']}", "F01", "beaucoup"),
-        (name, f"Maturité!{step7}", "", "6"),
+        (name, f"Maturité!{step7}", "A06", "6"),
     }
     a04 = next(f for f in result.faults if f.indicator == "A04")
     assert "entre 0 et 100" in a04.expected and f"Indicateurs!{cells['A04']}" in str(a04)
