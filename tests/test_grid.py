@@ -299,3 +299,17 @@ def test_grid_resaved_by_libreoffice_is_collected(tmp_path, sample, campaign_201
     assert mine.loc[["A01", "A04", "B03", "F01"], "valeur"].tolist() == pytest.approx([1, 45.5, 83.8, -1.5])
     assert bool(mine.loc["B04", "nc"])
     assert result.follow_up.set_index("finess").loc[DIALYSIS, "valeurs_manquantes"] == 38 + 1 - 6
+
+
+def test_grid_gives_the_deadline_and_the_ars_contact(tmp_path, sample):
+    path = tmp_path / "campagne.yml"
+    path.write_text(CAMPAIGN_2019.read_text(encoding="utf-8")
+                    + '\ndate_limite_grille: 2020-03-31\ncontact_ars: "ars-caqes@exemple.fr"\n',
+                    encoding="utf-8")
+    campaign = load_campaign(path)
+    folder = _grids(tmp_path, sample, campaign, [HAD])
+    sheet = openpyxl.load_workbook(folder / f"grille_{HAD}_{YEAR}.xlsx")["Établissement"]
+    pairs = {r[0]: r[1] for r in sheet.iter_rows(min_row=3, max_col=2, values_only=True) if r[0]}
+    assert pairs["Date limite de retour"] == "31 mars 2020"
+    assert pairs["Contact à l'ARS"] == "ars-caqes@exemple.fr"
+    assert pairs["FINESS"] == HAD and pairs["Année évaluée"] == "2019"
