@@ -93,3 +93,18 @@ def test_phase_1_report_says_it_is_provisional():
     assert awaited == ["G01", "G02", "G05", "H01", "H02", "L01", "L02"]
     assert early.scores_json()["phase"] == 1 and final.scores_json()["phase"] == 2
     assert "en attente" not in set(final.indicators["statut"])
+
+
+def test_batch_jobs_and_synthesis_carry_the_phase(tmp_path):
+    from caqes_toolkit.batch import make_jobs
+    from caqes_toolkit.synthesis import build_synthesis
+    from caqes_toolkit.synthesis import header as synthesis_header
+
+    (early,) = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path, ["2A5477391"], ("html",), phase=1)
+    (final,) = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path, ["2A5477391"], ("html",))
+    assert early.parameters["phase"] == 1 and final.parameters["phase"] == 2
+    assert early.fingerprint != final.fingerprint  # a phase-2 run redoes the phase-1 reports
+    s1 = build_synthesis(2019, SAMPLE, CAMPAIGN_2019, phase=1)
+    s2 = build_synthesis(2019, SAMPLE, CAMPAIGN_2019)
+    assert "provisoire" in str(synthesis_header(s1)) and "provisoire" not in str(synthesis_header(s2))
+    assert not s1.table["score_global"].equals(s2.table["score_global"])
