@@ -284,10 +284,11 @@ def _read_maturity(grid: _Grid, book: openpyxl.Workbook) -> None:
 
 
 def _duplicates(grids: list[_Grid]) -> None:
-    """Two returned workbooks for one establishment: both refused, each naming the other."""
+    """Two returned workbooks for one establishment (both of this campaign and year): both
+    refused, each naming the other."""
     by_finess: dict[str, list[_Grid]] = {}
     for grid in grids:
-        if grid.finess:
+        if grid.finess and grid.valid:
             by_finess.setdefault(grid.finess, []).append(grid)
     for finess, same in by_finess.items():
         if len(same) > 1:

@@ -68,7 +68,7 @@ def _rows_of(df: pd.DataFrame, annee: int) -> pd.DataFrame:
 RULES = ("binaire", "cible", "seuils", "maturite")
 TARGET_KINDS = ("number", "national", "regional", "none")
 NC_REASONS = ("", "activité non concernée", "sans liste en sus", "déclaré NC", "référence absente",
-              "donnée Assurance Maladie en attente (phase 1)")
+              "donnée de l'Assurance Maladie attendue en phase 2")
 #: Evaluation phases: 1 before the Assurance Maladie data arrive (provisional), 2 final.
 PHASES = (1, 2)
 TRENDS = np.array([np.nan, "amélioré", "stable", "dégradé"], dtype=object)

@@ -60,7 +60,7 @@ def test_phase_1_leaves_the_awaited_indicators_out(tagged):
     h1 = _ind(s, "010000001", "H1")
     assert (h1.statut, bool(h1.applicable), np.isnan(h1.score), np.isnan(h1.valeur)) == (
         "en attente", False, True, True)
-    assert h1.motif_nc.startswith("donnée Assurance Maladie en attente")
+    assert h1.motif_nc == "donnée de l'Assurance Maladie attendue en phase 2"
     assert np.isnan(h1.gain)  # never a priority, never counted 0
     assert _ind(s, "020000002", "G1").statut == "en attente"
     # the years before the evaluated one are final: H1 2017 = 6 is scored (6 > 4, T0 itself → 0)
