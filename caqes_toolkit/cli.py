@@ -329,15 +329,14 @@ def collecte(
     suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
 ) -> None:
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
-    from .collect import STATUSES, collect
-    from .outputs import write_table
+    from .collect import STATUSES, collect, write_follow_up
 
     with _user_errors():
         if suivi is not None and suivi.suffix.lower() not in (".csv", ".xlsx"):
             raise CaqesError(f"{suivi} : extension attendue .csv ou .xlsx pour le tableau de suivi")
         result = collect(grids, load_campaign(campaign), year, data, out_dir)
         if suivi is not None:
-            write_table({"suivi": result.follow_up}, suivi, decimals=0)
+            write_follow_up(result.follow_up, suivi)
     for fault in result.faults:
         err.print(str(fault))
     counts = result.follow_up["statut"].value_counts()

@@ -26,17 +26,27 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .campaign import Campaign
 from .dataset import MATURITY_STEPS
 from .errors import CaqesError, DataError, Severity
-from .grid import GRID_FORMAT, INDICATORS_SHEET, MATURITY_SHEET, MATURITY_STEP_NAMES, META_SHEET, applicable_indicators
+from .grid import (
+    GRID_FORMAT,
+    HEADER_FILL,
+    INDICATORS_SHEET,
+    MATURITY_SHEET,
+    MATURITY_STEP_NAMES,
+    META_SHEET,
+    applicable_indicators,
+)
 from .load import RawSource, RawTable, _cell_text, load_dataset, read_source
+from .outputs import atomic_path
 from .validation import check
 
-__all__ = ["FOLLOW_UP_COLUMNS", "STATUSES", "Collection", "GridFault", "collect"]
+__all__ = ["FOLLOW_UP_COLUMNS", "STATUSES", "Collection", "GridFault", "collect", "write_follow_up"]
 
 #: Statuses of an establishment in the follow-up table.
 STATUSES: tuple[str, ...] = ("recue", "incomplete", "invalide", "manquante")
@@ -418,3 +428,33 @@ def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> 
         rows.append((finess, name, status, missing, errors,
                      ", ".join(g.path.name for g in returned)))
     return pd.DataFrame(rows, columns=list(FOLLOW_UP_COLUMNS))
+
+
+def write_follow_up(table: pd.DataFrame, path: str | Path) -> None:
+    """The follow-up table as ``.csv`` (UTF-8, comma) or ``.xlsx`` (texts stored as text, never
+    read as formulas: an establishment name may start with « = »)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise CaqesError(f"{path} : extension attendue .csv ou .xlsx pour le tableau de suivi")
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8")
+            return
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "suivi"
+        for values in [list(table.columns), *table.itertuples(index=False)]:
+            sheet.append([None if v == "" else v for v in values])
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+        for letter, width in zip("ABCDEF", (12, 45, 12, 18, 11, 34), strict=True):
+            sheet.column_dimensions[letter].width = width
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        book.save(tmp)

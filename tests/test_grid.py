@@ -313,3 +313,18 @@ def test_grid_gives_the_deadline_and_the_ars_contact(tmp_path, sample):
     assert pairs["Date limite de retour"] == "31 mars 2020"
     assert pairs["Contact à l'ARS"] == "ars-caqes@exemple.fr"
     assert pairs["FINESS"] == HAD and pairs["Année évaluée"] == "2019"
+
+
+def test_follow_up_workbook_stores_names_as_text(tmp_path):
+    from caqes_toolkit.collect import write_follow_up
+
+    table = pd.DataFrame([("090255480", "=1+2", "invalide", "", 3, "grille.xlsx"),
+                          ("2A5477391", "CH", "recue", 0, 0, "g.xlsx")], columns=list(FOLLOW_UP_COLUMNS))
+    write_follow_up(table, tmp_path / "suivi.xlsx")
+    with zipfile.ZipFile(tmp_path / "suivi.xlsx") as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    sheet = openpyxl.load_workbook(tmp_path / "suivi.xlsx").active
+    assert [c.value for c in sheet[1]] == list(FOLLOW_UP_COLUMNS)
+    assert sheet["B2"].value == "=1+2" and sheet["B2"].data_type == "s" and sheet["E2"].value == 3
+    with pytest.raises(CaqesError, match="extension"):
+        write_follow_up(table, tmp_path / "suivi.ods")
