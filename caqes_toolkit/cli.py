@@ -85,6 +85,7 @@ def score(
     year: YearsOpt,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")],
     detail: Annotated[Path | None, typer.Option(help="Scores par indicateur (.csv ou .xlsx).")] = None,
+    phase: PhaseOpt = 2,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     from .load import load_dataset
@@ -95,7 +96,7 @@ def score(
     with _user_errors():
         campaigns = [load_campaign(p) for p in campaign]
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year)))
-        by_year = score_by_year(dataset, campaigns, year)
+        by_year = score_by_year(dataset, campaigns, year, phase=phase)
         table = score_table(by_year)
         write_table({"scores": table}, out_file, LABELS)
         if detail is not None:

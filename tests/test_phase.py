@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from caqes_toolkit.campaign import load_campaign
+from caqes_toolkit.load import load_dataset
 from caqes_toolkit.report import build_report
 from caqes_toolkit.scoring import score, score_by_year
 from caqes_toolkit.sections import header
@@ -108,3 +109,27 @@ def test_batch_jobs_and_synthesis_carry_the_phase(tmp_path):
     s2 = build_synthesis(2019, SAMPLE, CAMPAIGN_2019)
     assert "provisoire" in str(synthesis_header(s1)) and "provisoire" not in str(synthesis_header(s2))
     assert not s1.table["score_global"].equals(s2.table["score_global"])
+
+
+def test_score_command_phase_1(tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from caqes_toolkit.cli import app
+
+    outs = {}
+    for phase in ("1", "2"):
+        out = tmp_path / f"scores_{phase}.csv"
+        run = CliRunner().invoke(app, ["score", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019",
+                                       "--out", str(out), "--phase", phase])
+        assert run.exit_code == 0, run.output
+        outs[phase] = pd.read_csv(out, dtype={"finess": str}).set_index("finess")["score_global"]
+    campaign = load_campaign(CAMPAIGN_2019)
+    data = load_dataset(SAMPLE, campaign)
+    expected = score_by_year(data, [campaign], [2019], phase=1)[2019].establishments
+    expected = expected[expected["annee"] == 2019].set_index("finess")["score_global"]
+    assert outs["1"].loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy())
+    assert not np.allclose(outs["1"].sort_index(), outs["2"].sort_index())
+    run = CliRunner().invoke(app, ["score", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019",
+                                   "--out", str(tmp_path / "x.csv"), "--phase", "3"])
+    assert run.exit_code != 0
