@@ -35,6 +35,7 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes reports $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/rapports-2019 --jobs 2
 	$(BIN)/caqes synthese $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/synthese
 	$(BIN)/caqes plan $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/plans-2019
+	$(BIN)/caqes grille $(DATA) --campaign params/caqes-2019.yml --year 2019 --out $(OUT)/grilles-2019
 	$(BIN)/caqes methode --campaign params/caqes-2019.yml --out $(OUT)/methode
 	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/"
 

@@ -93,12 +93,13 @@ class Job:
     renderer: str = "nbclient"
     campagne_precedente: str = ""
     autre_annee: bool = False  # the year evaluated under another year's rules (--allow-other-year)
+    phase: int = 2
 
     @property
     def parameters(self) -> dict[str, Any]:
         return {"finess": self.finess, "annee": self.annee, "donnees": self.donnees,
                 "campagne": self.campagne, "campagne_precedente": self.campagne_precedente,
-                **({"autre_annee": True} if self.autre_annee else {})}
+                **({"autre_annee": True} if self.autre_annee else {}), "phase": self.phase}
 
     def expected_files(self) -> list[Path]:
         folder = Path(self.out_dir)
@@ -152,7 +153,7 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
               finess: Iterable[str], formats: Sequence[str] = FORMATS,
               template: str | Path = TEMPLATE, renderer: str = "nbclient",
               campagne_precedente: str | Path | None = None, autre_annee: bool = False,
-              sources: Iterable[SourceFile] | None = None) -> list[Job]:
+              sources: Iterable[SourceFile] | None = None, phase: int = 2) -> list[Job]:
     """One job per FINESS (each once); paths made absolute, output folders checked to stay inside
     ``out_dir``.
 
@@ -170,8 +171,8 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
 
         sources = read_source(donnees).sources
     common = hashlib.sha256()
-    for part in [__version__, code_fingerprint(), str(annee), ",".join(formats), renderer, _sha(campagne),
-                 _sha(template), _sha(previous) if previous else "",
+    for part in [__version__, code_fingerprint(), str(annee), str(phase), ",".join(formats), renderer,
+                 _sha(campagne), _sha(template), _sha(previous) if previous else "",
                  *sorted(f"{s.name}:{s.sha256}" for s in sources)]:
         common.update(part.encode() + b"\0")
     jobs = []
@@ -181,7 +182,7 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
             raise CaqesError(f"FINESS {code!r} : le dossier de sortie sortirait de {root}")
         fingerprint = hashlib.sha256(common.digest() + code.encode()).hexdigest()
         jobs.append(Job(code, annee, str(donnees), str(campagne), str(folder), tuple(formats),
-                        fingerprint, str(template), renderer, str(previous or ""), autre_annee))
+                        fingerprint, str(template), renderer, str(previous or ""), autre_annee, phase))
     return jobs
 
 
@@ -309,7 +310,7 @@ def _scores_json(job: Job) -> dict[str, Any]:
     from .report import build_report
 
     return build_report(job.finess, job.annee, job.donnees, job.campagne, job.campagne_precedente,
-                        autre_annee=job.autre_annee).scores_json()
+                        autre_annee=job.autre_annee, phase=job.phase).scores_json()
 
 
 def _run_quarto(job: Job, start: float) -> Outcome:

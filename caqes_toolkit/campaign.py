@@ -5,6 +5,7 @@ The YAML keys are French (the method's vocabulary); the Python attributes are En
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ Rule = Literal["binaire", "cible", "seuils", "maturite"]
 Direction = Literal["hausse", "baisse"]
 Scope = Literal["national", "regional"]
 Reference = Literal["reference_nationale", "reference_regionale"]
+DataSource = Literal["etablissement", "assurance_maladie", "has"]
 
 
 #: Deepest nesting a campaign file may have (the schema needs 5 levels).
@@ -76,6 +78,7 @@ class Indicator(_Frozen):
     activities: tuple[str, ...] | None = Field(default=None, alias="activites")
     action: str = ""
     source: Literal["seed", "texte", "défaut"] = "défaut"
+    data_source: DataSource = Field(default="etablissement", alias="source_donnees")
 
     @field_validator("activities")
     @classmethod
@@ -246,6 +249,9 @@ class Campaign(_Frozen):
     indicators: tuple[Indicator, ...] = Field(alias="indicateurs", min_length=1)
     sanction: SanctionRule | None = None
     volets: tuple[Volet, ...] = ()
+    grid_deadline: dt.date | str | None = Field(default=None, alias="date_limite_grille")
+    ars_contact: str | None = Field(default=None, alias="contact_ars")
+    phase_2_date: dt.date | str | None = Field(default=None, alias="date_phase_2")
     path: str | None = Field(default=None, exclude=True)
     sha256: str | None = Field(default=None, exclude=True)
 

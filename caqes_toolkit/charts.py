@@ -45,6 +45,7 @@ STATUS_COLOURS = {
     "non atteint": "#e53935",
     "non renseigné": "#757575",
     "non concerné": "#e0e0e0",
+    "en attente": "#90caf9",
 }
 #: Names of the 7 certification maturity steps (seed).
 MATURITY_NAMES = (

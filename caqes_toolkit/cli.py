@@ -57,6 +57,9 @@ OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.
 OtherYearOpt = Annotated[bool, typer.Option(
     "--allow-other-year", help="Évaluer une année avec les règles d'une campagne d'une autre année "
     "(sinon refusé) ; les sorties le signalent.")]
+PhaseOpt = Annotated[int, typer.Option(
+    "--phase", min=1, max=2, help="1 : évaluation provisoire (indicateurs Assurance Maladie en attente) ; "
+    "2 : définitive (défaut).")]
 
 
 class UsageError(CaqesError):
@@ -165,6 +168,7 @@ def score(
     volets: Annotated[Path | None, typer.Option(
         help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
              "plus une ligne de total par contrat.")] = None,
+    phase: PhaseOpt = 2,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     from .load import load_dataset
@@ -179,7 +183,7 @@ def score(
         campaigns = _load_campaigns(campaign)
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
         _years_with_data(dataset, year)
-        by_year = score_by_year(dataset, campaigns, year, allow_other_year)
+        by_year = score_by_year(dataset, campaigns, year, allow_other_year, phase=phase)
         money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
                  for y in sorted(set(year))]
         table = with_volet_totals(score_table(by_year), money)
@@ -253,6 +257,7 @@ def reports(
     notebook: Annotated[Path | None, typer.Option(
         help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
     allow_other_year: OtherYearOpt = False,
+    phase: PhaseOpt = 2,
 ) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
@@ -289,8 +294,8 @@ def reports(
         job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                              template=notebook or TEMPLATE, renderer=renderer,
                              campagne_precedente=previous.path if previous else None,
-                             autre_annee=allow_other_year, sources=dataset.sources)
-        table = score_table(score_by_year(dataset, [camp], [year], allow_other_year))
+                             autre_annee=allow_other_year, sources=dataset.sources, phase=phase)
+        table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
         table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
@@ -381,6 +386,7 @@ def synthese(
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
     region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
     allow_other_year: OtherYearOpt = False,
+    phase: PhaseOpt = 2,
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
     from .batch import SYNTHESIS_TEMPLATE, render_notebook
@@ -397,7 +403,7 @@ def synthese(
         _years_with_data(dataset, [year])
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
                   "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
-                  "region": region, **({"autre_annee": True} if allow_other_year else {})}
+                  "region": region, **({"autre_annee": True} if allow_other_year else {}), "phase": phase}
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:
@@ -409,6 +415,68 @@ def synthese(
             progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")
+
+
+@app.command()
+def grille(
+    data: DataArg,
+    campaign: CampaignOpt,
+    year: YearOpt,
+    out_dir: OutDirOpt,
+    finess: FinessOpt = None,
+) -> None:
+    """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
+    from .grid import write_grids
+    from .load import load_dataset
+
+    with _user_errors():
+        wanted = _finess(finess)
+        check_outputs([data, campaign], folders=[out_dir])
+        camp, _ = _campaigns([campaign], year)
+        dataset = load_dataset(data, camp)
+        with output_lock(out_dir), _progress() as progress:
+            total = len(wanted) if wanted is not None else len(dataset.establishments)
+            task = progress.add_task(f"Grilles {year}", total=total, failed=0, skipped=0)
+            written = write_grids(dataset, camp, year, out_dir, wanted,
+                                  progress=lambda _finess: progress.update(task, advance=1))
+    out.print(f"{len(written)} grille(s) écrite(s) dans {out_dir}.")
+
+
+@app.command()
+def collecte(
+    grids: Annotated[Path, typer.Argument(help="Dossier des grilles retournées par les établissements.")],
+    campaign: CampaignOpt,
+    year: YearOpt,
+    data: Annotated[Path, typer.Option("--data", help="Données de départ (dossier de CSV ou classeur .xlsx).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")],
+    suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
+) -> None:
+    """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
+    from .collect import STATUSES, collect, write_follow_up
+
+    with _user_errors():
+        if suivi is not None and suivi.suffix.lower() not in (".csv", ".xlsx"):
+            raise CaqesError(f"{suivi} : extension attendue .csv ou .xlsx pour le tableau de suivi")
+        check_outputs([data, campaign, grids], folders=[out_dir], files=[suivi] if suivi is not None else [])
+        if suivi is not None and out_dir.resolve() in suivi.resolve().parents:
+            raise CaqesError(f"{suivi} : le tableau de suivi ne s'écrit pas dans le dossier de données produit "
+                             f"({out_dir}), qui est remplacé en entier")
+        camp, _ = _campaigns([campaign], year)
+        result = collect(grids, camp, year, data, out_dir)
+        if suivi is not None:
+            write_follow_up(result.follow_up, suivi)
+    for fault in result.faults:
+        err.print(str(fault))
+    counts = result.follow_up["statut"].value_counts()
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+    out.print(f"{len(result.follow_up)} établissement(s) : {summary}.")
+    for row in result.follow_up.itertuples():
+        if row.statut in ("invalide", "incomplete"):
+            detail = (f"{row.anomalies} anomalie(s)" if row.statut == "invalide"
+                      else f"{row.valeurs_manquantes} valeur(s) manquante(s)")
+            out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
+    out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
+    raise typer.Exit(0 if result.ok else 1)
 
 
 def main() -> None:

@@ -54,6 +54,12 @@ class EstablishmentReport:
     score_n1_own_rules: float | None = None  # N−1 as evaluated under the previous campaign
     class_n1_own_rules: str | None = None
     volets: VoletResults | None = None  # additional volets in force in N (None: no contract)
+    phase: int = 2  # 1: provisional, the Assurance Maladie indicators awaited
+
+    @property
+    def provisional(self) -> str:
+        """The provisional-evaluation notice of a phase-1 report ("" in phase 2)."""
+        return provisional_notice(self.campaign, self.phase)
 
     @property
     def name(self) -> str:
@@ -86,6 +92,7 @@ class EstablishmentReport:
                 {"indicateur": r.indicateur, "gain": num(r.gain)} for r in self.priorities.head(5).itertuples()
             ],
             "score_avant_ajustements": num(self.score_before_adjustments),
+            "phase": self.phase,
             "version_outil": self.toolkit_version,
             "volets": self._volets_json(num),
         }
@@ -111,24 +118,45 @@ def _file_key(path: Path) -> str:
     return digest.hexdigest()
 
 
+def provisional_notice(campaign: Campaign, phase: int) -> str:
+    """« Évaluation provisoire (phase 1) … » with the date of phase 2 when the campaign gives it."""
+    if phase != 2:
+        from .fragments import french_date
+
+        when = campaign.phase_2_date
+        date = (f" le {french_date(when)}" if isinstance(when, dt.date)
+                else f" : {when}" if when else "")
+        return ("Évaluation provisoire (phase 1) : les indicateurs alimentés par les données de "
+                "l'Assurance Maladie sont « en attente » et retirés du calcul ; le score définitif "
+                f"sera établi en phase 2{date}.")
+    return ""
+
+
 @lru_cache(maxsize=4)
-def _evaluate(data_path: str, campaign_path: str, key: str) -> tuple[Dataset, Campaign, Scores]:
+def _evaluate(data_path: str, campaign_path: str, key: str, phase: int = 2,
+              annee: int | None = None) -> tuple[Dataset, Campaign, Scores]:
     campaign = load_campaign(campaign_path)
     dataset = load_dataset(data_path, campaign)
+    if phase == 1:  # the evaluated year is provisional, the years before it final
+        years = [y for y in dataset.years if annee is None or y <= annee]
+        return dataset, campaign, score(dataset, campaign, years, phase=1)
     return dataset, campaign, score(dataset, campaign)
 
 
-def evaluate_region(donnees: str | Path, campagne: str | Path) -> tuple[Dataset, Campaign, Scores]:
+def evaluate_region(donnees: str | Path, campagne: str | Path, phase: int = 2,
+                    annee: int | None = None) -> tuple[Dataset, Campaign, Scores]:
     """Load, validate and score a region (cached on the content of the files, so a batch worker
-    that makes many reports of one region pays this once, with results identical to a fresh run)."""
+    that makes many reports of one region pays this once, with results identical to a fresh run).
+    ``phase`` 1 scores year ``annee`` provisionally (see :func:`caqes_toolkit.scoring.score`)."""
     data_path, campaign_path = Path(donnees).resolve(), Path(campagne).resolve()
     key = _file_key(data_path) + _file_key(campaign_path)
-    return _evaluate(str(data_path), str(campaign_path), key)
+    return _evaluate(str(data_path), str(campaign_path), key, phase, annee if phase == 1 else None)
 
 
 def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: str | Path,
                  campagne_precedente: str | Path | None = None,
-                 today: dt.date | None = None, autre_annee: bool = False) -> EstablishmentReport:
+                 today: dt.date | None = None, autre_annee: bool = False,
+                 phase: int = 2) -> EstablishmentReport:
     """Compute the content of the report of ``finess`` for year ``annee``.
 
     ``campagne`` must be the campaign of ``annee`` (its ``annee`` key), unless ``autre_annee``
@@ -138,7 +166,7 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
     """
     if isinstance(finess, int):  # « papermill -p finess 010005239 » gives an int: zeros lost
         finess = f"{finess:09d}"
-    dataset, campaign, scores = evaluate_region(donnees, campagne)
+    dataset, campaign, scores = evaluate_region(donnees, campagne, phase, annee)
     campaign_for_year([campaign], annee, autre_annee)
     est = dataset.establishments
     if finess not in set(est["finess"]):
@@ -152,7 +180,7 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
     year_scores = scores.year(annee)
     indicators = year_scores.indicators[year_scores.indicators["finess"] == finess].copy()
     indicators.insert(3, "libelle", indicators["indicateur"].map(lambda c: campaign.by_code[c].label))
-    before, class_before, adjusted = _adjustments(dataset, campaign, finess, annee)
+    before, class_before, adjusted = _adjustments(dataset, campaign, finess, annee, phase)
     previous, changes, n1_score, n1_class = None, (), None, None
     if campagne_precedente:
         previous = load_campaign(campagne_precedente)
@@ -186,6 +214,7 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
         score_n1_own_rules=n1_score,
         class_n1_own_rules=n1_class,
         volets=_volets(dataset, campaign, finess, annee),
+        phase=phase,
     )
 
 
@@ -232,7 +261,7 @@ def _maturity(dataset: Dataset, finess: str, annee: int) -> pd.DataFrame:
 
 
 def _adjustments(dataset: Dataset, campaign: Campaign, finess: str,
-                 annee: int) -> tuple[float | None, str | None, pd.DataFrame]:
+                 annee: int, phase: int = 2) -> tuple[float | None, str | None, pd.DataFrame]:
     adj = dataset.adjustments
     adj = adj[(adj["finess"] == finess) & (adj["annee"] == annee) & adj["indicateur"].isin(campaign.by_code)]
     columns = ["indicateur", "libelle", "valeur_avant", "nc_avant", "valeur_apres", "nc_apres", "motif"]
@@ -249,5 +278,6 @@ def _adjustments(dataset: Dataset, campaign: Campaign, finess: str,
         "nc_apres": adj["nc"],
         "motif": adj["motif"],
     }).sort_values("indicateur").reset_index(drop=True)
-    unadjusted = score(dataset.only([finess]), campaign, [annee], adjusted=False).establishments.iloc[0]
+    unadjusted = score(dataset.only([finess]), campaign, [annee], adjusted=False,
+                       phase=phase).establishments.iloc[0]
     return float(unadjusted["score_global"]), str(unadjusted["classe"]), table

@@ -19,7 +19,8 @@ from .dataset import MATURITY_STEPS, Dataset
 __all__ = ["STATUSES", "Scores", "score", "score_by_year"]
 
 #: Indicator statuses, in the order reports list them.
-STATUSES: tuple[str, ...] = ("atteint", "en progrès", "non atteint", "non renseigné", "non concerné")
+STATUSES: tuple[str, ...] = ("atteint", "en progrès", "non atteint", "non renseigné", "non concerné",
+                              "en attente")
 MAX_STEP = 5
 
 
@@ -66,7 +67,10 @@ def _rows_of(df: pd.DataFrame, annee: int) -> pd.DataFrame:
 
 RULES = ("binaire", "cible", "seuils", "maturite")
 TARGET_KINDS = ("number", "national", "regional", "none")
-NC_REASONS = ("", "activité non concernée", "sans liste en sus", "déclaré NC", "référence absente")
+NC_REASONS = ("", "activité non concernée", "sans liste en sus", "déclaré NC", "référence absente",
+              "donnée de l'Assurance Maladie attendue en phase 2")
+#: Evaluation phases: 1 before the Assurance Maladie data arrive (provisional), 2 final.
+PHASES = (1, 2)
 TRENDS = np.array([np.nan, "amélioré", "stable", "dégradé"], dtype=object)
 
 
@@ -82,6 +86,7 @@ class _Catalogue:
     target: np.ndarray
     target_kind: np.ndarray
     mask: np.ndarray
+    awaited: np.ndarray  # data from the Assurance Maladie: awaited in phase 1
 
     @classmethod
     def of(cls, campaign: Campaign) -> _Catalogue:
@@ -97,6 +102,7 @@ class _Catalogue:
             target_kind=np.array([TARGET_KINDS.index(i.target_kind) for i in inds]),
             mask=np.array([every if i.activities is None
                            else sum(1 << ACTIVITIES.index(a) for a in i.activities) for i in inds]),
+            awaited=np.array([i.data_source == "assurance_maladie" for i in inds], dtype=bool),
         )
 
 
@@ -208,18 +214,27 @@ def _trend(v: np.ndarray, other: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 
 def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = None,
-          *, adjusted: bool = True) -> Scores:
+          *, adjusted: bool = True, phase: int = 2) -> Scores:
     """Score every establishment of ``dataset`` for ``years`` (default: every year with data).
 
     With ``adjusted`` (the default), values of the adjustments table replace the reported ones.
     An establishment is scored for a year only if it has data that year (results or maturity).
+    ``phase`` 1 is the provisional evaluation of the latest year, before the Assurance Maladie
+    data arrive: those indicators are « en attente », left out of the scores (never 0) and
+    their values ignored; earlier years are final. Phase 2 (default) is the final evaluation.
     """
+    if phase not in PHASES:
+        raise ValueError(f"phase d'évaluation attendue : 1 ou 2 (reçu : {phase})")
     years = sorted(set(years if years is not None else dataset.years))
     cat = _Catalogue.of(campaign)
     cube_years = sorted(set(years) | {campaign.t0_year} | {y - 1 for y in years})
     cube = _Cube(dataset, campaign, cat, cube_years, adjusted)
     es = dataset.establishments
     v, nc = cube.at(years)
+    awaited = np.zeros(v.shape, dtype=bool)
+    if phase == 1 and years:
+        awaited[:, years.index(max(years)), :] = cat.awaited
+        v = np.where(awaited, np.nan, v)
     t0 = cube.at([campaign.t0_year])[0]
     n1 = cube.at([y - 1 for y in years])[0]
     pos = [cube_years.index(y) for y in years]
@@ -232,12 +247,13 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     needs_list = ~np.isin(cat.chapter, list(campaign.chapter_weights(False)))
     list_ok = np.broadcast_to(~needs_list | with_list[:, None, None], v.shape)
     target_ok = ~((cat.rule == RULES.index("cible")) & np.isnan(c))
-    applicable = activity_ok & list_ok & ~nc & target_ok
-    reason = np.select([~activity_ok, ~list_ok, nc, ~target_ok], [1, 2, 3, 4], 0)
+    applicable = activity_ok & list_ok & ~nc & target_ok & ~awaited
+    reason = np.select([~activity_ok, ~list_ok, awaited, nc, ~target_ok], [1, 2, 5, 3, 4], 0)
     raw = _indicator_scores(v, t0, c, cat, campaign)
     reported = ~np.isnan(raw)
     s = np.where(applicable, np.where(reported, raw, 0.0), np.nan)
-    status = np.select([~applicable, ~reported, s >= 1 - 1e-12, s > 0], [4, 3, 0, 1], 2)
+    status = np.select([awaited & activity_ok & list_ok, ~applicable, ~reported, s >= 1 - 1e-12, s > 0],
+                       [5, 4, 3, 0, 1], 2)
 
     chapters = sorted(campaign.chapters)
     w = np.where(applicable, cat.weight, 0.0)
@@ -355,12 +371,13 @@ def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], yea
 
 
 def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[int],
-                  allow_other_year: bool = False) -> dict[int, Scores]:
+                  allow_other_year: bool = False, phase: int = 2) -> dict[int, Scores]:
     """Score each year with its own campaign (:func:`~caqes_toolkit.campaign.campaign_for_year`),
-    with T0 and N−1 scored under the same rules."""
+    with T0 and N−1 scored under the same rules (``phase`` 1: each year's Assurance Maladie
+    indicators are awaited, earlier years final)."""
     out = {}
     for year in sorted(set(years)):
         campaign = campaign_for_year(campaigns, year, allow_other_year)
         needed = {year, year - 1, campaign.t0_year} & set(dataset.years) | {year}
-        out[year] = score(dataset, campaign, needed)
+        out[year] = score(dataset, campaign, needed, phase=phase)
     return out

@@ -91,7 +91,7 @@ def header(r: EstablishmentReport) -> Html:
         "raison_sociale": r.name, "finess": r.finess, "region": i["region"],
         "activites": str(i["activites"]).replace(";", ", "), "liste_en_sus": _yes_no(i["liste_en_sus"]),
         "campagne": r.campaign.label_for(r.annee), "annee": r.annee, "annee_t0": r.campaign.t0_year,
-        "date": french_date(r.generated_on),
+        "date": french_date(r.generated_on), "provisoire": r.provisional,
     })
     return Html(html + other_rules_notice(r.other_year_notice)) if r.other_year_notice else html
 

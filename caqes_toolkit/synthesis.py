@@ -19,7 +19,7 @@ from .dataset import Dataset, SourceFile
 from .fragments import Html, figure, french_date, render
 from .money import VoletResults, evaluate_volets, targeting
 from .present import fmt_num, fmt_pct, fmt_points
-from .report import evaluate_region
+from .report import evaluate_region, provisional_notice
 from .scoring import Scores, score
 from .sections import other_rules_notice, rule_changes_table
 
@@ -65,16 +65,18 @@ class RegionalSynthesis:
     generated_on: dt.date
     volets: VoletResults | None = None   # additional volets in force (None: campaign without volets)
     targeted: pd.DataFrame | None = None  # establishments flagged by the targeting rule
+    phase: int = 2  # 1: provisional, the Assurance Maladie indicators awaited
 
 
 def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
                     campagne_precedente: str | Path | None = None,
-                    today: dt.date | None = None, autre_annee: bool = False) -> RegionalSynthesis:
+                    today: dt.date | None = None, autre_annee: bool = False,
+                    phase: int = 2) -> RegionalSynthesis:
     """Compute the synthesis of ``region`` (default: the region of the data, if there is one).
 
     ``campagne`` must be the campaign of ``annee``, unless ``autre_annee`` asks to apply another
     year's rules: the synthesis then says so."""
-    dataset, campaign, scores = evaluate_region(donnees, campagne)
+    dataset, campaign, scores = evaluate_region(donnees, campagne, phase, annee)
     campaign_for_year([campaign], annee, autre_annee)
     regions = sorted(dataset.establishments["region"].unique())
     region = region or (regions[0] if len(regions) == 1 else "")
@@ -101,7 +103,7 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
         missing=_missing(dataset, annee, in_region),
         previous_campaign=prev_campaign, rule_changes=changes,
         previous_own_rules=own[["finess", "score_global", "classe"]],
-        sources=sources, generated_on=today or dt.date.today(),
+        sources=sources, generated_on=today or dt.date.today(), phase=phase,
         **_volets(dataset, campaign, annee, in_region),
     )
 
@@ -140,10 +142,11 @@ def _missing(dataset: Dataset, annee: int, finess: pd.Series) -> pd.DataFrame:
 
 
 def header(s: RegionalSynthesis) -> Html:
-    """Region, campaign, year, and the notice when the year is evaluated under another year's rules."""
+    """Region, campaign, year, and the notices of a provisional evaluation or of another year's rules."""
     html = render("synthesis_header", {
         "region": s.region, "campagne": s.campaign.label_for(s.annee), "annee": s.annee,
         "date": french_date(s.generated_on), "n": len(s.table), "annee_t0": s.campaign.t0_year,
+        "provisoire": provisional_notice(s.campaign, s.phase),
     })
     notice = s.campaign.other_year_notice(s.annee)
     return Html(html + other_rules_notice(notice)) if notice else html

@@ -45,7 +45,7 @@ def test_notebook_is_reviewable_and_parameterised():
     assert "parameters" in code[0].metadata.get("tags", [])
     params = {name: p["inferred_type_name"] for name, p in papermill.inspect_notebook(str(NOTEBOOK)).items()}
     assert params == {"finess": "str", "annee": "int", "donnees": "str", "campagne": "str",
-                      "campagne_precedente": "str", "autre_annee": "bool"}
+                      "campagne_precedente": "str", "autre_annee": "bool", "phase": "int"}
     # thin: no scoring logic in cells, only calls into the package
     assert all(len(c.source.splitlines()) <= 5 for c in code[1:])
 
