@@ -10,10 +10,12 @@ YEARS ?= --year 2018 --year 2019
 OUT ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint lab sysdeps clean
+.PHONY: help demo test bench lint lab sysdeps testdeps clean
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 # Prints the PDFs faster than chromium when installed (same Blink); optional.
 FAST_PDF_PACKAGE := chromium-headless-shell
+# LibreOffice Calc, for the test that collects a grid re-saved by LibreOffice; optional.
+TEST_PACKAGES := libreoffice-calc-nogui
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,10 +39,15 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes plan $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/plans-2019
 	$(BIN)/caqes grille $(DATA) --campaign params/caqes-2019.yml --year 2019 --out $(OUT)/grilles-2019
 	$(BIN)/caqes methode --campaign params/caqes-2019.yml --out $(OUT)/methode
-	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/"
+	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/ ; grilles : $(OUT)/grilles-2019/"
 
-test: $(STAMP) sysdeps ## Run the test suite
+test: $(STAMP) sysdeps testdeps ## Run the test suite
 	$(BIN)/python -m pytest -q
+
+testdeps: ## Install LibreOffice Calc if missing (the grid tests re-save a workbook with it; skipped without it)
+	@command -v soffice >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES); } \
+	  || echo "$(TEST_PACKAGES) indisponible : les tests qui en ont besoin seront sautés."
 
 sysdeps: ## Install the system packages for PDF reports if missing (Debian: Chromium, poppler, fonts)
 	@SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
