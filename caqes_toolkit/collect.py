@@ -31,7 +31,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .campaign import Campaign
-from .dataset import MATURITY_STEPS
+from .dataset import MATURITY_STEPS, Dataset
 from .errors import CaqesError, DataError, Severity
 from .grid import (
     GRID_FORMAT,
@@ -41,8 +41,10 @@ from .grid import (
     MATURITY_STEP_NAMES,
     META_SHEET,
     applicable_indicators,
+    volet_objectives,
 )
 from .load import RawSource, RawTable, _cell_text, load_dataset, read_source
+from .money import contracts_in_force
 from .outputs import atomic_path
 from .validation import check
 
@@ -129,7 +131,9 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     if checked.tables is None:
         raise DataError(list(checked.faults))
     es = checked.tables["establishments"]
-    identities = {f: (a, bool(lst)) for f, a, lst in zip(
+    contracts = contracts_in_force(Dataset(**checked.tables), campaign, year)
+    volets = contracts.groupby("finess")["volet"].agg(set).to_dict()
+    identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}
     read = [_read_grid(path, campaign, year, identities) for path in _workbooks(grids)]
     _duplicates(read)
@@ -158,7 +162,7 @@ def _norm(text: Any) -> str:
 
 
 def _read_grid(path: Path, campaign: Campaign, year: int,
-               identities: dict[str, tuple[str, bool]]) -> _Grid:
+               identities: dict[str, tuple[str, bool, set[str]]]) -> _Grid:
     grid = _Grid(path)
     if path.suffix.lower() in (".xls", ".ods"):
         grid.fault("un classeur au format .xlsx (enregistrer la grille au format Excel .xlsx)")
@@ -188,8 +192,9 @@ def _read_grid(path: Path, campaign: Campaign, year: int,
                    f"{want})", value=got)
     if wrong:
         return grid
-    activities, with_list = identities[finess]
-    asked = [ind for ind in applicable_indicators(campaign, activities, with_list)
+    activities, with_list, volets = identities[finess]
+    objectives = [ind for _, group in volet_objectives(campaign, activities, volets) for ind in group]
+    asked = [ind for ind in [*applicable_indicators(campaign, activities, with_list), *objectives]
              if ind.data_source == "etablissement"]
     grid.codes = [ind.code for ind in asked if ind.rule != "maturite"]
     _read_indicators(grid, book, campaign)

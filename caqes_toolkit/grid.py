@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +38,7 @@ from .sections import target_text
 
 __all__ = ["ESTABLISHMENT_SHEET", "GRID_COLUMNS", "INDICATORS_SHEET", "MATURITY_SHEET",
            "MATURITY_STEP_NAMES", "META_SHEET", "SOURCE_LABELS", "applicable_indicators",
-           "grid_path", "write_grids"]
+           "grid_path", "volet_objectives", "write_grids"]
 
 ESTABLISHMENT_SHEET = "Établissement"
 INDICATORS_SHEET = "Indicateurs"
@@ -92,6 +92,24 @@ def applicable_indicators(campaign: Campaign, activities: str, with_list: bool) 
             and (with_list or ind.chapter in list_chapters)]
 
 
+def volet_objectives(campaign: Campaign, activities: str,
+                     volets: Iterable[str]) -> list[tuple[str, list[Indicator]]]:
+    """The scored objectives of the volets an establishment has a contract for (``volets``,
+    codes), that apply to its activities: (volet label, objectives as indicators) per volet.
+
+    Expense lines (``depense``) come from the Assurance Maladie and ``mesure`` values are not
+    scored: neither is asked in a grid."""
+    own = set(activities.split(";")) - {""}
+    groups = []
+    for volet in campaign.volets:
+        if volet.code in volets:
+            asked = [ind.as_indicator(0) for ind in volet.scored
+                     if ind.activities is None or own & set(ind.activities)]
+            if asked:
+                groups.append((volet.label, asked))
+    return groups
+
+
 def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                 finess: list[str] | None = None,
                 progress: Callable[[str], None] | None = None) -> list[Path]:
@@ -117,6 +135,10 @@ class _Known:
 
     def __init__(self, data: Dataset, campaign: Campaign, year: int):
         self.t0_year = campaign.t0_year
+        from .money import contracts_in_force
+
+        contracts = contracts_in_force(data, campaign, year)
+        self.volets: dict[str, set[str]] = contracts.groupby("finess")["volet"].agg(set).to_dict()
         years = {year, year - 1, campaign.t0_year}
         res = data.results[data.results["annee"].isin(years)]
         self.results = {(f, int(y), i): (v, bool(nc), b) for f, y, i, v, nc, b in zip(
@@ -243,11 +265,12 @@ def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: _Known)
     finess = str(identity["finess"])
     indicators = applicable_indicators(campaign, str(identity["activites"]),
                                        bool(identity["liste_en_sus"]))
+    volets = volet_objectives(campaign, str(identity["activites"]), known.volets.get(finess, ()))
     book = Workbook()
     _styles(book)
     _establishment_sheet(book.active, identity, campaign, year)
     _indicators_sheet(book.create_sheet(INDICATORS_SHEET), identity, campaign, year, indicators,
-                      known)
+                      known, volets)
     if any(ind.rule == "maturite" for ind in indicators):
         _maturity_sheet(book.create_sheet(MATURITY_SHEET), finess, campaign, year, known)
     meta = {"format": GRID_FORMAT, "finess": finess, "annee": str(year),
@@ -341,7 +364,8 @@ def _establishment_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campai
 
 
 def _indicators_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campaign, year: int,
-                      indicators: list[Indicator], known: _Known) -> None:
+                      indicators: list[Indicator], known: _Known,
+                      volets: list[tuple[str, list[Indicator]]]) -> None:
     finess = str(identity["finess"])
     last = get_column_letter(len(GRID_COLUMNS))
     title = _text(sheet.cell(row=1, column=1),
@@ -363,18 +387,19 @@ def _indicators_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campaign,
     sheet.row_dimensions[HEADER_ROW].height = 3 * LINE_HEIGHT + 3
     widths = {col: width for col, (_, width) in enumerate(GRID_COLUMNS, start=1)}
     row = HEADER_ROW
-    for chapter in sorted(campaign.chapters):
-        in_chapter = [ind for ind in indicators if ind.chapter == chapter]
-        if not in_chapter:
+    groups = [(f"Chapitre {chapter} — {campaign.chapters[chapter]}",
+               [ind for ind in indicators if ind.chapter == chapter]) for chapter in sorted(campaign.chapters)]
+    groups += [(f"Volet additionnel — {label}", objectives) for label, objectives in volets]
+    for heading, members in groups:
+        if not members:
             continue
         row += 1
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(GRID_COLUMNS))
-        cell = _text(sheet.cell(row=row, column=1),
-                     f"Chapitre {chapter} — {campaign.chapters[chapter]}")
+        cell = _text(sheet.cell(row=row, column=1), heading)
         cell.font = _font(bold=True, color=BLUE)
         cell.fill = CHAPTER_FILL
         cell.alignment = WRAP
-        for ind in in_chapter:
+        for ind in members:
             row += 1
             _indicator_row(sheet, row, ind, identity, year, known)
             _fit_height(sheet, row, widths)

@@ -60,7 +60,7 @@ def _rows(sheet) -> dict[str, int]:
     return {str(sheet.cell(row=r, column=cols["Code"]).value): r
             for r in range(row + 1, sheet.max_row + 1)
             if sheet.cell(row=r, column=cols["Code"]).value
-            and not str(sheet.cell(row=r, column=cols["Code"]).value).startswith("Chapitre")}
+            and not str(sheet.cell(row=r, column=cols["Code"]).value).startswith(("Chapitre", "Volet additionnel"))}
 
 
 def test_grid_holds_the_applicable_indicators_guarded(tmp_path, sample, campaign_2019):
@@ -274,7 +274,8 @@ def test_grille_command(tmp_path):
     run = CliRunner().invoke(app, ["grille", str(SAMPLE), "--campaign", str(CAMPAIGN_2019), "--year",
                                    "2019", "--out", str(tmp_path), "--finess", f"{DIALYSIS},{BIG}"])
     assert run.exit_code == 0, run.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    # the command's lock file (.caqes.lock) aside, only the grids asked for
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".caqes.lock") == [
         f"grille_{DIALYSIS}_2019.xlsx", f"grille_{BIG}_2019.xlsx"]
 
 
@@ -328,3 +329,22 @@ def test_follow_up_workbook_stores_names_as_text(tmp_path):
     assert sheet["B2"].value == "=1+2" and sheet["B2"].data_type == "s" and sheet["E2"].value == 3
     with pytest.raises(CaqesError, match="extension"):
         write_follow_up(table, tmp_path / "suivi.ods")
+
+
+def test_grid_asks_the_objectives_of_the_volets_in_force(tmp_path, sample, campaign_2019):
+    """2A5477391 has transports and qualité contracts in force in 2019 (none for pertinence):
+    its grid asks their scored objectives (not the expense lines nor the mesures); collected,
+    a volet objective replaces the data's value like any indicator."""
+    folder = _grids(tmp_path, sample, campaign_2019, [BIG, DIALYSIS])
+    rows = _rows(openpyxl.load_workbook(folder / f"grille_{BIG}_{YEAR}.xlsx")["Indicateurs"])
+    assert {"T01", "T02", "Q01", "Q02"} <= set(rows)
+    assert not {"TR1", "T03", "PE1", "PE2"} & set(rows)  # expense, mesure, volet not contracted
+    plain = _rows(openpyxl.load_workbook(folder / f"grille_{DIALYSIS}_{YEAR}.xlsx")["Indicateurs"])
+    assert not set(plain) & set(campaign_2019.volet_indicators)
+    fill_from_data(folder, SAMPLE, YEAR)
+    fill(folder / f"grille_{BIG}_{YEAR}.xlsx", {"T01": "non"})  # the data say « oui »
+    result = collect(folder, campaign_2019, YEAR, SAMPLE, tmp_path / "donnees2")
+    assert result.ok
+    res = load_dataset(tmp_path / "donnees2", campaign_2019).results
+    got = res[(res["finess"] == BIG) & (res["annee"] == YEAR) & (res["indicateur"] == "T01")]
+    assert got["brut"].tolist() == ["non"]
