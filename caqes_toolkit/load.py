@@ -1,10 +1,11 @@
-"""Reading the input data (METHOD.md §7): find the files or sheets, read every cell as text.
+"""Reading the input data (the data contract of the README): find the files or sheets, read
+every cell as text.
 
 This module only *reads*: it finds ``etablissements``, ``resultats``, … in a folder of CSV
-files or in one ``.xlsx`` or ``.ods`` workbook (names matched as :func:`name_key` says), detects the encoding and the delimiter, and returns each
-table as text (trimmed lower-case headers, cells as written) with the line of every row as a
-spreadsheet shows it (header = line 1). Checks, stripping and typing are in
-:mod:`caqes_toolkit.validation`.
+files or in one ``.xlsx`` or ``.ods`` workbook (names compared by :func:`name_key`), detects
+the encoding and the delimiter, and returns each table as text (trimmed lower-case headers,
+cells as written) with the line of every row as a spreadsheet shows it (header = line 1).
+Checks, stripping and typing are in :mod:`caqes_toolkit.validation`.
 Inputs are opened read-only and read once; they are never modified.
 
 Nothing is guessed silently: UTF-8 is decoded strictly (Windows-1252 only for a file without
@@ -21,6 +22,7 @@ import hashlib
 import html
 import importlib.util
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -457,6 +459,11 @@ def _read_sheet(name: str, label: str, sheet: Any, archive: zipfile.ZipFile) -> 
     while header and not header[-1]:
         header = header[:-1]
     width = len(header)
+    if sum(map(bool, header)) <= 1:  # a title line: keep the width of the header below it
+        peek = list(itertools.islice(rows, 5))
+        width = max([width, *(_filled_width(row) for row in peek)])
+        header += ("",) * (width - len(header))
+        rows = itertools.chain(peek, rows)
     finess_at = next((i for i, h in enumerate(header) if name_key(h) == "finess"), None)
     body: list[list[str]] = []
     restored: dict[str, list[int]] = {}  # number as read -> lines where its zero was restored
@@ -561,6 +568,11 @@ def _cell_text(cell: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def _filled_width(row: Any) -> int:
+    """Position after the last non-empty cell of a row."""
+    return max((i + 1 for i, cell in enumerate(row) if getattr(cell, "value", None) not in (None, "")), default=0)
 
 
 def _lost_zero(cell: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.load` (METHOD.md §7).
+"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.load` (data contract).
 
 Every fault of every table is listed, not only the first. Checks are vectorised: a column is
 factorised, each distinct text is parsed once, the verdicts are broadcast back to the rows
@@ -230,7 +230,7 @@ def _read_as_known(table: RawTable) -> RawTable:
                    faults=(*table.faults, *faults))
 
 
-_TOTAL = re.compile(r"(?i)\s*(sous-)?totaux?\b.*")
+_TOTAL = re.compile(r"(?i)\s*(sous-)?tota(l|ux)\b.*")
 _AMOUNT = re.compile(r"[-+]?[0-9][0-9\s\u00a0\u202f]*([.,][0-9]+)?\s*[%€]?")
 
 
@@ -385,7 +385,7 @@ def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
     """Years as int64 (0 where bad) and row key codes; reports non-integer years. A year typed
     in a date cell is read as its year, with one warning per distinct date."""
     codes, uniques = sink.distinct("annee")
-    ok = uniques.str.fullmatch("[0-9]{4}").to_numpy(bool)
+    ok = uniques.str.fullmatch("[0-9]{4}").to_numpy(bool, copy=True)
     years = np.zeros(len(uniques), dtype=np.int64)
     years[ok] = uniques[ok].astype("int64").to_numpy()
     dated = _dated_years(uniques[~ok])
