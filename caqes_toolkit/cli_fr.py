@@ -97,7 +97,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = t
         (r"No such command (.*)\.", lambda m: f"Commande inconnue : {m[1]}."),
         (r"Invalid value for (.*?): (.*)", lambda m: f"Valeur invalide pour {m[1]} : {french(m[2])}"),
         (r"Invalid value: (.*)", lambda m: f"Valeur invalide : {french(m[1])}"),
-        (r"Got unexpected extra arguments? ?\(s?\)? ?\((.*)\)", lambda m: f"Argument(s) en trop : {m[1]}"),
+        (r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", lambda m: f"Argument(s) en trop : {m[1]}"),
         (r"Option (.*) does not take a value\.", lambda m: f"L'option {m[1]} ne prend pas de valeur."),
         (r"Option (.*) requires .*arguments?\.", lambda m: f"L'option {m[1]} attend une valeur."),
         (r"Value (.*) is not a valid (.*)\.", lambda m: f"{m[1]} n'est pas {_TYPES.get(m[2], m[2])}."),
