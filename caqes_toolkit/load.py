@@ -17,6 +17,7 @@ reported by cell.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import html
@@ -27,12 +28,15 @@ import os
 import re
 import unicodedata
 import warnings
+import xml.sax
+import xml.sax.handler
 import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from xml.sax import SAXException
 
 import numpy as np
 import openpyxl
@@ -68,10 +72,10 @@ MAX_WORKBOOK_MB = 500  # an Excel sheet holds 1 048 576 rows: ~200 MB of XML for
 # row is the same (measured: 1 M identical rows, 162 MB of XML, 11.7:1 at zlib's best level);
 # a zip bomb reaches ~1 000:1. A member over 8 MiB that inflates more than 200 times is refused.
 BOMB_RATIO, BOMB_MIN_BYTES = 200, 8 * 2**20
-# what openpyxl and zipfile raise on a damaged workbook or sheet (lxml's XMLSyntaxError and
-# ElementTree's ParseError are SyntaxErrors)
+# what openpyxl, odfpy and zipfile raise on a damaged workbook or sheet (lxml's XMLSyntaxError
+# and ElementTree's ParseError are SyntaxErrors; odfpy parses with xml.sax)
 _CORRUPT = (zipfile.BadZipFile, zlib.error, InvalidFileException, SyntaxError, KeyError,
-            ValueError, IndexError, EOFError, OSError)
+            ValueError, IndexError, EOFError, OSError, SAXException)
 
 
 @dataclass(frozen=True)
@@ -597,6 +601,8 @@ def _restored_faults(label: str, restored: dict[str, list[int]]) -> list[Fault]:
 # --- ODS (LibreOffice) ------------------------------------------------------------------------
 
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 1024  # a sheet's rows; columns read (tables have ~10)
+# cells once repeats are expanded: what a 500 MB .xlsx holds; repeat counts cost nothing to write
+_MAX_CELLS = 50_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,7 +620,11 @@ class _OdsBook:
         from odf.opendocument import load
         from odf.table import Table
 
-        document = load(io.BytesIO(data))
+        # odfpy prints a part it cannot parse and reads on: the sheets' part is checked first
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as content:
+            xml.sax.parse(content, xml.sax.handler.ContentHandler())
+        with contextlib.redirect_stdout(io.StringIO()):
+            document = load(io.BytesIO(data))
         self.worksheets = [_OdsSheet(t) for t in document.spreadsheet.getElementsByType(Table)]
 
     def close(self) -> None:
@@ -626,16 +636,16 @@ class _OdsSheet:
     empty repeat only when data follow it), merged ranges and uncalculated formulas noted."""
 
     def __init__(self, table: Any) -> None:
-        self.title = str(table.getAttribute("name") or "")
+        self.title = _attribute(table, "table", "name") or ""
         self._table = table
         self._notes: list[tuple[int, int, str, str]] = []  # line, column, kind, text
 
     def iter_rows(self) -> Iterable[list[_OdsCell]]:
         from odf.table import TableRow
 
-        line, pending = 0, 0
+        line, pending, expanded = 0, 0, 0
         for row in self._table.getElementsByType(TableRow):
-            repeat = int(row.getAttribute("numberrowsrepeated") or 1)
+            repeat = int(_attribute(row, "table", "number-rows-repeated") or 1)
             cells = self._cells(row, line + pending + 1)
             if all(c.value is None for c in cells):
                 pending += repeat
@@ -646,6 +656,10 @@ class _OdsSheet:
             pending = 0
             for _ in range(min(repeat, _MAX_ROWS - line)):
                 line += 1
+                expanded += len(cells)
+                if expanded > _MAX_CELLS:
+                    raise ValueError(f"plus de {_MAX_CELLS:,} cellules une fois les répétitions développées "
+                                     "(lignes ou colonnes répétées à l'excès)".replace(",", " "))
                 yield cells
 
     def _cells(self, row: Any, line: int) -> list[_OdsCell]:
@@ -654,12 +668,13 @@ class _OdsSheet:
             if node.qname[1] not in ("table-cell", "covered-table-cell") or len(cells) >= _MAX_COLUMNS:
                 continue
             cell = _ods_cell(node)
-            spans = [int(node.getAttribute(a) or 1) for a in ("numbercolumnsspanned", "numberrowsspanned")]
+            spans = [int(_attribute(node, "table", f"number-{a}-spanned") or 1) for a in ("columns", "rows")]
+            formula = _attribute(node, "table", "formula")
             if max(spans) > 1:
                 self._notes.append((line, len(cells), "merged", f"{spans[0]}:{spans[1]}"))
-            elif cell.value is None and node.getAttribute("formula"):
-                self._notes.append((line, len(cells), "formula", str(node.getAttribute("formula"))))
-            repeat = int(node.getAttribute("numbercolumnsrepeated") or 1)
+            elif cell.value is None and formula:
+                self._notes.append((line, len(cells), "formula", formula))
+            repeat = int(_attribute(node, "table", "number-columns-repeated") or 1)
             cells += [cell] * min(repeat, _MAX_COLUMNS - len(cells))
         return cells
 
@@ -687,17 +702,24 @@ class _OdsSheet:
         return faults
 
 
+def _attribute(node: Any, prefix: str, name: str) -> str | None:
+    """An attribute of an odfpy element (``None`` when absent, whatever the element allows)."""
+    from odf.namespaces import OFFICENS, TABLENS
+
+    return node.attributes.get((TABLENS if prefix == "table" else OFFICENS, name))
+
+
 def _ods_cell(node: Any) -> _OdsCell:
     """The typed value of an OpenDocument cell (``office:value-type``), ``None`` when empty."""
     from datetime import datetime
 
-    kind = node.getAttribute("valuetype")
-    if kind in ("float", "percentage", "currency"):
-        return _OdsCell(float(node.getAttribute("value")), "0%" if kind == "percentage" else "")
-    if kind == "date":
-        return _OdsCell(datetime.fromisoformat(str(node.getAttribute("datevalue"))))
+    kind, value = _attribute(node, "office", "value-type"), _attribute(node, "office", "value")
+    if kind in ("float", "percentage", "currency") and value is not None:
+        return _OdsCell(float(value), "0%" if kind == "percentage" else "")
+    if kind == "date" and _attribute(node, "office", "date-value"):
+        return _OdsCell(datetime.fromisoformat(str(_attribute(node, "office", "date-value"))))
     if kind == "boolean":
-        return _OdsCell(str(node.getAttribute("booleanvalue")).lower() == "true")
+        return _OdsCell(str(_attribute(node, "office", "boolean-value")).lower() == "true")
     text = "\n".join(_paragraph_text(p) for p in node.childNodes if p.qname[1] == "p")
     return _OdsCell(text or None)
 

@@ -333,3 +333,75 @@ def test_libreoffice_converted_workbook_reads_like_the_xlsx(tmp_path: Path) -> N
     assert from_ods.results["valeur"].tolist() == [1.0, 45.5, pytest.approx(98)]
     assert from_ods.establishments["finess"].tolist() == [APHP, APHM, AIN]
     assert [(w.line, w.column) for w in from_ods.warnings] == [(w.line, w.column) for w in from_xlsx.warnings]
+
+
+def test_ods_merged_range_and_damaged_content_are_faults(tmp_path: Path) -> None:
+    import zipfile
+
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    est, res = region_rows()
+    path = _ods(tmp_path / "r.ods", {"etablissements": est, "resultats": res})
+    doc = OpenDocumentSpreadsheet()
+    for title, rows in (("etablissements", est), ("resultats", res)):
+        table = Table(name=title)
+        for i, row in enumerate(rows):
+            tr = TableRow()
+            for j, value in enumerate(row):
+                if title == "resultats" and i == 2 and j == 0:  # A3:A4 merged
+                    cell = TableCell(valuetype="string", numberrowsspanned=2)
+                elif title == "resultats" and i == 3 and j == 0:
+                    tr.addElement(CoveredTableCell())
+                    continue
+                else:
+                    cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(value)))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    merged = tmp_path / "fusion.ods"
+    doc.save(str(merged))
+
+    got = [f for f in validate(merged, CAMPAIGN) if "fusionn" in f.expected]
+
+    assert [(f.source, f.line, f.value) for f in got] == [("fusion.ods › resultats", 3, "resultats!A3:A4")]
+    damaged = tmp_path / "abime.ods"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(damaged, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            new.writestr(info, data[: len(data) // 2] if info.filename == "content.xml" else data)
+    got = validate(damaged, CAMPAIGN)
+    assert [(f.source, f.severity) for f in got] == [("abime.ods", "erreur")]
+
+
+def test_ods_repeat_bomb_is_refused_naming_the_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    import caqes_toolkit.load as load
+
+    est, res = region_rows()
+    path = _ods(tmp_path / "r.ods", {"etablissements": est, "resultats": res})
+    doc = OpenDocumentSpreadsheet()
+    for title, rows in (("etablissements", est), ("resultats", res)):
+        table = Table(name=title)
+        for row in rows:
+            tr = TableRow(numberrowsrepeated=1_000_000) if title == "resultats" and row is res[1] else TableRow()
+            for value in row:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(value)))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    bomb = tmp_path / "bombe.ods"
+    doc.save(str(bomb))
+    assert bomb.stat().st_size < path.stat().st_size * 2  # a million rows declared in a few bytes
+    monkeypatch.setattr(load, "_MAX_CELLS", 1000)
+
+    got = validate(bomb, CAMPAIGN)
+
+    assert [(f.source, f.severity) for f in got if f.severity == "erreur"] == [("bombe.ods › resultats", "erreur")]
+    assert "répétées à l'excès" in got[-1].expected
