@@ -56,7 +56,7 @@ class _Console(Console):
 out = _Console(highlight=False, soft_wrap=True, markup=False)
 err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
-DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx (contrat de données).")]
+DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données).")]
 CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de campagne YAML (params/).")]
 CampaignsOpt = Annotated[list[Path], typer.Option(
     "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent.")]
@@ -477,7 +477,7 @@ def grille(
 def collecte(
     grids: Annotated[Path, typer.Argument(help="Dossier des grilles retournées par les établissements.")],
     campaign: CampaignOpt,
-    data: Annotated[Path, typer.Option("--data", help="Données de départ (dossier de CSV ou classeur .xlsx).")],
+    data: Annotated[Path, typer.Option("--data", help="Données de départ (dossier de CSV ou classeur .xlsx ou .ods).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")],
     year: YearOpt = None,
     suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,

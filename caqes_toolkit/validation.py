@@ -75,10 +75,10 @@ class Checked:
 
 
 def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
-    """Every fault (errors and warnings) of the data in a folder or ``.xlsx`` workbook.
+    """Every fault (errors and warnings) of the data in a folder or an ``.xlsx`` or ``.ods`` workbook.
 
     Never raises for bad data; raises :class:`~caqes_toolkit.errors.CaqesError` only when the
-    path does not exist or is neither a folder nor a ``.xlsx`` file.
+    path does not exist or is neither a folder nor a workbook.
     """
     return list(check(read_source(source), campaign).faults)
 
@@ -181,8 +181,8 @@ def _missing_table(raw: RawSource, name: str) -> list[Fault]:
         return []
     columns = ", ".join(REQUIRED_COLUMNS[name])
     what = f"une feuille « {name} »" if raw.is_workbook else f"le fichier obligatoire {name}.csv"
-    kind = "feuilles" if raw.is_workbook else "fichiers"
-    found = f" ; {kind} trouvés : {_quoted(raw.unread)}{_did_you_mean(name, raw.unread)}" if raw.unread else ""
+    kind = "feuilles trouvées" if raw.is_workbook else "fichiers trouvés"
+    found = f" ; {kind} : {_quoted(raw.unread)}{_did_you_mean(name, raw.unread)}" if raw.unread else ""
     return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns}){found}")]
 
 

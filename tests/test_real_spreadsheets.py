@@ -405,3 +405,16 @@ def test_ods_repeat_bomb_is_refused_naming_the_sheet(tmp_path: Path, monkeypatch
 
     assert [(f.source, f.severity) for f in got if f.severity == "erreur"] == [("bombe.ods › resultats", "erreur")]
     assert "répétées à l'excès" in got[-1].expected
+
+
+def test_workbook_sheets_ambiguous_or_unmatched(tmp_path: Path) -> None:
+    est, res = region_rows()
+    both = book(tmp_path / "deux.xlsx", {"Établissements": est, "Résultats": res, "resultats": res})
+    odd = book(tmp_path / "autre.xlsx", {"etablissements": est, "Resultat 2019": res, "Feuil1": [["x"]]})
+
+    got = [f for f in validate(both, CAMPAIGN) if f.severity == "erreur"]
+    assert [(f.source, f.line) for f in got] == [("deux.xlsx › resultats", None)]
+    assert "« Résultats » et « resultats »" in got[0].expected
+    got = [f for f in validate(odd, CAMPAIGN) if f.severity == "erreur"]
+    assert [(f.source, f.line) for f in got] == [("autre.xlsx › resultats", None)]
+    assert "feuilles trouvées : « Resultat 2019 », « Feuil1 » ; vouliez-vous dire « Resultat 2019 » ?" in got[0].expected
