@@ -217,7 +217,7 @@ def _read_as_known(table: RawTable) -> RawTable:
     for column, names in sources.items():
         if len(names) > 1:
             faults.append(Fault(table.label, 1, column, None, "des noms de colonnes uniques : "
-                                f"{' et '.join(f'« {n} »' for n in names)} se lisent tous comme "
+                                f"{' et '.join(f'« {n} »' for n in names)} se lisent toutes comme "
                                 f"« {column} » (renommer ou supprimer l'une d'elles)"))
         elif names[0] != column:
             renamed[names[0]] = column
