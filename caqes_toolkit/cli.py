@@ -3,6 +3,8 @@
 Exit statuses: 0 done; 1 an error in the data, the files or the request (French message, no
 traceback); 2 a command line wrong in itself (unknown or missing option, invalid option value).
 Values are printed as they are: never read as rich markup, control characters made visible.
+Every text is French, click's and typer's own included (:mod:`caqes_toolkit.cli_fr`); French
+aliases (``caqes rapports``…) run the same commands.
 """
 
 from __future__ import annotations
@@ -17,13 +19,20 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from . import __version__
 from .campaign import Campaign, campaign_for_year, load_campaign
+from .cli_fr import install
 from .errors import CaqesError, DataError
 from .outputs import check_outputs, describe_os_error, output_lock
 
+install()  # click's and typer's own texts (usage, help, errors) in French
+#: French names an analyst types for a command (hidden from the list, named in the help).
+ALIASES = {"valider": "validate", "scores": "score", "rapports": "reports", "plans": "plan",
+           "grilles": "grille"}
 app = typer.Typer(
     name="caqes",
-    help="Évaluation des CAQES : validation des données, scores, rapports par établissement.",
+    help="Évaluation des CAQES : validation des données, scores, rapports par établissement.\n\n"
+         "Noms français acceptés : " + ", ".join(f"{fr} ({en})" for fr, en in ALIASES.items()) + ".",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -47,12 +56,14 @@ class _Console(Console):
 out = _Console(highlight=False, soft_wrap=True, markup=False)
 err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
-DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx (contrat de données).")]
+DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données).")]
 CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de campagne YAML (params/).")]
 CampaignsOpt = Annotated[list[Path], typer.Option(
     "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent.")]
-YearsOpt = Annotated[list[int], typer.Option("--year", "-y", help="Année(s) évaluée(s).")]
-YearOpt = Annotated[int, typer.Option("--year", "-y", help="Année évaluée.")]
+YearsOpt = Annotated[list[int] | None, typer.Option(
+    "--year", "-y", help="Année(s) évaluée(s) (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
+YearOpt = Annotated[int | None, typer.Option(
+    "--year", "-y", help="Année évaluée (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
 OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")]
 OtherYearOpt = Annotated[bool, typer.Option(
     "--allow-other-year", help="Évaluer une année avec les règles d'une campagne d'une autre année "
@@ -81,7 +92,9 @@ def _user_errors() -> Iterator[None]:
 
         for line in summarise(exc.faults):  # a value is never read as rich markup
             err.print(line, markup=False, emoji=False)
-        raise _fail(f"{len(exc.faults)} anomalie(s) dans les données (détail : caqes validate).") from None
+        errors = sum(f.severity == "erreur" for f in exc.faults)
+        raise _fail(f"{errors} erreur(s), {len(exc.faults) - errors} avertissement(s) dans les données "
+                    "(détail : caqes validate).") from None
     except UsageError as exc:
         raise _fail(str(exc), 2, "Erreur d'utilisation") from None
     except (CaqesError, ValueError) as exc:
@@ -97,6 +110,19 @@ def _load_campaigns(paths: list[Path]) -> list[Campaign]:
         for warning in c.warnings:
             err.print(f"avertissement — {c.path} : {warning}")
     return campaigns
+
+
+def _year(year: int | None, paths: list[Path]) -> int:
+    """The year asked for, or the ``annee`` of the only campaign given."""
+    if year is not None:
+        return year
+    if len(paths) != 1:
+        raise UsageError(f"--year : année à préciser ({len(paths)} fichiers de campagne donnés : "
+                         "l'année par défaut est celle d'une campagne unique)")
+    campaign = load_campaign(paths[0])
+    if campaign.year is None:
+        raise UsageError(f"--year : année à préciser (la campagne {paths[0]} n'a pas de clé « annee »)")
+    return campaign.year
 
 
 def _campaigns(paths: list[Path], year: int, allow_other_year: bool = False) -> tuple[Campaign, Campaign | None]:
@@ -161,8 +187,8 @@ def validate(
 def score(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: YearsOpt,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")],
+    year: YearsOpt = None,
     detail: Annotated[Path | None, typer.Option(help="Scores par indicateur (.csv ou .xlsx).")] = None,
     allow_other_year: OtherYearOpt = False,
     volets: Annotated[Path | None, typer.Option(
@@ -178,6 +204,7 @@ def score(
     from .scoring import score_by_year
 
     with _user_errors():
+        year = year or [_year(None, campaign)]
         outputs = [out_file, *(p for p in (detail, volets) if p is not None)]
         check_outputs([data, *campaign], files=outputs)
         campaigns = _load_campaigns(campaign)
@@ -245,8 +272,8 @@ def _progress():
 def reports(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: YearOpt,
     out_dir: OutDirOpt,
+    year: YearOpt = None,
     formats: Annotated[str, typer.Option(
         "--formats", help="Formats : html, pdf (séparés par des virgules).")] = "html,pdf",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")] = 2,
@@ -266,6 +293,7 @@ def reports(
     from .render import chromium_available
 
     with _user_errors(), ExitStack() as stack:
+        year = _year(year, campaign)
         if renderer not in ("nbclient", "quarto"):
             raise UsageError(f"--renderer : moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
         fmts, wanted = _formats(formats), _finess(finess)
@@ -330,8 +358,8 @@ def reports(
 def plan(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: YearOpt,
     out_dir: OutDirOpt,
+    year: YearOpt = None,
     finess: FinessOpt = None,
     allow_other_year: OtherYearOpt = False,
 ) -> None:
@@ -342,6 +370,7 @@ def plan(
     from .scoring import score_by_year
 
     with _user_errors():
+        year = _year(year, campaign)
         wanted = _finess(finess)
         check_outputs([data, *campaign], folders=[out_dir])
         camp, _ = _campaigns(campaign, year, allow_other_year)
@@ -381,8 +410,8 @@ def methode(
 def synthese(
     data: DataArg,
     campaign: CampaignsOpt,
-    year: YearOpt,
     out_dir: OutDirOpt,
+    year: YearOpt = None,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
     region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
     allow_other_year: OtherYearOpt = False,
@@ -393,8 +422,9 @@ def synthese(
     from .execute import ReportExecutionError
     from .load import load_dataset
 
-    base = out_dir / f"synthese_regionale_{year}"
     with _user_errors():
+        year = _year(year, campaign)
+        base = out_dir / f"synthese_regionale_{year}"
         fmts = _formats(formats)
         check_outputs([data, *campaign], folders=[out_dir],
                       files=[base.with_suffix(f".{fmt}") for fmt in ("ipynb", *fmts)])
@@ -421,8 +451,8 @@ def synthese(
 def grille(
     data: DataArg,
     campaign: CampaignOpt,
-    year: YearOpt,
     out_dir: OutDirOpt,
+    year: YearOpt = None,
     finess: FinessOpt = None,
 ) -> None:
     """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
@@ -430,6 +460,7 @@ def grille(
     from .load import load_dataset
 
     with _user_errors():
+        year = _year(year, [campaign])
         wanted = _finess(finess)
         check_outputs([data, campaign], folders=[out_dir])
         camp, _ = _campaigns([campaign], year)
@@ -446,15 +477,16 @@ def grille(
 def collecte(
     grids: Annotated[Path, typer.Argument(help="Dossier des grilles retournées par les établissements.")],
     campaign: CampaignOpt,
-    year: YearOpt,
-    data: Annotated[Path, typer.Option("--data", help="Données de départ (dossier de CSV ou classeur .xlsx).")],
+    data: Annotated[Path, typer.Option("--data", help="Données de départ (dossier de CSV ou classeur .xlsx ou .ods).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")],
+    year: YearOpt = None,
     suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
 ) -> None:
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
     from .collect import STATUSES, collect, write_follow_up
 
     with _user_errors():
+        year = _year(year, [campaign])
         if suivi is not None and suivi.suffix.lower() not in (".csv", ".xlsx"):
             raise CaqesError(f"{suivi} : extension attendue .csv ou .xlsx pour le tableau de suivi")
         check_outputs([data, campaign, grids], folders=[out_dir], files=[suivi] if suivi is not None else [])
@@ -477,6 +509,22 @@ def collecte(
             out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
     out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        out.print(f"caqes-toolkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Affiche la version et quitte.")] = False) -> None:
+    """Évaluation des CAQES : validation des données, scores, rapports par établissement."""
+
+
+for _french, _command in ALIASES.items():
+    app.command(_french, hidden=True)(globals()[_command])
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
-"""Reading the input data (METHOD.md §7): find the files or sheets, read every cell as text.
+"""Reading the input data (the data contract of the README): find the files or sheets, read
+every cell as text.
 
 This module only *reads*: it finds ``etablissements``, ``resultats``, … in a folder of CSV
-files or in one ``.xlsx`` workbook, detects the encoding and the delimiter, and returns each
-table as text (trimmed lower-case headers, cells as written) with the line of every row as a
-spreadsheet shows it (header = line 1). Checks, stripping and typing are in
-:mod:`caqes_toolkit.validation`.
+files or in one ``.xlsx`` or ``.ods`` workbook (names compared by :func:`name_key`), detects
+the encoding and the delimiter, and returns each table as text (trimmed lower-case headers,
+cells as written) with the line of every row as a spreadsheet shows it (header = line 1).
+Checks, stripping and typing are in :mod:`caqes_toolkit.validation`.
 Inputs are opened read-only and read once; they are never modified.
 
 Nothing is guessed silently: UTF-8 is decoded strictly (Windows-1252 only for a file without
@@ -16,20 +17,26 @@ reported by cell.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import html
 import importlib.util
 import io
+import itertools
 import os
 import re
+import unicodedata
 import warnings
+import xml.sax
+import xml.sax.handler
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from xml.sax import SAXException
 
 import numpy as np
 import openpyxl
@@ -41,12 +48,13 @@ from .campaign import Campaign
 from .dataset import Dataset, SourceFile
 from .errors import CaqesError, DataError, Fault
 
-__all__ = ["OPTIONAL_TABLES", "REQUIRED_TABLES", "TABLES", "RawSource", "RawTable",
-           "load_dataset", "read_source"]
+__all__ = ["OPTIONAL_TABLES", "REQUIRED_TABLES", "TABLES", "WORKBOOKS", "RawSource", "RawTable",
+           "load_dataset", "name_key", "read_source"]
 
 REQUIRED_TABLES: tuple[str, ...] = ("etablissements", "resultats")
 OPTIONAL_TABLES: tuple[str, ...] = ("references", "maturite", "ajustements", "contrats", "depenses")
 TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
+WORKBOOKS: tuple[str, ...] = (".xlsx", ".ods")
 
 # pyarrow's CSV reader is ~5x faster than pandas' C engine on a 3 M-row file (0.3 s vs 1.8 s);
 # it is optional: without it the C engine reads the same text.
@@ -64,10 +72,10 @@ MAX_WORKBOOK_MB = 500  # an Excel sheet holds 1 048 576 rows: ~200 MB of XML for
 # row is the same (measured: 1 M identical rows, 162 MB of XML, 11.7:1 at zlib's best level);
 # a zip bomb reaches ~1 000:1. A member over 8 MiB that inflates more than 200 times is refused.
 BOMB_RATIO, BOMB_MIN_BYTES = 200, 8 * 2**20
-# what openpyxl and zipfile raise on a damaged workbook or sheet (lxml's XMLSyntaxError and
-# ElementTree's ParseError are SyntaxErrors)
+# what openpyxl, odfpy and zipfile raise on a damaged workbook or sheet (lxml's XMLSyntaxError
+# and ElementTree's ParseError are SyntaxErrors; odfpy parses with xml.sax)
 _CORRUPT = (zipfile.BadZipFile, zlib.error, InvalidFileException, SyntaxError, KeyError,
-            ValueError, IndexError, EOFError, OSError)
+            ValueError, IndexError, EOFError, OSError, SAXException)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,9 @@ class RawTable:
     ``header`` lists the normalised header names in file order (duplicates kept, so they can
     be reported); ``frame`` has one column per distinct name (first occurrence) and no blank
     row; ``lines[i]`` is the spreadsheet line of ``frame`` row ``i``; ``faults`` are the
-    problems met while reading (undecodable file, ragged row, FINESS zero restored).
+    problems met while reading (undecodable file, ragged row, FINESS zero restored, name read
+    as the table's); ``head`` holds the first rows under the header, cell by cell (to find a
+    header that a title line pushed down).
     """
 
     name: str
@@ -86,6 +96,7 @@ class RawTable:
     frame: pd.DataFrame
     lines: np.ndarray
     faults: tuple[Fault, ...] = ()
+    head: tuple[tuple[str, ...], ...] = ()
 
     @property
     def has_header(self) -> bool:
@@ -94,13 +105,15 @@ class RawTable:
 
 @dataclass(frozen=True)
 class RawSource:
-    """Every table found in a source, the files read, and how to name a missing table."""
+    """Every table found in a source, the files read, how to name a missing table, and the
+    files or sheets read as no table (``unread``, to suggest one)."""
 
     path: Path
     is_workbook: bool
     tables: dict[str, RawTable]
     sources: tuple[SourceFile, ...]
     faults: tuple[Fault, ...] = ()
+    unread: tuple[str, ...] = ()
 
     def label(self, table: str) -> str:
         """How faults name a table: ``resultats.csv`` or ``classeur.xlsx › resultats``."""
@@ -108,16 +121,17 @@ class RawSource:
 
 
 def read_source(source: str | Path) -> RawSource:
-    """Read a folder of CSV files or one ``.xlsx`` workbook; raise only for a bad path."""
+    """Read a folder of CSV files or one ``.xlsx`` or ``.ods`` workbook; raise only for a bad
+    path."""
     path = Path(source)
     if path.is_dir():
         return _read_folder(path)
-    if path.is_file() and path.suffix.lower() == ".xlsx":
+    if path.is_file() and path.suffix.lower() in WORKBOOKS:
         return _read_workbook(path)
     if not path.exists():
         raise CaqesError(
-            f"{path} : chemin introuvable (dossier de fichiers CSV ou classeur .xlsx attendu)")
-    raise CaqesError(f"{path} : un dossier de fichiers CSV ou un classeur .xlsx est attendu")
+            f"{path} : chemin introuvable (dossier de fichiers CSV ou classeur .xlsx ou .ods attendu)")
+    raise CaqesError(f"{path} : un dossier de fichiers CSV ou un classeur .xlsx ou .ods est attendu")
 
 
 def load_dataset(source: str | Path, campaign: Campaign) -> Dataset:
@@ -139,6 +153,43 @@ def _normalise_header(names: Iterable[Any]) -> tuple[str, ...]:
     return tuple(("" if n is None else str(n)).strip().lower() for n in names)
 
 
+_UNIT = re.compile(r"\s*\([^()]*\)\s*$")  # « Produits AM (€) »
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015.'’]+")
+
+
+def name_key(name: str) -> str:
+    """A name as compared with the expected ones: case, accents, spaces, underscores, hyphens
+    and a trailing unit in parentheses ignored (« Produits AM (€) » → ``produitsam``)."""
+    text = unicodedata.normalize("NFKD", _UNIT.sub("", name.strip()))
+    return _SEPARATORS.sub("", "".join(c for c in text if not unicodedata.combining(c)).casefold())
+
+
+def _by_table(names: dict[str, str | None]) -> tuple[dict[str, list[str]], list[str]]:
+    """The names read as each table, and the others. ``names`` maps each file or sheet name to
+    the text compared with the table names (``None``: never a table, a PDF for instance)."""
+    found: dict[str, list[str]] = {}
+    unread = []
+    for name, compared in names.items():
+        key = None if compared is None else name_key(compared)
+        if key in TABLES:
+            found.setdefault(key, []).append(name)
+        else:
+            unread.append(name)
+    return found, unread
+
+
+def _renamed(label: str, expected: str, name: str) -> tuple[Fault, ...]:
+    """A warning when ``name`` differs from ``expected`` by more than case and surrounding spaces."""
+    if name.strip().lower() == expected:
+        return ()
+    return (Fault(label, None, None, name, f"le nom « {expected} » : « {name} » est lu comme "
+                  f"« {expected} »", "avertissement"),)
+
+
+def _with_faults(table: RawTable, faults: tuple[Fault, ...]) -> RawTable:
+    return replace(table, faults=(*faults, *table.faults)) if faults else table
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -153,6 +204,7 @@ def _make_table(name: str, label: str, header: tuple[str, ...], frame: pd.DataFr
     for position, column in enumerate(header):
         if column and column not in first:
             first[column] = position
+    head = tuple(tuple(str(cell) for cell in row) for row in frame.head(5).itertuples(index=False))
     frame = pd.DataFrame(
         {column: frame.iloc[:, position].astype("str") for column, position in first.items()},
         index=frame.index,
@@ -163,7 +215,7 @@ def _make_table(name: str, label: str, header: tuple[str, ...], frame: pd.DataFr
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
             lines = lines[~blank]
-    return RawTable(name, label, header, frame, lines, tuple(faults))
+    return RawTable(name, label, header, frame, lines, tuple(faults), head)
 
 
 def _empty_table(name: str, label: str, faults: Iterable[Fault] = ()) -> RawTable:
@@ -174,29 +226,30 @@ def _empty_table(name: str, label: str, faults: Iterable[Fault] = ()) -> RawTabl
 
 
 def _read_folder(folder: Path) -> RawSource:
-    by_name: dict[str, list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.is_file():  # Resultats.CSV and the like are read too
-            by_name.setdefault(path.name.lower(), []).append(path)
+    files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    # Resultats.CSV, « Résultats.csv », « resultats .csv » are read as resultats.csv
+    by_table, unread = _by_table({f: Path(f).stem if Path(f).suffix.lower() == ".csv" else None
+                                  for f in files})
     tables: dict[str, RawTable] = {}
     sources: list[SourceFile] = []
     for name in TABLES:
-        found = by_name.get(f"{name}.csv", [])
+        found = by_table.get(name, [])
         label = f"{name}.csv"
         if len(found) > 1:
-            tables[name] = _empty_table(name, label, [_ambiguous(label, name, [p.name for p in found])])
+            tables[name] = _empty_table(name, label, [_ambiguous(label, name, found)])
             continue
         if not found:
             continue
+        path = folder / found[0]
         try:
-            data = found[0].read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
             tables[name] = _empty_table(name, label, [
                 Fault(label, None, None, None, f"un fichier lisible ({exc.strerror})")])
             continue
-        sources.append(SourceFile(found[0].name, str(found[0]), _sha256(data)))
-        tables[name] = _read_csv(name, label, data)
-    return RawSource(folder, False, tables, tuple(sources))
+        sources.append(SourceFile(path.name, str(path), _sha256(data)))
+        tables[name] = _with_faults(_read_csv(name, label, data), _renamed(label, label, path.name))
+    return RawSource(folder, False, tables, tuple(sources), unread=tuple(unread))
 
 
 def _ambiguous(label: str, table: str, names: list[str], sheets: bool = False) -> Fault:
@@ -256,8 +309,10 @@ def _line_breaks(text: str, start: int, end: int) -> int:
             - text.count("\r\n", start, end))
 
 
-def _detect_delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
+def _detect_delimiter(header_line: str, next_line: str) -> str:
+    """« ; » or « , », as the header line (or the next one, under a title line) counts them."""
+    line = header_line if ";" in header_line or "," in header_line else next_line
+    return ";" if line.count(";") > line.count(",") else ","
 
 
 def _read_csv(name: str, label: str, data: bytes) -> RawTable:
@@ -275,14 +330,16 @@ def _read_csv(name: str, label: str, data: bytes) -> RawTable:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         data, encoding = text.encode("utf-8"), "utf-8"
     first_line = _FIRST_LINE.match(text).group()  # type: ignore[union-attr]
-    sep = _detect_delimiter(first_line)
+    sep = _detect_delimiter(first_line, text[len(first_line):].lstrip("\r\n").partition("\n")[0])
     header = _normalise_header(next(csv.reader([first_line], delimiter=sep)))
     try:
         frame = _read_csv_fast(data, encoding, sep)
         faults: list[Fault] = []
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         frame, faults = _read_csv_tolerant(text, label, sep)
-    if len(frame.columns) != len(header):  # header spread over lines by quotes: trust pandas
+    if len(frame.columns) > len(header) and sum(map(bool, header)) <= 1:  # a title line
+        header += ("",) * (len(frame.columns) - len(header))
+    elif len(frame.columns) != len(header):  # header spread over lines by quotes: trust pandas
         header = _normalise_header(frame.columns)
     frame.columns = range(len(frame.columns))
     return _make_table(name, label, header, frame, faults)
@@ -306,6 +363,8 @@ def _read_csv_tolerant(text: str, label: str, sep: str) -> tuple[pd.DataFrame, l
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=sep))
     header, body = rows[0], rows[1:]
     width = len(header)
+    if sum(bool(cell.strip()) for cell in header) <= 1:  # a title line: the header is below
+        width = max(len(row) for row in rows[:6])
     faults = []
     for line, row in enumerate(body, start=2):
         if len(row) > width and any(cell.strip() for cell in row[width:]):
@@ -325,31 +384,33 @@ def _read_workbook(path: Path) -> RawSource:
         fault = Fault(path.name, None, None, None, f"un fichier lisible ({exc.strerror})")
         return RawSource(path, True, {}, (), (fault,))
     sources = (SourceFile(path.name, str(path), _sha256(data)),)
+    ods = path.suffix.lower() == ".ods"
     book = None
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         refusal = _oversized(archive)
-        book = None if refusal else openpyxl.load_workbook(io.BytesIO(data), read_only=True,
-                                                           data_only=True)
+        if refusal is None:
+            book = _OdsBook(data) if ods else openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True)
     except _CORRUPT as exc:
-        refusal = f"un classeur Excel .xlsx lisible ({exc})"
+        kind = "OpenDocument .ods" if ods else "Excel .xlsx"
+        refusal = f"un classeur {kind} lisible ({exc})"
     if book is None:
         return RawSource(path, True, {}, sources, (Fault(path.name, None, None, None, refusal),))
     try:
-        sheets: dict[str, list[Any]] = {}
-        for sheet in book.worksheets:
-            sheets.setdefault(sheet.title.strip().lower(), []).append(sheet)
+        by_title = {sheet.title: sheet for sheet in book.worksheets}
+        by_table, unread = _by_table({title: title for title in by_title})
         tables = {}
         for name in TABLES:
-            found, label = sheets.get(name, []), f"{path.name}{_SHEET_SEP}{name}"
+            found, label = by_table.get(name, []), f"{path.name}{_SHEET_SEP}{name}"
             if len(found) > 1:
-                fault = _ambiguous(label, name, [s.title for s in found], sheets=True)
-                tables[name] = _empty_table(name, label, [fault])
+                tables[name] = _empty_table(name, label, [_ambiguous(label, name, found, sheets=True)])
             elif found:
-                tables[name] = _read_sheet_safely(name, label, found[0], archive)
+                table = _read_sheet_safely(name, label, by_title[found[0]], archive)
+                tables[name] = _with_faults(table, _renamed(label, name, found[0]))
     finally:
         book.close()
-    return RawSource(path, True, tables, sources)
+    return RawSource(path, True, tables, sources, unread=tuple(unread))
 
 
 def _oversized(archive: zipfile.ZipFile) -> str | None:
@@ -402,7 +463,12 @@ def _read_sheet(name: str, label: str, sheet: Any, archive: zipfile.ZipFile) -> 
     while header and not header[-1]:
         header = header[:-1]
     width = len(header)
-    finess_at = header.index("finess") if "finess" in header else None
+    if sum(map(bool, header)) <= 1:  # a title line: keep the width of the header below it
+        peek = list(itertools.islice(rows, 5))
+        width = max([width, *(_filled_width(row) for row in peek)])
+        header += ("",) * (width - len(header))
+        rows = itertools.chain(peek, rows)
+    finess_at = next((i for i, h in enumerate(header) if name_key(h) == "finess"), None)
     body: list[list[str]] = []
     restored: dict[str, list[int]] = {}  # number as read -> lines where its zero was restored
     for line, row in enumerate(rows, start=2):
@@ -413,9 +479,9 @@ def _read_sheet(name: str, label: str, sheet: Any, archive: zipfile.ZipFile) -> 
             cells[finess_at] = "0" + cells[finess_at]
         body.append(cells)
     frame = pd.DataFrame(body, columns=range(width), dtype="str")
-    faults = [*_untrusted_cells(label, sheet.title, header, archive.open(sheet._worksheet_path)),
-              *_restored_faults(label, restored)]
-    return _make_table(name, label, header, frame, faults)
+    untrusted = (sheet.untrusted(label, len(header)) if isinstance(sheet, _OdsSheet) else
+                 _untrusted_cells(label, sheet.title, header, archive.open(sheet._worksheet_path)))
+    return _make_table(name, label, header, frame, [*untrusted, *_restored_faults(label, restored)])
 
 
 # --- cells that read as empty but are not ----------------------------------------------------
@@ -508,6 +574,11 @@ def _cell_text(cell: Any) -> str:
     return str(value)
 
 
+def _filled_width(row: Any) -> int:
+    """Position after the last non-empty cell of a row."""
+    return max((i + 1 for i, cell in enumerate(row) if getattr(cell, "value", None) not in (None, "")), default=0)
+
+
 def _lost_zero(cell: Any) -> bool:
     """A FINESS such as 010000016 typed in a spreadsheet is stored as the number 10000016."""
     value = getattr(cell, "value", None)
@@ -525,3 +596,135 @@ def _restored_faults(label: str, restored: dict[str, list[int]]) -> list[Fault]:
                             f"un FINESS saisi comme texte : nombre à 8 chiffres, zéro initial "
                             f"restauré (« 0{number} »){more}", "avertissement"))
     return faults
+
+
+# --- ODS (LibreOffice) ------------------------------------------------------------------------
+
+_MAX_ROWS, _MAX_COLUMNS = 1_048_576, 1024  # a sheet's rows; columns read (tables have ~10)
+# cells once repeats are expanded: what a 500 MB .xlsx holds; repeat counts cost nothing to write
+_MAX_CELLS = 50_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _OdsCell:
+    """An OpenDocument cell as :func:`_cell_text` and :func:`_lost_zero` read an openpyxl one."""
+
+    value: Any
+    number_format: str = ""
+
+
+class _OdsBook:
+    """An ``.ods`` workbook read with odfpy (the library pandas uses), sheets in file order."""
+
+    def __init__(self, data: bytes) -> None:
+        from odf.opendocument import load
+        from odf.table import Table
+
+        # odfpy prints a part it cannot parse and reads on: the sheets' part is checked first
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as content:
+            xml.sax.parse(content, xml.sax.handler.ContentHandler())
+        with contextlib.redirect_stdout(io.StringIO()):
+            document = load(io.BytesIO(data))
+        self.worksheets = [_OdsSheet(t) for t in document.spreadsheet.getElementsByType(Table)]
+
+    def close(self) -> None:
+        """Nothing to release: the document is read in memory."""
+
+
+class _OdsSheet:
+    """One ``table:table``: rows of :class:`_OdsCell`, repeated rows and cells expanded (an
+    empty repeat only when data follow it), merged ranges and uncalculated formulas noted."""
+
+    def __init__(self, table: Any) -> None:
+        self.title = _attribute(table, "table", "name") or ""
+        self._table = table
+        self._notes: list[tuple[int, int, str, str]] = []  # line, column, kind, text
+
+    def iter_rows(self) -> Iterable[list[_OdsCell]]:
+        from odf.table import TableRow
+
+        line, pending, expanded = 0, 0, 0
+        for row in self._table.getElementsByType(TableRow):
+            repeat = int(_attribute(row, "table", "number-rows-repeated") or 1)
+            cells = self._cells(row, line + pending + 1)
+            if all(c.value is None for c in cells):
+                pending += repeat
+                continue
+            for _ in range(pending):
+                yield []
+            line += pending
+            pending = 0
+            for _ in range(min(repeat, _MAX_ROWS - line)):
+                line += 1
+                expanded += len(cells)
+                if expanded > _MAX_CELLS:
+                    raise ValueError(f"plus de {_MAX_CELLS:,} cellules une fois les répétitions développées "
+                                     "(lignes ou colonnes répétées à l'excès)".replace(",", " "))
+                yield cells
+
+    def _cells(self, row: Any, line: int) -> list[_OdsCell]:
+        cells: list[_OdsCell] = []
+        for node in row.childNodes:
+            if node.qname[1] not in ("table-cell", "covered-table-cell") or len(cells) >= _MAX_COLUMNS:
+                continue
+            cell = _ods_cell(node)
+            spans = [int(_attribute(node, "table", f"number-{a}-spanned") or 1) for a in ("columns", "rows")]
+            formula = _attribute(node, "table", "formula")
+            if max(spans) > 1:
+                self._notes.append((line, len(cells), "merged", f"{spans[0]}:{spans[1]}"))
+            elif cell.value is None and formula:
+                self._notes.append((line, len(cells), "formula", formula))
+            repeat = int(_attribute(node, "table", "number-columns-repeated") or 1)
+            cells += [cell] * min(repeat, _MAX_COLUMNS - len(cells))
+        return cells
+
+    def untrusted(self, label: str, width: int) -> list[Fault]:
+        """Merged ranges and formulas without value in the table's columns (after reading)."""
+        from openpyxl.utils.cell import get_column_letter
+
+        faults = []
+        for line, column, kind, text in self._notes:
+            if column >= width:
+                continue
+            ref = f"{get_column_letter(column + 1)}{line}"
+            if kind == "merged":
+                across, down = (int(n) for n in text.split(":"))
+                ref += f":{get_column_letter(column + across)}{line + down - 1}"
+                faults.append(Fault(label, line, None, f"{self.title}!{ref}",
+                                    f"des cellules non fusionnées : la plage {self.title}!{ref} est "
+                                    "fusionnée, ses cellules autres que la première se lisent vides ; "
+                                    "défusionner et recopier la valeur dans chaque cellule"))
+            else:
+                faults.append(Fault(label, line, None, text,
+                                    f"une valeur calculée : la cellule {self.title}!{ref} contient une "
+                                    "formule jamais calculée, qui se lirait vide ; ouvrir et enregistrer "
+                                    "le classeur dans un tableur, ou saisir la valeur"))
+        return faults
+
+
+def _attribute(node: Any, prefix: str, name: str) -> str | None:
+    """An attribute of an odfpy element (``None`` when absent, whatever the element allows)."""
+    from odf.namespaces import OFFICENS, TABLENS
+
+    return node.attributes.get((TABLENS if prefix == "table" else OFFICENS, name))
+
+
+def _ods_cell(node: Any) -> _OdsCell:
+    """The typed value of an OpenDocument cell (``office:value-type``), ``None`` when empty."""
+    from datetime import datetime
+
+    kind, value = _attribute(node, "office", "value-type"), _attribute(node, "office", "value")
+    if kind in ("float", "percentage", "currency") and value is not None:
+        return _OdsCell(float(value), "0%" if kind == "percentage" else "")
+    if kind == "date" and _attribute(node, "office", "date-value"):
+        return _OdsCell(datetime.fromisoformat(str(_attribute(node, "office", "date-value"))))
+    if kind == "boolean":
+        return _OdsCell(str(_attribute(node, "office", "boolean-value")).lower() == "true")
+    text = "\n".join(_paragraph_text(p) for p in node.childNodes if p.qname[1] == "p")
+    return _OdsCell(text or None)
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    from odf import teletype
+
+    return teletype.extractText(paragraph)

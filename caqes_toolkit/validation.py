@@ -1,4 +1,4 @@
-"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.load` (METHOD.md §7).
+"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.load` (data contract).
 
 Every fault of every table is listed, not only the first. Checks are vectorised: a column is
 factorised, each distinct text is parsed once, the verdicts are broadcast back to the rows
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from itertools import repeat
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd
 from .campaign import ACTIVITIES, Campaign, Indicator
 from .dataset import COLUMNS, MATURITY_STEPS
 from .errors import Fault, Severity
-from .load import OPTIONAL_TABLES, TABLES, RawSource, RawTable, read_source
+from .load import OPTIONAL_TABLES, TABLES, RawSource, RawTable, name_key, read_source
 
 __all__ = ["Checked", "check", "validate", "write_faults"]
 
@@ -74,10 +75,10 @@ class Checked:
 
 
 def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
-    """Every fault (errors and warnings) of the data in a folder or ``.xlsx`` workbook.
+    """Every fault (errors and warnings) of the data in a folder or an ``.xlsx`` or ``.ods`` workbook.
 
     Never raises for bad data; raises :class:`~caqes_toolkit.errors.CaqesError` only when the
-    path does not exist or is neither a folder nor a ``.xlsx`` file.
+    path does not exist or is neither a folder nor a workbook.
     """
     return list(check(read_source(source), campaign).faults)
 
@@ -93,7 +94,7 @@ def check(raw: RawSource, campaign: Campaign) -> Checked:
             if not raw.faults:  # an unreadable workbook is reported once, not per sheet
                 faults += _missing_table(raw, name)
             continue
-        sink = _Sink(table)
+        sink = _Sink(_without_total(_read_as_known(table)))
         if _usable(sink, name in OPTIONAL_TABLES):
             _controls(sink)
             frames[FIELDS[name]] = _CHECKS[name](sink, campaign, known)
@@ -180,7 +181,92 @@ def _missing_table(raw: RawSource, name: str) -> list[Fault]:
         return []
     columns = ", ".join(REQUIRED_COLUMNS[name])
     what = f"une feuille « {name} »" if raw.is_workbook else f"le fichier obligatoire {name}.csv"
-    return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns})")]
+    kind = "feuilles trouvées" if raw.is_workbook else "fichiers trouvés"
+    found = f" ; {kind} : {_quoted(raw.unread)}{_did_you_mean(name, raw.unread)}" if raw.unread else ""
+    return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns}){found}")]
+
+
+def _quoted(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(f"« {n} »" for n in names[:most])
+    return shown + (f" et {len(names) - most} autres" if len(names) > most else "")
+
+
+def _did_you_mean(expected: str, found: Sequence[str]) -> str:
+    """« vouliez-vous dire « … » ? » naming the found name closest to ``expected``, if any."""
+    keys = {name_key(n.rsplit(".", 1)[0] if n.lower().endswith(".csv") else n): n for n in found}
+    close = get_close_matches(name_key(expected), list(keys), n=1)
+    return f" ; vouliez-vous dire « {keys[close[0]]} » ?" if close else ""
+
+
+def _known(name: str) -> tuple[str, ...]:
+    return REQUIRED_COLUMNS[name] + OPTIONAL_COLUMNS.get(name, ())
+
+
+def _read_as_known(table: RawTable) -> RawTable:
+    """Headers typed as an analyst types them (« Année », « Produits AM (€) ») read as the
+    expected column when exactly one matches (:func:`~caqes_toolkit.load.name_key`), with a
+    warning each; two headers read as one column are an error naming both."""
+    known = _known(table.name)
+    keys = {name_key(k): k for k in known}
+    target = {h: keys.get(name_key(h), h) for h in table.header if h and h not in known}
+    sources: dict[str, list[str]] = {}
+    for header in dict.fromkeys(table.header):
+        if header:
+            sources.setdefault(target.get(header, header), []).append(header)
+    faults, renamed = [], {}
+    for column, names in sources.items():
+        if len(names) > 1:
+            faults.append(Fault(table.label, 1, column, None, "des noms de colonnes uniques : "
+                                f"{' et '.join(f'« {n} »' for n in names)} se lisent toutes comme "
+                                f"« {column} » (renommer ou supprimer l'une d'elles)"))
+        elif names[0] != column:
+            renamed[names[0]] = column
+            faults.append(Fault(table.label, 1, column, names[0], f"la colonne « {column} » : "
+                                f"en-tête « {names[0]} » lu comme « {column} »", "avertissement"))
+    if not faults:
+        return table
+    header = tuple(renamed.get(h, h) for h in table.header)
+    return replace(table, header=header, frame=table.frame.rename(columns=renamed),
+                   faults=(*table.faults, *faults))
+
+
+_TOTAL = re.compile(r"(?i)\s*(sous-)?tota(l|ux)\b.*")
+_AMOUNT = re.compile(r"[-+]?[0-9][0-9\s\u00a0\u202f]*([.,][0-9]+)?\s*[%€]?")
+
+
+def _without_total(table: RawTable) -> RawTable:
+    """The table without a trailing total row (first cell « Total », or no FINESS and numbers
+    only), reported once: a total is not an establishment."""
+    frame = table.frame
+    if frame.empty:
+        return table
+    last = [str(cell).strip() for cell in frame.iloc[-1].tolist()]
+    filled = [cell for cell in last if cell]
+    labelled = bool(filled) and bool(_TOTAL.fullmatch(filled[0]))
+    numbers_only = ("finess" in frame and not frame["finess"].iat[-1].strip() and bool(filled)
+                    and all(_AMOUNT.fullmatch(cell) for cell in filled))
+    if not (labelled or numbers_only):
+        return table
+    line = int(table.lines[-1])
+    fault = Fault(table.label, line, None, " | ".join(filled),
+                  f"une ligne par {'établissement' if table.name == 'etablissements' else 'donnée'}, "
+                  f"sans ligne de total : la ligne {line} ressemble à un total ; la supprimer "
+                  "(l'outil calcule lui-même les totaux)")
+    return replace(table, frame=frame.iloc[:-1], lines=table.lines[:-1], faults=(*table.faults, fault))
+
+
+def _title_line(table: RawTable) -> Fault | None:
+    """One fault when the expected header is found a few lines down (a title line above it)."""
+    required = {name_key(c) for c in REQUIRED_COLUMNS[table.name]}
+    for offset, row in enumerate(table.head):
+        if required <= {name_key(cell) for cell in row}:
+            line = offset + 2
+            title = " ".join(cell.strip() for cell in table.header if cell.strip())
+            return Fault(table.label, 1, None, title or None,
+                         f"l'en-tête ({', '.join(REQUIRED_COLUMNS[table.name])}) en ligne 1 : il est "
+                         f"en ligne {line}, sous un titre ou des lignes de texte ; supprimer les "
+                         f"lignes 1 à {line - 1} pour que l'en-tête soit la première ligne")
+    return None
 
 
 def _usable(sink: _Sink, optional: bool) -> bool:
@@ -188,25 +274,31 @@ def _usable(sink: _Sink, optional: bool) -> bool:
     table, name = sink.table, sink.table.name
     required = REQUIRED_COLUMNS[name]
     severity: Severity = "avertissement" if optional else "erreur"
-    if table.faults and not table.has_header:  # unreadable: already reported by load
+    if not table.has_header and any(f.severity == "erreur" for f in table.faults):  # unreadable
         return False
     if not table.has_header:
         sink.add(None, None, None, f"un en-tête ({', '.join(required)}) et au moins une ligne "
                  "de données (fichier ou feuille vide)", severity)
         return False
-    known = required + OPTIONAL_COLUMNS.get(name, ())
+    known = _known(name)
+    missing = [c for c in required if c not in table.header]
+    title = _title_line(table) if missing else None
+    if title is not None:
+        sink.faults.append(title)
+        return False
     seen: set[str] = set()
     for column in table.header:
         if column in seen and column in known:
             sink.add(1, column, column, "des noms de colonnes uniques (colonne en double)")
         elif column and column not in known and column not in seen:
-            sink.add(1, column, column, f"une colonne parmi {', '.join(known)} (colonne ignorée)",
-                     "avertissement")
+            sink.add(1, column, column, f"une colonne parmi {', '.join(known)} (colonne ignorée)"
+                     f"{_did_you_mean(column, missing)}", "avertissement")
         seen.add(column)
-    missing = [c for c in required if c not in seen]
+    unknown = [c for c in table.header if c and c not in known]
+    found = f" ; colonnes trouvées : {_quoted(unknown)}" if unknown else ""
     for column in missing:
         sink.add(None, column, None, f"une colonne « {column} » (colonnes obligatoires : "
-                 f"{', '.join(required)})")
+                 f"{', '.join(required)}){found}{_did_you_mean(column, unknown)}")
     if not missing and table.frame.empty:
         sink.add(None, None, None, "au moins une ligne de données sous l'en-tête", severity)
         return False
@@ -290,13 +382,47 @@ def _luhn_ok(finess: pd.Series) -> np.ndarray:
 
 
 def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
-    """Years as int64 (0 where bad) and row key codes; reports non-integer years."""
+    """Years as int64 (0 where bad) and row key codes; reports non-integer years. A year typed
+    in a date cell is read as its year, with one warning per distinct date."""
     codes, uniques = sink.distinct("annee")
-    ok = uniques.str.fullmatch("[0-9]{4}").to_numpy(bool)
-    sink.rows(~ok[codes], "annee", "une année entière sur 4 chiffres (ex. 2018)")
+    ok = uniques.str.fullmatch("[0-9]{4}").to_numpy(bool, copy=True)
     years = np.zeros(len(uniques), dtype=np.int64)
     years[ok] = uniques[ok].astype("int64").to_numpy()
+    dated = _dated_years(uniques[~ok])
+    if dated:
+        at = np.flatnonzero(~ok)[list(dated)]
+        years[at], ok[at] = list(dated.values()), True
+        first = np.zeros(len(codes), dtype=bool)
+        first[pd.Series(codes).drop_duplicates().index.to_numpy()] = True
+        sink.rows(first & np.isin(codes, at), "annee", lambda rows: [
+            f"une année (ex. 2018) : la date « {uniques.iat[codes[r]]} » est lue comme l'année "
+            f"{years[codes[r]]} (cellule au format date ; la mettre au format nombre)"
+            for r in rows.tolist()], "avertissement")
+    sink.rows(~ok[codes], "annee", "une année entière sur 4 chiffres (ex. 2018)")
     return years[codes], codes
+
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _dated_years(texts: pd.Series) -> dict[int, int]:
+    """Position → year of the texts that are a year typed in a date cell: 1 January of that
+    year (2019-01-01), or the date whose spreadsheet serial number is the year (2019 typed in
+    a cell formatted as a date shows 11/07/1905)."""
+    if texts.empty:
+        return {}
+    parts = texts.str.extract(_ISO_DATE)
+    dates = pd.to_datetime(parts[0] + "-" + parts[1] + "-" + parts[2], format="%Y-%m-%d", errors="coerce")
+    found = {}
+    for position, date in enumerate(dates.tolist()):
+        if pd.isna(date):
+            continue
+        serial = (date - _EXCEL_EPOCH).days
+        if (date.month, date.day) == (1, 1) and 1900 < date.year < 2200:
+            found[position] = date.year
+        elif 1990 <= serial <= 2100:
+            found[position] = serial
+    return found
 
 
 def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indicator | None]]:
