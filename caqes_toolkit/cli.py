@@ -182,6 +182,12 @@ def score(
         check_outputs([data, *campaign], files=outputs)
         campaigns = _load_campaigns(campaign)
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
+        if _second_generation(campaigns, year, allow_other_year, detail):
+            money, table = _score_second_generation(dataset, campaigns, year, allow_other_year, out_file, volets)
+            for fault in dict.fromkeys((*dataset.warnings, *(w for m in money for w in m.warnings))):
+                err.print(str(fault))
+            out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
+            return
         _years_with_data(dataset, year)
         by_year = score_by_year(dataset, campaigns, year, allow_other_year, phase=phase)
         money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
@@ -477,6 +483,74 @@ def collecte(
             out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
     out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _second_generation(campaigns: list[Campaign], years: list[int], allow_other_year: bool,
+                       detail: Path | None) -> bool:
+    """Whether the years are evaluated by second-generation campaigns (never mixed with the first)."""
+    generations = {campaign_for_year(campaigns, y, allow_other_year).generation for y in set(years)}
+    if len(generations) > 1:
+        raise CaqesError("années évaluées avec des campagnes de première et de deuxième génération : "
+                         "lancez une commande par génération")
+    if generations == {2} and detail is not None:
+        raise UsageError("--detail : sans objet avec une campagne de deuxième génération (pas de socle ni "
+                         "de score par indicateur) ; utilisez --volets")
+    return generations == {2}
+
+
+def _years_with_contracts(dataset, years: list[int]) -> None:
+    """Refuse a year without any data (results or expenses): a command never ends having done nothing."""
+    present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
+    missing = sorted(set(years) - present)
+    if missing:
+        shown = ", ".join(map(str, sorted(present))) or "aucune"
+        raise CaqesError(f"aucune donnée (résultats ou dépenses) pour {', '.join(map(str, missing))} "
+                         f"(années présentes : {shown})")
+
+
+def _score_second_generation(dataset, campaigns: list[Campaign], years: list[int], allow_other_year: bool,
+                             out_file: Path, volets: Path | None):
+    """``caqes score`` with a second-generation campaign: the contracts' intéressement, no socle."""
+    from .money import evaluate_volets, incentive_table, write_volets
+    from .outputs import write_table
+
+    _years_with_contracts(dataset, years)
+    money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
+             for y in sorted(set(years))]
+    table = incentive_table(money, dataset)
+    write_table({"interessement": table}, out_file, decimals=2)
+    if volets is not None:
+        write_volets(money, volets)
+    return money, table
+
+
+@app.command()
+def ciblage(
+    data: DataArg,
+    campaign: CampaignsOpt,
+    year: YearOpt,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Liste de ciblage .csv ou .xlsx.")],
+    allow_other_year: OtherYearOpt = False,
+) -> None:
+    """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
+    from .load import load_dataset
+    from .targeting import targeting_table, write_targeting
+
+    with _user_errors():
+        check_outputs([data, *campaign], files=[out_file])
+        camp, _ = _campaigns(campaign, year, allow_other_year)
+        dataset = load_dataset(data, camp)
+        _years_with_contracts(dataset, [year])
+        table = targeting_table(dataset, camp, year)
+        if table.empty:
+            raise CaqesError(f"la campagne {camp.name} ne définit aucun référentiel de ciblage (clé "
+                             "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
+        write_targeting(table, out_file)
+    for fault in dataset.warnings:
+        err.print(str(fault))
+    counts = table["cible"].value_counts()
+    out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file} : {counts.get('oui', 0)} ciblé(s), "
+              f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
 
 
 def main() -> None:
