@@ -84,7 +84,8 @@ def _texts(campaign: Campaign, condition: Condition, values: np.ndarray) -> np.n
         prefix, limit = f"{name} ", fr_number(condition.below) + _unit("€")
     distinct = pd.unique(values[~np.isnan(values)])
     text = {v: f"{prefix}{fr_number(v)}{_unit(unit)}" for v in distinct}
-    shown = pd.Series(values).map(text).fillna("")
+    shown = pd.Series(values).map(text).astype(object)
+    shown = shown.where(shown.notna(), "")
     op = pd.Series(np.where(values < condition.below, " < ", " ≥ "))
     return np.where(np.isnan(values), f"{name} : donnée manquante", (shown + op + limit).to_numpy(dtype=object))
 
