@@ -136,9 +136,10 @@ def _growth_rows(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFram
         motif = np.where(above, pd.Series(amount).map(by_amount).to_numpy(dtype=object) + f" ≥ {limit}", "")
         if rate is not None:
             fast = ~np.isnan(growth) & (growth > rate)
-            signed = pd.Series(growth).map(lambda g: f"évolution {'+' if g >= 0 else '−'}{fr_number(abs(g))}"
-                                           f"{_unit('%')} > {fr_number(rate)}{_unit('%')}/an")
-            motif = _join(motif, signed.to_numpy(dtype=object), fast)
+            limit = f" > {fr_number(rate)}{_unit('%')}/an"
+            signed = {g: f"évolution {'+' if g >= 0 else '−'}{fr_number(abs(g))}{_unit('%')}{limit}"
+                      for g in pd.unique(growth[fast])}
+            motif = _join(motif, pd.Series(growth).map(signed).fillna("").to_numpy(dtype=object), fast)
         parts.append(pd.DataFrame({"finess": part["finess"].to_numpy(), "annee": year, "referentiel": code,
                                    "cible": "oui", "motif": motif}))
     rows = pd.concat(parts, ignore_index=True)

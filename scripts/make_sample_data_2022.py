@@ -122,7 +122,8 @@ def regional_campaign() -> dict:
 
 def tables() -> dict[str, pd.DataFrame]:
     code = {name: finess(f8) for f8, name, *_ in ESTABLISHMENTS}
-    etablissements = pd.DataFrame([(finess(f8), name, REGION, act, lst, am) for f8, name, act, lst, am in ESTABLISHMENTS],
+    etablissements = pd.DataFrame([(finess(f8), name, REGION, act, lst, am)
+                                   for f8, name, act, lst, am in ESTABLISHMENTS],
                                   columns=["finess", "raison_sociale", "region", "activites", "liste_en_sus",
                                            "produits_am"])
     resultats = pd.DataFrame([(code[n], str(y), c, v) for (n, y), values in RESULTS.items() for c, v in values.items()],

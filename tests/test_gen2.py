@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.cli import app
-from caqes_toolkit.errors import CaqesError, CampaignError
+from caqes_toolkit.errors import CampaignError, CaqesError
 from caqes_toolkit.money import INCENTIVE_COLUMNS, VOLET_COLUMNS, evaluate_volets, incentive_table
 
 from .conftest import ROOT, TINY_CAMPAIGN, make_dataset, write_campaign
@@ -121,7 +121,7 @@ def test_second_generation_refuses_the_contract_start_reference(tmp_path):
 def test_first_generation_still_requires_its_socle(tmp_path):
     text = TINY_CAMPAIGN.format(sans_sanction="false").replace("annee_t0: 2017\n", "").replace(
         "seuil_sanction: 80\n", "")
-    with pytest.raises(CampaignError, match="absente.*annee_t0, seuil_sanction"):
+    with pytest.raises(CampaignError, match=r"absente.*annee_t0, seuil_sanction"):
         load_campaign(write_campaign(tmp_path, text))
 
 
