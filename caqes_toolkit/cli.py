@@ -285,6 +285,9 @@ def reports(
         check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir],
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
+        if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
+            from .batch import NOTEBOOKS
+            notebook = NOTEBOOKS / "rapport_contrat.ipynb"
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs))
         from .index import write_index
@@ -295,14 +298,19 @@ def reports(
         from .scoring import score_by_year
 
         dataset = load_dataset(data, camp)
-        selected = _selection(dataset, year, wanted)
+        selected = (_contracted(dataset, camp, year, wanted) if camp.second_generation
+                    else _selection(dataset, year, wanted))
         stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
         job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                              template=notebook or TEMPLATE, renderer=renderer,
                              campagne_precedente=previous.path if previous else None,
                              autre_annee=allow_other_year, sources=dataset.sources, phase=phase)
-        table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
-        table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
+        if camp.second_generation:
+            from .money import incentive_table
+            table = incentive_table([evaluate_volets(dataset, camp, year)], dataset)
+        else:
+            table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
+            table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
@@ -506,6 +514,22 @@ def _years_with_contracts(dataset, years: list[int]) -> None:
         shown = ", ".join(map(str, sorted(present))) or "aucune"
         raise CaqesError(f"aucune donnée (résultats ou dépenses) pour {', '.join(map(str, missing))} "
                          f"(années présentes : {shown})")
+
+
+def _contracted(dataset, campaign: Campaign, year: int, wanted: list[str] | None) -> list[str]:
+    """Second generation: the FINESS with a contract in force in ``year`` (or the ``wanted`` ones,
+    which must be in the etablissements table)."""
+    from .money import contracts_in_force
+
+    if wanted is None:
+        found = sorted(set(contracts_in_force(dataset, campaign, year)["finess"]))
+        if not found:
+            raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table contrats)")
+        return found
+    unknown = [f for f in wanted if f not in set(dataset.establishments["finess"])]
+    if unknown:
+        raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+    return wanted
 
 
 def _score_second_generation(dataset, campaigns: list[Campaign], years: list[int], allow_other_year: bool,

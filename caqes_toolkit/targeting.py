@@ -24,7 +24,7 @@ from .errors import CaqesError
 from .money import targeting as growth_targeting
 from .present import NNBSP, fmt_num
 
-__all__ = ["TARGETING_COLUMNS", "missing_parameter", "targeting_table", "write_targeting"]
+__all__ = ["TARGETING_COLUMNS", "missing_parameter", "referentiel_rows", "targeting_table", "write_targeting"]
 
 #: Columns of the targeting file (``caqes ciblage``), in order.
 TARGETING_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "annee", "referentiel", "cible", "motif")
@@ -96,8 +96,9 @@ def _join(acc: np.ndarray, text: np.ndarray, where: np.ndarray) -> np.ndarray:
     return np.where(where, joined, acc)
 
 
-def _referentiel_rows(dataset: Dataset, campaign: Campaign, ind: Indicator | VoletIndicator,
-                      year: int) -> pd.DataFrame:
+def referentiel_rows(dataset: Dataset, campaign: Campaign, ind: Indicator | VoletIndicator,
+                     year: int) -> pd.DataFrame:
+    """The outcome of one référentiel for every establishment (:data:`TARGETING_COLUMNS`)."""
     conditions = _check_filled(campaign, ind)
     es = dataset.establishments
     n = len(es)
@@ -139,7 +140,7 @@ def _growth_rows(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFram
             limit = f" > {fr_number(rate)}{_unit('%')}/an"
             signed = {g: f"évolution {'+' if g >= 0 else '−'}{fr_number(abs(g))}{_unit('%')}{limit}"
                       for g in pd.unique(growth[fast])}
-            motif = _join(motif, pd.Series(growth).map(signed).fillna("").to_numpy(dtype=object), fast)
+            motif = _join(motif, pd.Series(growth).map(signed).astype(object).fillna("").to_numpy(dtype=object), fast)
         parts.append(pd.DataFrame({"finess": part["finess"].to_numpy(), "annee": year, "referentiel": code,
                                    "cible": "oui", "motif": motif}))
     rows = pd.concat(parts, ignore_index=True)
@@ -151,7 +152,7 @@ def targeting_table(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataF
     """One row per establishment and référentiel (:data:`TARGETING_COLUMNS`), then the
     establishments flagged by a first-generation ``seuil_ciblage``; sorted by référentiel and
     FINESS. Raises :class:`CaqesError` when a référentiel has an empty threshold."""
-    frames = [_referentiel_rows(dataset, campaign, ind, year) for _, ind in campaign.with_referentiel]
+    frames = [referentiel_rows(dataset, campaign, ind, year) for _, ind in campaign.with_referentiel]
     if any(i.targeting_threshold is not None for v in campaign.volets for i in v.expenses):
         frames.append(_growth_rows(dataset, campaign, year))
     frames = [f for f in frames if not f.empty]
