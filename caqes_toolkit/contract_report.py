@@ -69,11 +69,11 @@ class ContractReport:
             return None if pd.isna(x) else round(float(x), 6)
 
         totals = self.totals
+        bonus = totals["interessement"]
         return {
             "finess": self.finess, "raison_sociale": self.name, "annee": self.annee,
             "campagne": self.campaign.label_for(self.annee), "generation": 2,
-            "interessement_total": num(totals["interessement"].sum(min_count=1)) if not totals["interessement"].isna().any()
-            else None,
+            "interessement_total": None if bonus.isna().any() else num(bonus.sum(min_count=1)),
             "volets": [{"volet": r.volet, "atteinte": num(r.atteinte), "economies": num(r.economies),
                         "interessement": num(r.interessement)} for r in totals.itertuples()],
             "ciblage": {r.referentiel: r.cible for r in self.targeting.itertuples()},
@@ -179,7 +179,7 @@ def method_annex(r: ContractReport) -> Html:
         "noté). Intéressement estimé = part d'intéressement × économies × A, versé par le fonds d'intervention "
         "régional (FIR).",
         *(f"Volet « {v.label} » : part d'intéressement "
-          f"{fmt_pct(v.share_savings, 0) if v.share_savings is not None else 'à compléter'}. {v.source}"
+          f"{fmt_pct(v.share_savings, 0) if v.share_savings is not None else 'à compléter'}. {v.source}."
           for v in c.volets),
         CHOICE,
     ]

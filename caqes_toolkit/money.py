@@ -385,8 +385,9 @@ def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletRes
     total = _totals(contracts, lines, campaign)
     rows = pd.concat([lines.assign(_total=0), total.assign(_total=1)], ignore_index=True)
     order = {v.code: k for k, v in enumerate(campaign.volets)}
-    rows = rows.assign(_volet=rows["volet"].map(order)).sort_values(
-        ["finess", "_volet", "_total", "indicateur"], kind="stable")
+    line_order = {c: k for k, c in enumerate(campaign.volet_indicators)}  # the campaign's order
+    rows = rows.assign(_volet=rows["volet"].map(order), _line=rows["indicateur"].map(line_order)).sort_values(
+        ["finess", "_volet", "_total", "_line"], kind="stable")
     columns = [*VOLET_COLUMNS, "date_debut", "date_fin", "regle_reference", "produits_am", "_bonus", "_clawback"]
     rows = rows.reindex(columns=columns).reset_index(drop=True)
     for flag in FLAGS:

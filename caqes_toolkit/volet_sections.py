@@ -214,6 +214,10 @@ def report_section(results: VoletResults | None, finess: str) -> Html:
         lines = []
         for row in rows[(rows["volet"] == total.volet) & (rows["indicateur"] != "")].itertuples():
             line = next(i for i in volet.expenses if i.code == row.indicateur)
+            if c.second_generation:  # two years only (N − 1 and N): the table says it all
+                lines.append({"code": line.code, "libelle": line.label, "facts": _line_facts(results, row, line, year),
+                              "figure": "", "targeted": ""})
+                continue
             path = objective_path(pd.DataFrame([row._asdict()]), results.expenses, c, year)
             chart = figure(spending_chart(path, line, year),
                            f"Dépenses {line.expense} et objectif depuis {int(row.annee_reference)}",
