@@ -414,14 +414,20 @@ def synthese(
                       files=[base.with_suffix(f".{fmt}") for fmt in ("ipynb", *fmts)])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
-        _years_with_data(dataset, [year])
+        template = SYNTHESIS_TEMPLATE
+        if camp.second_generation:  # contracts, intéressement and targeting: no socle
+            from .batch import NOTEBOOKS
+            template = NOTEBOOKS / "synthese_contrats.ipynb"
+            _years_with_contracts(dataset, [year])
+        else:
+            _years_with_data(dataset, [year])
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
                   "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
                   "region": region, **({"autre_annee": True} if allow_other_year else {}), "phase": phase}
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:
-                written = render_notebook(SYNTHESIS_TEMPLATE, params, base, fmts,
+                written = render_notebook(template, params, base, fmts,
                                           title=f"Synthèse régionale CAQES {year}")
             except ReportExecutionError as exc:
                 raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
