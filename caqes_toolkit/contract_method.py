@@ -132,7 +132,7 @@ def contract_method_content(campaign: Campaign) -> dict:
                          for _, i in campaign.with_referentiel],
         "formulas": ["objectif N = dépenses N−1 × (1 + taux cible / 100)",
                      "évolution = 100 × (dépenses N / dépenses N−1 − 1)",
-                     "économies = max(0 ; dépenses N−1 − dépenses N)   (année civile, par rapport à l'année précédente)",
+                     "économies = max(0 ; dépenses N−1 − dépenses N)  (année civile, contre l'année précédente)",
                      "A = Σ poids × score / Σ poids des objectifs notés du volet (100 % sans objectif noté)",
                      "intéressement estimé = part d'intéressement × Σ économies du volet × A"],
         "lines": [{"volet": v.code, "code": i.code, "libelle": i.label, "poste": i.expense,
