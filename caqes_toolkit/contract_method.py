@@ -21,7 +21,7 @@ from .volet_sections import euros, rate_text
 
 __all__ = ["contract_method_content", "worked_example"]
 
-#: The worked example: spending of N − 1 and N (arrêté du 23/02/2022 mechanics, METHOD-style).
+#: The worked example: spending of N − 1 and N, rate and share when the campaign leaves them empty.
 EXAMPLE_SPENDING = (200_000.0, 185_000.0)
 EXAMPLE_SHARE = 25.0
 EXAMPLE_RATE = -5.0

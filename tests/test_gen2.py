@@ -201,3 +201,24 @@ def test_cli_score_xlsx_and_refusal(tmp_path):
                               "--out", str(out)])
     assert res.exit_code == 1 and not out.exists()
     assert "taux_cible" in res.output and "Traceback" not in res.output
+
+
+def test_validate_second_generation_tables(tmp_path):
+    """An unknown poste, an unknown volet and a référentiel value that is not a number are faults
+    naming file, line, column and value."""
+    from caqes_toolkit.validation import validate
+
+    data = tmp_path / "donnees"
+    shutil.copytree(SAMPLE_2022, data)
+    with (data / "depenses.csv").open("a", encoding="utf-8") as f:
+        f.write("380001016,2023,pansement,1000\n")
+    with (data / "contrats.csv").open("a", encoding="utf-8") as f:
+        f.write("380001016,produit_sante,2022-07-01,\n")
+    with (data / "resultats.csv").open("a", encoding="utf-8") as f:
+        f.write("260003033,2022,IPP_BOITES,beaucoup\n")
+    faults = {(f.source, f.column, f.value): f for f in validate(data, load_campaign(SAMPLE_CAMPAIGN))}
+    expense_lines = sum(1 for _ in (data / "depenses.csv").open(encoding="utf-8"))
+    assert faults[("depenses.csv", "poste", "pansement")].line == expense_lines
+    assert "perfadom" in faults[("depenses.csv", "poste", "pansement")].expected
+    assert faults[("contrats.csv", "volet", "produit_sante")].severity == "erreur"
+    assert faults[("resultats.csv", "valeur", "beaucoup")].severity == "erreur"
