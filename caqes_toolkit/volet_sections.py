@@ -39,10 +39,13 @@ def _date(value) -> str:
 
 
 def rate_text(line: VoletIndicator) -> str:
-    """« 2,2 %/an » or « 1,0 %/an en 2018, 0,5 %/an en 2019 »."""
+    """« 2,2 %/an », « −5,0 %/an » or « 1,0 %/an en 2018, 0,5 %/an en 2019 »."""
+    def rate(r: float) -> str:
+        return fmt_num(r).replace("-", "−")
+
     if isinstance(line.target_rate, dict):
-        return ", ".join(f"{fmt_num(r)}{NNBSP}%/an en {y}" for y, r in sorted(line.target_rate.items()))
-    return f"{fmt_num(line.target_rate)}{NNBSP}%/an"
+        return ", ".join(f"{rate(r)}{NNBSP}%/an en {y}" for y, r in sorted(line.target_rate.items()))
+    return f"{rate(line.target_rate)}{NNBSP}%/an"
 
 
 def _signed_pct(x: float) -> str:

@@ -40,7 +40,7 @@ def test_report_shows_the_incentive_and_no_class_nor_sanction():
     assert "sanction" not in text.lower() and "classe" not in text.lower() and "score global" not in text.lower()
     assert "un mois" in text and "observations" in text
     # IPP, the worked example: spending N−1 and N, rate and objective, savings, intéressement
-    for shown in ("200 000,00 €", "185 000,00 €", "-5,0 %/an", "190 000,00 €", "15 000,00 €", "3 750,00 €"):
+    for shown in ("200 000,00 €", "185 000,00 €", "−5,0 %/an", "190 000,00 €", "15 000,00 €", "3 750,00 €"):
         assert shown in text, shown
     assert "repose sur" in text and "25 %" in text
     assert r.scores_json()["interessement_total"] == 3750
