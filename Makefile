@@ -8,6 +8,9 @@ DATA ?= data/exemple
 CAMPAIGNS ?= --campaign params/caqes-2018.yml --campaign params/caqes-2019.yml
 YEARS ?= --year 2018 --year 2019
 OUT ?= reports
+# Second generation (contracts from 1 July 2022): sample region and its completed regional campaign
+DATA2 ?= data/exemple-2022
+CAMPAIGN2 ?= --campaign $(DATA2)/caqes-2022-region-fictive.yml
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint lab sysdeps testdeps clean
@@ -39,7 +42,14 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes plan $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/plans-2019
 	$(BIN)/caqes grille $(DATA) --campaign params/caqes-2019.yml --year 2019 --out $(OUT)/grilles-2019
 	$(BIN)/caqes methode --campaign params/caqes-2019.yml --out $(OUT)/methode
+	$(BIN)/caqes validate $(DATA2) $(CAMPAIGN2)
+	$(BIN)/caqes score $(DATA2) $(CAMPAIGN2) --year 2022 --year 2023 --out $(OUT)/interessement-caqes-2022.csv --volets $(OUT)/volets-caqes-2022.csv
+	$(BIN)/caqes ciblage $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/ciblage-caqes-2022.xlsx
+	$(BIN)/caqes reports $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/rapports-caqes-2022 --jobs 2 --finess 380001016,690002027
+	$(BIN)/caqes synthese $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/synthese-caqes-2022
+	$(BIN)/caqes methode --campaign params/caqes-2022.yml --out $(OUT)/methode
 	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/ ; grilles : $(OUT)/grilles-2019/"
+	@echo "Deuxième génération : $(OUT)/rapports-caqes-2022/index.html ; ciblage : $(OUT)/ciblage-caqes-2022.xlsx ; synthèse : $(OUT)/synthese-caqes-2022/"
 
 test: $(STAMP) sysdeps testdeps ## Run the test suite
 	$(BIN)/python -m pytest -q

@@ -307,8 +307,14 @@ def _write_notebook(path: Path, nb: NotebookNode) -> None:
 
 
 def _scores_json(job: Job) -> dict[str, Any]:
+    from .campaign import load_campaign
     from .report import build_report
 
+    if load_campaign(job.campagne).second_generation:
+        from .contract_report import build_contract_report
+
+        return build_contract_report(job.finess, job.annee, job.donnees, job.campagne,
+                                     autre_annee=job.autre_annee).scores_json()
     return build_report(job.finess, job.annee, job.donnees, job.campagne, job.campagne_precedente,
                         autre_annee=job.autre_annee, phase=job.phase).scores_json()
 

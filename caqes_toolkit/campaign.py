@@ -29,6 +29,7 @@ from .errors import CampaignError
 __all__ = [
     "ACTIVITIES",
     "Campaign",
+    "Condition",
     "Indicator",
     "RuleChange",
     "SanctionRule",
@@ -62,6 +63,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
+class Condition(_Frozen):
+    """One condition of a targeting référentiel: the value of year N (an indicator's value from
+    ``resultats`` or an expense line from ``depenses``) is below ``inferieur_a``. An empty
+    ``inferieur_a`` is a threshold the region has yet to fill."""
+
+    indicator: str | None = Field(default=None, alias="indicateur", min_length=1)
+    expense: str | None = Field(default=None, alias="poste", min_length=1)
+    below: float | None = Field(alias="inferieur_a")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Condition:
+        if (self.indicator is None) == (self.expense is None):
+            raise ValueError("une condition porte soit sur « indicateur », soit sur « poste » (l'un des deux)")
+        return self
+
+    @property
+    def key(self) -> str:
+        """``indicateur: CODE`` or ``poste: NAME`` (how messages name the condition)."""
+        return f"indicateur {self.indicator}" if self.indicator else f"poste {self.expense}"
+
+
+Referentiel = tuple[Condition, ...]
+
+
 class Indicator(_Frozen):
     """One indicator of the catalogue and the rule that scores it."""
 
@@ -79,6 +105,7 @@ class Indicator(_Frozen):
     action: str = ""
     source: Literal["seed", "texte", "défaut"] = "défaut"
     data_source: DataSource = Field(default="etablissement", alias="source_donnees")
+    referentiel: Referentiel | None = Field(default=None, min_length=1)
 
     @field_validator("activities")
     @classmethod
@@ -159,6 +186,7 @@ class VoletIndicator(_Frozen):
     target_rate: float | dict[int, float] | None = Field(default=None, alias="taux_cible")
     reference: ExpenseReference | None = None
     targeting_threshold: float | None = Field(default=None, alias="seuil_ciblage", ge=0)
+    referentiel: Referentiel | None = Field(default=None, min_length=1)
 
     @field_validator("activities")
     @classmethod
@@ -171,7 +199,9 @@ class VoletIndicator(_Frozen):
         given = [k for k, v in zip(money, (self.expense, self.target_rate, self.reference,
                                            self.targeting_threshold)) if v is not None]
         if self.rule == "depense":
-            missing = [k for k in ("poste", "taux_cible", "reference") if k not in given]
+            # taux_cible may be given empty: a national rate not found, for the region to fill
+            present = given + (["taux_cible"] if "target_rate" in self.model_fields_set else [])
+            missing = [k for k in ("poste", "taux_cible", "reference") if k not in present]
             if missing:
                 raise ValueError(f"l'indicateur {self.code} (regle: depense) demande la clé "
                                  f"« {missing[0]} »")
@@ -234,19 +264,54 @@ class Weights(_Frozen):
     without_list: dict[int, Weight] = Field(alias="sans_liste_en_sus", min_length=1)
 
 
+#: Keys a first-generation campaign must give; a second-generation one must not give them.
+FIRST_GENERATION_KEYS = ("annee_t0", "seuil_sanction", "classes", "ponderations", "chapitres", "indicateurs")
+#: Keys of the socle's sanction and chapters, refused in a second-generation campaign (incentive only).
+_REFUSED_KEYS = ("sanction", "chapitres_courts")
+_VOLET_SANCTION_KEYS = ("part_reversement", "seuil_atteinte", "plafond")
+
+
+def _second_generation_faults(raw: dict) -> list[str]:
+    """Keys of a second-generation campaign that ask for a socle, a sanction or a reversement."""
+    why = ("une campagne de deuxième génération (generation: 2) est évaluée par ses seuls volets "
+           "incitatifs : ni socle, ni classe, ni sanction, ni reversement ; retirez cette clé")
+    faults = [f"{key} : {why}" for key in (*FIRST_GENERATION_KEYS, *_REFUSED_KEYS) if key in raw]
+    if raw.get("sans_sanction") is False:
+        faults.append(f"sans_sanction : false refusé ; {why}")
+    volets = raw.get("volets")
+    for k, volet in enumerate(volets if isinstance(volets, list) else []):
+        if not isinstance(volet, dict):
+            continue
+        where = f"volets[{k}] (code {volet.get('code', '?')})"
+        faults += [f"{where}.{key} : {why}" for key in _VOLET_SANCTION_KEYS if key in volet]
+        indicators = volet.get("indicateurs")
+        for j, ind in enumerate(indicators if isinstance(indicators, list) else []):
+            if isinstance(ind, dict) and ind.get("reference", "annee_precedente") != "annee_precedente":
+                faults.append(f"{where}.indicateurs[{j}] (code {ind.get('code', '?')}).reference : "
+                              f"{ind['reference']!r} refusé ; une campagne de deuxième génération mesure les "
+                              "économies sur l'année précédente (reference: annee_precedente)")
+    return faults
+
+
 class Campaign(_Frozen):
-    """The rule set of one campaign, as read from its YAML file."""
+    """The rule set of one campaign, as read from its YAML file.
+
+    ``generation`` 1 (2018–2021): the socle (chapters, weights, classes, sanction) and optional
+    volets. ``generation`` 2 (contracts from 1 July 2022): volets incitatifs only, savings against
+    the previous year, an intéressement and never a sanction nor a reversement.
+    """
 
     name: str = Field(alias="campagne", min_length=1)
+    generation: Literal[1, 2] = 1
     year: int | None = Field(default=None, alias="annee")
-    t0_year: int = Field(alias="annee_t0")
+    t0_year: int | None = Field(default=None, alias="annee_t0")
     without_sanction: bool = Field(default=False, alias="sans_sanction")
-    sanction_threshold: float = Field(alias="seuil_sanction", ge=0, le=100)
-    classes: dict[str, float]
-    weights: Weights = Field(alias="ponderations")
-    chapters: dict[int, str] = Field(alias="chapitres")
+    sanction_threshold: float | None = Field(default=None, alias="seuil_sanction", ge=0, le=100)
+    classes: dict[str, float] = Field(default_factory=dict)
+    weights: Weights | None = Field(default=None, alias="ponderations")
+    chapters: dict[int, str] = Field(default_factory=dict, alias="chapitres")
     short_chapters: dict[int, str] = Field(default_factory=dict, alias="chapitres_courts")
-    indicators: tuple[Indicator, ...] = Field(alias="indicateurs", min_length=1)
+    indicators: tuple[Indicator, ...] = Field(default=(), alias="indicateurs")
     sanction: SanctionRule | None = None
     volets: tuple[Volet, ...] = ()
     grid_deadline: dt.date | str | None = Field(default=None, alias="date_limite_grille")
@@ -255,11 +320,32 @@ class Campaign(_Frozen):
     path: str | None = Field(default=None, exclude=True)
     sha256: str | None = Field(default=None, exclude=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _generation_keys(cls, raw: object) -> object:
+        """A first-generation campaign gives its socle; a second-generation one gives none, and
+        no sanction nor reversement (each offending key named)."""
+        if not isinstance(raw, dict):
+            return raw
+        names = {f.alias: name for name, f in cls.model_fields.items() if f.alias}
+        raw_keys = {names.get(k, k) for k in raw}  # given by YAML alias or by Python name
+        if raw.get("generation") == 2:
+            faults = _second_generation_faults(raw)
+            if faults:
+                raise ValueError("\n  ".join(faults))
+            return {**{k: v for k, v in raw.items() if k != "without_sanction"}, "sans_sanction": True}
+        missing = [key for key in FIRST_GENERATION_KEYS if names.get(key, key) not in raw_keys]
+        if missing and raw.get("generation", 1) == 1:
+            raise ValueError(f"clé(s) obligatoire(s) absente(s) : {', '.join(missing)} (campagne de première "
+                             "génération ; « generation: 2 » pour une campagne de deuxième génération, "
+                             "évaluée par ses seuls volets)")
+        return raw
+
     @field_validator("t0_year")
     @classmethod
-    def _t0_before_year(cls, value: int, info: ValidationInfo) -> int:
+    def _t0_before_year(cls, value: int | None, info: ValidationInfo) -> int | None:
         year = info.data.get("year")
-        if year is not None and value >= year:
+        if year is not None and value is not None and value >= year:
             raise ValueError(f"le T0 doit précéder l'année évaluée (annee: {year}) : le T0 est le point "
                              "de départ, avant la première année évaluée")
         return value
@@ -278,6 +364,12 @@ class Campaign(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Campaign:
+        if self.generation == 2:
+            if not self.volets:
+                raise ValueError("une campagne de deuxième génération demande au moins un volet (clé « volets »)")
+            return self
+        if not self.indicators:
+            raise ValueError("indicateurs : au moins un indicateur du socle est attendu")
         codes = [i.code for i in self.indicators]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
@@ -287,8 +379,7 @@ class Campaign(_Frozen):
                 raise ValueError(f"l'indicateur {ind.code} cite le chapitre {ind.chapter} absent de « chapitres »")
         if set(self.short_chapters) - set(self.chapters):
             raise ValueError("chapitres_courts cite des chapitres absents de « chapitres »")
-        for profile, table in (("avec_liste_en_sus", self.weights.with_list),
-                               ("sans_liste_en_sus", self.weights.without_list)):
+        for profile, table in self._weight_tables():
             unknown = set(table) - set(self.chapters)
             if unknown:
                 raise ValueError(f"ponderations.{profile} cite des chapitres inconnus : {sorted(unknown)}")
@@ -304,7 +395,21 @@ class Campaign(_Frozen):
         twice = sorted({c for c in codes if codes.count(c) > 1})
         if twice:
             raise ValueError(f"codes d'indicateurs en double (socle et volets) : {', '.join(twice)}")
+        for _, ind in self.with_referentiel:
+            unknown = [c.indicator for c in ind.referentiel or () if c.indicator and c.indicator not in codes]
+            if unknown:
+                raise ValueError(f"l'indicateur {ind.code} : son referentiel cite l'indicateur {unknown[0]}, "
+                                 "absent de la campagne")
         return self
+
+    def _weight_tables(self) -> tuple[tuple[str, dict[int, float]], ...]:
+        if self.weights is None:
+            return ()
+        return (("avec_liste_en_sus", self.weights.with_list), ("sans_liste_en_sus", self.weights.without_list))
+
+    @property
+    def second_generation(self) -> bool:
+        return self.generation == 2
 
     @cached_property
     def volet_by_code(self) -> dict[str, Volet]:
@@ -318,7 +423,15 @@ class Campaign(_Frozen):
     @cached_property
     def expense_lines(self) -> tuple[str, ...]:
         """Expense lines (``poste``) of the volets' ``depense`` objectives, sorted."""
-        return tuple(sorted({i.expense for v in self.volets for i in v.expenses}))
+        lines = {i.expense for v in self.volets for i in v.expenses}
+        conditions = [c for _, i in self.with_referentiel for c in i.referentiel or ()]
+        return tuple(sorted(lines | {c.expense for c in conditions if c.expense}))
+
+    @cached_property
+    def with_referentiel(self) -> tuple[tuple[Volet | None, Indicator | VoletIndicator], ...]:
+        """Every indicator carrying a targeting ``referentiel`` (socle first, volet None), in file order."""
+        socle = [(None, i) for i in self.indicators if i.referentiel]
+        return (*socle, *((v, i) for v in self.volets for i in v.indicators if i.referentiel))
 
     @cached_property
     def by_code(self) -> dict[str, Indicator]:
@@ -328,8 +441,7 @@ class Campaign(_Frozen):
     def warnings(self) -> tuple[str, ...]:
         """Doubtful but usable rules (French sentences): weights of a profile that do not sum to 100."""
         out = []
-        for profile, table in (("avec_liste_en_sus", self.weights.with_list),
-                               ("sans_liste_en_sus", self.weights.without_list)):
+        for profile, table in self._weight_tables():
             total = sum(table.values())
             if abs(total - 100) > 1e-9:
                 out.append(f"campagne {self.name} : les poids de ponderations.{profile} totalisent {total:g} "
@@ -372,7 +484,8 @@ class Campaign(_Frozen):
         return list(self.classes)[-1]
 
     def sanction_proposed(self, score: float) -> bool:
-        return not self.without_sanction and round(score, 6) < self.sanction_threshold
+        return (not self.without_sanction and self.sanction_threshold is not None
+                and round(score, 6) < self.sanction_threshold)
 
 
 def _is_union_member(key: object) -> bool:
@@ -540,7 +653,7 @@ def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bo
         return matching[0]
     given = ", ".join(f"{c.name} ({'annee: ' + str(c.year) if c.year is not None else 'sans annee'})"
                       for c in campaigns)
-    if len(campaigns) == 1 and (allow_other_year or (campaigns[0].year is None and year > campaigns[0].t0_year)):
+    if len(campaigns) == 1 and (allow_other_year or (campaigns[0].year is None and year > (campaigns[0].t0_year or 0))):
         return campaigns[0]
     if len(campaigns) > 1 and allow_other_year:
         raise CampaignError(f"aucune campagne pour {year} parmi {given} : pour appliquer à {year} les règles "
@@ -581,10 +694,13 @@ def _rule_text(ind: Indicator) -> dict[str, str]:
 def compare_campaigns(old: Campaign, new: Campaign) -> list[RuleChange]:
     """What changed from ``old`` to ``new``: weights, classes, sanction, indicators and targets."""
     changes = []
-    for profile, a, b in (("avec liste en sus", old.weights.with_list, new.weights.with_list),
-                          ("sans liste en sus", old.weights.without_list, new.weights.without_list)):
+    if old.generation != new.generation:
+        changes.append(RuleChange("", "", "génération de contrat", str(old.generation), str(new.generation)))
+    before, after = dict(old._weight_tables()), dict(new._weight_tables())
+    for key in dict.fromkeys((*before, *after)):
+        a, b = before.get(key), after.get(key)
         if a != b:
-            changes.append(RuleChange("", "", f"pondérations ({profile})", str(a), str(b)))
+            changes.append(RuleChange("", "", f"pondérations ({key.replace('_', ' ')})", str(a), str(b)))
     if old.classes != new.classes:
         changes.append(RuleChange("", "", "classes", str(old.classes), str(new.classes)))
     for element, a, b in (("seuil de sanction", old.sanction_threshold, new.sanction_threshold),

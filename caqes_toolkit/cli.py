@@ -209,16 +209,19 @@ def score(
         check_outputs([data, *campaign], files=outputs)
         campaigns = _load_campaigns(campaign)
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
-        _years_with_data(dataset, year)
-        by_year = score_by_year(dataset, campaigns, year, allow_other_year, phase=phase)
-        money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
-                 for y in sorted(set(year))]
-        table = with_volet_totals(score_table(by_year), money)
-        write_table({"scores": table}, out_file, LABELS)
-        if detail is not None:
-            write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
-        if volets is not None:
-            write_volets(money, volets)
+        if _second_generation(campaigns, year, allow_other_year, detail):
+            money, table = _score_second_generation(dataset, campaigns, year, allow_other_year, out_file, volets)
+        else:
+            _years_with_data(dataset, year)
+            by_year = score_by_year(dataset, campaigns, year, allow_other_year, phase=phase)
+            money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
+                     for y in sorted(set(year))]
+            table = with_volet_totals(score_table(by_year), money)
+            write_table({"scores": table}, out_file, LABELS)
+            if detail is not None:
+                write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
+            if volets is not None:
+                write_volets(money, volets)
     for fault in dict.fromkeys((*dataset.warnings, *(w for m in money for w in m.warnings))):
         err.print(str(fault))
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
@@ -307,6 +310,9 @@ def reports(
         check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir],
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
+        if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
+            from .batch import NOTEBOOKS
+            notebook = NOTEBOOKS / "rapport_contrat.ipynb"
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs))
         from .index import write_index
@@ -317,14 +323,19 @@ def reports(
         from .scoring import score_by_year
 
         dataset = load_dataset(data, camp)
-        selected = _selection(dataset, year, wanted)
+        selected = (_contracted(dataset, camp, year, wanted) if camp.second_generation
+                    else _selection(dataset, year, wanted))
         stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
         job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                              template=notebook or TEMPLATE, renderer=renderer,
                              campagne_precedente=previous.path if previous else None,
                              autre_annee=allow_other_year, sources=dataset.sources, phase=phase)
-        table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
-        table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
+        if camp.second_generation:
+            from .money import incentive_table
+            table = incentive_table([evaluate_volets(dataset, camp, year)], dataset)
+        else:
+            table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
+            table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
@@ -430,14 +441,20 @@ def synthese(
                       files=[base.with_suffix(f".{fmt}") for fmt in ("ipynb", *fmts)])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
-        _years_with_data(dataset, [year])
+        template = SYNTHESIS_TEMPLATE
+        if camp.second_generation:  # contracts, intéressement and targeting: no socle
+            from .batch import NOTEBOOKS
+            template = NOTEBOOKS / "synthese_contrats.ipynb"
+            _years_with_contracts(dataset, [year])
+        else:
+            _years_with_data(dataset, [year])
         params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
                   "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
                   "region": region, **({"autre_annee": True} if allow_other_year else {}), "phase": phase}
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
             try:
-                written = render_notebook(SYNTHESIS_TEMPLATE, params, base, fmts,
+                written = render_notebook(template, params, base, fmts,
                                           title=f"Synthèse régionale CAQES {year}")
             except ReportExecutionError as exc:
                 raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
@@ -509,6 +526,91 @@ def collecte(
             out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
     out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _second_generation(campaigns: list[Campaign], years: list[int], allow_other_year: bool,
+                       detail: Path | None) -> bool:
+    """Whether the years are evaluated by second-generation campaigns (never mixed with the first)."""
+    generations = {campaign_for_year(campaigns, y, allow_other_year).generation for y in set(years)}
+    if len(generations) > 1:
+        raise CaqesError("années évaluées avec des campagnes de première et de deuxième génération : "
+                         "lancez une commande par génération")
+    if generations == {2} and detail is not None:
+        raise UsageError("--detail : sans objet avec une campagne de deuxième génération (pas de socle ni "
+                         "de score par indicateur) ; utilisez --volets")
+    return generations == {2}
+
+
+def _years_with_contracts(dataset, years: list[int]) -> None:
+    """Refuse a year without any data (results or expenses): a command never ends having done nothing."""
+    present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
+    missing = sorted(set(years) - present)
+    if missing:
+        shown = ", ".join(map(str, sorted(present))) or "aucune"
+        raise CaqesError(f"aucune donnée (résultats ou dépenses) pour {', '.join(map(str, missing))} "
+                         f"(années présentes : {shown})")
+
+
+def _contracted(dataset, campaign: Campaign, year: int, wanted: list[str] | None) -> list[str]:
+    """Second generation: the FINESS with a contract in force in ``year`` (or the ``wanted`` ones,
+    which must be in the etablissements table)."""
+    from .money import contracts_in_force
+
+    if wanted is None:
+        found = sorted(set(contracts_in_force(dataset, campaign, year)["finess"]))
+        if not found:
+            raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table contrats)")
+        return found
+    unknown = [f for f in wanted if f not in set(dataset.establishments["finess"])]
+    if unknown:
+        raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+    return wanted
+
+
+def _score_second_generation(dataset, campaigns: list[Campaign], years: list[int], allow_other_year: bool,
+                             out_file: Path, volets: Path | None):
+    """``caqes score`` with a second-generation campaign: the contracts' intéressement, no socle."""
+    from .money import evaluate_volets, incentive_table, write_volets
+    from .outputs import write_table
+
+    _years_with_contracts(dataset, years)
+    money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
+             for y in sorted(set(years))]
+    table = incentive_table(money, dataset)
+    write_table({"interessement": table}, out_file, decimals=2)
+    if volets is not None:
+        write_volets(money, volets)
+    return money, table
+
+
+@app.command()
+def ciblage(
+    data: DataArg,
+    campaign: CampaignsOpt,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Liste de ciblage .csv ou .xlsx.")],
+    year: YearOpt = None,
+    allow_other_year: OtherYearOpt = False,
+) -> None:
+    """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
+    from .load import load_dataset
+    from .targeting import targeting_table, write_targeting
+
+    with _user_errors():
+        year = _year(year, campaign)
+        check_outputs([data, *campaign], files=[out_file])
+        camp, _ = _campaigns(campaign, year, allow_other_year)
+        dataset = load_dataset(data, camp)
+        _years_with_contracts(dataset, [year])
+        table = targeting_table(dataset, camp, year)
+        if table.empty:
+            raise CaqesError(f"la campagne {camp.name} ne définit aucun référentiel de ciblage (clé "
+                             "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
+        write_targeting(table, out_file)
+    for fault in dataset.warnings:
+        err.print(str(fault))
+    counts = table["cible"].value_counts()
+    out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file} : {counts.get('oui', 0)} ciblé(s), "
+              f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
 
 
 def _version(shown: bool) -> None:

@@ -114,6 +114,9 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                 finess: list[str] | None = None,
                 progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths."""
+    if campaign.second_generation:
+        raise CaqesError("campagne de deuxième génération (generation: 2) : la grille d'auto-évaluation est celle "
+                         "du volet obligatoire de la première génération ; non produite pour cette campagne")
     es = data.establishments.set_index("finess", drop=False)
     wanted = list(dict.fromkeys(finess)) if finess is not None else list(es.index)
     unknown = [f for f in wanted if f not in es.index]

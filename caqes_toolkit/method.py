@@ -59,6 +59,10 @@ def _environment() -> jinja2.Environment:
 
 def method_html(campaign: Campaign) -> str:
     """The method document of ``campaign`` as one self-contained HTML page (French, A4 print)."""
+    if campaign.second_generation:  # volets incitatifs only: référentiels, savings and intéressement
+        from .contract_method import contract_method_content
+
+        return _environment().get_template("methode_contrat.html.j2").render(m=contract_method_content(campaign))
     return _environment().get_template("methode.html.j2").render(m=_content(campaign))
 
 

@@ -34,16 +34,19 @@ import pandas as pd
 
 from .campaign import Campaign, Volet, VoletIndicator, Weights
 from .dataset import Dataset, empty_table
-from .errors import Fault
+from .errors import CaqesError, Fault
 from .scoring import score
 
 __all__ = [
+    "INCENTIVE_COLUMNS",
     "VOLET_COLUMNS",
     "VoletResults",
     "contracts_in_force",
     "evaluate_volets",
     "expense_warnings",
+    "incentive_table",
     "objective_path",
+    "require_parameters",
     "targeting",
     "volet_table",
     "volet_totals",
@@ -57,6 +60,8 @@ VOLET_COLUMNS: tuple[str, ...] = (
     "montant", "evolution", "economies", "depassement", "atteinte", "interessement",
     "reversement_max", "sanction_proposee", "ciblage",
 )
+#: Columns of the scores file of a second-generation campaign (``caqes score``), in order.
+INCENTIVE_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "annee", "volets", "interessement_total")
 MONEY = ("montant_reference", "objectif", "montant", "economies", "depassement", "interessement",
          "reversement_max")
 FLAGS = ("sanction_proposee", "ciblage")
@@ -113,8 +118,8 @@ def _objective_campaign(campaign: Campaign) -> tuple[Campaign | None, dict[int, 
     chapters = {k: v for k, v in enumerate(volets, start=1)}
     ones = dict.fromkeys(chapters, 1.0)
     pseudo = Campaign(
-        name=campaign.name, t0_year=campaign.t0_year, sanction_threshold=campaign.sanction_threshold,
-        classes=campaign.classes, weights=Weights(with_list=ones, without_list=ones),
+        name=campaign.name, t0_year=campaign.t0_year or 0, sanction_threshold=campaign.sanction_threshold or 0,
+        classes=campaign.classes or {"-": 0}, weights=Weights(with_list=ones, without_list=ones),
         chapters={k: v.label for k, v in chapters.items()},
         indicators=tuple(i.as_indicator(k) for k, v in chapters.items() for i in v.scored),
     )
@@ -345,9 +350,31 @@ def _totals(contracts: pd.DataFrame, lines: pd.DataFrame, campaign: Campaign) ->
     return total.assign(indicateur="", annee_reference=np.nan)
 
 
+def require_parameters(campaign: Campaign, volets: set[str]) -> None:
+    """Refuse (:class:`CaqesError`) to compute the money of ``volets`` while one of their
+    parameters is empty: a ``taux_cible`` left empty, or, in a second-generation campaign, the
+    ``part_interessement`` the region sets."""
+    from .targeting import missing_parameter
+
+    for volet in campaign.volets:
+        if volet.code not in volets:
+            continue
+        for line in volet.expenses:
+            if line.target_rate is None:
+                raise missing_parameter(campaign, line.code, f"volets[{volet.code}].indicateurs[{line.code}]"
+                                        ".taux_cible")
+        if campaign.second_generation and volet.share_savings is None:
+            where = Path(campaign.path).name if campaign.path else campaign.name
+            raise CaqesError(f"{where} : le volet {volet.code} a un paramètre vide : « volets[{volet.code}]."
+                             "part_interessement » (part des économies versée en intéressement, fixée par "
+                             "la région) ; renseignez-la avant de calculer l'intéressement.")
+
+
 def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletResults:
-    """Objectives and money of every contract in force in ``year`` (see the module docstring)."""
+    """Objectives and money of every contract in force in ``year`` (see the module docstring).
+    Raises :class:`CaqesError` when a parameter these contracts need is empty."""
     contracts = contracts_in_force(dataset, campaign, year)
+    require_parameters(campaign, set(contracts["volet"]))
     income = dataset.establishments.set_index("finess")["produits_am"]
     contracts = contracts.assign(annee=year, produits_am=contracts["finess"].map(income).astype(float))
     achievement, objectives = _achievement(dataset, campaign, year, contracts)
@@ -358,8 +385,9 @@ def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletRes
     total = _totals(contracts, lines, campaign)
     rows = pd.concat([lines.assign(_total=0), total.assign(_total=1)], ignore_index=True)
     order = {v.code: k for k, v in enumerate(campaign.volets)}
-    rows = rows.assign(_volet=rows["volet"].map(order)).sort_values(
-        ["finess", "_volet", "_total", "indicateur"], kind="stable")
+    line_order = {c: k for k, c in enumerate(campaign.volet_indicators)}  # the campaign's order
+    rows = rows.assign(_volet=rows["volet"].map(order), _line=rows["indicateur"].map(line_order)).sort_values(
+        ["finess", "_volet", "_total", "_line"], kind="stable")
     columns = [*VOLET_COLUMNS, "date_debut", "date_fin", "regle_reference", "produits_am", "_bonus", "_clawback"]
     rows = rows.reindex(columns=columns).reset_index(drop=True)
     for flag in FLAGS:
@@ -389,6 +417,24 @@ def volet_totals(results: list[VoletResults]) -> pd.DataFrame:
         known = grouped[source].count() == n_applies
         out.append(grouped[source].sum(min_count=1).where(known & (n_applies > 0)).round(2).rename(target))
     return pd.concat(out, axis=1).reset_index()[columns]
+
+
+def incentive_table(results: list[VoletResults], dataset: Dataset) -> pd.DataFrame:
+    """The scores file of a second-generation campaign (:data:`INCENTIVE_COLUMNS`): one row per
+    establishment with a contract in force and year; ``volets`` the codes of its contracts
+    (campaign order, « , »-separated), ``interessement_total`` the sum of their estimated
+    intéressements (empty when one is unknown)."""
+    frames = [r.rows[r.rows["indicateur"] == ""] for r in results]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "annee" else float if c == "interessement_total"
+                                          else object) for c in INCENTIVE_COLUMNS})
+    listed = rows.groupby(["finess", "annee"], sort=True)["volet"].agg(", ".join).rename("volets").reset_index()
+    totals = volet_totals(results)[["finess", "annee", "interessement_total"]]
+    names = dataset.establishments.set_index("finess")["raison_sociale"]
+    table = listed.merge(totals, on=["finess", "annee"], how="left")
+    table["raison_sociale"] = table["finess"].map(names).fillna("")
+    return table[list(INCENTIVE_COLUMNS)].astype({"annee": "int64"})
 
 
 def volet_table(results: list[VoletResults], text: bool) -> pd.DataFrame:

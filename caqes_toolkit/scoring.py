@@ -15,7 +15,12 @@ import pandas as pd
 
 from .campaign import ACTIVITIES, Campaign, campaign_for_year
 from .dataset import MATURITY_STEPS, Dataset
+from .errors import CaqesError
 
+#: Refusal of the socle's scoring for a second-generation campaign (evaluated by its volets alone).
+SECOND_GENERATION = ("campagne de deuxième génération (generation: 2) : pas de volet obligatoire à noter (ni score "
+                     "global, ni classe, ni plan d'actions du socle) ; elle s'évalue par ses volets incitatifs : "
+                     "caqes score … --volets, caqes ciblage, caqes reports, caqes synthese")
 __all__ = ["STATUSES", "Scores", "score", "score_by_year"]
 
 #: Indicator statuses, in the order reports list them.
@@ -225,6 +230,8 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     """
     if phase not in PHASES:
         raise ValueError(f"phase d'évaluation attendue : 1 ou 2 (reçu : {phase})")
+    if campaign.second_generation:
+        raise CaqesError(SECOND_GENERATION)
     years = sorted(set(years if years is not None else dataset.years))
     cat = _Catalogue.of(campaign)
     cube_years = sorted(set(years) | {campaign.t0_year} | {y - 1 for y in years})

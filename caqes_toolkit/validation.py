@@ -431,7 +431,7 @@ def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indic
     found = [campaign.by_code.get(code) or _volet_objective(campaign, code)
              for code in uniques.tolist()]
     unknown = np.array([ind is None for ind in found], dtype=bool)
-    all_codes = list(campaign.by_code)
+    all_codes = list(campaign.by_code) or list(campaign.volet_indicators)  # second generation: volets only
     sink.rows(unknown[codes], "indicateur",
               f"un code d'indicateur de la campagne {campaign.name} "
               f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})")

@@ -39,10 +39,13 @@ def _date(value) -> str:
 
 
 def rate_text(line: VoletIndicator) -> str:
-    """« 2,2 %/an » or « 1,0 %/an en 2018, 0,5 %/an en 2019 »."""
+    """« 2,2 %/an », « −5,0 %/an » or « 1,0 %/an en 2018, 0,5 %/an en 2019 »."""
+    def rate(r: float) -> str:
+        return fmt_num(r).replace("-", "−")
+
     if isinstance(line.target_rate, dict):
-        return ", ".join(f"{fmt_num(r)}{NNBSP}%/an en {y}" for y, r in sorted(line.target_rate.items()))
-    return f"{fmt_num(line.target_rate)}{NNBSP}%/an"
+        return ", ".join(f"{rate(r)}{NNBSP}%/an en {y}" for y, r in sorted(line.target_rate.items()))
+    return f"{rate(line.target_rate)}{NNBSP}%/an"
 
 
 def _signed_pct(x: float) -> str:
@@ -132,6 +135,10 @@ def _line_facts(results: VoletResults, row, line: VoletIndicator, year: int) -> 
              (f"Objectif {year}", euros(row.objectif)),
              (f"Dépenses {year}", euros(row.montant)),
              (f"Évolution {year - 1} → {year}", _signed_pct(row.evolution))]
+    if results.campaign.second_generation:  # incentive only: the savings, the rate and the line's share
+        facts.insert(1, ("Taux d'évolution cible", rate_text(line)))
+        return [*facts, (f"Économies par rapport à {year - 1}", euros(row.economies)),
+                ("Intéressement estimé de la ligne", euros(row.interessement))]
     if pd.notna(row.depassement) and row.depassement > 0:
         facts.append(("Dépassement de l'objectif", euros(row.depassement)))
     else:
@@ -154,7 +161,9 @@ def _money_sentences(results: VoletResults, volet: Volet, total, year: int) -> l
         elif volet.share_savings is not None:
             out.append(f"Intéressement estimé = {fmt_pct(volet.share_savings, 0)} des économies "
                        f"({euros(total.economies)}) × atteinte des objectifs ({a}) = {euros(total.interessement)}.")
-        if c.without_sanction:
+        if c.second_generation:
+            out.append(_incentive_basis(volet, total, year))
+        elif c.without_sanction:
             out.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est demandé.")
         elif volet.share_overrun is not None and total.depassement == 0:
             out.append("Aucun dépassement de l'objectif : pas de reversement.")
@@ -174,6 +183,16 @@ def _money_sentences(results: VoletResults, volet: Volet, total, year: int) -> l
     elif c.without_sanction:
         out.append(f"Campagne {c.name} évaluée sans sanction.")
     return out
+
+
+def _incentive_basis(volet: Volet, total, year: int) -> str:
+    """What a second-generation intéressement rests on."""
+    return (f"Cet intéressement repose sur : la part de {fmt_pct(volet.share_savings, 0)} des économies fixée par "
+            f"la région ; les économies constatées sur l'année civile {year} par rapport à {year - 1} (dépenses "
+            f"remboursées par l'Assurance Maladie) ; le degré de réalisation des objectifs du volet "
+            f"({fmt_pct(total.atteinte, 0)}). C'est une estimation : le montant versé par le fonds "
+            "d'intervention régional (FIR) est arrêté par l'ARS et l'Assurance Maladie après les observations "
+            "de l'établissement.")
 
 
 def _cap_text(volet: Volet, income: float) -> str:
@@ -198,6 +217,10 @@ def report_section(results: VoletResults | None, finess: str) -> Html:
         lines = []
         for row in rows[(rows["volet"] == total.volet) & (rows["indicateur"] != "")].itertuples():
             line = next(i for i in volet.expenses if i.code == row.indicateur)
+            if c.second_generation:  # two years only (N − 1 and N): the table says it all
+                lines.append({"code": line.code, "libelle": line.label, "facts": _line_facts(results, row, line, year),
+                              "figure": "", "targeted": ""})
+                continue
             path = objective_path(pd.DataFrame([row._asdict()]), results.expenses, c, year)
             chart = figure(spending_chart(path, line, year),
                            f"Dépenses {line.expense} et objectif depuis {int(row.annee_reference)}",
@@ -223,10 +246,16 @@ def report_section(results: VoletResults | None, finess: str) -> Html:
             "notes": _money_sentences(results, volet, total, year),
             "source": f"Règles du volet (fichier de campagne {c.name}) : {volet.source}" if volet.source else "",
         })
+    if c.second_generation:
+        intro = (f"L'établissement a {len(items)} contrat(s) de volet incitatif en vigueur en {year}. Pour "
+                 f"chaque indicateur : dépenses {year - 1} et {year}, taux d'évolution cible et objectif, "
+                 "économies et intéressement estimé. Le degré de réalisation des objectifs d'un volet est la "
+                 "moyenne pondérée des scores de ses objectifs notés (100 % sans objectif noté).")
+        return render("volets", {"titre": "Volets incitatifs", "intro": intro, "volets": items, "choix": CHOICE})
     intro = (f"L'établissement a {len(items)} contrat(s) de volet additionnel en vigueur en {year}. "
              "L'atteinte des objectifs de chaque volet est la moyenne pondérée des scores de ses objectifs "
              "notés, calculés comme ceux du volet obligatoire ; elle n'entre pas dans le score global.")
-    return render("volets", {"intro": intro, "volets": items, "choix": CHOICE})
+    return render("volets", {"titre": "Volets additionnels", "intro": intro, "volets": items, "choix": CHOICE})
 
 
 def _targeting_text(row, line: VoletIndicator, year: int) -> str:
