@@ -1,19 +1,19 @@
 """A deliberately naive CAQES scorer: row by row, pure Python (csv, dicts, loops).
 
-It implements the rules of METHOD.md §4–§5 independently of the ``caqes_toolkit`` package,
+It implements the scoring rules of params/README.md independently of the ``caqes_toolkit`` package,
 for two uses: the baseline of ``benchmarks/bench_scoring.py`` and an oracle that tests
 compare the package against. No pandas, no numpy; the campaign file is read with PyYAML.
 
     python benchmarks/naive_scoring.py DATA_DIR --campaign params/caqes-2019.yml --year 2019 \
         --out scores.csv
 
-DATA_DIR holds the CSV files of METHOD.md §7 (comma or semicolon, UTF-8 or Windows-1252):
+DATA_DIR holds the CSV files of the data contract (README.md, « Données »; comma or semicolon, UTF-8 or cp1252):
 etablissements.csv, resultats.csv and, optionally, references.csv, maturite.csv,
 ajustements.csv. The output has one row per establishment of etablissements.csv:
 finess, raison_sociale, annee, score_global, classe, sanction_proposee (oui/non),
 chapitre_1 … chapitre_N (empty when the chapter is NC). Scores are written unrounded.
 
-Rules where METHOD.md is silent (kept identical to the package's documented choices):
+Rules where the method is silent (kept identical to the package's documented choices):
 - a ``maturite`` indicator takes its value from the maturite table (sum of the 7 steps / 35);
   a maturite row with an empty step is ignored; without a row, a number given in resultats is
   read as the percentage score (v / 100); "NC" in resultats makes it not applicable;

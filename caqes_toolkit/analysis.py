@@ -1,4 +1,4 @@
-"""Beyond the score (METHOD.md §6): progress, regional position, priorities, what-if simulation."""
+"""Beyond the score: progress, regional position, priorities, what-if simulation."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def regional_distribution(scores: Scores, year: int, region: str) -> pd.DataFram
 
 
 def priorities(scores: Scores, finess: str, year: int, n: int | None = 5) -> pd.DataFrame:
-    """Indicators ranked by points of global score to gain next year (METHOD.md §6).
+    """Indicators ranked by points of global score to gain next year.
 
     Applicable indicators with a score below 1, by gain; ties: national before regional,
     worsened since N−1 before others, then code. Adds ``libelle``, ``action`` and

@@ -1,6 +1,6 @@
 """The validated input of one region: typed tables with documented columns.
 
-Tables (pandas DataFrames, French column names as in the data contract, METHOD.md §7):
+Tables (pandas DataFrames, French column names as in the data contract in README.md, « Données »):
 
 ``establishments`` (sheet ``etablissements``)
     finess (str, 9 characters), raison_sociale (str), region (str),

@@ -1,4 +1,4 @@
-"""Scoring (METHOD.md §4–§5): indicator scores, chapter scores, global score, class, sanction.
+"""Scoring (rules in params/README.md): indicator scores, chapter scores, global score, class, sanction.
 
 Everything is vectorised over establishments × years × indicators. :func:`score` returns a
 :class:`Scores` with three DataFrames whose columns are documented on the class.

@@ -1,6 +1,6 @@
 """Deterministic generator of a fictitious region, driven by the campaign catalogue.
 
-:func:`make_region` returns the input tables of METHOD.md §7 as *text* (every cell a ``str``,
+:func:`make_region` returns the input tables of the data contract as *text* (every cell a ``str``,
 as a CSV file would hold it), keyed by file stem: ``etablissements``, ``resultats``,
 ``references``, ``maturite``, ``ajustements``. :func:`write_region` writes them as CSV files.
 

@@ -1,4 +1,4 @@
-"""Progress, position, priorities and what-if simulation (METHOD.md §6)."""
+"""Progress, position, priorities and what-if simulation."""
 
 from __future__ import annotations
 

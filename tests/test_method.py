@@ -84,7 +84,7 @@ def test_maturity_example_of_the_seed(soup_2018):
 
 
 def test_worked_examples_agree_with_the_rules(tiny_campaign):
-    """Examples of the tiny campaign, checked against the method (METHOD.md §4) by hand."""
+    """Examples of the tiny campaign, checked against the method (params/README.md) by hand."""
     soup = BeautifulSoup(method_html(tiny_campaign), "html.parser")
     rows = [r for t in soup.select("table.caqes-example") for r in _rows_of(t)]
     by_rule = {}

@@ -1,4 +1,4 @@
-"""Scoring rules (METHOD.md §4–§5) checked against values computed by hand."""
+"""Scoring rules (params/README.md) checked against values computed by hand."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The synthetic region generator, the bundled sample region and the naive scorer.
 
 The naive scorer (benchmarks/naive_scoring.py) is checked here on a tiny hand-made region whose
-expected scores are computed by hand from METHOD.md §4–§5, so it can serve as an oracle.
+expected scores are computed by hand from the scoring rules (params/README.md), so it can serve as an oracle.
 """
 
 from __future__ import annotations
