@@ -88,15 +88,12 @@ class Condition(_Frozen):
 Referentiel = tuple[Condition, ...]
 
 
-class Indicator(_Frozen):
-    """One indicator of the catalogue and the rule that scores it."""
+class _Objective(_Frozen):
+    """The fields a catalogue indicator and a volet objective share."""
 
     code: str = Field(min_length=1)
     label: str = Field(alias="libelle", min_length=1)
-    chapter: int = Field(alias="chapitre")
     scope: Scope = Field(alias="portee")
-    rule: Rule = Field(alias="regle")
-    direction: Direction = Field(alias="sens")
     target: float | Reference | None = Field(default=None, alias="cible")
     thresholds: tuple[tuple[float, float], ...] | None = Field(default=None, alias="seuils")
     weight: float = Field(default=1.0, alias="poids", gt=0)
@@ -104,7 +101,6 @@ class Indicator(_Frozen):
     activities: tuple[str, ...] | None = Field(default=None, alias="activites")
     action: str = ""
     source: Literal["seed", "texte", "défaut"] = "défaut"
-    data_source: DataSource = Field(default="etablissement", alias="source_donnees")
     referentiel: Referentiel | None = Field(default=None, min_length=1)
 
     @field_validator("activities")
@@ -115,6 +111,15 @@ class Indicator(_Frozen):
             if unknown or not value:
                 raise ValueError(f"activités attendues parmi {', '.join(ACTIVITIES)} ; reçu {value}")
         return value
+
+
+class Indicator(_Objective):
+    """One indicator of the catalogue and the rule that scores it."""
+
+    chapter: int = Field(alias="chapitre")
+    rule: Rule = Field(alias="regle")
+    direction: Direction = Field(alias="sens")
+    data_source: DataSource = Field(default="etablissement", alias="source_donnees")
 
     @field_validator("thresholds")
     @classmethod
@@ -165,33 +170,17 @@ VoletRule = Literal["binaire", "cible", "seuils", "maturite", "depense", "mesure
 ExpenseReference = Literal["debut_contrat", "annee_precedente"]
 
 
-class VoletIndicator(_Frozen):
+class VoletIndicator(_Objective):
     """An objective of an additional volet: the catalogue's fields without ``chapitre``, plus
     the rules ``depense`` (an expense line with a target growth rate) and ``mesure`` (recorded,
     never scored)."""
 
-    code: str = Field(min_length=1)
-    label: str = Field(alias="libelle", min_length=1)
-    scope: Scope = Field(alias="portee")
     rule: VoletRule = Field(alias="regle")
     direction: Direction | None = Field(default=None, alias="sens")
-    target: float | Reference | None = Field(default=None, alias="cible")
-    thresholds: tuple[tuple[float, float], ...] | None = Field(default=None, alias="seuils")
-    weight: float = Field(default=1.0, alias="poids", gt=0)
-    unit: str | None = Field(default=None, alias="unite")
-    activities: tuple[str, ...] | None = Field(default=None, alias="activites")
-    action: str = ""
-    source: Literal["seed", "texte", "défaut"] = "défaut"
     expense: str | None = Field(default=None, alias="poste", min_length=1)
     target_rate: float | dict[int, float] | None = Field(default=None, alias="taux_cible")
     reference: ExpenseReference | None = None
     targeting_threshold: float | None = Field(default=None, alias="seuil_ciblage", ge=0)
-    referentiel: Referentiel | None = Field(default=None, min_length=1)
-
-    @field_validator("activities")
-    @classmethod
-    def _known_activities(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return Indicator._known_activities(value)
 
     @model_validator(mode="after")
     def _rule_needs(self) -> VoletIndicator:
