@@ -36,8 +36,8 @@ import sys
 from multiprocessing import Pool
 
 def one(finess):
-    from caqes_toolkit import sections
-    from caqes_toolkit.report import build_report
+    from caqes_toolkit.documents import sections
+    from caqes_toolkit.documents.report import build_report
     r = build_report(finess, {year}, {data!r}, {campaign!r})
     parts = [sections.header, sections.synthesis, sections.chapters, sections.chart_chapters,
              sections.chart_history, sections.chart_maturity, sections.chart_status,

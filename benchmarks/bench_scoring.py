@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_scoring.py            # what ``make bench`` runs
     .venv/bin/python benchmarks/bench_scoring.py --n 2000 --repeat 1   # quick look
 
-1. Generates a fictitious region with ``caqes_toolkit.synthetic`` into a temporary folder:
+1. Generates a fictitious region with ``caqes_toolkit.data.synthetic`` into a temporary folder:
    by default 30 000 establishments × the years 2018 and 2019, **plus the T0 year of the
    campaign** (2017 for caqes-2019) so that the progress part of the ``cible`` rule is
    exercised (``--sans-t0`` to generate only the two years). The exact count of rows is printed.
@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from naive_scoring import read_table
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.synthetic import make_region, write_region
+from caqes_toolkit.data.synthetic import make_region, write_region
+from caqes_toolkit.rules.campaign import load_campaign
 
 TOLERANCE = 1e-6
 

@@ -1,7 +1,7 @@
 """caqes-toolkit: CAQES evaluation of health establishments, one reproducible report each.
 
 The public API is small; everything else lives in one module per concern
-(campaign, load, validation, scoring, analysis, charts, report, render, batch, cli).
+in layered folders: rules, data, evaluation, documents, run, and the command line on top.
 Names are imported on first use, so that a worker or the command line loads only what it needs.
 """
 
@@ -15,14 +15,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 _EXPORTS = {
-    "Simulation": "analysis", "priorities": "analysis", "regional_distribution": "analysis",
-    "simulate": "analysis", "summary": "analysis",
-    "Campaign": "campaign", "Indicator": "campaign", "load_campaign": "campaign",
-    "Dataset": "dataset",
+    "Simulation": "evaluation.analysis", "priorities": "evaluation.analysis",
+    "regional_distribution": "evaluation.analysis", "simulate": "evaluation.analysis", "summary": "evaluation.analysis",
+    "Campaign": "rules.campaign", "Indicator": "rules.campaign", "load_campaign": "rules.campaign",
+    "Dataset": "data.dataset",
     "CaqesError": "errors", "CampaignError": "errors", "DataError": "errors", "Fault": "errors",
-    "load_dataset": "load",
-    "Scores": "scoring", "score": "scoring", "score_by_year": "scoring",
-    "validate": "validation",
+    "load_dataset": "data.load",
+    "Scores": "evaluation.scoring", "score": "evaluation.scoring", "score_by_year": "evaluation.scoring",
+    "validate": "data.validation",
 }
 
 __all__ = [
@@ -55,10 +55,10 @@ def __getattr__(name: str):
 
 
 if TYPE_CHECKING:
-    from .analysis import Simulation, priorities, regional_distribution, simulate, summary
-    from .campaign import Campaign, Indicator, load_campaign
-    from .dataset import Dataset
+    from .data.dataset import Dataset
+    from .data.load import load_dataset
+    from .data.validation import validate
     from .errors import CampaignError, CaqesError, DataError, Fault
-    from .load import load_dataset
-    from .scoring import Scores, score, score_by_year
-    from .validation import validate
+    from .evaluation.analysis import Simulation, priorities, regional_distribution, simulate, summary
+    from .evaluation.scoring import Scores, score, score_by_year
+    from .rules.campaign import Campaign, Indicator, load_campaign

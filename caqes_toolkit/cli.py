@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
-from .campaign import Campaign, campaign_for_year, load_campaign
 from .cli_fr import install
 from .errors import CaqesError, DataError
 from .outputs import check_outputs, describe_os_error, output_lock
+from .rules.campaign import Campaign, campaign_for_year, load_campaign
 
 install()  # click's and typer's own texts (usage, help, errors) in French
 #: French names an analyst types for a command (hidden from the list, named in the help).
@@ -134,7 +134,7 @@ def _campaigns(paths: list[Path], year: int, allow_other_year: bool = False) -> 
 
 def _formats(text: str) -> tuple[str, ...]:
     """The formats asked for, each once; at least one, all known."""
-    from .batch import FORMATS
+    from .run.batch import FORMATS
 
     fmts = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     unknown = [f for f in fmts if f not in FORMATS]
@@ -161,9 +161,9 @@ def validate(
         "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier .csv.")] = None,
 ) -> None:
     """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
+    from .data.validation import validate as check
+    from .data.validation import write_faults
     from .errors import summarise
-    from .validation import validate as check
-    from .validation import write_faults
 
     with _user_errors():
         if anomalies is not None:
@@ -197,11 +197,11 @@ def score(
     phase: PhaseOpt = 2,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
-    from .load import load_dataset
-    from .money import evaluate_volets, with_volet_totals, write_volets
+    from .data.load import load_dataset
+    from .documents.present import LABELS, detail_table, score_table
+    from .evaluation.money import evaluate_volets, with_volet_totals, write_volets
+    from .evaluation.scoring import score_by_year
     from .outputs import write_table
-    from .present import LABELS, detail_table, score_table
-    from .scoring import score_by_year
 
     with _user_errors():
         year = year or [_year(None, campaign)]
@@ -292,8 +292,8 @@ def reports(
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
 
-    from .batch import TEMPLATE, ReportPool, make_jobs, run_jobs
-    from .render import chromium_available
+    from .run.batch import TEMPLATE, ReportPool, make_jobs, run_jobs
+    from .run.render import chromium_available
 
     with _user_errors(), ExitStack() as stack:
         year = _year(year, campaign)
@@ -311,16 +311,16 @@ def reports(
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
-            from .batch import NOTEBOOKS
+            from .run.batch import NOTEBOOKS
             notebook = NOTEBOOKS / "rapport_contrat.ipynb"
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs))
-        from .index import write_index
-        from .load import load_dataset
-        from .money import evaluate_volets, with_volet_totals
+        from .data.load import load_dataset
+        from .documents.present import LABELS, score_table
+        from .evaluation.money import evaluate_volets, with_volet_totals
+        from .evaluation.scoring import score_by_year
         from .outputs import write_table
-        from .present import LABELS, score_table
-        from .scoring import score_by_year
+        from .run.index import write_index
 
         dataset = load_dataset(data, camp)
         selected = (_contracted(dataset, camp, year, wanted) if camp.second_generation
@@ -331,7 +331,7 @@ def reports(
                              campagne_precedente=previous.path if previous else None,
                              autre_annee=allow_other_year, sources=dataset.sources, phase=phase)
         if camp.second_generation:
-            from .money import incentive_table
+            from .evaluation.money import incentive_table
             table = incentive_table([evaluate_volets(dataset, camp, year)], dataset)
         else:
             table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
@@ -375,10 +375,10 @@ def plan(
     allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
-    from .load import load_dataset
-    from .money import evaluate_volets
-    from .plan import write_plans
-    from .scoring import score_by_year
+    from .data.load import load_dataset
+    from .documents.plan import write_plans
+    from .evaluation.money import evaluate_volets
+    from .evaluation.scoring import score_by_year
 
     with _user_errors():
         year = _year(year, campaign)
@@ -403,7 +403,7 @@ def methode(
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
 ) -> None:
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
-    from .method import write_method
+    from .documents.method import write_method
 
     with _user_errors():
         fmts = _formats(formats)
@@ -429,9 +429,9 @@ def synthese(
     phase: PhaseOpt = 2,
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
-    from .batch import SYNTHESIS_TEMPLATE, render_notebook
-    from .execute import ReportExecutionError
-    from .load import load_dataset
+    from .data.load import load_dataset
+    from .run.batch import SYNTHESIS_TEMPLATE, render_notebook
+    from .run.execute import ReportExecutionError
 
     with _user_errors():
         year = _year(year, campaign)
@@ -443,7 +443,7 @@ def synthese(
         dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
         template = SYNTHESIS_TEMPLATE
         if camp.second_generation:  # contracts, intéressement and targeting: no socle
-            from .batch import NOTEBOOKS
+            from .run.batch import NOTEBOOKS
             template = NOTEBOOKS / "synthese_contrats.ipynb"
             _years_with_contracts(dataset, [year])
         else:
@@ -473,8 +473,8 @@ def grille(
     finess: FinessOpt = None,
 ) -> None:
     """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
-    from .grid import write_grids
-    from .load import load_dataset
+    from .data.load import load_dataset
+    from .documents.grid import write_grids
 
     with _user_errors():
         year = _year(year, [campaign])
@@ -500,7 +500,7 @@ def collecte(
     suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
 ) -> None:
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
-    from .collect import STATUSES, collect, write_follow_up
+    from .documents.collect import STATUSES, collect, write_follow_up
 
     with _user_errors():
         year = _year(year, [campaign])
@@ -554,7 +554,7 @@ def _years_with_contracts(dataset, years: list[int]) -> None:
 def _contracted(dataset, campaign: Campaign, year: int, wanted: list[str] | None) -> list[str]:
     """Second generation: the FINESS with a contract in force in ``year`` (or the ``wanted`` ones,
     which must be in the etablissements table)."""
-    from .money import contracts_in_force
+    from .evaluation.money import contracts_in_force
 
     if wanted is None:
         found = sorted(set(contracts_in_force(dataset, campaign, year)["finess"]))
@@ -570,7 +570,7 @@ def _contracted(dataset, campaign: Campaign, year: int, wanted: list[str] | None
 def _score_second_generation(dataset, campaigns: list[Campaign], years: list[int], allow_other_year: bool,
                              out_file: Path, volets: Path | None):
     """``caqes score`` with a second-generation campaign: the contracts' intéressement, no socle."""
-    from .money import evaluate_volets, incentive_table, write_volets
+    from .evaluation.money import evaluate_volets, incentive_table, write_volets
     from .outputs import write_table
 
     _years_with_contracts(dataset, years)
@@ -592,8 +592,8 @@ def ciblage(
     allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
-    from .load import load_dataset
-    from .targeting import targeting_table, write_targeting
+    from .data.load import load_dataset
+    from .evaluation.targeting import targeting_table, write_targeting
 
     with _user_errors():
         year = _year(year, campaign)

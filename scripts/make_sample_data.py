@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.synthetic import make_region, write_region
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.data.synthetic import make_region, write_region
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 2019

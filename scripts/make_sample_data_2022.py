@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.synthetic import finess_check_digit, write_region
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.data.synthetic import finess_check_digit, write_region
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "Région fictive"

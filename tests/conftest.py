@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from caqes_toolkit.campaign import Campaign, load_campaign
-from caqes_toolkit.dataset import COLUMNS, MATURITY_STEPS, Dataset
+from caqes_toolkit.data.dataset import COLUMNS, MATURITY_STEPS, Dataset
+from caqes_toolkit.rules.campaign import Campaign, load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN_2018 = ROOT / "params" / "caqes-2018.yml"

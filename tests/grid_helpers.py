@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from caqes_toolkit.dataset import MATURITY_STEPS
+from caqes_toolkit.data.dataset import MATURITY_STEPS
 
 
 def header(sheet, *names: str) -> tuple[int, dict[str, int]]:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caqes_toolkit.analysis import priorities, regional_distribution, simulate, summary
 from caqes_toolkit.errors import DataError
-from caqes_toolkit.scoring import score
+from caqes_toolkit.evaluation.analysis import priorities, regional_distribution, simulate, summary
+from caqes_toolkit.evaluation.scoring import score
 
 from .conftest import make_dataset
 from .test_scoring import CH1_A, ES_A, ES_B, G_A, MATURITY, REFERENCES, RESULTS

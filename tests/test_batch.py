@@ -15,11 +15,11 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from caqes_toolkit.batch import TEMPLATE, make_jobs, run_jobs
 from caqes_toolkit.cli import app
 from caqes_toolkit.errors import CaqesError
-from caqes_toolkit.execute import run_fresh
-from caqes_toolkit.render import chromium_available
+from caqes_toolkit.run.batch import TEMPLATE, make_jobs, run_jobs
+from caqes_toolkit.run.execute import run_fresh
+from caqes_toolkit.run.render import chromium_available
 
 from .conftest import CAMPAIGN_2019, SAMPLE
 

@@ -6,9 +6,9 @@ import datetime as dt
 import html as html_lib
 import re
 
-from caqes_toolkit import contract_synthesis as cs
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.method import method_html
+from caqes_toolkit.documents import contract_synthesis as cs
+from caqes_toolkit.documents.method import method_html
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import ROOT
 

@@ -9,9 +9,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from caqes_toolkit import contract_report as contrat
-from caqes_toolkit import sections
 from caqes_toolkit.cli import app
+from caqes_toolkit.documents import contract_report as contrat
+from caqes_toolkit.documents import sections
 from caqes_toolkit.errors import CaqesError
 
 from .conftest import ROOT

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.cli import app
 from caqes_toolkit.errors import CampaignError, CaqesError
-from caqes_toolkit.money import INCENTIVE_COLUMNS, VOLET_COLUMNS, evaluate_volets, incentive_table
+from caqes_toolkit.evaluation.money import INCENTIVE_COLUMNS, VOLET_COLUMNS, evaluate_volets, incentive_table
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import ROOT, TINY_CAMPAIGN, make_dataset, write_campaign
 
@@ -206,7 +206,7 @@ def test_cli_score_xlsx_and_refusal(tmp_path):
 def test_validate_second_generation_tables(tmp_path):
     """An unknown poste, an unknown volet and a référentiel value that is not a number are faults
     naming file, line, column and value."""
-    from caqes_toolkit.validation import validate
+    from caqes_toolkit.data.validation import validate
 
     data = tmp_path / "donnees"
     shutil.copytree(SAMPLE_2022, data)

@@ -1,4 +1,4 @@
-"""Self-evaluation grids (caqes_toolkit.grid) and their collection (caqes_toolkit.collect)."""
+"""Self-evaluation grids (caqes_toolkit.documents.grid) and their collection (caqes_toolkit.documents.collect)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.cli import app
-from caqes_toolkit.collect import FOLLOW_UP_COLUMNS, collect
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.documents.collect import FOLLOW_UP_COLUMNS, collect
+from caqes_toolkit.documents.grid import MATURITY_STEP_NAMES, write_grids
 from caqes_toolkit.errors import CaqesError
-from caqes_toolkit.grid import MATURITY_STEP_NAMES, write_grids
-from caqes_toolkit.load import load_dataset
-from caqes_toolkit.scoring import score_by_year
+from caqes_toolkit.evaluation.scoring import score_by_year
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import CAMPAIGN_2019, SAMPLE
 from .grid_helpers import fill, fill_from_data, header, value_cells
@@ -317,7 +317,7 @@ def test_grid_gives_the_deadline_and_the_ars_contact(tmp_path, sample):
 
 
 def test_follow_up_workbook_stores_names_as_text(tmp_path):
-    from caqes_toolkit.collect import write_follow_up
+    from caqes_toolkit.documents.collect import write_follow_up
 
     table = pd.DataFrame([("090255480", "=1+2", "invalide", "", 3, "grille.xlsx"),
                           ("2A5477391", "CH", "recue", 0, 0, "g.xlsx")], columns=list(FOLLOW_UP_COLUMNS))

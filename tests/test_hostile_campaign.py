@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from caqes_toolkit import sections, synthesis
-from caqes_toolkit.analysis import simulate, summary
-from caqes_toolkit.batch import make_jobs
-from caqes_toolkit.campaign import campaign_for_year, load_campaign
 from caqes_toolkit.cli import app
+from caqes_toolkit.documents import sections, synthesis
+from caqes_toolkit.documents.report import build_report
 from caqes_toolkit.errors import CampaignError
-from caqes_toolkit.report import build_report
-from caqes_toolkit.scoring import score_by_year
+from caqes_toolkit.evaluation.analysis import simulate, summary
+from caqes_toolkit.evaluation.scoring import score_by_year
+from caqes_toolkit.rules.campaign import campaign_for_year, load_campaign
+from caqes_toolkit.run.batch import make_jobs
 
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, TINY_CAMPAIGN, make_dataset, write_campaign
 from .test_scoring import ES_A, G_A, MATURITY, REFERENCES, RESULTS

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.cli import app
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.data.validation import validate
 from caqes_toolkit.errors import CaqesError, DataError, Fault, summarise
-from caqes_toolkit.load import load_dataset
-from caqes_toolkit.validation import validate
+from caqes_toolkit.rules.campaign import load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN_PATH = ROOT / "params" / "caqes-2018.yml"
@@ -248,8 +248,8 @@ def test_damaged_zip_is_a_fault_naming_the_file(tmp_path: Path, damage: str) -> 
 _BOMB_CHILD = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.validation import validate
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.data.validation import validate
 got = validate(sys.argv[1], load_campaign(sys.argv[2]))
 print(json.dumps([[f.source, f.expected] for f in got]))
 """

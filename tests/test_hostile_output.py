@@ -18,12 +18,13 @@ from filelock import FileLock
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from typer.testing import CliRunner
 
-from caqes_toolkit import batch, load_dataset, outputs, score
-from caqes_toolkit.batch import make_jobs
+from caqes_toolkit import load_dataset, outputs, score
 from caqes_toolkit.cli import app, plain
+from caqes_toolkit.documents.plan import write_plans
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.outputs import LOCK_NAME, check_outputs, describe_os_error, write_table
-from caqes_toolkit.plan import write_plans
+from caqes_toolkit.run import batch
+from caqes_toolkit.run.batch import make_jobs
 
 from .conftest import CAMPAIGN_2019, SAMPLE, make_dataset
 from .test_scoring import ES_A, ES_B, MATURITY, REFERENCES, RESULTS

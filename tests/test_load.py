@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.dataset import COLUMNS, Dataset
+from caqes_toolkit.data.dataset import COLUMNS, Dataset
+from caqes_toolkit.data.load import load_dataset, read_source
 from caqes_toolkit.errors import CaqesError, DataError
-from caqes_toolkit.load import load_dataset, read_source
+from caqes_toolkit.rules.campaign import load_campaign
 
 CAMPAIGN = load_campaign(Path(__file__).resolve().parents[1] / "params" / "caqes-2018.yml")
 
@@ -224,7 +224,7 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
 
 
 def read_and_check(path: Path) -> list[tuple]:
-    from caqes_toolkit.validation import validate
+    from caqes_toolkit.data.validation import validate
 
     return [(f.source, f.line, f.column, f.value, f.severity) for f in validate(path, CAMPAIGN)]
 

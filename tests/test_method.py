@@ -1,4 +1,4 @@
-"""The method document (caqes_toolkit.method): complete, exact, escaped, printable."""
+"""The method document (caqes_toolkit.documents.method): complete, exact, escaped, printable."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from caqes_toolkit.campaign import load_campaign
+from caqes_toolkit.documents.method import method_html, write_method
 from caqes_toolkit.errors import CaqesError
-from caqes_toolkit.method import method_html, write_method
-from caqes_toolkit.render import chromium_available
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.run.render import chromium_available
 
 from .conftest import TINY_CAMPAIGN, write_campaign
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.money import VOLET_COLUMNS, evaluate_volets, volet_table, volet_totals
+from caqes_toolkit.evaluation.money import VOLET_COLUMNS, evaluate_volets, volet_table, volet_totals
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
 

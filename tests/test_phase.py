@@ -7,11 +7,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.load import load_dataset
-from caqes_toolkit.report import build_report
-from caqes_toolkit.scoring import score, score_by_year
-from caqes_toolkit.sections import header
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.documents.report import build_report
+from caqes_toolkit.documents.sections import header
+from caqes_toolkit.evaluation.scoring import score, score_by_year
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import CAMPAIGN_2019, SAMPLE, TINY_CAMPAIGN, make_dataset, write_campaign
 from .test_scoring import CH1_A, ES_A, ES_B, G_A, G_B, MATURITY, REFERENCES, RESULTS
@@ -97,9 +97,9 @@ def test_phase_1_report_says_it_is_provisional():
 
 
 def test_batch_jobs_and_synthesis_carry_the_phase(tmp_path):
-    from caqes_toolkit.batch import make_jobs
-    from caqes_toolkit.synthesis import build_synthesis
-    from caqes_toolkit.synthesis import header as synthesis_header
+    from caqes_toolkit.documents.synthesis import build_synthesis
+    from caqes_toolkit.documents.synthesis import header as synthesis_header
+    from caqes_toolkit.run.batch import make_jobs
 
     (early,) = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path, ["2A5477391"], ("html",), phase=1)
     (final,) = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path, ["2A5477391"], ("html",))

@@ -1,4 +1,4 @@
-"""Action plans (caqes_toolkit.plan): the workbook holds the priorities computed by hand."""
+"""Action plans (caqes_toolkit.documents.plan): the workbook holds the priorities computed by hand."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from caqes_toolkit.analysis import priorities
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.documents.plan import FOLLOW_UP, PLAN_COLUMNS, SPARE_ROWS, write_plans
 from caqes_toolkit.errors import CaqesError
-from caqes_toolkit.load import load_dataset
-from caqes_toolkit.plan import FOLLOW_UP, PLAN_COLUMNS, SPARE_ROWS, write_plans
-from caqes_toolkit.scoring import score
+from caqes_toolkit.evaluation.analysis import priorities
+from caqes_toolkit.evaluation.scoring import score
 
 from .conftest import SAMPLE, make_dataset
 from .test_analysis import GAIN_X2, GAIN_Y2

@@ -8,8 +8,8 @@ import tomllib
 import pytest
 import yaml
 
-from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.errors import CampaignError
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import CAMPAIGN_2018, ROOT, TINY_CAMPAIGN, write_campaign
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from caqes_toolkit.campaign import load_campaign
+from caqes_toolkit.data.load import load_dataset, name_key
+from caqes_toolkit.data.validation import validate
 from caqes_toolkit.errors import DataError
-from caqes_toolkit.load import load_dataset, name_key
-from caqes_toolkit.validation import validate
+from caqes_toolkit.rules.campaign import load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN = load_campaign(ROOT / "params" / "caqes-2018.yml")
@@ -381,7 +381,7 @@ def test_ods_repeat_bomb_is_refused_naming_the_sheet(tmp_path: Path, monkeypatch
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
-    import caqes_toolkit.load as load
+    import caqes_toolkit.data.load as load
 
     est, res = region_rows()
     path = _ods(tmp_path / "r.ods", {"etablissements": est, "resultats": res})

@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from caqes_toolkit.outputs import write_atomic
-from caqes_toolkit.render import (
+from caqes_toolkit.run.render import (
     chromium_available,
     notebook_to_html,
     strip_external_resources,
@@ -177,7 +177,7 @@ def test_html_is_self_contained_french_and_without_code() -> None:
 
 
 def test_html_exporter_is_reused() -> None:
-    from caqes_toolkit.render import html_exporter
+    from caqes_toolkit.run.render import html_exporter
 
     notebook_to_html(_synthetic_notebook(), "a")
     assert html_exporter() is html_exporter()
@@ -188,7 +188,7 @@ def test_report_exporter_is_nbconvert_without_its_closing_pass() -> None:
     from bs4 import BeautifulSoup
     from nbconvert import HTMLExporter
 
-    from caqes_toolkit.render import html_exporter
+    from caqes_toolkit.run.render import html_exporter
 
     nb = _synthetic_notebook()
     nb.cells.append(new_markdown_cell('<img src="data:image/png;base64,' + PNG_1PX + '">'))
@@ -212,14 +212,14 @@ def test_report_exporter_is_nbconvert_without_its_closing_pass() -> None:
 def test_html_fragments_show_as_html_with_a_short_text_form() -> None:
     from IPython.core.formatters import DisplayFormatter
 
-    from caqes_toolkit.fragments import Html
+    from caqes_toolkit.documents.fragments import Html
 
     data, _ = DisplayFormatter().format(Html("<p>Évaluation</p>"))
     assert data == {"text/html": "<p>Évaluation</p>", "text/plain": "<fragment HTML, 17 caractères>"}
 
 
 def test_page_margins_quote_their_text() -> None:
-    from caqes_toolkit.render import with_page_margins
+    from caqes_toolkit.run.render import with_page_margins
 
     html = with_page_margins("<html><head><title>t</title></head><body>x</body></html>",
                              header=None, footer='CH « Saint-Jean » "\\ </style><script>')
@@ -239,7 +239,7 @@ def test_strip_external_resources_leaves_clean_html_alone() -> None:
 def test_report_execution_error_pickles() -> None:
     import pickle
 
-    from caqes_toolkit.execute import ReportExecutionError
+    from caqes_toolkit.run.execute import ReportExecutionError
 
     err = ReportExecutionError(
         3, 4, "1/0", "ZeroDivisionError", "division", ["tb"], _synthetic_notebook(), {"finess": "1"}
@@ -252,7 +252,7 @@ def test_report_execution_error_pickles() -> None:
 # --------------------------------------------------------------------------- slow
 @pytest.fixture(scope="module")
 def kernel():
-    from caqes_toolkit.execute import WarmKernel
+    from caqes_toolkit.run.execute import WarmKernel
 
     with WarmKernel() as k:
         yield k
@@ -260,7 +260,7 @@ def kernel():
 
 @pytest.fixture(scope="module")
 def fresh_nb(tmp_path_factory):
-    from caqes_toolkit.execute import run_fresh
+    from caqes_toolkit.run.execute import run_fresh
 
     out = tmp_path_factory.mktemp("fresh") / "toy.ipynb"
     nb = run_fresh(TOY, out, PARAMS)
@@ -405,7 +405,7 @@ def test_state_does_not_leak_between_reports(kernel, leak_notebooks, tmp_path: P
 def _in_process_runs(runs: list[tuple[Path, dict | None, Path | None]]) -> tuple[list, set]:
     """Notebooks run one after the other on one in-process kernel (in a child process: the
     kernel takes over the process it runs in), and the TCP sockets the process then has."""
-    from caqes_toolkit.execute import WarmKernel
+    from caqes_toolkit.run.execute import WarmKernel
 
     with WarmKernel(in_process=True) as kernel:
         notebooks = [kernel.run(path, params, cwd=cwd) for path, params, cwd in runs]
@@ -437,7 +437,7 @@ def test_in_process_kernel_state_does_not_leak(leak_notebooks, tmp_path: Path) -
 
 
 def test_in_process_kernel_cannot_time_out() -> None:
-    from caqes_toolkit.execute import WarmKernel
+    from caqes_toolkit.run.execute import WarmKernel
 
     with pytest.raises(ValueError, match="interrupted"):
         WarmKernel(in_process=True, execution_timeout=10)
@@ -447,7 +447,7 @@ def test_in_process_kernel_cannot_time_out() -> None:
 def test_failure_carries_papermill_banner_and_kernel_is_replaced(kernel) -> None:
     from papermill.exceptions import PapermillExecutionError
 
-    from caqes_toolkit.execute import ReportExecutionError
+    from caqes_toolkit.run.execute import ReportExecutionError
 
     started = kernel.kernels_started
     with pytest.raises(ReportExecutionError) as info:
@@ -474,7 +474,7 @@ def test_failure_carries_papermill_banner_and_kernel_is_replaced(kernel) -> None
 
 @pytest.mark.slow
 def test_dead_kernel_is_reported_and_replaced(kernel, tmp_path: Path) -> None:
-    from caqes_toolkit.execute import ReportExecutionError
+    from caqes_toolkit.run.execute import ReportExecutionError
 
     crash = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("import os; os._exit(3)")])
     crash.metadata["kernelspec"] = KERNELSPEC
@@ -487,7 +487,7 @@ def test_dead_kernel_is_reported_and_replaced(kernel, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_fresh_failure_writes_notebook_with_banner(tmp_path: Path) -> None:
-    from caqes_toolkit.execute import ReportExecutionError, run_fresh
+    from caqes_toolkit.run.execute import ReportExecutionError, run_fresh
 
     out = tmp_path / "echec.ipynb"
     with pytest.raises(ReportExecutionError) as info:
@@ -517,7 +517,7 @@ def test_html_of_executed_report(warm_nb, tmp_path: Path) -> None:
 def test_pdf_has_page_numbers_header_and_text(warm_nb, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from caqes_toolkit.render import PdfPrinter
+    from caqes_toolkit.run.render import PdfPrinter
 
     html = notebook_to_html(warm_nb, "Rapport CAQES 123456789")
     out = tmp_path / "rapport.pdf"
@@ -542,7 +542,7 @@ def test_pdf_has_page_numbers_header_and_text(warm_nb, tmp_path: Path) -> None:
 @pytest.mark.slow
 @needs_chromium
 def test_pdf_printer_restarts_a_dead_browser(tmp_path: Path) -> None:
-    from caqes_toolkit.render import PdfPrinter
+    from caqes_toolkit.run.render import PdfPrinter
 
     html = notebook_to_html(_synthetic_notebook(), "Essai")
     with PdfPrinter() as printer:

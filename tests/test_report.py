@@ -10,8 +10,9 @@ import pandas as pd
 import papermill
 import pytest
 
-from caqes_toolkit import load_campaign, load_dataset, score_by_year, sections, summary
-from caqes_toolkit.report import build_report
+from caqes_toolkit import load_campaign, load_dataset, score_by_year, summary
+from caqes_toolkit.documents import sections
+from caqes_toolkit.documents.report import build_report
 
 from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
 

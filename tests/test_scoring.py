@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from caqes_toolkit.campaign import load_campaign
-from caqes_toolkit.scoring import score
+from caqes_toolkit.evaluation.scoring import score
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
 

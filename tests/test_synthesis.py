@@ -9,9 +9,9 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from caqes_toolkit import load_campaign, load_dataset, score_by_year, summary
-from caqes_toolkit import synthesis as sy
 from caqes_toolkit.cli import app
-from caqes_toolkit.render import chromium_available
+from caqes_toolkit.documents import synthesis as sy
+from caqes_toolkit.run.render import chromium_available
 
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caqes_toolkit.campaign import ACTIVITIES, load_campaign
-from caqes_toolkit.synthetic import (
+from caqes_toolkit.data.synthetic import (
     MATURITY_STEPS,
     finess_check_digit,
     finess_is_valid,
     make_region,
     write_region,
 )
+from caqes_toolkit.rules.campaign import ACTIVITIES, load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "exemple"

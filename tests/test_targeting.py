@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.cli import app
 from caqes_toolkit.errors import CaqesError
-from caqes_toolkit.targeting import TARGETING_COLUMNS, targeting_table
+from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, targeting_table
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import ROOT, make_dataset, write_campaign
 from .test_money import OPEN, WORKED

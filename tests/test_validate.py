@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caqes_toolkit.campaign import load_campaign
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.data.validation import _luhn_ok, _numbers, validate
 from caqes_toolkit.errors import DataError
-from caqes_toolkit.load import load_dataset
-from caqes_toolkit.validation import _luhn_ok, _numbers, validate
+from caqes_toolkit.rules.campaign import load_campaign
 
 CAMPAIGN = load_campaign(Path(__file__).resolve().parents[1] / "params" / "caqes-2018.yml")
 APHP, APHM, CHU_TOULOUSE = "750712184", "130786049", "310781406"  # valid Luhn keys

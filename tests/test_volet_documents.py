@@ -8,12 +8,13 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 
-from caqes_toolkit import load_campaign, load_dataset, score_by_year, sections
-from caqes_toolkit import synthesis as synth
-from caqes_toolkit.method import method_html
-from caqes_toolkit.money import evaluate_volets
-from caqes_toolkit.plan import write_plans
-from caqes_toolkit.report import build_report
+from caqes_toolkit import load_campaign, load_dataset, score_by_year
+from caqes_toolkit.documents import sections
+from caqes_toolkit.documents import synthesis as synth
+from caqes_toolkit.documents.method import method_html
+from caqes_toolkit.documents.plan import write_plans
+from caqes_toolkit.documents.report import build_report
+from caqes_toolkit.evaluation.money import evaluate_volets
 
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE
 

@@ -11,13 +11,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from caqes_toolkit.campaign import load_campaign
 from caqes_toolkit.cli import app
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.data.validation import validate
 from caqes_toolkit.errors import CampaignError
-from caqes_toolkit.load import load_dataset
-from caqes_toolkit.money import VOLET_COLUMNS
-from caqes_toolkit.scoring import score
-from caqes_toolkit.validation import validate
+from caqes_toolkit.evaluation.money import VOLET_COLUMNS
+from caqes_toolkit.evaluation.scoring import score
+from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, TINY_CAMPAIGN, write_campaign
 from .test_money import VOLETS

@@ -1,0 +1,849 @@
+"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.data.load` (data contract).
+
+Every fault of every table is listed, not only the first. Checks are vectorised: a column is
+factorised, each distinct text is parsed once, the verdicts are broadcast back to the rows
+with numpy, and :class:`Fault` objects are built for the bad rows only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
+from itertools import repeat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Fault, Severity
+from ..rules.campaign import ACTIVITIES, Campaign, Indicator
+from .dataset import COLUMNS, MATURITY_STEPS
+from .load import OPTIONAL_TABLES, TABLES, RawSource, RawTable, name_key, read_source
+
+__all__ = ["Checked", "check", "validate", "write_faults"]
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "etablissements": ("finess", "raison_sociale", "region", "activites", "liste_en_sus"),
+    "resultats": ("finess", "annee", "indicateur", "valeur"),
+    "references": ("indicateur", "annee", "niveau", "valeur"),
+    "maturite": ("finess", "annee", *MATURITY_STEPS),
+    "ajustements": ("finess", "annee", "indicateur", "valeur", "motif"),
+    "contrats": ("finess", "volet", "date_debut", "date_fin"),
+    "depenses": ("finess", "annee", "poste", "montant"),
+}
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"etablissements": ("produits_am",),
+                                                 "references": ("region",)}
+FIELDS: dict[str, str] = {"etablissements": "establishments", "resultats": "results",
+                          "references": "references", "maturite": "maturity",
+                          "ajustements": "adjustments", "contrats": "contracts",
+                          "depenses": "expenses"}
+DTYPES: dict[str, dict[str, str]] = {
+    "establishments": {"finess": "str", "raison_sociale": "str", "region": "str",
+                       "activites": "str", "liste_en_sus": "bool", "produits_am": "float64"},
+    "results": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
+                "nc": "bool", "brut": "str"},
+    "references": {"indicateur": "str", "annee": "int64", "niveau": "str", "valeur": "float64",
+                   "region": "str"},
+    "maturity": {"finess": "str", "annee": "int64", **{s: "float64" for s in MATURITY_STEPS}},
+    "adjustments": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
+                    "nc": "bool", "brut": "str", "motif": "str"},
+    "contracts": {"finess": "str", "volet": "str", "date_debut": "datetime64[ns]",
+                  "date_fin": "datetime64[ns]"},
+    "expenses": {"finess": "str", "annee": "int64", "poste": "str", "montant": "float64"},
+}
+
+_FINESS = "(?:[0-9]{2}|2A|2B)[0-9]{7}"
+_SPACES = "[\\s\u00a0\u202f]+"  # regular, no-break and narrow no-break spaces
+# kinds of a value cell, ordered so that "kind >= _NUMBER" means "not oui/non/NC/empty"
+_EMPTY, _NC, _YES, _NO, _NUMBER, _BAD = range(6)
+# how an indicator's value is read
+_UNKNOWN, _BINARY, _NUMERIC, _MATURITY = range(4)
+_PerRow = Callable[[np.ndarray], Sequence[str]]  # bad row positions -> one text per row
+# NUL, C0 controls but tab and line breaks (a cell may hold several lines), DEL, C1 controls
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of :func:`check`: every fault, and the normalised tables (keyed by
+    :class:`~caqes_toolkit.data.dataset.Dataset` field) or ``None`` when any fault is an error."""
+
+    faults: tuple[Fault, ...]
+    tables: dict[str, pd.DataFrame] | None
+
+
+def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
+    """Every fault (errors and warnings) of the data in a folder or an ``.xlsx`` or ``.ods`` workbook.
+
+    Never raises for bad data; raises :class:`~caqes_toolkit.errors.CaqesError` only when the
+    path does not exist or is neither a folder nor a workbook.
+    """
+    return list(check(read_source(source), campaign).faults)
+
+
+def check(raw: RawSource, campaign: Campaign) -> Checked:
+    """Check the raw tables against the data contract and normalise them."""
+    faults: list[Fault] = list(raw.faults)
+    frames: dict[str, pd.DataFrame] = {}
+    known: pd.Series | None = None
+    for name in TABLES:
+        table = raw.tables.get(name)
+        if table is None:
+            if not raw.faults:  # an unreadable workbook is reported once, not per sheet
+                faults += _missing_table(raw, name)
+            continue
+        sink = _Sink(_without_total(_read_as_known(table)))
+        if _usable(sink, name in OPTIONAL_TABLES):
+            _controls(sink)
+            frames[FIELDS[name]] = _CHECKS[name](sink, campaign, known)
+            if name == "etablissements":
+                known = frames["establishments"]["finess"]
+        faults += sink.sorted()
+    if any(f.severity == "erreur" for f in faults):
+        return Checked(tuple(faults), None)
+    faults += _missing_expenses(raw, frames, campaign)
+    tables = {f: frames.get(f, _empty_frame(f)) for f in FIELDS.values()}
+    return Checked(tuple(faults), tables)
+
+
+# --- fault collection ----------------------------------------------------------------------
+
+
+@dataclass
+class _Sink:
+    """One table being checked: its stripped text and its faults (built for bad rows only)."""
+
+    table: RawTable
+    faults: list[Fault] = field(default_factory=list)
+    _distinct: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict)
+    _stripped: set[str] = field(default_factory=set)  # columns where stripping changed a cell
+    _text: dict[str, pd.Series] = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.table.frame
+
+    def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """Row codes into the distinct stripped texts of a column (each text parsed once)."""
+        if column not in self._distinct:
+            codes, uniques = pd.factorize(self.frame[column])
+            uniques = pd.Series(uniques, dtype="str")
+            stripped = uniques.str.strip()
+            if not (stripped == uniques).all():  # " A01" and "A01" become one value
+                recoded, stripped = pd.factorize(stripped)
+                codes, uniques = recoded[codes], pd.Series(stripped, dtype="str")
+                self._stripped.add(column)
+            self._distinct[column] = (codes, uniques)
+        return self._distinct[column]
+
+    def text(self, column: str) -> pd.Series:
+        """The column with surrounding spaces stripped (the column itself when it has none)."""
+        if column not in self._text:
+            codes, uniques = self.distinct(column)
+            self._text[column] = _spread(uniques, codes, self.frame[column],
+                                         unchanged=not self.is_stripped(column))
+        return self._text[column]
+
+    def is_stripped(self, column: str) -> bool:
+        """Whether stripping changed some cell of the column."""
+        self.distinct(column)
+        return column in self._stripped
+
+    def add(self, line: int | None, column: str | None, value: str | None, expected: str,
+            severity: Severity = "erreur") -> None:
+        self.faults.append(Fault(self.table.label, line, column, value, expected, severity))
+
+    def rows(self, mask: np.ndarray, column: str, expected: str | _PerRow,
+             severity: Severity = "erreur", values: _PerRow | None = None) -> None:
+        """One fault per ``mask`` row (``expected`` and ``values`` per row when callable)."""
+        rows = np.flatnonzero(mask)
+        if not rows.size:
+            return
+        lines = self.table.lines[rows].tolist()
+        got = values(rows) if values else self.text(column).take(rows).tolist()
+        wanted = [expected] * rows.size if isinstance(expected, str) else expected(rows)
+        count = rows.size
+        self.faults.extend(map(Fault, repeat(self.table.label, count), lines,
+                               repeat(column, count), got, wanted, repeat(severity, count)))
+
+    def sorted(self) -> list[Fault]:
+        """Faults of the table first (line None), then by line and column position."""
+        where = {name: i for i, name in enumerate(self.table.header)}
+        every = [*self.table.faults, *self.faults]
+        return sorted(every, key=lambda f: (f.line or 0,
+                                            where.get((f.column or "").split(",")[0], -1)))
+
+
+def _missing_table(raw: RawSource, name: str) -> list[Fault]:
+    if name in OPTIONAL_TABLES:
+        return []
+    columns = ", ".join(REQUIRED_COLUMNS[name])
+    what = f"une feuille « {name} »" if raw.is_workbook else f"le fichier obligatoire {name}.csv"
+    kind = "feuilles trouvées" if raw.is_workbook else "fichiers trouvés"
+    found = f" ; {kind} : {_quoted(raw.unread)}{_did_you_mean(name, raw.unread)}" if raw.unread else ""
+    return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns}){found}")]
+
+
+def _quoted(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(f"« {n} »" for n in names[:most])
+    return shown + (f" et {len(names) - most} autres" if len(names) > most else "")
+
+
+def _did_you_mean(expected: str, found: Sequence[str]) -> str:
+    """« vouliez-vous dire « … » ? » naming the found name closest to ``expected``, if any."""
+    keys = {name_key(n.rsplit(".", 1)[0] if n.lower().endswith(".csv") else n): n for n in found}
+    close = get_close_matches(name_key(expected), list(keys), n=1)
+    return f" ; vouliez-vous dire « {keys[close[0]]} » ?" if close else ""
+
+
+def _known(name: str) -> tuple[str, ...]:
+    return REQUIRED_COLUMNS[name] + OPTIONAL_COLUMNS.get(name, ())
+
+
+def _read_as_known(table: RawTable) -> RawTable:
+    """Headers typed as an analyst types them (« Année », « Produits AM (€) ») read as the
+    expected column when exactly one matches (:func:`~caqes_toolkit.data.load.name_key`), with a
+    warning each; two headers read as one column are an error naming both."""
+    known = _known(table.name)
+    keys = {name_key(k): k for k in known}
+    target = {h: keys.get(name_key(h), h) for h in table.header if h and h not in known}
+    sources: dict[str, list[str]] = {}
+    for header in dict.fromkeys(table.header):
+        if header:
+            sources.setdefault(target.get(header, header), []).append(header)
+    faults, renamed = [], {}
+    for column, names in sources.items():
+        if len(names) > 1:
+            faults.append(Fault(table.label, 1, column, None, "des noms de colonnes uniques : "
+                                f"{' et '.join(f'« {n} »' for n in names)} se lisent toutes comme "
+                                f"« {column} » (renommer ou supprimer l'une d'elles)"))
+        elif names[0] != column:
+            renamed[names[0]] = column
+            faults.append(Fault(table.label, 1, column, names[0], f"la colonne « {column} » : "
+                                f"en-tête « {names[0]} » lu comme « {column} »", "avertissement"))
+    if not faults:
+        return table
+    header = tuple(renamed.get(h, h) for h in table.header)
+    return replace(table, header=header, frame=table.frame.rename(columns=renamed),
+                   faults=(*table.faults, *faults))
+
+
+_TOTAL = re.compile(r"(?i)\s*(sous-)?tota(l|ux)\b.*")
+_AMOUNT = re.compile(r"[-+]?[0-9][0-9\s\u00a0\u202f]*([.,][0-9]+)?\s*[%€]?")
+
+
+def _without_total(table: RawTable) -> RawTable:
+    """The table without a trailing total row (first cell « Total », or no FINESS and numbers
+    only), reported once: a total is not an establishment."""
+    frame = table.frame
+    if frame.empty:
+        return table
+    last = [str(cell).strip() for cell in frame.iloc[-1].tolist()]
+    filled = [cell for cell in last if cell]
+    labelled = bool(filled) and bool(_TOTAL.fullmatch(filled[0]))
+    numbers_only = ("finess" in frame and not frame["finess"].iat[-1].strip() and bool(filled)
+                    and all(_AMOUNT.fullmatch(cell) for cell in filled))
+    if not (labelled or numbers_only):
+        return table
+    line = int(table.lines[-1])
+    fault = Fault(table.label, line, None, " | ".join(filled),
+                  f"une ligne par {'établissement' if table.name == 'etablissements' else 'donnée'}, "
+                  f"sans ligne de total : la ligne {line} ressemble à un total ; la supprimer "
+                  "(l'outil calcule lui-même les totaux)")
+    return replace(table, frame=frame.iloc[:-1], lines=table.lines[:-1], faults=(*table.faults, fault))
+
+
+def _title_line(table: RawTable) -> Fault | None:
+    """One fault when the expected header is found a few lines down (a title line above it)."""
+    required = {name_key(c) for c in REQUIRED_COLUMNS[table.name]}
+    for offset, row in enumerate(table.head):
+        if required <= {name_key(cell) for cell in row}:
+            line = offset + 2
+            title = " ".join(cell.strip() for cell in table.header if cell.strip())
+            return Fault(table.label, 1, None, title or None,
+                         f"l'en-tête ({', '.join(REQUIRED_COLUMNS[table.name])}) en ligne 1 : il est "
+                         f"en ligne {line}, sous un titre ou des lignes de texte ; supprimer les "
+                         f"lignes 1 à {line - 1} pour que l'en-tête soit la première ligne")
+    return None
+
+
+def _usable(sink: _Sink, optional: bool) -> bool:
+    """Check the header and emptiness; True when the rows can be checked."""
+    table, name = sink.table, sink.table.name
+    required = REQUIRED_COLUMNS[name]
+    severity: Severity = "avertissement" if optional else "erreur"
+    if not table.has_header and any(f.severity == "erreur" for f in table.faults):  # unreadable
+        return False
+    if not table.has_header:
+        sink.add(None, None, None, f"un en-tête ({', '.join(required)}) et au moins une ligne "
+                 "de données (fichier ou feuille vide)", severity)
+        return False
+    known = _known(name)
+    missing = [c for c in required if c not in table.header]
+    title = _title_line(table) if missing else None
+    if title is not None:
+        sink.faults.append(title)
+        return False
+    seen: set[str] = set()
+    for column in table.header:
+        if column in seen and column in known:
+            sink.add(1, column, column, "des noms de colonnes uniques (colonne en double)")
+        elif column and column not in known and column not in seen:
+            sink.add(1, column, column, f"une colonne parmi {', '.join(known)} (colonne ignorée)"
+                     f"{_did_you_mean(column, missing)}", "avertissement")
+        seen.add(column)
+    unknown = [c for c in table.header if c and c not in known]
+    found = f" ; colonnes trouvées : {_quoted(unknown)}" if unknown else ""
+    for column in missing:
+        sink.add(None, column, None, f"une colonne « {column} » (colonnes obligatoires : "
+                 f"{', '.join(required)}){found}{_did_you_mean(column, unknown)}")
+    if not missing and table.frame.empty:
+        sink.add(None, None, None, "au moins une ligne de données sous l'en-tête", severity)
+        return False
+    return not missing
+
+
+# --- distinct values -----------------------------------------------------------------------
+
+
+def _spread(normal: pd.Series, codes: np.ndarray, original: pd.Series,
+            unchanged: bool) -> pd.Series:
+    """Rows of a normalised distinct-value column; ``original`` itself when ``unchanged``
+    (the common case, which spares building millions of strings)."""
+    if unchanged:
+        return original
+    return pd.Series(normal.array.take(codes), dtype="str")
+
+
+def _numbers(text: pd.Series, suffix: str = "%") -> tuple[np.ndarray, np.ndarray]:
+    """Numbers written the French way ("45,5 %", "1 234,5"), and where parsing succeeded."""
+    cleaned = (text.str.replace(_SPACES, "", regex=True).str.removesuffix(suffix)
+               .str.replace(",", ".", regex=False))
+    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values, np.isfinite(values)
+
+
+def _value_kinds(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Kind (_EMPTY … _BAD) and number of each value text; oui/non read as 1/0."""
+    lower = text.str.lower()
+    numbers, ok = _numbers(text)
+    kinds = np.select(
+        [(text == "").to_numpy(bool), (lower == "nc").to_numpy(bool),
+         (lower == "oui").to_numpy(bool), (lower == "non").to_numpy(bool), ok],
+        [_EMPTY, _NC, _YES, _NO, _NUMBER], _BAD,
+    ).astype(np.int8)
+    numbers = np.select([kinds == _NUMBER, kinds == _YES, kinds == _NO], [numbers, 1.0, 0.0],
+                        np.nan)
+    return kinds, numbers
+
+
+# --- column checks -------------------------------------------------------------------------
+
+
+def _finess(sink: _Sink, known: pd.Series | None,
+            check_key: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """Normalised FINESS (upper case) and row key codes; reports malformed FINESS, FINESS
+    absent from etablissements (when ``known`` is given), and wrong check keys (warning)."""
+    codes, uniques = sink.distinct("finess")
+    normal = uniques.str.upper()
+    well = normal.str.fullmatch(_FINESS).to_numpy(bool)
+    sink.rows(~well[codes], "finess",
+              "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres")
+    if known is not None:
+        registered = set(known.tolist())
+        absent = well & np.array([f not in registered for f in normal.tolist()], dtype=bool)
+        sink.rows(absent[codes], "finess", "un FINESS déclaré dans etablissements")
+    if check_key:
+        sink.rows((well & ~_luhn_ok(normal))[codes], "finess",
+                  "un FINESS dont le 9e chiffre est la clé de Luhn des 8 premiers "
+                  "(clé incorrecte ou erreur de saisie ?)", "avertissement")
+    key, _ = pd.factorize(normal)
+    unchanged = not sink.is_stripped("finess") and bool((normal == uniques).all())
+    return _spread(normal, codes, sink.frame["finess"], unchanged), key[codes]
+
+
+def _luhn_ok(finess: pd.Series) -> np.ndarray:
+    """False where a 9-digit FINESS's 9th digit is not the Luhn key of its first eight.
+
+    Only all-digit FINESS are checked: the key rule is unconfirmed for Corsica (2A/2B, never
+    checked here) and for overseas codes (97x, 98x: checked, but a mismatch is only a warning).
+    """
+    ok = np.ones(len(finess), dtype=bool)
+    digital = finess.str.fullmatch("[0-9]{9}").to_numpy(bool)
+    if digital.any():
+        text = "".join(finess[digital].tolist()).encode("ascii")
+        digits = (np.frombuffer(text, dtype=np.uint8) - ord("0")).reshape(-1, 9).astype(np.int64)
+        doubled = digits[:, 1:8:2] * 2  # every second payload digit, from the right one
+        doubled -= 9 * (doubled > 9)
+        ok[digital] = (digits[:, 0::2].sum(axis=1) + doubled.sum(axis=1)) % 10 == 0
+    return ok
+
+
+def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
+    """Years as int64 (0 where bad) and row key codes; reports non-integer years. A year typed
+    in a date cell is read as its year, with one warning per distinct date."""
+    codes, uniques = sink.distinct("annee")
+    ok = uniques.str.fullmatch("[0-9]{4}").to_numpy(bool, copy=True)
+    years = np.zeros(len(uniques), dtype=np.int64)
+    years[ok] = uniques[ok].astype("int64").to_numpy()
+    dated = _dated_years(uniques[~ok])
+    if dated:
+        at = np.flatnonzero(~ok)[list(dated)]
+        years[at], ok[at] = list(dated.values()), True
+        first = np.zeros(len(codes), dtype=bool)
+        first[pd.Series(codes).drop_duplicates().index.to_numpy()] = True
+        sink.rows(first & np.isin(codes, at), "annee", lambda rows: [
+            f"une année (ex. 2018) : la date « {uniques.iat[codes[r]]} » est lue comme l'année "
+            f"{years[codes[r]]} (cellule au format date ; la mettre au format nombre)"
+            for r in rows.tolist()], "avertissement")
+    sink.rows(~ok[codes], "annee", "une année entière sur 4 chiffres (ex. 2018)")
+    return years[codes], codes
+
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _dated_years(texts: pd.Series) -> dict[int, int]:
+    """Position → year of the texts that are a year typed in a date cell: 1 January of that
+    year (2019-01-01), or the date whose spreadsheet serial number is the year (2019 typed in
+    a cell formatted as a date shows 11/07/1905)."""
+    if texts.empty:
+        return {}
+    parts = texts.str.extract(_ISO_DATE)
+    dates = pd.to_datetime(parts[0] + "-" + parts[1] + "-" + parts[2], format="%Y-%m-%d", errors="coerce")
+    found = {}
+    for position, date in enumerate(dates.tolist()):
+        if pd.isna(date):
+            continue
+        serial = (date - _EXCEL_EPOCH).days
+        if (date.month, date.day) == (1, 1) and 1900 < date.year < 2200:
+            found[position] = date.year
+        elif 1990 <= serial <= 2100:
+            found[position] = serial
+    return found
+
+
+def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indicator | None]]:
+    """Row codes and the indicator of each distinct code; reports unknown codes."""
+    codes, uniques = sink.distinct("indicateur")
+    found = [campaign.by_code.get(code) or _volet_objective(campaign, code)
+             for code in uniques.tolist()]
+    unknown = np.array([ind is None for ind in found], dtype=bool)
+    all_codes = list(campaign.by_code) or list(campaign.volet_indicators)  # second generation: volets only
+    sink.rows(unknown[codes], "indicateur",
+              f"un code d'indicateur de la campagne {campaign.name} "
+              f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})")
+    return codes, found
+
+
+def _number_expectation(ind: Indicator) -> str:
+    if ind.rule == "maturite":
+        return "un pourcentage entre 0 et 100 (score de maturité)"
+    if ind.unit == "%":
+        return "un nombre entre 0 et 100 (unité %)"
+    if ind.unit == "%/an":
+        return "un nombre (unité %/an, négatif possible)"
+    return f"un nombre (unité {ind.unit})" if ind.unit else "un nombre"
+
+
+def _value_expectation(ind: Indicator | None) -> str:
+    if ind is None:
+        return ""
+    if ind.rule == "binaire":
+        return f"« oui », « non », « NC » ou vide (indicateur {ind.code}, règle binaire)"
+    rule = f"indicateur {ind.code}, règle {ind.rule}"
+    return f"{_number_expectation(ind)}, « NC » ou vide ({rule})"
+
+
+def _values(sink: _Sink, ind_codes: np.ndarray,
+            indicators: list[Indicator | None]) -> dict[str, pd.Series | np.ndarray]:
+    """``valeur``, ``nc`` and ``brut`` of results or adjustments; reports values that do not
+    fit their indicator's rule (binaire, number, maturity percentage) or unit (% in 0–100)."""
+    codes, uniques = sink.distinct("valeur")
+    kinds_u, numbers_u = _value_kinds(uniques)
+    kinds, numbers = kinds_u[codes], numbers_u[codes]
+    read_as = np.array([_UNKNOWN if i is None else _BINARY if i.rule == "binaire"
+                        else _MATURITY if i.rule == "maturite" else _NUMERIC for i in indicators],
+                       dtype=np.int8)[ind_codes]
+    bounded = np.array([i is not None and (i.unit == "%" or i.rule == "maturite")
+                        for i in indicators], dtype=bool)[ind_codes]
+    binary_bad = (read_as == _BINARY) & (kinds >= _NUMBER)
+    number_bad = (read_as >= _NUMERIC) & (kinds >= _YES) & (kinds != _NUMBER)
+    with np.errstate(invalid="ignore"):
+        out_of_range = bounded & (kinds == _NUMBER) & ((numbers < 0) | (numbers > 100))
+    expectations = np.array([_value_expectation(i) for i in indicators], dtype=object)
+    sink.rows(binary_bad | number_bad | out_of_range, "valeur",
+              lambda rows: expectations[ind_codes[rows]].tolist())
+    return {"valeur": numbers, "nc": kinds == _NC, "brut": sink.text("valeur")}
+
+
+def _duplicates(sink: _Sink, keys: dict[str, np.ndarray]) -> None:
+    """Report every row whose key was already seen, naming the line of its first occurrence."""
+    parts = [np.asarray(part, dtype=np.int64) for part in keys.values()]
+    key = parts[0]
+    for part in parts[1:]:  # one int64 per row: key * size + part, re-coded if it could overflow
+        size = int(part.max(initial=0)) + 1
+        if int(key.max(initial=0)) + 1 > 2**62 // size:
+            key, _ = pd.factorize(key)
+        key = key * size + part
+    if int(key.max(initial=0)) < 8 * len(key) + 1024 and np.bincount(key).max(initial=0) <= 1:
+        return  # fast path: compact keys, all distinct
+    repeated = pd.Series(key).duplicated().to_numpy()
+    if not repeated.any():
+        return
+    group, _ = pd.factorize(key)  # ids in order of first appearance: k-th first row is group k
+    first_lines = sink.table.lines[np.flatnonzero(~repeated)[group]]
+    columns = list(keys)
+    sink.rows(
+        repeated, ", ".join(columns),
+        lambda rows: [f"une seule ligne par ({', '.join(columns)}) : doublon de la ligne {n}"
+                      for n in first_lines[rows].tolist()],
+        values=lambda rows: [" / ".join(v) for v in zip(
+            *(sink.text(c).take(rows).tolist() for c in columns), strict=True)],
+    )
+
+
+def _choice(sink: _Sink, column: str, allowed: dict[str, str], expected: str) -> pd.Series:
+    """Case-insensitive choice among ``allowed`` (text → normalised value); reports others."""
+    codes, uniques = sink.distinct(column)
+    mapped = uniques.str.lower().map(allowed)
+    sink.rows(mapped.isna().to_numpy(bool)[codes], column, expected)
+    return pd.Series(mapped.fillna("").array.take(codes))
+
+
+def _activities(sink: _Sink) -> pd.Series:
+    """Canonical activities ("MCO;SSR" in ACTIVITIES order); reports unknown or none."""
+    codes, uniques = sink.distinct("activites")
+    canonical, bad = [], []
+    for text in uniques.tolist():
+        found = {part.strip().upper() for part in re.split("[;,]", text)} - {""}
+        canonical.append(";".join(a for a in ACTIVITIES if a in found))
+        bad.append(not found or not found <= set(ACTIVITIES))
+    sink.rows(np.array(bad, dtype=bool)[codes], "activites", f"une ou plusieurs activités parmi "
+              f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »")
+    return pd.Series(np.array(canonical, dtype=object)[codes], dtype="str")
+
+
+def _bounded_numbers(sink: _Sink, column: str, low: float, high: float | None, expected: str,
+                     suffix: str = "%", allow_empty: bool = False) -> np.ndarray:
+    """Numbers of a column within [low, high]; reports others (and empty cells unless allowed)."""
+    codes, uniques = sink.distinct(column)
+    numbers, ok = _numbers(uniques, suffix)
+    with np.errstate(invalid="ignore"):
+        ok &= (numbers >= low) & (numbers <= (np.inf if high is None else high))
+    empty = (uniques == "").to_numpy(bool)
+    if allow_empty:
+        ok |= empty
+    sink.rows(~ok[codes], column, expected)
+    return numbers[codes]
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def _controls(sink: _Sink) -> None:
+    """Report every cell holding a control character (NUL, ESC, C1…), in any column."""
+    for column in sink.frame.columns:
+        codes, uniques = sink.distinct(column)
+        bad = uniques.str.contains(_CONTROL, regex=True).to_numpy(bool)
+        if bad.any():
+            sink.rows(bad[codes], column, "un texte sans caractère de contrôle (caractère nul, "
+                      "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
+                      "le supprimer)")
+
+
+def _filled(sink: _Sink, column: str, what: str) -> None:
+    """Report empty cells of a column that must be filled."""
+    codes, uniques = sink.distinct(column)
+    sink.rows((uniques == "").to_numpy(bool)[codes], column, f"un texte non vide ({what})")
+
+
+def _check_establishments(sink: _Sink, campaign: Campaign,
+                          known: pd.Series | None) -> pd.DataFrame:
+    finess, key = _finess(sink, None, check_key=True)
+    _duplicates(sink, {"finess": key})
+    _filled(sink, "raison_sociale", "nom de l'établissement")
+    _filled(sink, "region", "région de l'établissement")
+    frame = sink.frame
+    in_list = _choice(sink, "liste_en_sus", {"oui": "oui", "non": "non"}, "« oui » ou « non »")
+    if "produits_am" in frame:
+        income = _bounded_numbers(sink, "produits_am", 0, None,
+                                  "un montant positif en euros (ex. « 12 345 678,90 ») ou vide",
+                                  suffix="€", allow_empty=True)
+    else:
+        income = np.full(len(frame), np.nan)
+    return _frame("establishments", {
+        "finess": finess, "raison_sociale": sink.text("raison_sociale"),
+        "region": sink.text("region"),
+        "activites": _activities(sink), "liste_en_sus": (in_list == "oui").to_numpy(bool),
+        "produits_am": income,
+    })
+
+
+def _check_results(sink: _Sink, campaign: Campaign, known: pd.Series | None,
+                   field_name: str = "results") -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    years, year_key = _years(sink)
+    ind_codes, indicators = _indicators(sink, campaign)
+    values = _values(sink, ind_codes, indicators)
+    _duplicates(sink, {"finess": finess_key, "annee": year_key, "indicateur": ind_codes})
+    if field_name == "results":
+        goal = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
+        group = finess_key.astype(np.int64) * (int(year_key.max(initial=0)) + 1) + year_key
+        _fractions(sink, group, goal, values["valeur"], lambda row: (
+            f"de {finess.iat[row]} pour {years[row]}"))
+    extra = {"motif": sink.text("motif")} if field_name == "adjustments" else {}
+    return _frame(field_name, {"finess": finess, "annee": years,
+                               "indicateur": sink.text("indicateur"), **values, **extra})
+
+
+def _check_adjustments(sink: _Sink, campaign: Campaign,
+                       known: pd.Series | None) -> pd.DataFrame:
+    return _check_results(sink, campaign, known, "adjustments")
+
+
+def _check_references(sink: _Sink, campaign: Campaign,
+                      known: pd.Series | None) -> pd.DataFrame:
+    years, year_key = _years(sink)
+    ind_codes, indicators = _indicators(sink, campaign)
+    level = _choice(sink, "niveau", {"national": "national", "regional": "regional",
+                                     "régional": "regional"}, "« national » ou « regional »")
+    values = _reference_values(sink, ind_codes, indicators)
+    percent = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
+    _fractions(sink, np.zeros(len(values), dtype=np.int64), percent, values,
+               lambda row: "de référence")
+    keys = {"indicateur": ind_codes, "annee": year_key, "niveau": pd.factorize(level)[0]}
+    if "region" in sink.frame:  # optional: "" = every region
+        region = sink.text("region")
+        keys["region"] = sink.distinct("region")[0]
+    else:
+        region = pd.Series([""] * len(sink.frame), dtype="str")
+    _duplicates(sink, keys)
+    return _frame("references", {"indicateur": sink.text("indicateur"), "annee": years,
+                                 "niveau": level, "valeur": values, "region": region})
+
+
+def _reference_values(sink: _Sink, ind_codes: np.ndarray,
+                      indicators: list[Indicator | None]) -> np.ndarray:
+    """Reference values: a number (0–100 for a % indicator); reports others, empty included."""
+    codes, uniques = sink.distinct("valeur")
+    numbers_u, ok_u = _numbers(uniques)
+    numbers, ok = numbers_u[codes], ok_u[codes]
+    bounded = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
+    known = np.array([i is not None for i in indicators], dtype=bool)[ind_codes]
+    with np.errstate(invalid="ignore"):
+        bad = known & (~ok | (bounded & ((numbers < 0) | (numbers > 100))))
+    expectations = np.array([i and f"{_number_expectation(i)} pour l'indicateur {i.code}"
+                             for i in indicators], dtype=object)
+    sink.rows(bad, "valeur", lambda rows: expectations[ind_codes[rows]].tolist())
+    return numbers
+
+
+def _percent_above_one(ind: Indicator | None) -> bool:
+    """A % indicator whose target (or best threshold) is above 1 %, or a reference."""
+    if ind is None or ind.unit != "%":
+        return False
+    if ind.rule == "cible":
+        return isinstance(ind.target, str) or (ind.target is not None and ind.target > 1)
+    return ind.rule == "seuils" and max(t for t, _ in ind.thresholds or ((0, 0),)) > 1
+
+
+def _fractions(sink: _Sink, group: np.ndarray, percent: np.ndarray, numbers: np.ndarray,
+               whose: Callable[[int], str]) -> None:
+    """Report groups whose % values all lie in [0, 1] (two at least, one strictly inside):
+    45,5 % typed as 0.455 in a plain cell. One fault at the group's first such row."""
+    rows = np.flatnonzero(percent & np.isfinite(numbers))
+    if not rows.size:
+        return
+    key, _ = pd.factorize(group[rows])
+    values = numbers[rows]
+    inside = (values > 0) & (values < 1)
+    count = np.bincount(key)
+    flagged = ((count >= 2) & (np.bincount(key[(values < 0) | (values > 1)], minlength=len(count)) == 0)
+               & (np.bincount(key[inside], minlength=len(count)) > 0))
+    if not flagged.any():
+        return
+    in_flagged = flagged[key]
+    _, first = np.unique(key[in_flagged], return_index=True)  # groups in key order
+    _, example = np.unique(key[in_flagged & inside], return_index=True)
+    starts, sizes = rows[in_flagged][first], count[key[in_flagged][first]]
+    texts = {}
+    for start, size, at in zip(starts.tolist(), sizes.tolist(),
+                               rows[in_flagged & inside][example].tolist(), strict=True):
+        seen = f"{numbers[at]:.10g}".replace(".", ",")
+        meant = f"{numbers[at] * 100:.10g}".replace(".", ",")
+        texts[start] = (f"des pourcentages de 0 à 100 : les {size} valeurs "
+                        f"en % {whose(start)} sont toutes entre 0 et 1 (ex. {seen}) : des "
+                        f"fractions au lieu de pourcentages ? Saisir {meant} pour {meant} %")
+    mask = np.zeros(len(numbers), dtype=bool)
+    mask[starts] = True
+    sink.rows(mask, "valeur", lambda at: [texts[row] for row in at.tolist()])
+
+
+def _check_maturity(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    years, year_key = _years(sink)
+    steps = {step: _bounded_numbers(sink, step, 0, 5, "un nombre de 0 à 5 (cotation de l'étape)",
+                                    suffix="")
+             for step in MATURITY_STEPS}
+    _duplicates(sink, {"finess": finess_key, "annee": year_key})
+    return _frame("maturity", {"finess": finess, "annee": years, **steps})
+
+
+_CHECKS: dict[str, Callable[[_Sink, Campaign, pd.Series | None], pd.DataFrame]] = {
+    "etablissements": _check_establishments,
+    "resultats": _check_results,
+    "references": _check_references,
+    "maturite": _check_maturity,
+    "ajustements": _check_adjustments,
+}
+
+
+def _frame(field_name: str, columns: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
+    """A normalised table: the documented columns, in order, with their dtypes."""
+    data = {c: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
+            for c, v in columns.items()}
+    return pd.DataFrame(data, columns=list(COLUMNS[field_name])).astype(DTYPES[field_name])
+
+
+def _empty_frame(field_name: str) -> pd.DataFrame:
+    dtypes = DTYPES[field_name]
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in COLUMNS[field_name]})
+
+
+def write_faults(faults: Sequence[Fault], path: Path) -> None:
+    """Write every fault to a ``.csv`` file (fichier, ligne, colonne, valeur, attendu,
+    gravite), atomically."""
+    from ..outputs import write_table
+
+    table = pd.DataFrame({
+        "fichier": [f.source for f in faults],
+        "ligne": pd.array([f.line for f in faults], dtype="Int64"),
+        "colonne": [f.column for f in faults], "valeur": [f.value for f in faults],
+        "attendu": [f.expected for f in faults], "gravite": [f.severity for f in faults]})
+    write_table({"anomalies": table}, path)
+
+
+def check_values(campaign: Campaign, values: dict[str, object],
+                 source: str = "simulation") -> tuple[pd.DataFrame, list[Fault]]:
+    """Indicator values given outside a file (a what-if simulation), checked exactly as the
+    ``valeur`` column of ``resultats`` is: same parsing, same rules (binaire: oui/non/NC, a %
+    unit or a maturity in 0–100, …). Returns the rows (indicateur, valeur, nc, brut) and the
+    faults, each with ``source``, no line, and the indicator code as its column."""
+    codes = [str(code) for code in values]
+    frame = pd.DataFrame({"indicateur": codes, "valeur": [str(v) for v in values.values()]}, dtype="str")
+    sink = _Sink(RawTable("resultats", source, ("indicateur", "valeur"), frame, np.arange(len(frame))))
+    ind_codes, indicators = _indicators(sink, campaign)
+    parsed = _values(sink, ind_codes, indicators)
+    faults = [Fault(source, None, codes[f.line], f.value, f.expected, f.severity) for f in sink.faults]
+    rows = pd.DataFrame({"indicateur": codes, "valeur": parsed["valeur"], "nc": parsed["nc"],
+                         "brut": pd.Series(parsed["brut"], dtype="str").to_numpy(dtype=object)})
+    return rows, faults
+
+
+# --- additional volets: objectives, contracts and expenses ---------------------------------
+
+#: A contract of an additional volet lasts at most this many years (warning beyond).
+MAX_CONTRACT_YEARS = 5
+_ISO_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]00:00:00)?$"  # a .xlsx date cell reads so
+_FR_DATE = r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$"
+
+
+def _volet_objective(campaign: Campaign, code: str):
+    """A volet objective that ``resultats`` may carry (an expense line goes in ``depenses``)."""
+    found = campaign.volet_indicators.get(code)
+    return found[1] if found and found[1].rule != "depense" else None
+
+
+def _dates(sink: _Sink, column: str, allow_empty: bool) -> np.ndarray:
+    """Dates written AAAA-MM-JJ or JJ/MM/AAAA (datetime64, NaT when empty or bad); reports bad
+    ones (impossible dates such as 31/02/2019 included)."""
+    codes, uniques = sink.distinct(column)
+    iso, fr = uniques.str.extract(_ISO_DATE), uniques.str.extract(_FR_DATE)
+    text = iso[0].fillna(fr[2]) + "-" + iso[1].fillna(fr[1]) + "-" + iso[2].fillna(fr[0])
+    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    ok = dates.notna().to_numpy(bool) | ((uniques == "").to_numpy(bool) & allow_empty)
+    empty = " ou vide (contrat sans date de fin)" if allow_empty else ""
+    sink.rows(~ok[codes], column, f"une date AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2018-01-01 ou "
+              f"01/01/2018){empty}")
+    return dates.to_numpy(dtype="datetime64[ns]")[codes]
+
+
+def _check_contracts(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    # "\n" never matches a stripped cell: it keeps the mapping's values text when there is no volet
+    codes = {v.code.lower(): v.code for v in campaign.volets} or {"\n": "\n"}
+    listed = ", ".join(v.code for v in campaign.volets)
+    volet = _choice(sink, "volet", codes, f"un volet de la campagne {campaign.name} ({listed})"
+                    if listed else f"un volet de la campagne ; {campaign.name} n'en définit "
+                    "aucun (clé « volets » du fichier de campagne)")
+    start = _dates(sink, "date_debut", allow_empty=False)
+    end = _dates(sink, "date_fin", allow_empty=True)
+    both = ~np.isnat(start) & ~np.isnat(end)
+    sink.rows(both & (end < start), "date_fin", "une date de fin postérieure ou égale à la date "
+              "de début")
+    limit = (pd.Series(start) + pd.DateOffset(years=MAX_CONTRACT_YEARS)).to_numpy()
+    sink.rows(both & (end >= limit), "date_fin",
+              f"un contrat de {MAX_CONTRACT_YEARS} ans au plus (durée maximale d'un volet "
+              "additionnel)", "avertissement")
+    volet_key = pd.factorize(volet)[0]
+    _duplicates(sink, {"finess": finess_key, "volet": volet_key,
+                       "date_debut": pd.factorize(start, use_na_sentinel=False)[0]})
+    _overlaps(sink, finess_key, volet_key, start, end)
+    return _frame("contracts", {"finess": finess, "volet": volet, "date_debut": start,
+                                "date_fin": end})
+
+
+def _overlaps(sink: _Sink, finess_key: np.ndarray, volet_key: np.ndarray, start: np.ndarray,
+              end: np.ndarray) -> None:
+    """Report a contract that starts before the previous contract of the same establishment
+    and volet ends (two contracts of one volet in force at once)."""
+    order = np.lexsort((start, volet_key, finess_key))
+    same = ((finess_key[order][1:] == finess_key[order][:-1])
+            & (volet_key[order][1:] == volet_key[order][:-1]))
+    previous_end = end[order][:-1]
+    current_start = start[order][1:]
+    clash = same & ~np.isnat(current_start) & (np.isnat(previous_end) | (current_start <= previous_end))
+    clash &= start[order][1:] != start[order][:-1]  # same start: reported as a duplicate
+    if not clash.any():
+        return
+    rows, earlier = order[1:][clash], order[:-1][clash]
+    lines = sink.table.lines[earlier]
+    mask = np.zeros(len(start), dtype=bool)
+    mask[rows] = True
+    by_row = dict(zip(rows.tolist(), lines.tolist()))
+    sink.rows(mask, "date_debut", lambda bad: [
+        f"un contrat qui commence après la fin du contrat du même volet (ligne {by_row[r]})"
+        for r in bad.tolist()])
+
+
+def _check_expenses(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
+    finess, finess_key = _finess(sink, known)
+    years, year_key = _years(sink)
+    lines = campaign.expense_lines
+    poste = _choice(sink, "poste", {p.lower(): p for p in lines} or {"\n": "\n"},
+                    f"un poste de dépense des volets de la campagne {campaign.name} "
+                    f"({', '.join(lines)})" if lines else
+                    f"un poste de dépense ; {campaign.name} n'en définit aucun (règle « depense »)")
+    amount = _bounded_numbers(sink, "montant", 0, None, "un montant positif ou nul en euros "
+                              "(ex. « 1 250 000,00 »)", suffix="€")
+    _duplicates(sink, {"finess": finess_key, "annee": year_key, "poste": pd.factorize(poste)[0]})
+    return _frame("expenses", {"finess": finess, "annee": years, "poste": poste,
+                               "montant": amount})
+
+
+_CHECKS.update({"contrats": _check_contracts, "depenses": _check_expenses})
+
+
+def _missing_expenses(raw: RawSource, frames: dict[str, pd.DataFrame], campaign: Campaign) -> list[Fault]:
+    """Warnings for the expenses that the contracts in force in the latest year with results
+    need (reference year, N − 1, N) and the depenses table lacks."""
+    contracts, results = frames.get("contracts"), frames.get("results")
+    if contracts is None or contracts.empty or results is None or results.empty:
+        return []
+    from ..evaluation.money import expense_warnings
+
+    expenses = frames.get("expenses", _empty_frame("expenses"))
+    return expense_warnings(contracts, expenses, campaign, int(results["annee"].max()), raw.label("depenses"))

@@ -1,0 +1,116 @@
+"""French presentation: number formats, column labels and the scores table written for people."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..evaluation.analysis import summary
+from ..evaluation.scoring import Scores
+
+__all__ = ["LABELS", "detail_table", "fmt_num", "fmt_pct", "fmt_points", "score_table"]
+
+NNBSP = "\u202f"  # narrow no-break space: French thousands separator and before « % »
+
+#: French headers of the scores workbook.
+LABELS: dict[str, str] = {
+    "finess": "FINESS",
+    "raison_sociale": "Raison sociale",
+    "annee": "Année",
+    "score_global": "Score global (%)",
+    "classe": "Classe",
+    "sanction_proposee": "Sanction proposée",
+    **{f"chapitre_{k}": f"Chapitre {k} (%)" for k in range(1, 10)},
+    "region": "Région",
+    "activites": "Activités",
+    "liste_en_sus": "Liste en sus",
+    "campagne": "Campagne",
+    "score_global_t0": "Score global T0 (%)",
+    "evolution_t0": "Évolution depuis T0 (points)",
+    "score_global_n1": "Score global N−1 (%)",
+    "evolution_n1": "Évolution depuis N−1 (points)",
+    "rang_regional": "Rang régional",
+    "nb_etablissements_region": "Établissements de la région",
+    "percentile_regional": "Percentile régional",
+    "nb_non_renseignes": "Indicateurs non renseignés",
+    "produits_am": "Produits Assurance Maladie (€)",
+    "plafond_sanction": "Plafond de sanction estimé (€)",
+    "indicateur": "Indicateur",
+    "libelle": "Libellé",
+    "chapitre": "Chapitre",
+    "portee": "Portée",
+    "regle": "Règle",
+    "sens": "Sens",
+    "unite": "Unité",
+    "poids": "Poids",
+    "valeur": "Valeur",
+    "valeur_t0": "Valeur T0",
+    "valeur_n1": "Valeur N−1",
+    "cible": "Cible / référence",
+    "applicable": "Applicable",
+    "motif_nc": "Motif non concerné",
+    "statut": "Statut",
+    "score": "Score (0–1)",
+    "tendance_t0": "Tendance depuis T0",
+    "tendance_n1": "Tendance depuis N−1",
+    "gain": "Points à gagner",
+    "interessement_total": "Intéressement estimé des volets additionnels (€)",
+    "reversement_max_total": "Reversement maximum estimé des volets additionnels (€)",
+}
+
+
+def fmt_num(x: float | None, decimals: int = 1) -> str:
+    """French number: decimal comma, narrow no-break space between thousands; « — » if missing."""
+    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+        return "—"
+    text = f"{float(x):,.{decimals}f}"
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def fmt_pct(x: float | None, decimals: int = 1) -> str:
+    """French percentage: « 66,3 % »."""
+    text = fmt_num(x, decimals)
+    return text if text == "—" else f"{text}{NNBSP}%"
+
+
+def fmt_points(x: float | None, decimals: int = 1) -> str:
+    """Signed change in points: « +3,2 points », « −1,0 point »."""
+    if x is None or pd.isna(x):
+        return "—"
+    sign = "+" if x > 0 else ("−" if x < 0 else "")
+    unit = "point" if abs(round(x, decimals)) < 2 else "points"
+    return f"{sign}{fmt_num(abs(x), decimals)}{NNBSP}{unit}"
+
+
+def _yes_no(flag: pd.Series) -> pd.Series:
+    return flag.map({True: "oui", False: "non"})
+
+
+def score_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
+    """The scores file: one row per establishment and year (contract columns first)."""
+    frames = []
+    for year, scores in sorted(scores_by_year.items()):
+        frames.append(summary(scores, year))
+    table = pd.concat(frames, ignore_index=True)
+    table["sanction_proposee"] = _yes_no(table["sanction_proposee"])
+    table["liste_en_sus"] = _yes_no(table["liste_en_sus"])
+    chapters = sorted({c for s in scores_by_year.values() for c in s.campaign.chapters})
+    first = ["finess", "raison_sociale", "annee", "score_global", "classe", "sanction_proposee",
+             *[f"chapitre_{c}" for c in chapters]]
+    rest = ["region", "activites", "liste_en_sus", "campagne", "score_global_t0", "evolution_t0",
+            "score_global_n1", "evolution_n1", "rang_regional", "nb_etablissements_region",
+            "percentile_regional", "nb_non_renseignes", "produits_am", "plafond_sanction"]
+    return table[first + rest]
+
+
+def detail_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
+    """Indicator-level scores of every establishment and year, with the catalogue's label."""
+    frames = []
+    for year, scores in sorted(scores_by_year.items()):
+        ind = scores.indicators[scores.indicators["annee"] == year].copy()
+        labels = {code: ind.label for code, ind in scores.campaign.by_code.items()}
+        ind.insert(3, "libelle", ind["indicateur"].map(labels))
+        ind["campagne"] = scores.campaign.label_for(year)
+        frames.append(ind)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,349 @@
+"""The sections of an establishment report as HTML fragments (what the notebook displays).
+
+Every value is formatted in French here and escaped by the Jinja2 template
+(``templates/sections.html.j2``, autoescape on): a name containing ``<script>`` or quotes
+shows as text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from ..evaluation.scoring import STATUSES
+from ..rules.campaign import Campaign, Indicator, RuleChange
+from . import charts
+from .fragments import Html, figure, french_date, render
+from .narrative import synthesis_sentences
+from .present import fmt_num, fmt_pct, fmt_points
+from .report import EstablishmentReport
+
+__all__ = [
+    "adjustments",
+    "chapters",
+    "chart_chapters",
+    "chart_history",
+    "chart_maturity",
+    "chart_status",
+    "header",
+    "indicators",
+    "method_annex",
+    "other_rules_notice",
+    "priorities",
+    "provenance",
+    "rule_changes",
+    "rule_changes_table",
+    "rule_value",
+    "synthesis",
+    "target_text",
+    "value_text",
+    "volets",
+]
+
+N_PRIORITIES = 5
+
+
+def _yes_no(flag) -> str:
+    return "oui" if bool(flag) else "non"
+
+
+def value_text(indicator: Indicator, value: float, nc: bool = False) -> str:
+    """An indicator value as the report shows it (« 45,5 % », « oui », « +3,2 %/an », « NC »)."""
+    if nc:
+        return "NC"
+    if value is None or pd.isna(value):
+        return "—"
+    if indicator.rule == "binaire":
+        return "oui" if value >= 0.5 else "non"
+    if indicator.unit == "%/an":
+        sign = "+" if value > 0 else ("−" if value < 0 else "")
+        return f"{sign}{fmt_num(abs(value))}\u202f%/an"
+    if indicator.unit == "%" or indicator.rule == "maturite":
+        return fmt_pct(value)
+    text = fmt_num(value)
+    return f"{text}\u202f{indicator.unit}" if indicator.unit else text
+
+
+def target_text(indicator: Indicator, target: float) -> str:
+    """The target or reference of an indicator (« ≥ 45,5 % », « ≤ 4,0 %/an (réf. nationale) »)."""
+    up = indicator.direction == "hausse"
+    if indicator.rule == "binaire":
+        return "oui"
+    if indicator.rule == "maturite":
+        return "5/5 à chaque étape (100\u202f%)"
+    if indicator.rule == "seuils":
+        sign = "≥" if up else "≤"
+        return " ; ".join(f"{sign} {value_text(indicator, t)} : {fmt_num(p, 1)}"
+                          for t, p in indicator.thresholds or ())
+    if pd.isna(target):
+        return "référence absente"
+    text = f"{'≥' if up else '≤'} {value_text(indicator, target).lstrip('+')}"
+    kind = indicator.target_kind
+    return text + (" (réf. nationale)" if kind == "national" else " (réf. régionale)" if kind == "regional" else "")
+
+
+def header(r: EstablishmentReport) -> Html:
+    """Identity of the establishment, campaign, year and date, and the notice when the year is
+    evaluated under another year's rules."""
+    i = r.identity
+    html = render("header", {
+        "raison_sociale": r.name, "finess": r.finess, "region": i["region"],
+        "activites": str(i["activites"]).replace(";", ", "), "liste_en_sus": _yes_no(i["liste_en_sus"]),
+        "campagne": r.campaign.label_for(r.annee), "annee": r.annee, "annee_t0": r.campaign.t0_year,
+        "date": french_date(r.generated_on), "provisoire": r.provisional,
+    })
+    return Html(html + other_rules_notice(r.other_year_notice)) if r.other_year_notice else html
+
+
+def other_rules_notice(text: str) -> Html:
+    """A boxed warning (the year evaluated under another year's rules), escaped like every value."""
+    return Html(Markup('<p class="caqes-note caqes-other-rules" role="alert" style="border: 2px solid #b00020; '
+                       'padding: 6pt 8pt; color: #b00020; font-weight: bold; font-size: 10pt">{}</p>').format(text))
+
+
+def synthesis(r: EstablishmentReport) -> Html:
+    """Global score, class, sanction, progress, rank and the generated sentences."""
+    s, c = r.summary, r.campaign
+    if c.without_sanction:
+        sanction = "évaluation sans sanction"
+    else:
+        sanction = "proposée" if s["sanction_proposee"] else "non proposée"
+    rank = "—"
+    if pd.notna(s["rang_regional"]):
+        rank = f"{int(s['rang_regional'])}e sur {int(s['nb_etablissements_region'])}"
+        rank = rank.replace("1e sur", "1er sur") if int(s["rang_regional"]) == 1 else rank
+    sentences = synthesis_sentences(
+        s, r.chapters, r.priorities, year=r.annee, t0_year=c.t0_year,
+        sanction_threshold=c.sanction_threshold, without_sanction=c.without_sanction)
+    return render("synthesis", {
+        "score": fmt_pct(s["score_global"]), "classe": s["classe"], "sanction": sanction,
+        "annee_t0": c.t0_year, "annee_n1": r.annee - 1,
+        "evolution_t0": fmt_points(s["evolution_t0"]), "evolution_n1": fmt_points(s["evolution_n1"]),
+        "rang": rank, "sentences": sentences,
+    })
+
+
+def chapters(r: EstablishmentReport) -> Html:
+    """Table of chapter scores against the region."""
+    rows = [{
+        "chapitre": int(ch.chapitre), "libelle": ch.libelle,
+        "couleur": charts.CHAPTER_COLOURS.get(int(ch.chapitre), "#555"),
+        "poids": fmt_pct(100 * ch.part, 1) if ch.part > 0 else "NC",
+        "score": fmt_pct(ch.score) if pd.notna(ch.score) else "non concerné",
+        "evolution": fmt_points(ch.evolution_n1),
+        "mediane": fmt_pct(ch.mediane), "iqr": f"{fmt_pct(ch.q1)} – {fmt_pct(ch.q3)}" if pd.notna(ch.q1) else "—",
+    } for ch in r.chapters.itertuples()]
+    return render("chapters", rows)
+
+
+def chart_chapters(r: EstablishmentReport) -> Html:
+    n = int(r.summary["nb_etablissements_region"])
+    return figure(
+        charts.chapters_vs_region(r.chapters, r.campaign),
+        "Scores par chapitre comparés à la médiane régionale",
+        f"Score de chaque chapitre (barre colorée) comparé à la distribution anonyme des {n} "
+        f"établissements de la région en {r.annee} (médiane et écart interquartile).")
+
+
+def chart_history(r: EstablishmentReport) -> Html:
+    return figure(
+        charts.history(r.history, r.campaign),
+        "Évolution du score global et des chapitres depuis le T0",
+        "Score global (trait épais) et scores des chapitres, année par année depuis le T0 ; "
+        "les bandes de couleur marquent les classes A à E.")
+
+
+def chart_maturity(r: EstablishmentReport) -> Html:
+    if r.maturity.empty:
+        return render("note", "Aucune cotation de maturité de la certification n'est disponible "
+                               "pour cet établissement.")
+    return figure(
+        charts.maturity_profile(r.maturity),
+        "Profil de maturité de la certification",
+        "Résultats de la certification : cotation de chacune des 7 étapes du management de la prise "
+        "en charge médicamenteuse (sur 5) ; le score de maturité est la somme rapportée à 35.")
+
+
+def chart_status(r: EstablishmentReport) -> Html:
+    return figure(
+        charts.indicator_status(r.indicators, STATUSES),
+        "Statut des indicateurs par chapitre",
+        f"Nombre d'indicateurs par statut dans chaque chapitre en {r.annee}.")
+
+
+def rule_value(campaign: Campaign, change: RuleChange, value: str) -> str:
+    """A rule value of :func:`compare_campaigns` in French (targets with their unit)."""
+    if change.element == "cible" and value and change.code in campaign.by_code:
+        try:
+            return value_text(campaign.by_code[change.code], float(value)).lstrip("+")
+        except ValueError:
+            return value.replace("reference_", "référence ").replace("regionale", "régionale")
+    return {"True": "oui", "False": "non", "": "—"}.get(value, value)
+
+
+def rule_changes(r: EstablishmentReport) -> Html:
+    """Rules that changed since the campaign of N−1, and N−1 as evaluated under its own rules."""
+    prev = r.previous_campaign
+    if prev is None:
+        return Html("")
+    notes = []
+    if r.score_n1_own_rules is not None:
+        n1 = r.summary["score_global_n1"]
+        notes.append(
+            f"En {r.annee - 1}, évalué selon la campagne {prev.name}, le score global était de "
+            f"{fmt_pct(r.score_n1_own_rules)} (classe {r.class_n1_own_rules}) ; recalculé selon les règles "
+            f"de {r.campaign.name}, comme dans le graphique ci-dessus, il est de {fmt_pct(n1)}.")
+    return rule_changes_table(prev, r.campaign, r.rule_changes, notes)
+
+
+def rule_changes_table(previous: Campaign, campaign: Campaign, changes: tuple[RuleChange, ...],
+                       notes: list[str]) -> Html:
+    """The rules that changed from ``previous`` to ``campaign``, after some ``notes``."""
+    if not changes:
+        notes = [*notes, f"Aucune règle n'a changé entre les campagnes {previous.name} et {campaign.name}."]
+    rows = [{"code": c.code, "libelle": c.label or "Règle de la campagne", "element": c.element,
+             "avant": rule_value(campaign, c, c.before), "apres": rule_value(campaign, c, c.after)}
+            for c in changes]
+    return render("rule_changes", {"avant": previous.name, "apres": campaign.name, "rows": rows, "notes": notes})
+
+
+def _status_css(status: str) -> str:
+    return status.replace(" ", "-").replace("è", "e").replace("é", "e")
+
+
+def indicators(r: EstablishmentReport) -> Html:
+    """One table per chapter: value, target, T0, N−1, score and status of every indicator."""
+    c = r.campaign
+    groups = []
+    chapter_scores = r.chapters.set_index("chapitre")["score"]
+    changed_targets = {ch.code: rule_value(c, ch, ch.before) for ch in r.rule_changes if ch.element == "cible"}
+    for chapter, rows in r.indicators.groupby("chapitre", sort=True):
+        items = []
+        for row in rows.itertuples():
+            ind = c.by_code[row.indicateur]
+            motif = row.motif_nc if row.motif_nc and row.motif_nc != "déclaré NC" else ""
+            target = target_text(ind, row.cible)
+            if ind.code in changed_targets:
+                target += f" (cible {r.previous_campaign.name} : {changed_targets[ind.code]})"
+            items.append({
+                "code": ind.code, "libelle": ind.label, "motif": motif,
+                "valeur": value_text(ind, row.valeur, row.motif_nc == "déclaré NC"),
+                "cible": target, "t0": value_text(ind, row.valeur_t0),
+                "n1": value_text(ind, row.valeur_n1),
+                "score": fmt_pct(100 * row.score, 0) if pd.notna(row.score) else "—",
+                "statut": row.statut, "statut_css": _status_css(row.statut),
+            })
+        score = chapter_scores.get(chapter, np.nan)
+        groups.append({"chapitre": int(chapter), "libelle": c.chapters[chapter], "annee": r.annee,
+                       "score": fmt_pct(score) if pd.notna(score) else "non concerné", "rows": items})
+    return render("indicators", groups)
+
+
+def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
+    """The top ``n`` indicators by points of global score to gain, with the recommended action."""
+    top = r.priorities.head(n)
+    rows = [{
+        "rang": k, "code": row.indicateur, "libelle": row.libelle, "action": row.action,
+        "valeur": value_text(r.campaign.by_code[row.indicateur], row.valeur),
+        "cible": target_text(r.campaign.by_code[row.indicateur], row.cible),
+        "gain": fmt_points(row.gain, 2), "non_renseigne": bool(row.non_renseigne),
+    } for k, row in enumerate(top.itertuples(), start=1)]
+    notes = []
+    if rows:
+        total = top["gain"].sum()
+        notes.append(f"Atteindre ces {len(rows)} objectifs porterait le score global de "
+                     f"{fmt_pct(r.summary['score_global'])} à {fmt_pct(r.summary['score_global'] + total)} "
+                     f"(+{fmt_num(total, 1)} points), toutes choses égales par ailleurs.")
+    else:
+        notes.append("Aucun indicateur applicable n'a de marge de progression : tous sont atteints.")
+    missing = r.priorities[r.priorities["non_renseigne"]]
+    if not missing.empty:
+        notes.append(f"Indicateurs non renseignés (comptés 0) : {', '.join(missing['indicateur'])}. "
+                     f"Les renseigner rapporterait jusqu'à {fmt_points(missing['gain'].sum(), 1)} : "
+                     "ce sont les gains les moins coûteux.")
+    return render("priorities", {"rows": rows, "notes": notes})
+
+
+def adjustments(r: EstablishmentReport) -> Html:
+    """Contradictory phase: adjusted values and the score before and after."""
+    rows = []
+    for a in r.adjustments.itertuples():
+        ind = r.campaign.by_code[a.indicateur]
+        rows.append({"code": a.indicateur, "libelle": a.libelle, "motif": a.motif,
+                     "avant": value_text(ind, a.valeur_avant, a.nc_avant).replace("—", "non renseigné"),
+                     "apres": value_text(ind, a.valeur_apres, a.nc_apres).replace("—", "non renseigné")})
+    if r.score_before_adjustments is None:
+        text = "Aucune valeur n'a été modifiée lors de la phase contradictoire."
+    else:
+        text = (f"Score global avant la phase contradictoire : {fmt_pct(r.score_before_adjustments)} "
+                f"(classe {r.class_before_adjustments}) ; après : {fmt_pct(r.summary['score_global'])} "
+                f"(classe {r.summary['classe']}).")
+    return render("adjustments", {"rows": rows, "summary": text})
+
+
+def volets(r: EstablishmentReport) -> Html:
+    """Additional volets in force (objectives, spending against the objective, estimated money);
+    empty when the establishment has no contract in force."""
+    from .volet_sections import report_section
+
+    return report_section(r.volets, r.finess)
+
+
+RULES = {
+    "binaire": "binaire : oui = 1, non = 0.",
+    "cible": ("cible : 1 si la cible est atteinte ; sinon la part de l'écart au T0 comblée "
+              "(entre 0 et 1), nulle si le T0 atteignait déjà la cible ou manque."),
+    "seuils": "seuils : les points du meilleur seuil atteint, 0 sinon.",
+    "maturite": "maturité : somme des 7 étapes cotées de 0 à 5, rapportée à 35.",
+}
+
+
+def _class_range(campaign: Campaign, name: str) -> str:
+    """« ≥ 80 % », « 70 % à < 80 % », « < 30 % » (bounds of one class)."""
+    bounds = list(campaign.classes.items())
+    i = [n for n, _ in bounds].index(name)
+    low, high = bounds[i][1], bounds[i - 1][1] if i else None
+    if high is None:
+        return f"≥ {fmt_pct(low, 0)}"
+    return f"< {fmt_pct(high, 0)}" if low == 0 else f"{fmt_pct(low, 0)} à < {fmt_pct(high, 0)}"
+
+
+def method_annex(r: EstablishmentReport) -> Html:
+    """The method, generated from the campaign file, as applied to this establishment."""
+    c: Campaign = r.campaign
+    with_list = bool(r.identity["liste_en_sus"])
+    table = c.chapter_weights(with_list)
+    parts = r.chapters.set_index("chapitre")["part"]
+    weights = [{"chapitre": k, "libelle": c.chapters[k], "poids": fmt_pct(table.get(k), 0) if k in table else "NC",
+                "effectif": fmt_pct(100 * parts.get(k, 0.0), 1) if parts.get(k, 0.0) > 0 else "NC"}
+               for k in sorted(c.chapters)]
+    classes = " ; ".join(f"{name} : {_class_range(c, name)}" for name in c.classes)
+    if c.without_sanction:
+        sanction = f"Campagne {c.name} évaluée sans sanction."
+    else:
+        sanction = f"Sanction possible si le score global est inférieur à {fmt_pct(c.sanction_threshold, 0)}."
+        if c.sanction:
+            sanction += f" {c.sanction.formula}"
+    used = sorted({ind.rule for ind in c.indicators}, key=list(RULES).index)
+    profile = (f"Établissement {'avec' if with_list else 'sans'} liste en sus : table de pondération "
+               f"« {'avec' if with_list else 'sans'} liste en sus » de la campagne {c.name}. "
+               "Les chapitres non concernés sont retirés et leur poids réparti au prorata des autres.")
+    aggregation = ("Score d'un chapitre = 100 × Σ (poids × score) / Σ poids sur ses indicateurs applicables ; "
+                   "un indicateur applicable non renseigné compte 0 ; un indicateur NC, hors des activités de "
+                   "l'établissement ou sans référence pour l'année est retiré du calcul. Score global = moyenne "
+                   "des chapitres pondérée par les poids effectifs ; classe et sanction sont déterminées sur le "
+                   "score global arrondi à 6 décimales.")
+    return render("annex", {"profile": profile, "weights": weights, "classes": classes, "sanction": sanction,
+                             "rules": [RULES[u] for u in used], "aggregation": aggregation})
+
+
+def provenance(r: EstablishmentReport) -> Html:
+    """Toolkit version, SHA-256 of the campaign and input files, date of generation."""
+    return render("provenance", {
+        "date": french_date(r.generated_on), "version": r.toolkit_version,
+        "files": [{"name": f.name, "sha256": f.sha256} for f in r.sources],
+        "confidentiality": ("Document destiné à l'établissement, à l'ARS et à l'Assurance Maladie. "
+                            "Les autres établissements n'y apparaissent que sous forme de "
+                            "distribution régionale anonyme."),
+    })

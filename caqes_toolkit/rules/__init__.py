@@ -1,0 +1,1 @@
+"""Rules: campaign files (params/*.yml) turned into typed, validated rules of both generations."""

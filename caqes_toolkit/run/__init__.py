@@ -1,0 +1,1 @@
+"""Run: executing the notebooks, rendering HTML and PDF, report batches (local pool or Dask)."""
