@@ -82,7 +82,7 @@ def test_grid_holds_the_applicable_indicators_guarded(tmp_path, sample, campaign
             if col not in (valeur, cols["Commentaire"], cols["Preuves"]):
                 assert sheet.cell(row=r, column=col).protection.locked is not False
     # the Assurance Maladie value known to the ARS is shown, locked (« 47.3 » in the data)
-    assert sheet.cell(row=rows["G01"], column=valeur).value == "47,3 %"
+    assert sheet.cell(row=rows["G01"], column=valeur).value == "47,3\u202f%"  # narrow no-break space before the unit
     # data validation fitting the rule
     rules = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
     a01 = rules[sheet.cell(row=rows["A01"], column=valeur).coordinate]

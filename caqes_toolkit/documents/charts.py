@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..data.dataset import MATURITY_STEPS
+from ..formats import fmt_num, fmt_pct
 from ..rules.campaign import Campaign
 
 __all__ = [
@@ -86,10 +87,6 @@ def _chapter_colour(chapter: int) -> str:
     return CHAPTER_COLOURS.get(chapter, "#555555")
 
 
-def _fr(x: float, decimals: int = 0) -> str:
-    return f"{x:.{decimals}f}".replace(".", ",")
-
-
 def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
     """Chapter scores of the establishment against the regional median and interquartile range.
 
@@ -108,11 +105,11 @@ def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
                         label="Médiane régionale" if yi == 0 else None, zorder=3)
             if pd.notna(row["score"]):
                 ax.barh(yi, row["score"], height=0.32, color=_chapter_colour(row["chapitre"]), zorder=2)
-                ax.text(min(row["score"], 100) + 1, yi, _fr(row["score"], 1), va="center", fontsize=8.5,
+                ax.text(min(row["score"], 100) + 1, yi, fmt_num(row["score"], 1), va="center", fontsize=8.5,
                         zorder=4, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
             else:
                 ax.text(1, yi, "non concerné", va="center", fontsize=8.5, color="#555555")
-        ax.set_yticks(y, [f"Chapitre {c} ({_fr(100 * p)} %)" if p > 0 else f"Chapitre {c}"
+        ax.set_yticks(y, [f"Chapitre {c} ({fmt_pct(100 * p, 0)})" if p > 0 else f"Chapitre {c}"
                           for c, p in zip(rows["chapitre"], rows["part"])])
         ax.set_xlim(0, 108)
         ax.set_xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
@@ -145,7 +142,7 @@ def history(history: pd.DataFrame, campaign: Campaign) -> Figure:
         ax.plot(years, hist["score_global"], marker="o", ms=6, lw=2.6, color="#111111",
                 label="Score global", zorder=5)
         for x, g in zip(years, hist["score_global"]):
-            ax.annotate(_fr(g, 1), (x, g), textcoords="offset points", xytext=(0, 7),
+            ax.annotate(fmt_num(g, 1), (x, g), textcoords="offset points", xytext=(0, 7),
                         ha="center", fontsize=8.5, fontweight="bold")
         labels = [f"{y}\n(T0)" if y == campaign.t0_year else str(y) for y in years]
         ax.set_xticks(years, labels)
@@ -174,7 +171,7 @@ def maturity_profile(maturity: pd.DataFrame) -> Figure:
             total = 100 * np.nansum(values) / (5 * len(MATURITY_STEPS))
             colour = shades[i] if shades else None
             ax.bar(x + (i - (len(rows) - 1) / 2) * width, values, width * 0.95, color=colour,
-                   label=f"{int(row['annee'])} : {_fr(total, 1)} %")
+                   label=f"{int(row['annee'])} : {fmt_pct(total, 1)}")
         ax.set_xticks(x, MATURITY_NAMES, fontsize=7.5)
         ax.set_ylim(0, 5.2)
         ax.set_yticks(range(6))
@@ -281,10 +278,10 @@ def indicator_achievement(achievement: pd.DataFrame) -> Figure:
         fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(rows) + 1.0), layout="constrained")
         ax.barh(y, rows["points_perdus"], color=[_chapter_colour(c) for c in rows["chapitre"]], height=0.65)
         for yi, (_, r) in zip(y, rows.iterrows()):
-            ax.annotate(f"{_fr(r['taux_atteinte'])} % d'atteinte", (r["points_perdus"], yi), xytext=(4, 0),
+            ax.annotate(f"{fmt_pct(r['taux_atteinte'], 0)} d'atteinte", (r["points_perdus"], yi), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=7.5)
         ax.set_yticks(y, rows["indicateur"], fontsize=8)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fr(v, 1)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, 1)))
         ax.set_xlim(0, rows["points_perdus"].max() * 1.45 if len(rows) else 1)
         ax.set_xlabel("Points de score global perdus en moyenne par établissement concerné")
     return fig

@@ -12,12 +12,10 @@ import pandas as pd
 
 from .. import __version__
 from ..data.dataset import COLUMNS, MATURITY_STEPS, Dataset
-from ..evaluation.targeting import fr_number
+from ..formats import fmt_euros, fmt_num, fmt_pct
 from ..rules.campaign import Campaign, Condition, Volet, VoletIndicator
 from .fragments import french_date
-from .present import fmt_pct
-from .volet_sections import _signed_pct as signed_pct
-from .volet_sections import euros, rate_text
+from .volet_sections import rate_text
 
 __all__ = ["contract_method_content", "worked_example"]
 
@@ -28,12 +26,10 @@ EXAMPLE_RATE = -5.0
 
 
 def _condition_text(campaign: Campaign, c: Condition) -> str:
-    limit = "à compléter" if c.below is None else fr_number(c.below)
-    if c.expense:
-        return f"dépense {c.expense} < {limit}" + ("" if c.below is None else "\u202f€")
     found = campaign.volet_indicators.get(c.indicator)
-    unit = found[1].unit if found else None
-    return f"{c.indicator} < {limit}" + (f"\u202f{unit}" if unit and c.below is not None else "")
+    unit = "€" if c.expense else found[1].unit if found else None
+    limit = "à compléter" if c.below is None else fmt_num(c.below, 2, trim=True, unit=unit)
+    return f"dépense {c.expense} < {limit}" if c.expense else f"{c.indicator} < {limit}"
 
 
 def _example_campaign(campaign: Campaign, line: VoletIndicator, volet: Volet) -> tuple[Campaign, float, float]:
@@ -71,23 +67,24 @@ def worked_example(campaign: Campaign, year: int = 2023) -> dict:
     row = evaluate_volets(data, example, year).rows.iloc[0]
     given = []
     if line.target_rate is None:
-        given.append(f"taux de {fr_number(rate)} % pris pour l'exemple")
+        given.append(f"taux de {fmt_num(rate, 2, trim=True, unit='%')} pris pour l'exemple")
     if volet.share_savings is None:
-        given.append(f"part de {fr_number(share)} % prise pour l'exemple (la campagne la laisse à compléter)")
-    n1, n = (euros(x) for x in EXAMPLE_SPENDING)
+        given.append(f"part de {fmt_num(share, 2, trim=True, unit='%')} prise pour l'exemple "
+                     "(la campagne la laisse à compléter)")
+    n1, n = (fmt_euros(x) for x in EXAMPLE_SPENDING)
     return {
         "intro": (f"Indicateur {line.code} ({line.label}), contrat signé le 01/07/{year - 1}, évaluation {year} ; "
                   "objectifs du volet tous atteints (A = 100 %)" + (f" ; {', '.join(given)}" if given else "") + "."),
         "rows": [
             (f"Dépenses {year - 1} (référence : année précédente)", n1),
             (f"Dépenses {year}", n),
-            (f"Objectif {year} = {fr_number(EXAMPLE_SPENDING[0])} × (1 {'−' if rate < 0 else '+'} "
-             f"{fr_number(abs(rate))} %)", euros(row["objectif"])),
-            (f"Évolution {year - 1} → {year}", signed_pct(row["evolution"])),
-            (f"Économies = dépenses {year - 1} − dépenses {year}", euros(row["economies"])),
+            (f"Objectif {year} = {fmt_num(EXAMPLE_SPENDING[0], 2, trim=True)} × (1 {'−' if rate < 0 else '+'} "
+             f"{fmt_num(abs(rate), 2, trim=True, unit='%')})", fmt_euros(row["objectif"])),
+            (f"Évolution {year - 1} → {year}", fmt_pct(row["evolution"], 2, sign=True)),
+            (f"Économies = dépenses {year - 1} − dépenses {year}", fmt_euros(row["economies"])),
             ("Degré de réalisation des objectifs A", fmt_pct(row["atteinte"], 0)),
-            (f"Intéressement estimé = {fr_number(share)} % × {euros(row['economies'])} × "
-             f"{fmt_pct(row['atteinte'], 0)}", euros(row["interessement"])),
+            (f"Intéressement estimé = {fmt_num(share, 2, trim=True, unit='%')} × {fmt_euros(row['economies'])} × "
+             f"{fmt_pct(row['atteinte'], 0)}", fmt_euros(row["interessement"])),
         ]}
 
 

@@ -22,11 +22,11 @@ from ..data.load import load_dataset
 from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
 from ..evaluation.targeting import referentiel_rows
+from ..formats import fmt_euros, fmt_pct
 from ..rules.campaign import Campaign, campaign_for_year, load_campaign
 from .fragments import Html, french_date, render
-from .present import fmt_pct
 from .report import _file_key
-from .volet_sections import CHOICE, euros, rate_text, report_section
+from .volet_sections import CHOICE, rate_text, report_section
 
 __all__ = ["OBSERVATIONS", "ContractReport", "build_contract_report", "header", "method_annex", "synthesis",
            "targeting", "volets"]
@@ -135,15 +135,15 @@ def synthesis(r: ContractReport) -> Html:
     totals = r.totals
     known = not totals.empty and not totals["interessement"].isna().any()
     kpis = [("Contrats en vigueur", str(len(totals))),
-            (f"Économies constatées en {r.annee}", euros(totals["economies"].sum(min_count=1)) if known else "—"),
-            ("Intéressement estimé", euros(totals["interessement"].sum(min_count=1)) if known else "—")]
+            (f"Économies constatées en {r.annee}", fmt_euros(totals["economies"].sum(min_count=1)) if known else "—"),
+            ("Intéressement estimé", fmt_euros(totals["interessement"].sum(min_count=1)) if known else "—")]
     if totals.empty:
         sentences = [f"L'établissement n'a pas de contrat de volet incitatif en vigueur en {r.annee} : "
                      "aucun intéressement n'est calculé."]
     else:
-        sentences = [f"Volet « {r.campaign.volet_by_code[t.volet].label} » : économies {euros(t.economies)}, "
+        sentences = [f"Volet « {r.campaign.volet_by_code[t.volet].label} » : économies {fmt_euros(t.economies)}, "
                      f"degré de réalisation des objectifs {fmt_pct(t.atteinte, 0)}, intéressement estimé "
-                     f"{euros(t.interessement)}." for t in totals.itertuples()]
+                     f"{fmt_euros(t.interessement)}." for t in totals.itertuples()]
     sentences.append("L'évaluation annuelle, conduite conjointement par l'ARS et l'Assurance Maladie, conduit "
                      "à un intéressement, en fonction des économies constatées et du degré de réalisation des "
                      "objectifs ; elle n'entraîne aucune pénalité.")

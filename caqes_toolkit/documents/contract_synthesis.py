@@ -18,12 +18,13 @@ from ..data.dataset import SourceFile
 from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
 from ..evaluation.targeting import referentiel_rows
+from ..formats import fmt_euros as euros
+from ..formats import fmt_pct
 from ..rules.campaign import Campaign, campaign_for_year
 from .contract_report import CIBLE, _load
 from .fragments import Html, french_date, render
-from .present import fmt_pct
 from .report import _file_key
-from .volet_sections import CHOICE, euros
+from .volet_sections import CHOICE
 
 __all__ = ["ContractSynthesis", "build_contract_synthesis", "by_indicator", "contracts", "header", "key_figures",
            "provenance", "targeted"]

@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..errors import CaqesError
+from ..formats import fmt_num
 from ..outputs import atomic_path
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
@@ -159,7 +160,7 @@ class _Known:
         """A known value as text (« — » when unknown)."""
         if ind.rule == "maturite" and (finess, year) in self.maturity:
             steps = self.maturity[(finess, year)]
-            return _number(100 * sum(steps) / 35, ind.unit)
+            return fmt_num(100 * sum(steps) / 35, 1, trim=True, unit=ind.unit)
         found = self.results.get((finess, year, ind.code))
         if found is None or (not found[1] and not found[2]):
             return "—"
@@ -168,7 +169,7 @@ class _Known:
             return "NC"
         if ind.rule == "binaire":
             return "oui" if value >= 0.5 else "non"
-        return _number(value, ind.unit)
+        return fmt_num(value, 1, trim=True, unit=ind.unit)
 
     def target(self, ind: Indicator, region: str) -> str:
         if ind.target_kind in ("national", "regional"):
@@ -180,9 +181,6 @@ class _Known:
         return target_text(ind, ind.target if isinstance(ind.target, int | float) else math.nan)
 
 
-def _number(value: float, unit: str | None) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",").replace("-", "−")
-    return f"{text} {unit}" if unit else text
 
 
 def _rule_words(ind: Indicator) -> str:

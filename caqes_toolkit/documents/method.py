@@ -23,11 +23,11 @@ from .. import __version__
 from ..data.dataset import COLUMNS, MATURITY_STEPS, Dataset
 from ..errors import CaqesError
 from ..evaluation.scoring import score
+from ..formats import fmt_euros, fmt_num, fmt_pct
 from ..outputs import write_atomic
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator
 from ..run.render import PdfPrinter
 from .fragments import french_date
-from .present import NNBSP, fmt_num, fmt_pct
 from .sections import target_text, value_text
 from .volet_sections import method_section
 
@@ -103,11 +103,8 @@ def _print_pdf(html: str, path: Path, campaign: Campaign, printer: PdfPrinter | 
 
 # --------------------------------------------------------------------------- formatting
 def _num(x: float) -> str:
-    """A number with as few decimals as it needs (« 60 », « 45,5 », « 3,25 »)."""
-    for decimals in (0, 1, 2):
-        if abs(round(x, decimals) - x) < 1e-9:
-            return fmt_num(x, decimals)
-    return fmt_num(x, 3)
+    """A number with as few decimals as it needs, at most 3 (« 60 », « 45,5 », « 3,25 »)."""
+    return fmt_num(x, 3, trim=True)
 
 
 def _s(x: float) -> str:
@@ -397,11 +394,10 @@ def _sanction(campaign: Campaign) -> list[str]:
               f"{threshold} (un score de {threshold} exactement n'entraîne pas de sanction).")]
     if campaign.sanction:
         cap = campaign.sanction.cap_pct_income
-        example = fmt_num(EXAMPLE_INCOME * cap / 100, 0)
         texts.append("Montant : le rapport affiche une estimation du plafond, égal à "
                      f"{fmt_pct(cap, 1)} des produits versés par l'Assurance Maladie à "
                      "l'établissement ; par exemple "
-                     f"{example}{NNBSP}€ pour {fmt_num(EXAMPLE_INCOME, 0)}{NNBSP}€ de produits. "
+                     f"{fmt_euros(EXAMPLE_INCOME * cap / 100, 0)} pour {fmt_euros(EXAMPLE_INCOME, 0)} de produits. "
                      "Il s'agit d'un plafond estimé, non du montant de la sanction.")
         if campaign.sanction.formula:
             texts.append(f"Formule de la campagne : {campaign.sanction.formula}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .present import NNBSP, fmt_num, fmt_pct, fmt_points
+from ..formats import fmt_pct, fmt_points
 
 __all__ = ["synthesis_sentences"]
 
@@ -13,7 +13,7 @@ MIN_CHANGE = 0.05  # points: below this a change is « stable »
 
 def _points(x: float) -> str:
     """« 0,3 point », « 18,7 points » (unsigned, for a sentence)."""
-    return f"{fmt_num(abs(x))}{NNBSP}{'point' if round(abs(x), 1) < 2 else 'points'}"
+    return fmt_points(abs(x), sign=False)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

@@ -28,9 +28,9 @@ from ..errors import CaqesError
 from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
 from ..evaluation.scoring import Scores
+from ..formats import fmt_pct
 from ..outputs import atomic_path, set_text, sheet_text
 from .fragments import french_date
-from .present import fmt_pct
 from .sections import target_text, value_text
 
 __all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "plan_path", "write_plans"]

@@ -1,17 +1,14 @@
-"""French presentation: number formats, column labels and the scores table written for people."""
+"""French presentation of the scores tables: column labels and the tables written for people
+(numbers are formatted by :mod:`caqes_toolkit.formats`)."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
 from ..evaluation.analysis import summary
 from ..evaluation.scoring import Scores
 
-__all__ = ["LABELS", "detail_table", "fmt_num", "fmt_pct", "fmt_points", "score_table"]
-
-NNBSP = "\u202f"  # narrow no-break space: French thousands separator and before « % »
+__all__ = ["LABELS", "detail_table", "score_table"]
 
 #: French headers of the scores workbook.
 LABELS: dict[str, str] = {
@@ -58,29 +55,6 @@ LABELS: dict[str, str] = {
     "interessement_total": "Intéressement estimé des volets additionnels (€)",
     "reversement_max_total": "Reversement maximum estimé des volets additionnels (€)",
 }
-
-
-def fmt_num(x: float | None, decimals: int = 1) -> str:
-    """French number: decimal comma, narrow no-break space between thousands; « — » if missing."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
-        return "—"
-    text = f"{float(x):,.{decimals}f}"
-    return text.replace(",", NNBSP).replace(".", ",")
-
-
-def fmt_pct(x: float | None, decimals: int = 1) -> str:
-    """French percentage: « 66,3 % »."""
-    text = fmt_num(x, decimals)
-    return text if text == "—" else f"{text}{NNBSP}%"
-
-
-def fmt_points(x: float | None, decimals: int = 1) -> str:
-    """Signed change in points: « +3,2 points », « −1,0 point »."""
-    if x is None or pd.isna(x):
-        return "—"
-    sign = "+" if x > 0 else ("−" if x < 0 else "")
-    unit = "point" if abs(round(x, decimals)) < 2 else "points"
-    return f"{sign}{fmt_num(abs(x), decimals)}{NNBSP}{unit}"
 
 
 def _yes_no(flag: pd.Series) -> pd.Series:

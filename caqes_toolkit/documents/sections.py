@@ -12,11 +12,11 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..evaluation.scoring import STATUSES
+from ..formats import fmt_num, fmt_pct, fmt_points, fmt_rate
 from ..rules.campaign import Campaign, Indicator, RuleChange
 from . import charts
 from .fragments import Html, figure, french_date, render
 from .narrative import synthesis_sentences
-from .present import fmt_num, fmt_pct, fmt_points
 from .report import EstablishmentReport
 
 __all__ = [
@@ -57,12 +57,10 @@ def value_text(indicator: Indicator, value: float, nc: bool = False) -> str:
     if indicator.rule == "binaire":
         return "oui" if value >= 0.5 else "non"
     if indicator.unit == "%/an":
-        sign = "+" if value > 0 else ("−" if value < 0 else "")
-        return f"{sign}{fmt_num(abs(value))}\u202f%/an"
+        return fmt_rate(value, sign=True)
     if indicator.unit == "%" or indicator.rule == "maturite":
         return fmt_pct(value)
-    text = fmt_num(value)
-    return f"{text}\u202f{indicator.unit}" if indicator.unit else text
+    return fmt_num(value, unit=indicator.unit)
 
 
 def target_text(indicator: Indicator, target: float) -> str:
@@ -71,7 +69,7 @@ def target_text(indicator: Indicator, target: float) -> str:
     if indicator.rule == "binaire":
         return "oui"
     if indicator.rule == "maturite":
-        return "5/5 à chaque étape (100\u202f%)"
+        return f"5/5 à chaque étape ({fmt_pct(100, 0)})"
     if indicator.rule == "seuils":
         sign = "≥" if up else "≤"
         return " ; ".join(f"{sign} {value_text(indicator, t)} : {fmt_num(p, 1)}"
@@ -254,7 +252,7 @@ def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
         total = top["gain"].sum()
         notes.append(f"Atteindre ces {len(rows)} objectifs porterait le score global de "
                      f"{fmt_pct(r.summary['score_global'])} à {fmt_pct(r.summary['score_global'] + total)} "
-                     f"(+{fmt_num(total, 1)} points), toutes choses égales par ailleurs.")
+                     f"({fmt_points(total)}), toutes choses égales par ailleurs.")
     else:
         notes.append("Aucun indicateur applicable n'a de marge de progression : tous sont atteints.")
     missing = r.priorities[r.priorities["non_renseigne"]]

@@ -17,10 +17,10 @@ from ..data.dataset import Dataset, SourceFile
 from ..evaluation.analysis import summary
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
 from ..evaluation.scoring import Scores, score
+from ..formats import fmt_num, fmt_pct, fmt_points
 from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from . import charts
 from .fragments import Html, figure, french_date, render
-from .present import fmt_num, fmt_pct, fmt_points
 from .report import evaluate_region, provisional_notice
 from .sections import other_rules_notice, rule_changes_table
 

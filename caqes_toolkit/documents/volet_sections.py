@@ -15,23 +15,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..evaluation.money import VoletResults, objective_path
+from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_rate
 from ..rules.campaign import Volet, VoletIndicator
 from .charts import WIDTH, _margins, _style
 from .fragments import Html, figure, render
-from .present import NNBSP, fmt_num, fmt_pct
 
-__all__ = ["euros", "method_section", "rate_text", "report_section", "spending_chart", "synthesis_section",
+__all__ = ["method_section", "rate_text", "report_section", "spending_chart", "synthesis_section",
            "volet_objectives"]
 
 CHOICE = ("Les valeurs marquées [choix] sont des choix documentés de la campagne, non des valeurs "
           "officielles : les montants qui en dépendent sont des estimations, à confirmer par l'ARS et "
           "l'Assurance Maladie après la phase contradictoire.")
-
-
-def euros(x: float | None, decimals: int = 2) -> str:
-    """« 1 014,24 € »; « — » when unknown."""
-    text = fmt_num(x, decimals)
-    return text if text == "—" else f"{text}{NNBSP}€"
 
 
 def _date(value) -> str:
@@ -40,18 +34,9 @@ def _date(value) -> str:
 
 def rate_text(line: VoletIndicator) -> str:
     """« 2,2 %/an », « −5,0 %/an » or « 1,0 %/an en 2018, 0,5 %/an en 2019 »."""
-    def rate(r: float) -> str:
-        return fmt_num(r).replace("-", "−")
-
     if isinstance(line.target_rate, dict):
-        return ", ".join(f"{rate(r)}{NNBSP}%/an en {y}" for y, r in sorted(line.target_rate.items()))
-    return f"{rate(line.target_rate)}{NNBSP}%/an"
-
-
-def _signed_pct(x: float) -> str:
-    if pd.isna(x):
-        return "—"
-    return ("+" if x > 0 else "−" if x < 0 else "") + fmt_pct(abs(x), 2)
+        return ", ".join(f"{fmt_rate(r)} en {y}" for y, r in sorted(line.target_rate.items()))
+    return fmt_rate(line.target_rate)
 
 
 def spending_chart(path: pd.DataFrame, line: VoletIndicator, year: int) -> Figure:
@@ -70,11 +55,11 @@ def spending_chart(path: pd.DataFrame, line: VoletIndicator, year: int) -> Figur
         for x, v, g in zip(years, spent, goal):
             if not np.isnan(v):
                 below = not np.isnan(g) and v < g
-                ax.annotate(euros(v, 0), (x, v), textcoords="offset points", xytext=(0, -13 if below else 8),
+                ax.annotate(fmt_euros(v, 0), (x, v), textcoords="offset points", xytext=(0, -13 if below else 8),
                             ha="center", fontsize=8, color="#0072B2", fontweight="bold")
         if not np.isnan(goal[-1]):
             below = not np.isnan(spent[-1]) and spent[-1] < goal[-1]
-            ax.annotate(f"objectif {euros(goal[-1], 0)}", (years[-1], goal[-1]), textcoords="offset points",
+            ax.annotate(f"objectif {fmt_euros(goal[-1], 0)}", (years[-1], goal[-1]), textcoords="offset points",
                         xytext=(0, 8 if below else -13), ha="center", fontsize=8, color="#d73027")
         values = np.r_[spent, goal]
         values = values[~np.isnan(values)]
@@ -85,7 +70,7 @@ def spending_chart(path: pd.DataFrame, line: VoletIndicator, year: int) -> Figur
         pad_x = 0.3
         ax.set_xlim(years[0] - pad_x, years[-1] + pad_x)
         ax.set_xticks(years, [f"{y}\n(référence)" if k == 0 else str(y) for k, y in enumerate(years)])
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v / 1000, 0) + " k€"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v / 1000, 0, unit="k€")))
         ax.set_ylabel("Euros par an")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8)
     return fig
@@ -107,8 +92,7 @@ def _value(results: VoletResults, row) -> str:
     if ind.rule == "mesure":
         if pd.isna(row.valeur):
             return "—"
-        text = fmt_num(row.valeur, 0 if float(row.valeur).is_integer() else 1)
-        return f"{text}{NNBSP}{ind.unit}" if ind.unit else text
+        return fmt_num(row.valeur, 0 if float(row.valeur).is_integer() else 1, unit=ind.unit)
     return value_text(ind.as_indicator(1), row.valeur)
 
 
@@ -131,19 +115,19 @@ def _objective_rows(results: VoletResults, finess: str, volet: str) -> list[dict
 
 def _line_facts(results: VoletResults, row, line: VoletIndicator, year: int) -> list[tuple[str, str]]:
     """(label, value) of one expense line."""
-    facts = [(f"Dépenses {int(row.annee_reference)} (référence)", euros(row.montant_reference)),
-             (f"Objectif {year}", euros(row.objectif)),
-             (f"Dépenses {year}", euros(row.montant)),
-             (f"Évolution {year - 1} → {year}", _signed_pct(row.evolution))]
+    facts = [(f"Dépenses {int(row.annee_reference)} (référence)", fmt_euros(row.montant_reference)),
+             (f"Objectif {year}", fmt_euros(row.objectif)),
+             (f"Dépenses {year}", fmt_euros(row.montant)),
+             (f"Évolution {year - 1} → {year}", fmt_pct(row.evolution, 2, sign=True))]
     if results.campaign.second_generation:  # incentive only: the savings, the rate and the line's share
         facts.insert(1, ("Taux d'évolution cible", rate_text(line)))
-        return [*facts, (f"Économies par rapport à {year - 1}", euros(row.economies)),
-                ("Intéressement estimé de la ligne", euros(row.interessement))]
+        return [*facts, (f"Économies par rapport à {year - 1}", fmt_euros(row.economies)),
+                ("Intéressement estimé de la ligne", fmt_euros(row.interessement))]
     if pd.notna(row.depassement) and row.depassement > 0:
-        facts.append(("Dépassement de l'objectif", euros(row.depassement)))
+        facts.append(("Dépassement de l'objectif", fmt_euros(row.depassement)))
     else:
         kind = "par rapport à l'objectif" if line.reference == "debut_contrat" else f"par rapport à {year - 1}"
-        facts.append((f"Économies {kind}", euros(row.economies)))
+        facts.append((f"Économies {kind}", fmt_euros(row.economies)))
     return facts
 
 
@@ -160,7 +144,8 @@ def _money_sentences(results: VoletResults, volet: Volet, total, year: int) -> l
             out.append("Aucune économie constatée : pas d'intéressement.")
         elif volet.share_savings is not None:
             out.append(f"Intéressement estimé = {fmt_pct(volet.share_savings, 0)} des économies "
-                       f"({euros(total.economies)}) × atteinte des objectifs ({a}) = {euros(total.interessement)}.")
+                       f"({fmt_euros(total.economies)}) × atteinte des objectifs ({a}) = "
+                       f"{fmt_euros(total.interessement)}.")
         if c.second_generation:
             out.append(_incentive_basis(volet, total, year))
         elif c.without_sanction:
@@ -170,7 +155,7 @@ def _money_sentences(results: VoletResults, volet: Volet, total, year: int) -> l
         elif volet.share_overrun is not None and pd.notna(total.depassement):
             cap = _cap_text(volet, total.produits_am)
             out.append(f"Reversement maximum estimé = {fmt_pct(volet.share_overrun, 0)} du dépassement "
-                       f"({euros(total.depassement)}){cap} = {euros(total.reversement_max)}"
+                       f"({fmt_euros(total.depassement)}){cap} = {fmt_euros(total.reversement_max)}"
                        + (" : une sanction peut être proposée." if total.sanction_proposee else "."))
     elif volet.achievement_threshold is not None and not c.without_sanction:
         threshold = fmt_pct(volet.achievement_threshold, 0)
@@ -199,7 +184,7 @@ def _cap_text(volet: Volet, income: float) -> str:
     """« , dans la limite de 1,0 % des produits Assurance Maladie (686 098,01 €) »."""
     if volet.cap_pct_income is None:
         return ""
-    amount = (f" ({euros(volet.cap_pct_income / 100 * income)})" if pd.notna(income)
+    amount = (f" ({fmt_euros(volet.cap_pct_income / 100 * income)})" if pd.notna(income)
               else " (produits non connus : montant non plafonné)")
     return f", dans la limite de {fmt_pct(volet.cap_pct_income, 1)} des produits Assurance Maladie{amount}"
 
@@ -230,9 +215,9 @@ def report_section(results: VoletResults | None, finess: str) -> Html:
                           "figure": chart, "targeted": _targeting_text(row, line, year)})
         kpis = [("Atteinte des objectifs", fmt_pct(total.atteinte, 0))]
         if volet.expenses and volet.share_savings is not None:
-            kpis.append(("Intéressement estimé", euros(total.interessement)))
+            kpis.append(("Intéressement estimé", fmt_euros(total.interessement)))
         if not c.without_sanction and (volet.share_overrun is not None or not volet.expenses):
-            kpis.append(("Reversement maximum estimé", euros(total.reversement_max)))
+            kpis.append(("Reversement maximum estimé", fmt_euros(total.reversement_max)))
             kpis.append(("Sanction", {True: "proposée", False: "non proposée"}.get(total.sanction_proposee, "—")))
         todo = volet_objectives(results, finess)
         todo = todo[todo["volet"] == total.volet]
@@ -261,11 +246,11 @@ def report_section(results: VoletResults | None, finess: str) -> Html:
 def _targeting_text(row, line: VoletIndicator, year: int) -> str:
     if line.targeting_threshold is None or row.ciblage is None:
         return ""
-    threshold = euros(line.targeting_threshold, 0)
+    threshold = fmt_euros(line.targeting_threshold, 0)
     rate = line.rate(year)
     if row.ciblage:
         return (f"Critère de ciblage rempli en {year} (évolution supérieure à "
-                f"{fmt_num(rate)}{NNBSP}%/an ou dépenses d'au moins {threshold}) : l'établissement reste "
+                f"{fmt_rate(rate)} ou dépenses d'au moins {threshold}) : l'établissement reste "
                 "ciblé pour un prochain contrat.")
     return f"Critère de ciblage non rempli en {year} (évolution et dépenses sous les seuils)."
 
@@ -275,7 +260,7 @@ def _targeting_text(row, line: VoletIndicator, year: int) -> str:
 
 def _sum(values: pd.Series) -> tuple[str, int]:
     """Sum of the known amounts, and how many are unknown."""
-    return euros(values.sum(min_count=1) if values.notna().any() else np.nan, 0), int(values.isna().sum())
+    return fmt_euros(values.sum(min_count=1) if values.notna().any() else np.nan, 0), int(values.isna().sum())
 
 
 def synthesis_section(results: VoletResults | None, targeted: pd.DataFrame, names: dict[str, str]) -> Html:
@@ -303,18 +288,20 @@ def synthesis_section(results: VoletResults | None, targeted: pd.DataFrame, name
     contracts = [{
         "finess": r.finess, "nom": names.get(r.finess, ""), "volet": r.volet,
         "periode": f"{_date(r.date_debut)} – {_date(r.date_fin) if pd.notna(r.date_fin) else 'sans fin'}",
-        "atteinte": fmt_pct(r.atteinte, 0), "economies": euros(r.economies, 0), "depassement": euros(r.depassement, 0),
-        "interessement": euros(r.interessement, 0), "reversement": euros(r.reversement_max, 0),
+        "atteinte": fmt_pct(r.atteinte, 0), "economies": fmt_euros(r.economies, 0),
+        "depassement": fmt_euros(r.depassement, 0),
+        "interessement": fmt_euros(r.interessement, 0), "reversement": fmt_euros(r.reversement_max, 0),
         "sanction": {True: "oui", False: "non"}.get(r.sanction_proposee, "—"),
     } for r in totals.assign(_o=totals["volet"].map({v.code: k for k, v in enumerate(c.volets)}))
         .sort_values(["_o", "finess"]).itertuples()]
     flagged = [{"finess": t.finess, "nom": names.get(t.finess, ""), "volet": t.volet,
-                "indicateur": t.indicateur, "montant": euros(t.montant, 0), "evolution": _signed_pct(t.evolution),
+                "indicateur": t.indicateur, "montant": fmt_euros(t.montant, 0),
+                "evolution": fmt_pct(t.evolution, 2, sign=True),
                 "contrat": "oui" if t.sous_contrat else "non"} for t in targeted.itertuples()]
     lines = [i for v in c.volets for i in v.expenses if i.targeting_threshold is not None]
     rule = " ; ".join(f"{i.code} : évolution {year - 1} → {year} supérieure à "
-                      f"{fmt_num(i.rate(year)) if i.rate(year) is not None else '—'}{NNBSP}%/an ou dépenses {year} "
-                      f"d'au moins {euros(i.targeting_threshold, 0)}" for i in lines)
+                      f"{fmt_rate(i.rate(year))} ou dépenses {year} "
+                      f"d'au moins {fmt_euros(i.targeting_threshold, 0)}" for i in lines)
     notes.append(f"Règle de ciblage (premier contrat ou renouvellement) — {rule}." if rule else
                  "Aucune règle de ciblage (seuil_ciblage) dans la campagne.")
     if c.without_sanction:
@@ -406,32 +393,34 @@ def _worked_example(campaign, year: int) -> dict | None:
                        for k in range(r + 1, year + 1))
     share = volet.share_savings
     rows = [
-        (f"Dépenses {r} (référence : contrat débutant le 01/01/{year - 1})", euros(spent[0])),
-        (f"Dépenses {year - 1} ; {year}", f"{euros(spent[1])} ; {euros(spent[2])}"),
-        (f"Objectif {year} = {fmt_num(spent[0], 0)} × {rates}", euros(row["objectif"])),
-        (f"Évolution {year - 1} → {year}", _signed_pct(row["evolution"])),
-        ("Économies = objectif − dépenses", euros(row["economies"])),
+        (f"Dépenses {r} (référence : contrat débutant le 01/01/{year - 1})", fmt_euros(spent[0])),
+        (f"Dépenses {year - 1} ; {year}", f"{fmt_euros(spent[1])} ; {fmt_euros(spent[2])}"),
+        (f"Objectif {year} = {fmt_num(spent[0], 0)} × {rates}", fmt_euros(row["objectif"])),
+        (f"Évolution {year - 1} → {year}", fmt_pct(row["evolution"], 2, sign=True)),
+        ("Économies = objectif − dépenses", fmt_euros(row["economies"])),
         ("Atteinte des objectifs du volet (tous atteints)", fmt_pct(row["atteinte"], 0)),
     ]
     if share is not None:
-        rows.append((f"Intéressement estimé = {fmt_pct(share, 0)} × {euros(row['economies'])} × "
-                     f"{fmt_pct(row['atteinte'], 0)}", euros(row["interessement"])))
+        rows.append((f"Intéressement estimé = {fmt_pct(share, 0)} × {fmt_euros(row['economies'])} × "
+                     f"{fmt_pct(row['atteinte'], 0)}", fmt_euros(row["interessement"])))
     if line.targeting_threshold is not None:
         rows.append((f"Ciblage : évolution > {fmt_pct(line.rate(year))} ou dépenses ≥ "
-                     f"{euros(line.targeting_threshold, 0)}", {True: "oui", False: "non"}.get(row["ciblage"], "—")))
+                     f"{fmt_euros(line.targeting_threshold, 0)}", {True: "oui", False: "non"}.get(row["ciblage"], "—")))
     over = (1_200_000.0, 1_230_000.0, 1_400_000.0)
     result = evaluate_volets(_example_dataset(campaign, volet, line, year, over), campaign, year)
     o = result.rows.iloc[0]
     if campaign.without_sanction or volet.share_overrun is None:
-        overrun = (f"Avec des dépenses {year} de {euros(over[2])}, le dépassement est de {euros(o['depassement'])} ; "
+        overrun = (f"Avec des dépenses {year} de {fmt_euros(over[2])}, le dépassement est de "
+                   f"{fmt_euros(o['depassement'])} ; "
                    + (f"la campagne {campaign.name} étant évaluée sans sanction, aucun reversement n'est estimé."
                       if campaign.without_sanction else "le volet ne prévoit pas de reversement."))
     else:
-        cap = (f" ; plafond {fmt_pct(volet.cap_pct_income, 1)} × {euros(10_000_000, 0)} de produits = "
-               f"{euros(volet.cap_pct_income / 100 * 10_000_000)}" if volet.cap_pct_income is not None else "")
-        overrun = (f"Avec des dépenses {year} de {euros(over[2])}, le dépassement est de {euros(o['depassement'])} ; "
-                   f"reversement maximum = min({fmt_pct(volet.share_overrun, 0)} × {euros(o['depassement'])}{cap}) "
-                   f"= {euros(o['reversement_max'])}.")
+        cap = (f" ; plafond {fmt_pct(volet.cap_pct_income, 1)} × {fmt_euros(10_000_000, 0)} de produits = "
+               f"{fmt_euros(volet.cap_pct_income / 100 * 10_000_000)}" if volet.cap_pct_income is not None else "")
+        overrun = (f"Avec des dépenses {year} de {fmt_euros(over[2])}, le dépassement est de "
+                   f"{fmt_euros(o['depassement'])} ; "
+                   f"reversement maximum = min({fmt_pct(volet.share_overrun, 0)} × {fmt_euros(o['depassement'])}{cap}) "
+                   f"= {fmt_euros(o['reversement_max'])}.")
     return {"titre": f"Exemple (volet {volet.code}, ligne {line.code}, année {year}), calculé par l'outil",
             "rows": rows, "overrun": overrun}
 
@@ -450,7 +439,7 @@ def method_section(campaign) -> dict | None:
             if i.rule == "depense":
                 rule = (f"dépense « {i.expense} », taux cible {rate_text(i)}, référence "
                         f"{'début du contrat' if i.reference == 'debut_contrat' else 'année précédente'}"
-                        + (f", seuil de ciblage {euros(i.targeting_threshold, 0)}" if i.targeting_threshold
+                        + (f", seuil de ciblage {fmt_euros(i.targeting_threshold, 0)}" if i.targeting_threshold
                            is not None else ""))
             elif i.rule == "mesure":
                 rule = "mesure (non notée)"

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset
-from ..documents.present import NNBSP, fmt_num
 from ..errors import CaqesError
+from ..formats import NNBSP, fmt_num
 from ..rules.campaign import Campaign, Condition, Indicator, VoletIndicator
 from .money import targeting as growth_targeting
 
@@ -31,10 +31,8 @@ TARGETING_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "annee", "refe
 OUTCOMES = ("oui", "non", "a_verifier")
 
 
-def fr_number(x: float) -> str:
-    """A French number with at most 2 decimals, none when whole: « 12 000 », « 85,4 »."""
-    text = fmt_num(x, 2)
-    return text.rstrip("0").rstrip(",") if "," in text else text
+def _number(x: float) -> str:
+    return fmt_num(x, 2, trim=True)
 
 
 def _unit(unit: str | None) -> str:
@@ -78,12 +76,12 @@ def _texts(campaign: Campaign, condition: Condition, values: np.ndarray) -> np.n
         found = campaign.by_code.get(condition.indicator) or campaign.volet_indicators[condition.indicator][1]
         unit, name = found.unit, condition.indicator
         prefix = "" if unit and unit not in ("%", "€") else f"{name} "
-        limit = fr_number(condition.below) + (_unit(unit) if unit in ("%", "€") else "")
+        limit = _number(condition.below) + (_unit(unit) if unit in ("%", "€") else "")
     else:
         unit, name = "€", f"dépense {condition.expense}"
-        prefix, limit = f"{name} ", fr_number(condition.below) + _unit("€")
+        prefix, limit = f"{name} ", _number(condition.below) + _unit("€")
     distinct = pd.unique(values[~np.isnan(values)])
-    text = {v: f"{prefix}{fr_number(v)}{_unit(unit)}" for v in distinct}
+    text = {v: f"{prefix}{_number(v)}{_unit(unit)}" for v in distinct}
     shown = pd.Series(values).map(text).astype(object)
     shown = shown.where(shown.notna(), "")
     op = pd.Series(np.where(values < condition.below, " < ", " ≥ "))
@@ -130,15 +128,15 @@ def _growth_rows(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFram
         line = lines[code]
         amount, growth = part["montant"].to_numpy(dtype=float), part["evolution"].to_numpy(dtype=float)
         rate = line.rate(year)
-        spent = np.array([f"dépense {line.expense} {fr_number(a)}{_unit('€')}" for a in pd.unique(amount)])
+        spent = np.array([f"dépense {line.expense} {_number(a)}{_unit('€')}" for a in pd.unique(amount)])
         by_amount = dict(zip(pd.unique(amount), spent))
         above = amount >= line.targeting_threshold
-        limit = f"{fr_number(line.targeting_threshold)}{_unit('€')}"
+        limit = f"{_number(line.targeting_threshold)}{_unit('€')}"
         motif = np.where(above, pd.Series(amount).map(by_amount).to_numpy(dtype=object) + f" ≥ {limit}", "")
         if rate is not None:
             fast = ~np.isnan(growth) & (growth > rate)
-            limit = f" > {fr_number(rate)}{_unit('%')}/an"
-            signed = {g: f"évolution {'+' if g >= 0 else '−'}{fr_number(abs(g))}{_unit('%')}{limit}"
+            limit = f" > {_number(rate)}{_unit('%')}/an"
+            signed = {g: f"évolution {fmt_num(g, 2, trim=True, sign=True)}{_unit('%')}{limit}"
                       for g in pd.unique(growth[fast])}
             motif = _join(motif, pd.Series(growth).map(signed).astype(object).fillna("").to_numpy(dtype=object), fast)
         parts.append(pd.DataFrame({"finess": part["finess"].to_numpy(), "annee": year, "referentiel": code,

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
-from ..documents.present import fmt_num, fmt_pct
+from ..formats import fmt_num, fmt_pct
 from ..outputs import write_atomic
 from .batch import Outcome
 
