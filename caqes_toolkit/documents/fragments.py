@@ -10,6 +10,7 @@ import jinja2
 from matplotlib.figure import Figure
 
 from .charts import figure_svg
+from .templating import environment
 
 __all__ = ["Html", "figure", "french_date", "render"]
 
@@ -33,11 +34,7 @@ class Html(str):
 
 @cache
 def _macros() -> jinja2.runtime.TemplateModule:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("caqes_toolkit.documents", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-    return env.get_template("sections.html.j2").module
+    return environment().get_template("sections.html.j2").module
 
 
 def render(macro: str, *args) -> Html:

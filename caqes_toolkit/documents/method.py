@@ -12,10 +12,8 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
 
@@ -29,6 +27,7 @@ from ..rules.campaign import ACTIVITIES, Campaign, Indicator
 from ..run.render import PdfPrinter
 from .fragments import french_date
 from .sections import target_text, value_text
+from .templating import environment
 from .volet_sections import method_section
 
 __all__ = ["FORMATS", "method_html", "write_method"]
@@ -49,21 +48,13 @@ EXAMPLE_INCOME = 10_000_000.0
 SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("caqes_toolkit.documents", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-
-
 def method_html(campaign: Campaign) -> str:
     """The method document of ``campaign`` as one self-contained HTML page (French, A4 print)."""
     if campaign.second_generation:  # volets incitatifs only: référentiels, savings and intéressement
         from .contract_method import contract_method_content
 
-        return _environment().get_template("methode_contrat.html.j2").render(m=contract_method_content(campaign))
-    return _environment().get_template("methode.html.j2").render(m=_content(campaign))
+        return environment().get_template("methode_contrat.html.j2").render(m=contract_method_content(campaign))
+    return environment().get_template("methode.html.j2").render(m=_content(campaign))
 
 
 def write_method(campaign: Campaign, out_dir: Path, formats: Sequence[str] = FORMATS,
