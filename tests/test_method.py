@@ -63,7 +63,8 @@ def test_both_weight_tables_side_by_side(soup_2018, campaign_2018):
 
 def test_class_thresholds(soup_2018):
     assert _rows(soup_2018, "caqes-classes") == [
-        ["A", "G ≥ 80"], ["B", "70 ≤ G < 80"], ["C", "50 ≤ G < 70"], ["D", "30 ≤ G < 50"], ["E", "G < 30"]]
+        ["A", f"G ≥ 80{NB}%"], ["B", f"70{NB}% ≤ G < 80{NB}%"], ["C", f"50{NB}% ≤ G < 70{NB}%"],
+        ["D", f"30{NB}% ≤ G < 50{NB}%"], ["E", f"G < 30{NB}%"]]
     assert f"un score de 79,96 s'affiche « 80,0{NB}% » mais relève de la classe B" in soup_2018.get_text()
 
 

@@ -129,10 +129,10 @@ def test_comparison_with_the_previous_campaign():
     from .conftest import CAMPAIGN_2018
 
     r = build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019, CAMPAIGN_2018, today=TODAY)
-    changed = {(c.code, c.element): (c.before, c.after) for c in r.rule_changes}
-    assert changed[("G01", "cible")] == ("45.5", "49.0")
-    assert changed[("L02", "cible")] == ("5.7", "3.0")
-    assert changed[("", "sans sanction")] == ("True", "False")
+    changed = {(c.code, c.field): (c.before, c.after) for c in r.rule_changes}
+    assert changed[("G01", "cible")] == (45.5, 49.0)
+    assert changed[("L02", "cible")] == (5.7, 3.0)
+    assert changed[("", "sans_sanction")] == (True, False)
     c18 = load_campaign(CAMPAIGN_2018)
     own = score_by_year(load_dataset(SAMPLE, c18), [c18], [2018])[2018].year(2018).establishments.set_index("finess")
     assert r.score_n1_own_rules == pytest.approx(own.loc[FINESS, "score_global"])

@@ -35,6 +35,7 @@ from ..outputs import atomic_path
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
+from .rule_texts import RULES
 from .sections import target_text
 
 __all__ = ["ESTABLISHMENT_SHEET", "GRID_COLUMNS", "INDICATORS_SHEET", "MATURITY_SHEET",
@@ -184,14 +185,8 @@ class _Known:
 
 
 def _rule_words(ind: Indicator) -> str:
-    """The scoring rule in plain French."""
-    if ind.rule == "binaire":
-        return "oui = 1 point, non = 0"
-    if ind.rule == "maturite":
-        return "somme des 7 étapes de la feuille « Maturité » divisée par 35"
-    if ind.rule == "seuils":
-        return "points du meilleur seuil atteint, 0 sinon"
-    return "cible atteinte = 1 point ; sinon, part de l'écart à T0 comblée (0 à 1)"
+    """The scoring rule in a few French words."""
+    return RULES[ind.rule].short
 
 
 def _expected(ind: Indicator) -> str:

@@ -26,6 +26,7 @@ from ..outputs import write_atomic
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator
 from ..run.render import PdfPrinter
 from .fragments import french_date
+from .rule_texts import ROUNDING, RULES, class_ranges, not_applicable_reasons, rules_used
 from .sections import target_text, value_text
 from .templating import environment
 from .volet_sections import method_section
@@ -35,8 +36,6 @@ __all__ = ["FORMATS", "method_html", "write_method"]
 #: Output formats of :func:`write_method`.
 FORMATS: tuple[str, ...] = ("html", "pdf")
 
-RULE_NAMES = {"binaire": "binaire (oui/non)", "cible": "cible", "seuils": "seuils",
-              "maturite": "maturité"}
 DIRECTIONS = {"hausse": "↑ hausse", "baisse": "↓ baisse"}
 SCOPES = {"national": "nationale", "regional": "régionale"}
 SOURCES = {"seed": "documents ARS", "texte": "texte officiel", "défaut": "défaut"}
@@ -106,11 +105,6 @@ def _s(x: float) -> str:
 def _weight(table: dict[int, float], chapter: int) -> str:
     """A chapter's weight in a profile's table, « NC » when the chapter is not in it."""
     return _num(table[chapter]) if chapter in table else "NC"
-
-
-def _chapter_list(chapters: list[int]) -> str:
-    names = [str(k) for k in chapters]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
 
 
 # --------------------------------------------------------------------------- worked examples
@@ -252,43 +246,18 @@ def _maturity_example(campaign: Campaign) -> dict:
             "sentences": []}
 
 
-RULE_TEXTS = {
-    "binaire": ["La valeur déclarée est « oui » ou « non »."],
-    "cible": [
-        ("La cible c est un nombre fixé par la campagne, ou la valeur de référence nationale ou "
-         "régionale de l'année (table des références publiée avec l'évaluation ; une référence "
-         "régionale sans région s'applique à toutes les régions)."),
-        ("Niveau L = 1 si la cible est atteinte (v ≥ c pour un indicateur à la hausse, v ≤ c à la "
-         "baisse), 0 sinon."),
-        ("Progression P = part de l'écart au T0 comblée : à la hausse P = (v − t0) / (c − t0), à la "
-         "baisse P = (t0 − v) / (t0 − c), ramenée entre 0 et 1 ; P = 0 si la valeur du T0 manque ou "
-         "si le T0 atteignait déjà la cible."),
-        ("Score s = max(L, P) : une cible atteinte vaut 1 ; sinon, l'établissement est crédité du "
-         "chemin parcouru depuis son point de départ."),
-    ],
-    "seuils": [("Le score est le nombre de points du meilleur seuil atteint (v ≥ seuil à la hausse, "
-                "v ≤ seuil à la baisse), 0 si aucun seuil n'est atteint.")],
-    "maturite": [
-        ("La valeur est le score de maturité de la certification, tiré de la grille de maturité : "
-         "7 étapes (politique, organisation interne, mobilisation des équipes, disponibilité des "
-         "ressources, effectivité, évaluation, actions d'amélioration), chacune cotée de 0 à 5."),
-        ("Valeur = 100 × somme des 7 cotations / 35 (en %) ; score = valeur / 100. Une grille "
-         "incomplète est ignorée : à défaut de grille complète, la valeur (en %) déclarée dans les "
-         "résultats est retenue ; « NC » déclaré dans les résultats l'emporte sur la grille."),
-    ],
-}
 EXAMPLES = {"binaire": _binary_example, "cible": _target_example, "seuils": _threshold_example,
             "maturite": _maturity_example}
 
 
 def _rules(campaign: Campaign) -> list[dict]:
-    used = [rule for rule in RULE_NAMES if any(i.rule == rule for i in campaign.indicators)]
     out = []
-    for rule in used:
+    for rule in rules_used(campaign):
         codes = [i.code for i in campaign.indicators if i.rule == rule]
         example = EXAMPLES[rule](campaign)
-        out.append({"title": f"Règle « {RULE_NAMES[rule]} »",
-                    "texts": RULE_TEXTS[rule] + example.pop("sentences"),
+        text = RULES[rule]
+        out.append({"title": f"Règle « {text.name} »",
+                    "texts": [f"Score : {text.summary}", *text.details, *example.pop("sentences")],
                     "codes": ", ".join(codes), "example": example})
     return out
 
@@ -317,23 +286,6 @@ def _weights(campaign: Campaign) -> dict:
     return {"rows": rows, "avec": _num(sum(with_list.values())), "sans": _num(sum(without.values()))}
 
 
-def _not_applicable(campaign: Campaign) -> list[str]:
-    without = campaign.chapter_weights(False)
-    missing = sorted(set(campaign.chapters) - set(without))
-    items = [
-        "l'établissement a déclaré « NC » (non concerné) ;",
-        ("l'indicateur ne concerne que certaines activités (colonne « Activités » du catalogue) et "
-         "l'établissement n'exerce aucune d'elles ;"),
-    ]
-    if missing:
-        items.append("l'établissement n'a pas de liste en sus et l'indicateur appartient au "
-                     f"chapitre {_chapter_list(missing)} (« NC » dans la table de pondération sans "
-                     "liste en sus) ;")
-    items.append("sa cible est une référence nationale ou régionale absente de la table des "
-                 "références pour l'année (et la région de l'établissement).")
-    return items
-
-
 def _aggregation_example(campaign: Campaign) -> dict:
     """Global score of a fictitious establishment with liste en sus whose last chapter is NC."""
     table = campaign.chapter_weights(True)
@@ -354,25 +306,12 @@ def _aggregation_example(campaign: Campaign) -> dict:
 
 
 def _classes(campaign: Campaign) -> dict:
-    bounds = list(campaign.classes.items())
-    rows = []
-    for i, (name, low) in enumerate(bounds):
-        high = bounds[i - 1][1] if i else None
-        if high is None:
-            text = f"G ≥ {_num(low)}"
-        elif low == 0:
-            text = f"G < {_num(high)}"
-        else:
-            text = f"{_num(low)} ≤ G < {_num(high)}"
-        rows.append({"classe": name, "intervalle": text})
-    top_name, top = bounds[0]
-    near = top - 0.04
-    note = ("La classe est déterminée sur le score global non arrondi (arrondi technique à "
-            "6 décimales, qui neutralise les erreurs de calcul en virgule flottante). Les rapports "
-            f"affichent le score avec une décimale : un score de {fmt_num(near, 2)} s'affiche "
-            f"« {fmt_pct(near)} » mais relève de la classe {campaign.grade(near)}, non de la "
-            f"classe {top_name}.")
-    return {"rows": rows, "note": note}
+    ranges = class_ranges(campaign)
+    near = ranges[0].low - 0.04
+    note = (f"{ROUNDING} Les rapports affichent le score avec une décimale : un score de {fmt_num(near, 2)} "
+            f"s'affiche « {fmt_pct(near)} » mais relève de la classe {campaign.grade(near)}, non de la "
+            f"classe {ranges[0].name}.")
+    return {"rows": [{"classe": r.name, "intervalle": r.text()} for r in ranges], "note": note}
 
 
 def _sanction(campaign: Campaign) -> list[str]:
@@ -409,7 +348,7 @@ def _catalogue(campaign: Campaign) -> list[dict]:
         inds = [i for i in campaign.indicators if i.chapter == k]
         rows = [{
             "code": i.code, "libelle": i.label, "action": i.action, "portee": SCOPES[i.scope],
-            "regle": RULE_NAMES[i.rule], "sens": DIRECTIONS[i.direction], "cible": _target_cell(i),
+            "regle": RULES[i.rule].name, "sens": DIRECTIONS[i.direction], "cible": _target_cell(i),
             "unite": i.unit or "—", "poids": _num(i.weight),
             "activites": ", ".join(i.activities) if i.activities else "toutes",
             "source": SOURCES[i.source],
@@ -430,7 +369,7 @@ def _content(campaign: Campaign) -> dict:
         "facts": _facts(campaign),
         "weights": _weights(campaign),
         "rules": _rules(campaign),
-        "not_applicable": _not_applicable(campaign),
+        "not_applicable": not_applicable_reasons(campaign),
         "aggregation": _aggregation_example(campaign),
         "classes": _classes(campaign),
         "sanction": _sanction(campaign),

@@ -13,11 +13,21 @@ from markupsafe import Markup
 
 from ..evaluation.scoring import STATUSES
 from ..formats import fmt_num, fmt_pct, fmt_points, fmt_rate
-from ..rules.campaign import Campaign, Indicator, RuleChange
+from ..rules.campaign import Campaign, Indicator, RuleChange, RuleValue
 from . import charts
 from .fragments import Html, figure, french_date, render
 from .narrative import synthesis_sentences
 from .report import EstablishmentReport
+from .rule_texts import (
+    AGGREGATION,
+    CHANGE_LABELS,
+    NOT_FILLED,
+    ROUNDING,
+    RULES,
+    class_ranges,
+    not_applicable_reasons,
+    rules_used,
+)
 
 __all__ = [
     "adjustments",
@@ -170,14 +180,33 @@ def chart_status(r: EstablishmentReport) -> Html:
         f"Nombre d'indicateurs par statut dans chaque chapitre en {r.annee}.")
 
 
-def rule_value(campaign: Campaign, change: RuleChange, value: str) -> str:
-    """A rule value of :func:`compare_campaigns` in French (targets with their unit)."""
-    if change.element == "cible" and value and change.code in campaign.by_code:
-        try:
-            return value_text(campaign.by_code[change.code], float(value)).lstrip("+")
-        except ValueError:
-            return value.replace("reference_", "référence ").replace("regionale", "régionale")
-    return {"True": "oui", "False": "non", "": "—"}.get(value, value)
+def rule_value(campaign: Campaign, change: RuleChange, value: RuleValue) -> str:
+    """One side of a :class:`RuleChange` in French, the indicator's values with their unit (the
+    indicator as ``campaign`` defines it, else as the change names it)."""
+    ind = campaign.by_code.get(change.code)
+    if value is None:
+        return "—"
+    if change.field == "indicateur":
+        return "présent" if value else "absent"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dict):
+        return " ; ".join(f"{key} : {fmt_num(v, 3, trim=True)}" for key, v in value.items())
+    if change.field == "cible" and isinstance(value, str):
+        return value.replace("reference_", "référence ").replace("regionale", "régionale")
+    if change.field == "cible" and isinstance(value, int | float) and ind is not None:
+        return value_text(ind, float(value)).lstrip("+")
+    if change.field == "seuils" and isinstance(value, tuple) and ind is not None:
+        return " ; ".join(f"{value_text(ind, t)} : {fmt_num(p, 1)}" for t, p in value if isinstance(t, int | float))
+    if change.field == "activites" and isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if change.field == "regle" and isinstance(value, str):
+        return RULES[value].name if value in RULES else value
+    if change.field == "seuil_sanction" and isinstance(value, int | float):
+        return fmt_pct(value, 1 if value % 1 else 0)
+    if isinstance(value, int | float):
+        return fmt_num(value, 3, trim=True)
+    return str(value)
 
 
 def rule_changes(r: EstablishmentReport) -> Html:
@@ -200,7 +229,7 @@ def rule_changes_table(previous: Campaign, campaign: Campaign, changes: tuple[Ru
     """The rules that changed from ``previous`` to ``campaign``, after some ``notes``."""
     if not changes:
         notes = [*notes, f"Aucune règle n'a changé entre les campagnes {previous.name} et {campaign.name}."]
-    rows = [{"code": c.code, "libelle": c.label or "Règle de la campagne", "element": c.element,
+    rows = [{"code": c.code, "libelle": c.label or "Règle de la campagne", "element": CHANGE_LABELS[c.field],
              "avant": rule_value(campaign, c, c.before), "apres": rule_value(campaign, c, c.after)}
             for c in changes]
     return render("rule_changes", {"avant": previous.name, "apres": campaign.name, "rows": rows, "notes": notes})
@@ -215,7 +244,7 @@ def indicators(r: EstablishmentReport) -> Html:
     c = r.campaign
     groups = []
     chapter_scores = r.chapters.set_index("chapitre")["score"]
-    changed_targets = {ch.code: rule_value(c, ch, ch.before) for ch in r.rule_changes if ch.element == "cible"}
+    changed_targets = {ch.code: rule_value(c, ch, ch.before) for ch in r.rule_changes if ch.field == "cible"}
     for chapter, rows in r.indicators.groupby("chapitre", sort=True):
         items = []
         for row in rows.itertuples():
@@ -288,25 +317,6 @@ def volets(r: EstablishmentReport) -> Html:
     return report_section(r.volets, r.finess)
 
 
-RULES = {
-    "binaire": "binaire : oui = 1, non = 0.",
-    "cible": ("cible : 1 si la cible est atteinte ; sinon la part de l'écart au T0 comblée "
-              "(entre 0 et 1), nulle si le T0 atteignait déjà la cible ou manque."),
-    "seuils": "seuils : les points du meilleur seuil atteint, 0 sinon.",
-    "maturite": "maturité : somme des 7 étapes cotées de 0 à 5, rapportée à 35.",
-}
-
-
-def _class_range(campaign: Campaign, name: str) -> str:
-    """« ≥ 80 % », « 70 % à < 80 % », « < 30 % » (bounds of one class)."""
-    bounds = list(campaign.classes.items())
-    i = [n for n, _ in bounds].index(name)
-    low, high = bounds[i][1], bounds[i - 1][1] if i else None
-    if high is None:
-        return f"≥ {fmt_pct(low, 0)}"
-    return f"< {fmt_pct(high, 0)}" if low == 0 else f"{fmt_pct(low, 0)} à < {fmt_pct(high, 0)}"
-
-
 def method_annex(r: EstablishmentReport) -> Html:
     """The method, generated from the campaign file, as applied to this establishment."""
     c: Campaign = r.campaign
@@ -316,24 +326,21 @@ def method_annex(r: EstablishmentReport) -> Html:
     weights = [{"chapitre": k, "libelle": c.chapters[k], "poids": fmt_pct(table.get(k), 0) if k in table else "NC",
                 "effectif": fmt_pct(100 * parts.get(k, 0.0), 1) if parts.get(k, 0.0) > 0 else "NC"}
                for k in sorted(c.chapters)]
-    classes = " ; ".join(f"{name} : {_class_range(c, name)}" for name in c.classes)
+    classes = "G : score global. " + " ; ".join(f"{r.name} : {r.text()}" for r in class_ranges(c))
     if c.without_sanction:
         sanction = f"Campagne {c.name} évaluée sans sanction."
     else:
         sanction = f"Sanction possible si le score global est inférieur à {fmt_pct(c.sanction_threshold, 0)}."
         if c.sanction:
             sanction += f" {c.sanction.formula}"
-    used = sorted({ind.rule for ind in c.indicators}, key=list(RULES).index)
     profile = (f"Établissement {'avec' if with_list else 'sans'} liste en sus : table de pondération "
                f"« {'avec' if with_list else 'sans'} liste en sus » de la campagne {c.name}. "
                "Les chapitres non concernés sont retirés et leur poids réparti au prorata des autres.")
-    aggregation = ("Score d'un chapitre = 100 × Σ (poids × score) / Σ poids sur ses indicateurs applicables ; "
-                   "un indicateur applicable non renseigné compte 0 ; un indicateur NC, hors des activités de "
-                   "l'établissement ou sans référence pour l'année est retiré du calcul. Score global = moyenne "
-                   "des chapitres pondérée par les poids effectifs ; classe et sanction sont déterminées sur le "
-                   "score global arrondi à 6 décimales.")
+    aggregation = (f"{NOT_FILLED} Un indicateur est retiré du calcul lorsque "
+                   f"{' '.join(not_applicable_reasons(c))} {AGGREGATION} {ROUNDING}")
     return render("annex", {"profile": profile, "weights": weights, "classes": classes, "sanction": sanction,
-                             "rules": [RULES[u] for u in used], "aggregation": aggregation})
+                             "rules": [f"{RULES[u].name} : {RULES[u].summary}" for u in rules_used(c)],
+                             "aggregation": aggregation})
 
 
 def provenance(r: EstablishmentReport) -> Html:

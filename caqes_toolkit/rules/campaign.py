@@ -32,6 +32,7 @@ __all__ = [
     "Condition",
     "Indicator",
     "RuleChange",
+    "RuleValue",
     "SanctionRule",
     "Volet",
     "VoletIndicator",
@@ -657,52 +658,52 @@ def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bo
         "sorties le signalent.")
 
 
+#: A rule's value as the campaign file gives it (None when absent): a number, a text, a flag, a
+#: weights or classes table, thresholds or activities.
+RuleValue = (float | str | bool | None | dict[int, float] | dict[str, float] | tuple[str, ...]
+             | tuple[tuple[float, float], ...])
+
+
 @dataclass(frozen=True)
 class RuleChange:
-    """One difference between two campaigns (``code`` is empty for a campaign-wide rule)."""
+    """One difference between two campaigns.
+
+    ``field`` is the campaign file's key (``cible``, ``seuils``, ``seuil_sanction``,
+    ``ponderations.avec_liste_en_sus``…; ``indicateur`` for an indicator added or removed, whose
+    values are then whether it is present); ``before`` and ``after`` are its typed values.
+    ``code`` and ``label`` name the indicator, empty for a campaign-wide rule.
+    """
 
     code: str
     label: str
-    element: str
-    before: str
-    after: str
+    field: str
+    before: RuleValue
+    after: RuleValue
 
 
-def _rule_text(ind: Indicator) -> dict[str, str]:
-    return {
-        "cible": "" if ind.target is None else str(ind.target),
-        "seuils": "" if ind.thresholds is None else str([list(t) for t in ind.thresholds]),
-        "règle": ind.rule,
-        "sens": ind.direction,
-        "poids": f"{ind.weight:g}",
-        "chapitre": str(ind.chapter),
-        "activités": "toutes" if ind.activities is None else ", ".join(ind.activities),
-    }
+#: Indicator fields compared between campaigns: campaign file key → attribute.
+_INDICATOR_FIELDS = {"cible": "target", "seuils": "thresholds", "regle": "rule", "sens": "direction",
+                     "poids": "weight", "chapitre": "chapter", "activites": "activities"}
 
 
 def compare_campaigns(old: Campaign, new: Campaign) -> list[RuleChange]:
     """What changed from ``old`` to ``new``: weights, classes, sanction, indicators and targets."""
-    changes = []
-    if old.generation != new.generation:
-        changes.append(RuleChange("", "", "génération de contrat", str(old.generation), str(new.generation)))
-    before, after = dict(old._weight_tables()), dict(new._weight_tables())
-    for key in dict.fromkeys((*before, *after)):
-        a, b = before.get(key), after.get(key)
-        if a != b:
-            changes.append(RuleChange("", "", f"pondérations ({key.replace('_', ' ')})", str(a), str(b)))
-    if old.classes != new.classes:
-        changes.append(RuleChange("", "", "classes", str(old.classes), str(new.classes)))
-    for element, a, b in (("seuil de sanction", old.sanction_threshold, new.sanction_threshold),
-                          ("sans sanction", old.without_sanction, new.without_sanction)):
-        if a != b:
-            changes.append(RuleChange("", "", element, str(a), str(b)))
+    weights_old, weights_new = dict(old._weight_tables()), dict(new._weight_tables())
+    campaign_wide: list[tuple[str, RuleValue, RuleValue]] = [
+        ("generation", old.generation, new.generation),
+        *((f"ponderations.{key}", weights_old.get(key), weights_new.get(key))
+          for key in dict.fromkeys((*weights_old, *weights_new))),
+        ("classes", old.classes, new.classes),
+        ("seuil_sanction", old.sanction_threshold, new.sanction_threshold),
+        ("sans_sanction", old.without_sanction, new.without_sanction),
+    ]
+    changes = [RuleChange("", "", field, a, b) for field, a, b in campaign_wide if a != b]
     for code in sorted(set(old.by_code) | set(new.by_code)):
         before, after = old.by_code.get(code), new.by_code.get(code)
         if before is None or after is None:
-            ind = after or before
-            changes.append(RuleChange(code, ind.label, "indicateur", "absent" if before is None else "présent",
-                                      "absent" if after is None else "présent"))
+            label = next(i.label for i in (after, before) if i is not None)
+            changes.append(RuleChange(code, label, "indicateur", before is not None, after is not None))
             continue
-        a, b = _rule_text(before), _rule_text(after)
-        changes.extend(RuleChange(code, after.label, key, a[key], b[key]) for key in a if a[key] != b[key])
+        changes.extend(RuleChange(code, after.label, key, getattr(before, name), getattr(after, name))
+                       for key, name in _INDICATOR_FIELDS.items() if getattr(before, name) != getattr(after, name))
     return changes
