@@ -91,7 +91,6 @@ def test_regional_objective_not_met_gives_no_interessement(tmp_path):
 def test_generation_2_is_never_sanctioned(tmp_path):
     camp = gen2(tmp_path)
     assert camp.generation == 2 and camp.without_sanction and camp.t0_year is None and not camp.indicators
-    assert not camp.sanction_proposed(0)
 
 
 @pytest.mark.parametrize(("extra_volet", "top", "key"), [

@@ -23,8 +23,6 @@ from ..rules.campaign import Campaign
 
 __all__ = [
     "CHAPTER_COLOURS",
-    "CLASS_COLOURS",
-    "STATUS_COLOURS",
     "chapters_vs_region",
     "class_distribution",
     "figure_svg",

@@ -17,7 +17,7 @@ from ..rules.campaign import Campaign, Condition, Volet, VoletIndicator
 from .fragments import french_date
 from .volet_sections import rate_text
 
-__all__ = ["contract_method_content", "worked_example"]
+__all__ = ["contract_method_content"]
 
 #: The worked example: spending of N − 1 and N, rate and share when the campaign leaves them empty.
 EXAMPLE_SPENDING = (200_000.0, 185_000.0)
@@ -45,7 +45,7 @@ def _example_campaign(campaign: Campaign, line: VoletIndicator, volet: Volet) ->
     return example, rate, share
 
 
-def worked_example(campaign: Campaign, year: int = 2023) -> dict:
+def _worked_example(campaign: Campaign, year: int = 2023) -> dict:
     """Spending 200 000 € in N − 1 and 185 000 € in N, every objective met (A = 1): the objective,
     savings, growth and intéressement as :func:`evaluate_volets` computes them."""
     from ..evaluation.money import evaluate_volets
@@ -137,7 +137,7 @@ def contract_method_content(campaign: Campaign) -> dict:
         "volets": [{"libelle": v.label, "part": fmt_pct(v.share_savings, 0) if v.share_savings is not None
                     else "à compléter", "source": v.source or "—"} for v in campaign.volets],
         "objectives": [f"{i.code} — {i.label} ({v.code}, règle {i.rule})" for v in campaign.volets for i in v.scored],
-        "example": worked_example(campaign) if expenses else {"intro": "Aucun indicateur de dépense.", "rows": []},
+        "example": _worked_example(campaign) if expenses else {"intro": "Aucun indicateur de dépense.", "rows": []},
         "todo": _todo(campaign),
         "source_file": Path(campaign.path).name if campaign.path else None,
         "sha256": campaign.sha256, "version": __version__, "date": french_date(dt.date.today()),

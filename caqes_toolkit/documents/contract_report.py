@@ -28,7 +28,7 @@ from .fragments import Html, french_date, render
 from .report import _file_key
 from .volet_sections import CHOICE, rate_text, report_section
 
-__all__ = ["OBSERVATIONS", "ContractReport", "build_contract_report", "header", "method_annex", "synthesis",
+__all__ = ["ContractReport", "build_contract_report", "header", "method_annex", "synthesis",
            "targeting", "volets"]
 
 OBSERVATIONS = ("Ce rapport d'évaluation est adressé à l'établissement, qui dispose d'un mois à compter de sa "

@@ -38,9 +38,8 @@ from .plan import SAFE_FINESS
 from .rule_texts import RULES
 from .sections import target_text
 
-__all__ = ["ESTABLISHMENT_SHEET", "GRID_COLUMNS", "INDICATORS_SHEET", "MATURITY_SHEET",
-           "MATURITY_STEP_NAMES", "META_SHEET", "SOURCE_LABELS", "applicable_indicators",
-           "grid_path", "volet_objectives", "write_grids"]
+__all__ = ["INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET", "applicable_indicators",
+           "volet_objectives", "write_grids"]
 
 ESTABLISHMENT_SHEET = "Établissement"
 INDICATORS_SHEET = "Indicateurs"
@@ -77,7 +76,7 @@ LINE_HEIGHT = 14.5
 UNLOCKED = Protection(locked=False)
 
 
-def grid_path(out_dir: Path, finess: str, year: int) -> Path:
+def _grid_path(out_dir: Path, finess: str, year: int) -> Path:
     """``out_dir/grille_<finess>_<year>.xlsx``, refused if the FINESS is not a plain code."""
     if not SAFE_FINESS.fullmatch(finess):
         raise CaqesError(f"FINESS {finess!r} : seuls des chiffres et des lettres sont admis "
@@ -124,7 +123,7 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
     unknown = [f for f in wanted if f not in es.index]
     if unknown:
         raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
-    paths = [grid_path(out_dir, f, year) for f in wanted]
+    paths = [_grid_path(out_dir, f, year) for f in wanted]
     known = _Known(data, campaign, year)
     for code, path in zip(wanted, paths, strict=True):
         book = _workbook(es.loc[code], campaign, year, known)

@@ -378,7 +378,7 @@ def _example_dataset(campaign, volet: Volet, line: VoletIndicator, year: int, sp
 
 
 def _worked_example(campaign, year: int) -> dict | None:
-    """METHOD-style worked example computed by :func:`evaluate_volets` on fictitious spending."""
+    """A worked example of the method document, computed by :func:`evaluate_volets` on fictitious spending."""
     from ..evaluation.money import evaluate_volets
 
     found = [(v, i) for v in campaign.volets for i in v.expenses if i.reference == "debut_contrat"]

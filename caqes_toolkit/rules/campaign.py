@@ -80,11 +80,6 @@ class Condition(_Frozen):
             raise ValueError("une condition porte soit sur « indicateur », soit sur « poste » (l'un des deux)")
         return self
 
-    @property
-    def key(self) -> str:
-        """``indicateur: CODE`` or ``poste: NAME`` (how messages name the condition)."""
-        return f"indicateur {self.indicator}" if self.indicator else f"poste {self.expense}"
-
 
 Referentiel = tuple[Condition, ...]
 
@@ -154,10 +149,6 @@ class Indicator(_Objective):
         if self.target == "reference_regionale":
             return "regional"
         return "none"
-
-    @property
-    def is_percentage(self) -> bool:
-        return self.unit == "%"
 
 
 class SanctionRule(_Frozen):
@@ -472,10 +463,6 @@ class Campaign(_Frozen):
             if rounded >= bound:
                 return name
         return list(self.classes)[-1]
-
-    def sanction_proposed(self, score: float) -> bool:
-        return (not self.without_sanction and self.sanction_threshold is not None
-                and round(score, 6) < self.sanction_threshold)
 
 
 def _is_union_member(key: object) -> bool:
