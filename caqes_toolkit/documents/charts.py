@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,6 +21,9 @@ from matplotlib.ticker import FuncFormatter
 from ..data.dataset import MATURITY_STEPS
 from ..formats import fmt_num, fmt_pct
 from ..rules.campaign import Campaign
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CHAPTER_COLOURS",
@@ -51,7 +55,7 @@ MATURITY_NAMES = (
     "Politique", "Organisation\ninterne", "Mobilisation\ndes équipes", "Disponibilité\nressources",
     "Effectivité", "Évaluation", "Actions\nd'amélioration",
 )
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -103,10 +107,10 @@ def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
                         label="Médiane régionale" if yi == 0 else None, zorder=3)
             if pd.notna(row["score"]):
                 ax.barh(yi, row["score"], height=0.32, color=_chapter_colour(row["chapitre"]), zorder=2)
-                ax.text(min(row["score"], 100) + 1, yi, fmt_num(row["score"], 1), va="center", fontsize=8.5,
+                ax.text(min(row["score"], 100) + 1, float(yi), fmt_num(row["score"], 1), va="center", fontsize=8.5,
                         zorder=4, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
             else:
-                ax.text(1, yi, "non concerné", va="center", fontsize=8.5, color="#555555")
+                ax.text(1, float(yi), "non concerné", va="center", fontsize=8.5, color="#555555")
         ax.set_yticks(y, [f"Chapitre {c} ({fmt_pct(100 * p, 0)})" if p > 0 else f"Chapitre {c}"
                           for c, p in zip(rows["chapitre"], rows["part"])])
         ax.set_xlim(0, 108)
@@ -262,7 +266,8 @@ def progress_since_t0(table: pd.DataFrame, campaign: Campaign) -> Figure:
                        edgecolor="#333333", linewidth=0.5, zorder=3)
         ax.set_yticks(y, [str(n) if len(str(n)) <= 42 else str(n)[:40] + "…" for n in rows["raison_sociale"]],
                       fontsize=7.5)
-        ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
+        if campaign.sanction_threshold is not None:
+            ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
         ax.set_xlim(0, 100)
         ax.set_xlabel(f"Score global (%) — T0 {campaign.t0_year} : cercle vide ; trait rouge : seuil de sanction")
     return fig

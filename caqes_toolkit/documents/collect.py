@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,7 +352,7 @@ def _validate_values(grids: list[_Grid], establishments: RawTable, campaign: Cam
                        MATURITY_SHEET, cells[step], maturity_code, fault.value, fault.severity)
 
 
-def _raw(name: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> RawTable:
+def _raw(name: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> RawTable:
     """A table built from grid values; ``lines`` number the rows from 2 (index + 2)."""
     frame = pd.DataFrame(rows, columns=list(columns), dtype="str")
     return RawTable(name, name, columns, frame, np.arange(2, len(rows) + 2, dtype=np.int64))
@@ -422,6 +422,7 @@ def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> 
     rows = []
     for finess, name in zip(es["finess"], es["raison_sociale"], strict=True):
         returned = by_finess.get(finess, [])
+        missing: int | str  # values missing in a kept grid, empty when there is none
         errors = sum(f.severity == "erreur" for g in returned for f in g.faults)
         if not returned:
             status, missing = "manquante", ""

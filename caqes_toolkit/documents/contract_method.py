@@ -26,7 +26,7 @@ EXAMPLE_RATE = -5.0
 
 
 def _condition_text(campaign: Campaign, c: Condition) -> str:
-    found = campaign.volet_indicators.get(c.indicator)
+    found = campaign.volet_indicators.get(c.indicator) if c.indicator else None
     unit = "€" if c.expense else found[1].unit if found else None
     limit = "à compléter" if c.below is None else fmt_num(c.below, 2, trim=True, unit=unit)
     return f"dépense {c.expense} < {limit}" if c.expense else f"{c.indicator} < {limit}"
@@ -124,8 +124,8 @@ def contract_method_content(campaign: Campaign) -> dict:
                            "(valeur de l'année N strictement inférieure au seuil) ; il est ciblé quand aucune ne "
                            "l'est ; « à vérifier » quand aucune ne l'est avec certitude mais qu'une donnée manque."),
         "referentiels": [{"code": i.code, "libelle": i.label,
-                          "conditions": " ou ".join(_condition_text(campaign, c) for c in i.referentiel),
-                          "sources": " ; ".join(c.source for c in i.referentiel if c.source) or "—"}
+                          "conditions": " ou ".join(_condition_text(campaign, c) for c in i.referentiel or ()),
+                          "sources": " ; ".join(c.source for c in i.referentiel or () if c.source) or "—"}
                          for _, i in campaign.with_referentiel],
         "formulas": ["objectif N = dépenses N−1 × (1 + taux cible / 100)",
                      "évolution = 100 × (dépenses N / dépenses N−1 − 1)",

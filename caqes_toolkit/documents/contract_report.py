@@ -25,7 +25,7 @@ from ..evaluation.targeting import referentiel_rows
 from ..formats import fmt_euros, fmt_pct
 from ..rules.campaign import Campaign, campaign_for_year, load_campaign
 from .fragments import Html, french_date, render
-from .report import _file_key
+from .report import _file_key, campaign_source
 from .volet_sections import CHOICE, rate_text, report_section
 
 __all__ = ["ContractReport", "build_contract_report", "header", "method_annex", "synthesis",
@@ -105,7 +105,7 @@ def build_contract_report(finess: str | int, annee: int, donnees: str | Path, ca
         raise CaqesError(f"FINESS {finess!r} absent de la table etablissements de {donnees}")
     own = dataset.only([finess])
     results = evaluate_volets(own, campaign, annee)
-    complete = [i for _, i in campaign.with_referentiel if all(c.below is not None for c in i.referentiel)]
+    complete = [i for _, i in campaign.with_referentiel if all(c.below is not None for c in i.referentiel or ())]
     frames = [referentiel_rows(own, campaign, i, annee) for i in complete]
     return ContractReport(
         finess=finess, annee=annee, campaign=campaign, identity=est[est["finess"] == finess].iloc[0],
@@ -113,7 +113,7 @@ def build_contract_report(finess: str | int, annee: int, donnees: str | Path, ca
         targeting=pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["finess", "raison_sociale", "annee", "referentiel", "cible", "motif"]),
         incomplete=tuple(i.code for _, i in campaign.with_referentiel if i not in complete),
-        sources=(SourceFile(Path(campaign.path).name, campaign.path, campaign.sha256), *dataset.sources),
+        sources=(campaign_source(campaign), *dataset.sources),
         toolkit_version=__version__, generated_on=today or dt.date.today(), phase=phase)
 
 

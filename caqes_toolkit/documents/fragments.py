@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 from functools import cache
 
-import jinja2
+from jinja2.environment import TemplateModule
 from matplotlib.figure import Figure
 
 from .charts import figure_svg
@@ -33,7 +33,7 @@ class Html(str):
 
 
 @cache
-def _macros() -> jinja2.runtime.TemplateModule:
+def _macros() -> TemplateModule:
     return environment().get_template("sections.html.j2").module
 
 

@@ -156,8 +156,10 @@ class _Known:
         self.references = {(i, n, r): v for i, n, r, v in zip(
             refs["indicateur"], refs["niveau"], refs["region"], refs["valeur"], strict=True)}
 
-    def shown(self, ind: Indicator, finess: str, year: int) -> str:
+    def shown(self, ind: Indicator, finess: str, year: int | None) -> str:
         """A known value as text (« — » when unknown)."""
+        if year is None:
+            return "—"
         if ind.rule == "maturite" and (finess, year) in self.maturity:
             steps = self.maturity[(finess, year)]
             return fmt_num(100 * sum(steps) / 35, 1, trim=True, unit=ind.unit)

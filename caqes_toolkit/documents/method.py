@@ -118,10 +118,21 @@ class _Case:
     steps: tuple[int, ...] | None = None
 
 
+def _t0(campaign: Campaign) -> int:
+    if campaign.t0_year is None:  # only a second-generation campaign, which has no score, lacks it
+        raise CaqesError(f"campagne {campaign.name} : annee_t0 manquante")
+    return campaign.t0_year
+
+
+def _target_number(ind: Indicator) -> float:
+    """The indicator's target when it is a number, else NaN (a reference of the year)."""
+    return float(ind.target) if isinstance(ind.target, int | float) else np.nan
+
+
 def _example_year(campaign: Campaign) -> int:
     if campaign.year and campaign.year != campaign.t0_year:
         return campaign.year
-    return campaign.t0_year + 1
+    return _t0(campaign) + 1
 
 
 def _engine_scores(campaign: Campaign, cases: list[_Case]) -> list[float]:
@@ -129,9 +140,10 @@ def _engine_scores(campaign: Campaign, cases: list[_Case]) -> list[float]:
     (every activity, with liste en sus, so that every indicator is applicable)."""
     if not cases:
         return []
-    year, t0 = _example_year(campaign), campaign.t0_year
+    year, t0 = _example_year(campaign), _t0(campaign)
     ids = [f"EX{k:07d}" for k in range(len(cases))]
-    results, maturity = [], []
+    results: list[tuple[str, int, str, float | None]] = []
+    maturity: list[tuple] = []
     for fid, case in zip(ids, cases):
         code = case.indicator.code
         if case.steps is not None:
@@ -180,19 +192,19 @@ def _binary_example(campaign: Campaign) -> dict:
 
 def _target_cases(ind: Indicator) -> list[tuple[float, float | None]]:
     """(value, T0) pairs: target met, progress since T0, worse than T0, no T0 value."""
-    c = float(ind.target)
+    c = _target_number(ind)
     sign = 1.0 if ind.direction == "hausse" else -1.0
     gap = round(max(abs(c) * 0.4, 1.0), 1)
     t0 = round(c - sign * gap, 1)
     partial = round(t0 + sign * 0.625 * gap, 1)
-    cases = [(c, t0), (partial, t0)]
+    cases: list[tuple[float, float | None]] = [(c, t0), (partial, t0)]
     if ind.direction == "hausse":
         cases += [(round(t0 - sign * gap / 4, 1), t0), (partial, None)]
     return cases
 
 
 def _target_calculation(ind: Indicator, value: float, t0: float | None) -> str:
-    c = float(ind.target)
+    c = _target_number(ind)
     up = ind.direction == "hausse"
     if (value >= c) if up else (value <= c):
         return f"v {'≥' if up else '≤'} c : cible atteinte, L = 1"
@@ -209,7 +221,7 @@ def _target_example(campaign: Campaign) -> dict:
              if (ind := _first(campaign, "cible", direction, numeric=True)) is not None
              for value, t0 in _target_cases(ind)]
     scores = _engine_scores(campaign, [_Case(ind, value, t0) for ind, value, t0 in pairs])
-    rows = [[f"{ind.code} ({target_text(ind, float(ind.target))})", value_text(ind, t0),
+    rows = [[f"{ind.code} ({target_text(ind, _target_number(ind))})", value_text(ind, t0),
              value_text(ind, value), _target_calculation(ind, value, t0), _s(s)]
             for (ind, value, t0), s in zip(pairs, scores)]
     year = _example_year(campaign)
@@ -228,7 +240,7 @@ def _threshold_values(ind: Indicator) -> list[float]:
 
 
 def _threshold_example(campaign: Campaign) -> dict:
-    ind = _first(campaign, "seuils")
+    ind = next(i for i in campaign.indicators if i.rule == "seuils")
     values = _threshold_values(ind)
     scores = _engine_scores(campaign, [_Case(ind, v) for v in values])
     return {"headers": ["Indicateur (seuils : points)", "Valeur déclarée", "Score"],
@@ -237,7 +249,7 @@ def _threshold_example(campaign: Campaign) -> dict:
 
 
 def _maturity_example(campaign: Campaign) -> dict:
-    ind = _first(campaign, "maturite")
+    ind = next(i for i in campaign.indicators if i.rule == "maturite")
     scores = _engine_scores(campaign, [_Case(ind, steps=steps) for steps in SEED_MATURITY])
     rows = [[ind.code, " ; ".join(map(str, steps)),
              f"({' + '.join(map(str, steps))}) / 35 = {sum(steps)} / 35", _s(s)]
@@ -338,7 +350,7 @@ def _target_cell(ind: Indicator) -> str:
     if ind.target_kind in ("national", "regional"):
         sign = "≥" if ind.direction == "hausse" else "≤"
         return f"{sign} réf. {SCOPES[ind.target_kind]} de l'année"
-    return target_text(ind, float(ind.target) if ind.target_kind == "number" else np.nan)
+    return target_text(ind, _target_number(ind))
 
 
 def _catalogue(campaign: Campaign) -> list[dict]:

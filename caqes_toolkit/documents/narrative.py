@@ -20,7 +20,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else (plural or word + 's')}"
 
 
-def _verdict(summary: pd.Series, sanction_threshold: float, without_sanction: bool, year: int) -> str:
+def _verdict(summary: pd.Series, sanction_threshold: float | None, without_sanction: bool, year: int) -> str:
     g, grade = summary["score_global"], summary["classe"]
     text = f"L'établissement obtient un score global de {fmt_pct(g)} en {year}, soit la classe {grade}."
     if without_sanction:
@@ -83,14 +83,14 @@ def _priorities(priorities: pd.DataFrame, n: int = 5) -> str | None:
 
 
 def synthesis_sentences(summary: pd.Series, chapters: pd.DataFrame, priorities: pd.DataFrame, *,
-                        year: int, t0_year: int, sanction_threshold: float,
+                        year: int, t0_year: int | None, sanction_threshold: float | None,
                         without_sanction: bool) -> list[str]:
     """Three to five sentences: verdict, change since T0 and N−1 with its main driver, the
     weakest chapter against the region, and what the priorities are worth.
 
     ``chapters`` needs: chapitre, libelle_court, score, mediane, contribution_t0, contribution_n1.
     """
-    sentences = [_verdict(summary, sanction_threshold, without_sanction, year)]
+    sentences: list[str | None] = [_verdict(summary, sanction_threshold, without_sanction, year)]
     if year != t0_year:
         sentences.append(_change(summary, chapters, "T0", "t0", f"le T0 ({t0_year})"))
     if year - 1 != t0_year:

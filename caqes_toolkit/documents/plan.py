@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -135,7 +135,7 @@ def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
 
 
 def _workbook(scores: Scores, identity: pd.Series, finess: str, year: int, plan: pd.DataFrame,
-              today: dt.date, extra: list[list[object]] = ()) -> Workbook:
+              today: dt.date, extra: Sequence[Sequence[object]] = ()) -> Workbook:
     book = Workbook()
     sheet = book.active
     sheet.title = "Plan d'actions"
@@ -198,7 +198,7 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list[object]:
             value, target_text(indicator, row["cible"]), float(row["gain"]), indicator.action]
 
 
-def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame, extra: list[list[object]] = ()) -> None:
+def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame, extra: Sequence[Sequence[object]] = ()) -> None:
     widths = {col: width for col, (_, width) in enumerate(PLAN_COLUMNS, start=1)}
     for col, (header, width) in enumerate(PLAN_COLUMNS, start=1):
         cell = _put(sheet, HEADER_ROW, col, header)
@@ -233,7 +233,7 @@ def _volet_rows(volets: VoletResults | None, finess: str) -> list[list[object]]:
         return []
     from .volet_sections import volet_objectives
 
-    out = []
+    out: list[list[object]] = []
     for row in volet_objectives(volets, finess).itertuples():
         volet, objective = volets.campaign.volet_indicators[row.indicateur]
         indicator = objective.as_indicator(1)

@@ -25,7 +25,7 @@ from ..evaluation.money import VoletResults, evaluate_volets
 from ..evaluation.scoring import Scores, score
 from ..rules.campaign import Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 
-__all__ = ["EstablishmentReport", "build_report", "evaluate_region"]
+__all__ = ["EstablishmentReport", "build_report", "campaign_source", "evaluate_region"]
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,12 @@ def evaluate_region(donnees: str | Path, campagne: str | Path, phase: int = 2,
     return _evaluate(str(data_path), str(campaign_path), key, phase, annee if phase == 1 else None)
 
 
+def campaign_source(campaign: Campaign) -> SourceFile:
+    """The campaign file as a source of a report (name, path, SHA-256)."""
+    path = campaign.path or campaign.name
+    return SourceFile(Path(path).name, path, campaign.sha256 or "")
+
+
 def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: str | Path,
                  campagne_precedente: str | Path | None = None,
                  today: dt.date | None = None, autre_annee: bool = False,
@@ -181,7 +187,8 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
     indicators = year_scores.indicators[year_scores.indicators["finess"] == finess].copy()
     indicators.insert(3, "libelle", indicators["indicateur"].map(lambda c: campaign.by_code[c].label))
     before, class_before, adjusted = _adjustments(dataset, campaign, finess, annee, phase)
-    previous, changes, n1_score, n1_class = None, (), None, None
+    changes: tuple[RuleChange, ...] = ()
+    previous, n1_score, n1_class = None, None, None
     if campagne_precedente:
         previous = load_campaign(campagne_precedente)
         changes = tuple(compare_campaigns(previous, campaign))
@@ -189,9 +196,7 @@ def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: s
             own = score(dataset.only([finess]), previous, [annee - 1]).establishments
             if not own.empty:
                 n1_score, n1_class = float(own["score_global"].iloc[0]), str(own["classe"].iloc[0])
-    sources = (SourceFile(Path(campaign.path).name, campaign.path, campaign.sha256),)
-    if previous is not None:
-        sources += (SourceFile(Path(previous.path).name, previous.path, previous.sha256),)
+    sources = (campaign_source(campaign), *((campaign_source(previous),) if previous is not None else ()))
     return EstablishmentReport(
         finess=finess,
         annee=annee,

@@ -58,7 +58,7 @@ def _yes_no(flag) -> str:
     return "oui" if bool(flag) else "non"
 
 
-def value_text(indicator: Indicator, value: float, nc: bool = False) -> str:
+def value_text(indicator: Indicator, value: float | None, nc: bool = False) -> str:
     """An indicator value as the report shows it (« 45,5 % », « oui », « +3,2 %/an », « NC »)."""
     if nc:
         return "NC"
@@ -197,7 +197,8 @@ def rule_value(campaign: Campaign, change: RuleChange, value: RuleValue) -> str:
     if change.field == "cible" and isinstance(value, int | float) and ind is not None:
         return value_text(ind, float(value)).lstrip("+")
     if change.field == "seuils" and isinstance(value, tuple) and ind is not None:
-        return " ; ".join(f"{value_text(ind, t)} : {fmt_num(p, 1)}" for t, p in value if isinstance(t, int | float))
+        pairs = [pair for pair in value if isinstance(pair, tuple)]
+        return " ; ".join(f"{value_text(ind, t)} : {fmt_num(p, 1)}" for t, p in pairs)
     if change.field == "activites" and isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
     if change.field == "regle" and isinstance(value, str):
@@ -251,7 +252,7 @@ def indicators(r: EstablishmentReport) -> Html:
             ind = c.by_code[row.indicateur]
             motif = row.motif_nc if row.motif_nc and row.motif_nc != "déclaré NC" else ""
             target = target_text(ind, row.cible)
-            if ind.code in changed_targets:
+            if ind.code in changed_targets and r.previous_campaign is not None:
                 target += f" (cible {r.previous_campaign.name} : {changed_targets[ind.code]})"
             items.append({
                 "code": ind.code, "libelle": ind.label, "motif": motif,

@@ -360,7 +360,7 @@ def _example_dataset(campaign, volet: Volet, line: VoletIndicator, year: int, sp
     for objective in volet.scored:  # every objective met; one with a reference target: NC
         ind = objective.as_indicator(1)
         nc = ind.target_kind in ("national", "regional")
-        number = float(ind.target) if ind.target_kind == "number" else None
+        number = float(ind.target) if isinstance(ind.target, int | float) else None
         rows.append((fid, year, ind.code, np.nan if nc else target_value(ind, number), nc))
     res = pd.DataFrame(rows, columns=["finess", "annee", "indicateur", "valeur", "nc"]).astype(
         {"annee": "int64", "valeur": float, "nc": bool})

@@ -31,7 +31,7 @@ TARGETING_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "annee", "refe
 OUTCOMES = ("oui", "non", "a_verifier")
 
 
-def _number(x: float) -> str:
+def _number(x: float | None) -> str:
     return fmt_num(x, 2, trim=True)
 
 
