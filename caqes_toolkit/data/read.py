@@ -408,9 +408,9 @@ def _oversized(archive: zipfile.ZipFile) -> tuple[FaultCode, str] | None:
     limit = _max_workbook_mb()
     total = sum(m.file_size for m in members)
     if total > limit * 10**6:
-        return FaultCode.OVERSIZED_WORKBOOK, (f"un classeur de {limit} Mo au plus une fois décompressé (celui-ci en fait "
-                f"{total / 10**6:.0f}) ; limite réglable par la variable d'environnement "
-                f"{MAX_WORKBOOK_ENV}")
+        return FaultCode.OVERSIZED_WORKBOOK, (
+            f"un classeur de {limit} Mo au plus une fois décompressé (celui-ci en fait "
+            f"{total / 10**6:.0f}) ; limite réglable par la variable d'environnement {MAX_WORKBOOK_ENV}")
     for m in members:
         if m.file_size > BOMB_MIN_BYTES and m.file_size > BOMB_RATIO * max(m.compress_size, 1):
             return FaultCode.COMPRESSION_BOMB, (f"un classeur Excel ordinaire : « {m.filename} » se décompresse "
