@@ -70,7 +70,7 @@ def check(raw: RawSource, campaign: Campaign) -> Checked:
             if not raw.faults:  # an unreadable workbook is reported once, not per sheet
                 faults += _missing_table(raw, spec)
             continue
-        sink = _Sink(_without_total(_read_as_known(read)))
+        sink = _Sink(_without_total(_read_as_known(read, spec)))
         if _usable(sink, spec):
             _controls(sink)
             frames[spec.field] = _check_table(sink, spec, _Context(campaign, known))
@@ -176,11 +176,11 @@ def _did_you_mean(expected: str, found: Sequence[str]) -> str:
     return f" ; vouliez-vous dire « {keys[close[0]]} » ?" if close else ""
 
 
-def _read_as_known(table: RawTable) -> RawTable:
+def _read_as_known(table: RawTable, spec: TableSpec) -> RawTable:
     """Headers typed as an analyst types them (« Année », « Produits AM (€) ») read as the
     expected column when exactly one matches (:func:`~caqes_toolkit.data.load.name_key`), with a
     warning each; two headers read as one column are an error naming both."""
-    known = table_spec(table.name).known_columns
+    known = spec.known_columns
     keys = {name_key(k): k for k in known}
     target = {h: keys.get(name_key(h), h) for h in table.header if h and h not in known}
     sources: dict[str, list[str]] = {}
@@ -230,9 +230,9 @@ def _without_total(table: RawTable) -> RawTable:
     return replace(table, frame=frame.iloc[:-1], lines=table.lines[:-1], faults=(*table.faults, fault))
 
 
-def _title_line(table: RawTable) -> Fault | None:
+def _title_line(table: RawTable, spec: TableSpec) -> Fault | None:
     """One fault when the expected header is found a few lines down (a title line above it)."""
-    columns = table_spec(table.name).required_columns
+    columns = spec.required_columns
     required = {name_key(c) for c in columns}
     for offset, row in enumerate(table.head):
         if required <= {name_key(cell) for cell in row}:
@@ -258,7 +258,7 @@ def _usable(sink: _Sink, spec: TableSpec) -> bool:
         return False
     known = spec.known_columns
     missing = [c for c in required if c not in table.header]
-    title = _title_line(table) if missing else None
+    title = _title_line(table, spec) if missing else None
     if title is not None:
         sink.faults.append(title)
         return False
