@@ -178,7 +178,7 @@ def _did_you_mean(expected: str, found: Sequence[str]) -> str:
 
 def _read_as_known(table: RawTable, spec: TableSpec) -> RawTable:
     """Headers typed as an analyst types them (« Année », « Produits AM (€) ») read as the
-    expected column when exactly one matches (:func:`~caqes_toolkit.data.load.name_key`), with a
+    expected column when exactly one matches (:func:`~caqes_toolkit.data.read.name_key`), with a
     warning each; two headers read as one column are an error naming both."""
     known = spec.known_columns
     keys = {name_key(k): k for k in known}
