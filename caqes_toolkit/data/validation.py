@@ -35,8 +35,8 @@ _SPACES = "[\\s\u00a0\u202f]+"  # regular, no-break and narrow no-break spaces
 _EMPTY, _NC, _YES, _NO, _NUMBER, _BAD = range(6)
 # how an indicator's value is read
 _UNKNOWN, _BINARY, _NUMERIC, _MATURITY = range(4)
-_PerRow = Callable[[np.ndarray], Sequence[str]]
-_Measured = Indicator | VoletIndicator  # what a value of resultats is read for  # bad row positions -> one text per row
+_PerRow = Callable[[np.ndarray], Sequence[str]]  # bad row positions -> one text per row
+_Measured = Indicator | VoletIndicator  # what a value of resultats is read for
 # NUL, C0 controls but tab and line breaks (a cell may hold several lines), DEL, C1 controls
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
@@ -60,7 +60,8 @@ def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
 
 
 def check(raw: RawSource, campaign: Campaign) -> Checked:
-    """Check the raw tables against the data contract and normalise them."""
+    """Check the raw tables against their declarations (:data:`~caqes_toolkit.data.tables.TABLES`)
+    and normalise them."""
     faults: list[Fault] = list(raw.faults)
     frames: dict[str, pd.DataFrame] = {}
     known: pd.Series | None = None
