@@ -19,8 +19,6 @@ from typing import Literal
 
 import pandas as pd
 
-from ..rules.campaign import ACTIVITIES
-
 __all__ = ["MATURITY_STEPS", "TABLES", "ColumnSpec", "Kind", "TableSpec", "readme_table", "table"]
 
 #: How validation reads a column (each kind is one parser in :mod:`caqes_toolkit.data.validation`).
@@ -52,6 +50,7 @@ class ColumnSpec:
     ``expected``: the French text of what a cell holds, for ``filled``, ``choice`` and
     ``number`` columns; ``low``/``high``/``suffix``/``allow_empty``: bounds, unit sign
     stripped and empty cells allowed for ``number`` (``allow_empty`` also for ``date``).
+    ``doc`` may name ``{activities}`` (the campaign module's list, filled in the README).
     """
 
     name: str
@@ -125,8 +124,7 @@ TABLES: tuple[TableSpec, ...] = (
         ColumnSpec("finess", "str", "finess_declared", doc="9 caractères, texte : zéros initiaux, 2A/2B"),
         ColumnSpec("raison_sociale", "str", "filled", expected="nom de l'établissement"),
         ColumnSpec("region", "str", "filled", expected="région de l'établissement"),
-        ColumnSpec("activites", "str", "activities",
-                   doc=f"{', '.join(ACTIVITIES)} séparées par `;` ou `,`"),
+        ColumnSpec("activites", "str", "activities", doc="{activities} séparées par `;` ou `,`"),
         ColumnSpec("liste_en_sus", "bool", "yes_no", doc="oui/non"),
         ColumnSpec("produits_am", "float64", "number", required=False, doc="euros", low=0,
                    suffix="€", allow_empty=True,
@@ -205,8 +203,10 @@ def _readme_columns(spec: TableSpec) -> str:
 
 def readme_table() -> str:
     """The README's table of the input tables (« Données (contrat d'entrée) »), in Markdown."""
+    from ..rules.campaign import ACTIVITIES  # deferred: the Dataset does not need the rules
+
     lines = ["| fichier / onglet | colonnes |", "|---|---|"]
     for spec in TABLES:
         label = f"`{spec.name}`" + ("" if spec.required else " (facultatif)")
         lines.append(f"| {label} | {_readme_columns(spec)} |")
-    return "\n".join(lines)
+    return "\n".join(lines).replace("{activities}", ", ".join(ACTIVITIES))
