@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
-__all__ = ["CampaignError", "CaqesError", "DataError", "Fault", "Severity", "escape_controls",
-           "summarise"]
+__all__ = ["CampaignError", "CaqesError", "DataError", "Fault", "FaultCode", "Severity",
+           "escape_controls", "summarise"]
 
 Severity = Literal["erreur", "avertissement"]
 
@@ -32,12 +33,67 @@ class CampaignError(CaqesError):
     """A campaign file that cannot be read or does not follow the schema."""
 
 
+class FaultCode(StrEnum):
+    """The class of a :class:`Fault`, for programs (``fault.code == "missing-column"``); the
+    French message says the rest. :attr:`description` is the line of the README's table."""
+
+    description: str
+
+    def __new__(cls, code: str, description: str) -> FaultCode:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.description = description
+        return member
+
+    # files and sheets
+    MISSING_TABLE = "missing-table", "fichier ou feuille obligatoire absent"
+    AMBIGUOUS_TABLE = "ambiguous-table", "deux fichiers ou feuilles se lisent comme la même table"
+    RENAMED_TABLE = "renamed-table", "nom de fichier ou de feuille lu comme celui d'une table (avertissement)"
+    UNREADABLE_FILE = "unreadable-file", "fichier illisible (droits, disque)"
+    ENCODING_ERROR = "encoding-error", "octet illisible en UTF-8 comme en Windows-1252, ou fichier UTF-16"
+    EXTRA_CELL = "extra-cell", "ligne de CSV avec plus de cellules remplies que l'en-tête"
+    CORRUPT_WORKBOOK = "corrupt-workbook", "classeur .xlsx ou .ods illisible ou endommagé"
+    OVERSIZED_WORKBOOK = "oversized-workbook", "classeur trop gros une fois décompressé (CAQES_MAX_CLASSEUR_MO)"
+    COMPRESSION_BOMB = "compression-bomb", "élément de classeur qui se décompresse plus de 200 fois"
+    CORRUPT_SHEET = "corrupt-sheet", "feuille endommagée ou aux répétitions excessives"
+    FORMULA_WITHOUT_VALUE = "formula-without-value", "formule jamais calculée, qui se lirait vide"
+    MERGED_CELLS = "merged-cells", "cellules fusionnées, lues vides sauf la première"
+    FINESS_ZERO_RESTORED = "finess-zero-restored", "FINESS saisi comme nombre, zéro initial restauré (avertissement)"
+    # header
+    EMPTY_TABLE = "empty-table", "fichier ou feuille vide, ou sans ligne de données"
+    TITLE_ROW = "title-row", "ligne de titre au-dessus de l'en-tête"
+    MISSING_COLUMN = "missing-column", "colonne obligatoire absente"
+    DUPLICATE_COLUMN = "duplicate-column", "deux colonnes se lisent comme la même"
+    EXTRA_COLUMN = "extra-column", "colonne inconnue, ignorée (avertissement)"
+    RENAMED_COLUMN = "renamed-column", "en-tête lu comme une colonne attendue (avertissement)"
+    # rows and cells
+    TOTAL_ROW = "total-row", "ligne de total en fin de tableau"
+    CONTROL_CHARACTER = "control-character", "caractère de contrôle dans une cellule"
+    BLANK_CELL = "blank-cell", "cellule obligatoire vide"
+    INVALID_FINESS = "invalid-finess", "FINESS mal formé"
+    UNKNOWN_FINESS = "unknown-finess", "FINESS absent de etablissements"
+    FINESS_CHECK_DIGIT = "finess-check-digit", "clé de Luhn du FINESS incorrecte (avertissement)"
+    TYPE_ERROR = "type-error", "valeur illisible pour sa colonne (nombre, année, date, oui/non)"
+    OUT_OF_RANGE = "out-of-range", "nombre hors de l'intervalle permis"
+    YEAR_AS_DATE = "year-as-date", "année saisie dans une cellule au format date (avertissement)"
+    UNKNOWN_INDICATOR = "unknown-indicator", "code d'indicateur absent de la campagne"
+    INVALID_CHOICE = "invalid-choice", "valeur hors de la liste permise (activité, oui/non, niveau, volet, poste)"
+    PERCENT_AS_FRACTION = "percent-as-fraction", "pourcentages saisis en fractions (0,455 pour 45,5 %)"
+    DUPLICATE_ROW = "duplicate-row", "deux lignes pour la même clé"
+    DATE_ORDER = "date-order", "date de fin antérieure à la date de début"
+    LONG_CONTRACT = "long-contract", "contrat de plus de 5 ans (avertissement)"
+    OVERLAPPING_CONTRACTS = "overlapping-contracts", "deux contrats du même volet en vigueur à la fois"
+    MISSING_EXPENSE = "missing-expense", "dépense requise par un contrat absente de depenses (avertissement)"
+    MISSING_RATE = "missing-rate", "taux cible absent de la campagne pour une année requise (avertissement)"
+
+
 @dataclass(frozen=True, slots=True)
 class Fault:
     """One problem found in the input data.
 
     ``line`` is the line as a spreadsheet shows it (header = line 1); ``None`` for a fault
-    about a whole file (missing file, missing column, empty file).
+    about a whole file (missing file, missing column, empty file). ``code`` is its class
+    (a :class:`FaultCode`), ``expected`` the French message.
     """
 
     source: str
@@ -46,6 +102,7 @@ class Fault:
     value: str | None
     expected: str
     severity: Severity = "erreur"
+    code: FaultCode = field(kw_only=True)
 
     def __str__(self) -> str:
         where = self.source
@@ -54,14 +111,14 @@ class Fault:
         if self.column:
             where += f", colonne « {self.column} »"
         got = f" : valeur « {self.value} »" if self.value is not None else ""
-        return escape_controls(f"{self.severity} — {where}{got} ; attendu : {self.expected}")
+        return escape_controls(f"{self.severity} [{self.code}] — {where}{got} ; attendu : {self.expected}")
 
 
 def _kinds(faults: Sequence[Fault]) -> list[tuple[str, str | None, str, str]]:
     """The kind of each fault: faults of one kind differ at most by numbers (line cited,
     byte, FINESS, year…). Each distinct expectation is masked once."""
     masked: dict[str, str] = {}
-    kinds = []
+    kinds: list[tuple[str, str | None, str, str]] = []
     for f in faults:
         pattern = masked.get(f.expected)
         if pattern is None:

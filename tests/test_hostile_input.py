@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from caqes_toolkit.cli import app
 from caqes_toolkit.data.load import load_dataset
 from caqes_toolkit.data.validation import validate
-from caqes_toolkit.errors import CaqesError, DataError, Fault, summarise
+from caqes_toolkit.errors import CaqesError, DataError, Fault, FaultCode, summarise
 from caqes_toolkit.rules.campaign import load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ runner = CliRunner()
 
 
 def faults(source: Path) -> list[tuple]:
-    return [(f.source, f.line, f.column, f.value, f.severity) for f in validate(source, CAMPAIGN)]
+    return [(f.source, f.line, f.column, f.value, f.severity, f.code) for f in validate(source, CAMPAIGN)]
 
 
 def csv_region(folder: Path, establishments: list[str] | None = None,
@@ -87,8 +87,8 @@ def test_stray_windows_1252_byte_in_utf8_file_is_an_error_at_its_line_and_column
 
     got = validate(tmp_path, CAMPAIGN)
 
-    assert [(f.source, f.line, f.column, f.severity) for f in got] == [
-        ("etablissements.csv", 3, None, "erreur")]
+    assert [(f.source, f.line, f.column, f.severity, f.code) for f in got] == [
+        ("etablissements.csv", 3, None, "erreur", "encoding-error")]
     # "130786049;H" is 11 characters: the byte is in column 12 (the second 0xE9 of the line
     # is not reported again: one fault per line)
     assert "octet 0xE9 illisible en colonne 12" in got[0].expected
@@ -112,7 +112,7 @@ def test_every_mixed_line_is_reported_and_a_genuine_windows_1252_file_is_read(tm
 
     got = validate(mixed, CAMPAIGN)
 
-    assert [(f.line, f.column) for f in got] == [(3, None), (5, None)]
+    assert [(f.line, f.column, f.code) for f in got] == [(3, None, "encoding-error"), (5, None, "encoding-error")]
     assert "0x80 illisible en colonne 24" in got[0].expected  # after "750712184;2018;A01;oui "
     assert "0x9C illisible en colonne 20" in got[1].expected  # after "750712184;2018;A03;"
     ds = load_dataset(genuine, CAMPAIGN)
@@ -136,7 +136,7 @@ def test_cr_only_line_endings_are_read_line_by_line(tmp_path: Path) -> None:
     assert ds.results["valeur"].tolist() == [1.0, 45.5]
     (tmp_path / "resultats.csv").write_bytes(
         f"finess;annee;indicateur;valeur\r{APHP};2018;A01;oui\r{APHP};2018;G01;beaucoup\r".encode())
-    assert faults(tmp_path) == [("resultats.csv", 3, "valeur", "beaucoup", "erreur")]
+    assert faults(tmp_path) == [("resultats.csv", 3, "valeur", "beaucoup", "erreur", "type-error")]
 
 
 # --- 3. ambiguous tables -----------------------------------------------------------------------
@@ -151,9 +151,9 @@ def test_two_files_reading_as_one_table_are_refused_naming_both(tmp_path: Path) 
 
     got = validate(tmp_path, CAMPAIGN)
 
-    assert [(f.source, f.line, f.column, f.severity) for f in got] == [
-        ("resultats.csv", None, None, "erreur")]
-    assert "« RESULTATS.csv » et « resultats.csv »" in got[0].expected
+    assert [(f.source, f.line, f.column, f.severity, f.code) for f in got] == [
+        ("resultats.csv", None, None, "erreur", "ambiguous-table")]
+    assert "« RESULTATS.csv » et « resultats.csv »" in got[0].expected  # both are named
 
 
 def test_two_sheets_reading_as_one_table_are_refused_naming_both(tmp_path: Path) -> None:
@@ -164,8 +164,8 @@ def test_two_sheets_reading_as_one_table_are_refused_naming_both(tmp_path: Path)
 
     got = validate(path, CAMPAIGN)
 
-    assert [(f.source, f.line, f.severity) for f in got] == [
-        ("classeur.xlsx › resultats", None, "erreur")]
+    assert [(f.source, f.line, f.severity, f.code) for f in got] == [
+        ("classeur.xlsx › resultats", None, "erreur", "ambiguous-table")]
     assert "« resultats » et « Resultats  »" in got[0].expected
 
 
@@ -179,9 +179,9 @@ def test_formula_without_cached_value_is_an_error_naming_the_cell(tmp_path: Path
 
     got = validate(path, CAMPAIGN)
 
-    assert [(f.source, f.line, f.column, f.value, f.severity) for f in got] == [
-        ("classeur.xlsx › resultats", 3, "valeur", "=40+5.5", "erreur")]
-    assert "resultats!D3" in got[0].expected
+    assert [(f.source, f.line, f.column, f.value, f.severity, f.code) for f in got] == [
+        ("classeur.xlsx › resultats", 3, "valeur", "=40+5.5", "erreur", "formula-without-value")]
+    assert "resultats!D3" in got[0].expected  # the cell is named
 
 
 def test_cached_formula_is_read_as_its_value(tmp_path: Path) -> None:
@@ -206,7 +206,7 @@ def test_merged_cells_in_a_table_are_an_error_naming_the_range(tmp_path: Path) -
     got = validate(path, CAMPAIGN)
 
     assert [(f.source, f.line, f.column, f.value) for f in got
-            if "fusionn" in f.expected] == [("classeur.xlsx › resultats", 3, None, "resultats!A3:B4")]
+            if f.code == "merged-cells"] == [("classeur.xlsx › resultats", 3, None, "resultats!A3:B4")]
     assert all(f.severity == "erreur" for f in got)
 
 
@@ -219,8 +219,8 @@ def test_damaged_sheet_is_a_fault_naming_the_sheet(tmp_path: Path) -> None:
 
     got = validate(path, CAMPAIGN)
 
-    assert [(f.source, f.line, f.severity) for f in got] == [("classeur.xlsx › resultats", None, "erreur")]
-    assert "feuille « resultats » endommagée" in got[0].expected
+    assert [(f.source, f.line, f.severity, f.code) for f in got] == [
+        ("classeur.xlsx › resultats", None, "erreur", "corrupt-sheet")]
     result = runner.invoke(app, ["validate", str(path), "--campaign", str(CAMPAIGN_PATH)])
     assert result.exit_code == 1 and "Traceback" not in result.output
 
@@ -240,6 +240,7 @@ def test_damaged_zip_is_a_fault_naming_the_file(tmp_path: Path, damage: str) -> 
     got = validate(path, CAMPAIGN)
 
     assert got and all(f.severity == "erreur" and f.source.startswith("classeur.xlsx") for f in got)
+    assert {f.code for f in got} <= {"corrupt-workbook", "corrupt-sheet"}
     assert all(f.line is None for f in got)
 
 
@@ -251,7 +252,7 @@ resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.data.validation import validate
 got = validate(sys.argv[1], load_campaign(sys.argv[2]))
-print(json.dumps([[f.source, f.expected] for f in got]))
+print(json.dumps([[f.source, f.expected, f.code] for f in got]))
 """
 
 
@@ -280,8 +281,8 @@ def test_zip_bomb_is_refused_in_seconds_under_a_memory_limit(tmp_path: Path) -> 
 
     assert child.returncode == 0, child.stderr[-2000:]
     got = json.loads(child.stdout)
-    assert [source for source, _ in got] == ["bombe.xlsx"]
-    assert "500 Mo au plus" in got[0][1] and "CAQES_MAX_CLASSEUR_MO" in got[0][1]
+    assert [(source, code) for source, _, code in got] == [("bombe.xlsx", "oversized-workbook")]
+    assert "CAQES_MAX_CLASSEUR_MO" in got[0][1]  # how to raise the limit
     assert elapsed < 30
 
 
@@ -292,8 +293,8 @@ def test_over_compressed_member_under_the_size_cap_is_refused(tmp_path: Path) ->
 
     got = validate(path, CAMPAIGN)
 
-    assert [(f.source, f.line) for f in got] == [("classeur.xlsx", None)]
-    assert RESULTS_XML in got[0].expected and "bombe de décompression" in got[0].expected
+    assert [(f.source, f.line, f.code) for f in got] == [("classeur.xlsx", None, "compression-bomb")]
+    assert RESULTS_XML in got[0].expected  # the member is named
 
 
 def test_workbook_size_cap_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -304,7 +305,7 @@ def test_workbook_size_cap_is_configurable(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setenv("CAQES_MAX_CLASSEUR_MO", f"{(size - 1) / 10**6}".replace(".", ","))
     got = validate(path, CAMPAIGN)
-    assert [(f.source, f.line) for f in got] == [("classeur.xlsx", None)]
+    assert [(f.source, f.line, f.code) for f in got] == [("classeur.xlsx", None, "oversized-workbook")]
     monkeypatch.setenv("CAQES_MAX_CLASSEUR_MO", f"{(size + 1) / 10**6}")
     assert validate(path, CAMPAIGN) == []
     monkeypatch.setenv("CAQES_MAX_CLASSEUR_MO", "beaucoup")
@@ -327,18 +328,19 @@ def test_control_characters_are_errors_in_any_text_cell(tmp_path: Path) -> None:
     got = validate(tmp_path, CAMPAIGN)
 
     controls = [(f.source, f.line, f.column, f.value, f.severity) for f in got
-                if "caractère de contrôle" in f.expected]
+                if f.code == "control-character"]
     assert controls == [
         ("etablissements.csv", 2, "raison_sociale", "AP-HP\x1b[31m rouge", "erreur"),
         ("etablissements.csv", 3, "region", "PA\x85CA", "erreur"),
         ("resultats.csv", 3, "indicateur", "A\x7f02", "erreur"),
         ("ajustements.csv", 2, "motif", "preuve\x00 absente", "erreur")]
-    assert len(got) == 5  # and A\x7f02 is also an unknown indicator code
+    assert [f.code for f in got if f.code != "control-character"] == ["unknown-indicator"]  # A\x7f02
 
 
 def test_values_echoed_to_the_terminal_carry_no_escape_sequence_nor_markup(tmp_path: Path) -> None:
-    fault = Fault("resultats.csv", 2, "motif", "a\x1b]52;c;x\x07b\x00\x9b", "un texte")
-    assert str(fault) == ("erreur — resultats.csv, ligne 2, colonne « motif » : valeur "
+    fault = Fault("resultats.csv", 2, "motif", "a\x1b]52;c;x\x07b\x00\x9b", "un texte",
+                  code=FaultCode.CONTROL_CHARACTER)
+    assert str(fault) == ("erreur [control-character] — resultats.csv, ligne 2, colonne « motif » : valeur "
                           "« a\\x1b]52;c;x\\x07b\\x00\\x9b » ; attendu : un texte")
     csv_region(tmp_path, establishments=[f"{APHP};[red]AP-HP[/red] :thumbs_up:\x1b[2J;IDF;MCO;oui"])
 
@@ -355,8 +357,8 @@ def test_values_echoed_to_the_terminal_carry_no_escape_sequence_nor_markup(tmp_p
 def test_empty_name_or_region_is_an_error(tmp_path: Path) -> None:
     csv_region(tmp_path, establishments=[f"{APHP};  ;Île-de-France;MCO;oui", f"{APHM};AP-HM;;MCO;non"])
 
-    assert faults(tmp_path) == [("etablissements.csv", 2, "raison_sociale", "", "erreur"),
-                                ("etablissements.csv", 3, "region", "", "erreur")]
+    assert faults(tmp_path) == [("etablissements.csv", 2, "raison_sociale", "", "erreur", "blank-cell"),
+                                ("etablissements.csv", 3, "region", "", "erreur", "blank-cell")]
 
 
 # --- 9. fractions typed for percentages ----------------------------------------------------------
@@ -372,7 +374,8 @@ def test_fractions_for_percentages_are_refused_per_establishment_and_year(tmp_pa
 
     got = validate(tmp_path, CAMPAIGN)
 
-    assert [(f.source, f.line, f.column, f.value) for f in got] == [("resultats.csv", 3, "valeur", "0,455")]
+    assert [(f.source, f.line, f.column, f.value, f.code) for f in got] == [
+        ("resultats.csv", 3, "valeur", "0,455", "percent-as-fraction")]
     assert "les 3 valeurs en % de 750712184 pour 2018 sont toutes entre 0 et 1 (ex. 0,455)" in got[0].expected
     assert "Saisir 45,5 pour 45,5 %" in got[0].expected
 
@@ -393,7 +396,7 @@ def test_fraction_references_are_refused_and_percent_formatted_cells_stay_right(
 
     got = validate(tmp_path / "csv", CAMPAIGN)
 
-    assert [(f.source, f.line, f.value) for f in got] == [("references.csv", 3, "0,4")]
+    assert [(f.source, f.line, f.value, f.code) for f in got] == [("references.csv", 3, "0,4", "percent-as-fraction")]
     assert "les 2 valeurs en % de référence" in got[0].expected
 
 
@@ -401,9 +404,9 @@ def test_fraction_references_are_refused_and_percent_formatted_cells_stay_right(
 
 
 def test_summarise_groups_systematic_faults() -> None:
-    flood = [Fault("r.csv", n, "valeur", "x", f"un nombre (doublon de la ligne {n - 1})")
-             for n in range(2, 10)]
-    other = Fault("r.csv", 4, "annee", "x", "une année")
+    flood = [Fault("r.csv", n, "valeur", "x", f"un nombre (doublon de la ligne {n - 1})",
+                   code=FaultCode.DUPLICATE_ROW) for n in range(2, 10)]
+    other = Fault("r.csv", 4, "annee", "x", "une année", code=FaultCode.TYPE_ERROR)
 
     lines = summarise([*flood[:3], other, *flood[3:]], keep=2)
 
@@ -435,9 +438,10 @@ def test_a_file_where_every_row_is_wrong_gives_a_short_listing_and_a_full_file(t
             "« finess, annee, indicateur », lignes 8 à 200 001)") in lines
     assert lines[-1].endswith(f"{2 * rows - 1} erreur(s), 0 avertissement(s).")
     table = pd.read_csv(listing, dtype=str, keep_default_na=False)
-    assert list(table.columns) == ["fichier", "ligne", "colonne", "valeur", "attendu", "gravite"]
+    assert list(table.columns) == ["fichier", "ligne", "colonne", "valeur", "attendu", "gravite", "code"]
     assert len(table) == 2 * rows - 1
     assert table.iloc[0].tolist()[:4] == ["resultats.csv", "2", "indicateur", "Z99"]
+    assert table["code"].value_counts().to_dict() == {"unknown-indicator": rows, "duplicate-row": rows - 1}
     assert elapsed < 60  # ~5 s on an idle machine; printing every fault took minutes
 
 

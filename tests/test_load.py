@@ -186,10 +186,10 @@ def test_xlsx_numeric_finess_gets_its_zero_back(tmp_path: Path) -> None:
     assert ds.results["finess"].tolist() == [AIN, APHP, APHP]
     assert ds.results["valeur"].tolist() == [pytest.approx(45.5), 45.5, 12.25]
     assert ds.results["annee"].tolist() == [2018, 2018, 2018]
-    got = [(w.source, w.line, w.column, w.value, w.severity) for w in ds.warnings]
+    got = [(w.source, w.line, w.column, w.value, w.severity, w.code) for w in ds.warnings]
     assert got == [
-        ("occitanie.xlsx › etablissements", 2, "finess", "10000016", "avertissement"),
-        ("occitanie.xlsx › resultats", 2, "finess", "10000016", "avertissement"),
+        ("occitanie.xlsx › etablissements", 2, "finess", "10000016", "avertissement", "finess-zero-restored"),
+        ("occitanie.xlsx › resultats", 2, "finess", "10000016", "avertissement", "finess-zero-restored"),
     ]
     assert "010000016" in ds.warnings[0].expected
     data = path.read_bytes()
@@ -209,8 +209,8 @@ def test_xlsx_faults_name_sheet_and_spreadsheet_line(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         load_dataset(path, CAMPAIGN)
 
-    got = [(f.source, f.line, f.column, f.value) for f in caught.value.faults]
-    assert got == [("classeur.xlsx › resultats", 4, "valeur", "130")]
+    got = [(f.source, f.line, f.column, f.value, f.code) for f in caught.value.faults]
+    assert got == [("classeur.xlsx › resultats", 4, "valeur", "130", "out-of-range")]
 
 
 def test_xlsx_missing_sheet(tmp_path: Path) -> None:
@@ -220,13 +220,13 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
 
     faults = read_and_check(path)
 
-    assert faults == [("classeur.xlsx › resultats", None, None, None, "erreur")]
+    assert faults == [("classeur.xlsx › resultats", None, None, None, "erreur", "missing-table")]
 
 
 def read_and_check(path: Path) -> list[tuple]:
     from caqes_toolkit.data.validation import validate
 
-    return [(f.source, f.line, f.column, f.value, f.severity) for f in validate(path, CAMPAIGN)]
+    return [(f.source, f.line, f.column, f.value, f.severity, f.code) for f in validate(path, CAMPAIGN)]
 
 
 def test_blank_lines_keep_spreadsheet_line_numbers(tmp_path: Path) -> None:
@@ -235,7 +235,7 @@ def test_blank_lines_keep_spreadsheet_line_numbers(tmp_path: Path) -> None:
     write(tmp_path, "resultats.csv",
           f"finess;annee;indicateur;valeur\n\n{APHP};2018;A01;oui\n;;;\n{APHP};2018;A04;abc\n")
 
-    assert read_and_check(tmp_path) == [("resultats.csv", 5, "valeur", "abc", "erreur")]
+    assert read_and_check(tmp_path) == [("resultats.csv", 5, "valeur", "abc", "erreur", "type-error")]
 
 
 def test_quoted_newline_counts_as_one_spreadsheet_row(tmp_path: Path) -> None:
@@ -245,7 +245,7 @@ def test_quoted_newline_counts_as_one_spreadsheet_row(tmp_path: Path) -> None:
     write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
 
     assert read_and_check(tmp_path) == [
-        ("etablissements.csv", 3, "liste_en_sus", "peut-être", "erreur")]
+        ("etablissements.csv", 3, "liste_en_sus", "peut-être", "erreur", "invalid-choice")]
 
 
 def test_ragged_rows(tmp_path: Path) -> None:
@@ -258,7 +258,7 @@ def test_ragged_rows(tmp_path: Path) -> None:
           f"{APHP};2018;A03;oui;en trop\n")
 
     assert read_and_check(tmp_path) == [
-        ("resultats.csv", 4, None, f"{APHP};2018;A03;oui;en trop", "erreur")]
+        ("resultats.csv", 4, None, f"{APHP};2018;A03;oui;en trop", "erreur", "extra-cell")]
 
 
 def test_undecodable_file(tmp_path: Path) -> None:
@@ -267,7 +267,7 @@ def test_undecodable_file(tmp_path: Path) -> None:
     (tmp_path / "resultats.csv").write_bytes(
         f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n{APHP};2018;A02;\x81\n".encode("latin-1"))
 
-    assert read_and_check(tmp_path) == [("resultats.csv", 3, None, None, "erreur")]
+    assert read_and_check(tmp_path) == [("resultats.csv", 3, None, None, "erreur", "encoding-error")]
 
 
 def test_utf16_file_is_named_as_such(tmp_path: Path) -> None:
@@ -278,7 +278,7 @@ def test_utf16_file_is_named_as_such(tmp_path: Path) -> None:
 
     faults = read_and_check(tmp_path)
 
-    assert faults == [("etablissements.csv", None, None, None, "erreur")]
+    assert faults == [("etablissements.csv", None, None, None, "erreur", "encoding-error")]
 
 
 def test_inputs_are_byte_identical_after_loading(tmp_path: Path) -> None:
@@ -339,4 +339,4 @@ def test_corrupt_workbook_is_a_fault_not_a_crash(tmp_path: Path) -> None:
 
     faults = read_and_check(path)
 
-    assert faults == [("classeur.xlsx", None, None, None, "erreur")]
+    assert faults == [("classeur.xlsx", None, None, None, "erreur", "corrupt-workbook")]

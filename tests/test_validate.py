@@ -1,4 +1,5 @@
-"""Checks of the input data: one test per kind of fault, with its exact file, line, column, value."""
+"""Checks of the input data: one test per kind of fault, with its exact file, line, column,
+value, severity and code."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def build(folder: Path, add: dict[str, list[str]] | None = None,
 
 
 def faults(folder: Path) -> list[tuple]:
-    return [(f.source, f.line, f.column, f.value, f.severity) for f in validate(folder, CAMPAIGN)]
+    return [(f.source, f.line, f.column, f.value, f.severity, f.code) for f in validate(folder, CAMPAIGN)]
 
 
 def test_base_region_is_valid(tmp_path: Path) -> None:
@@ -63,24 +64,24 @@ def test_base_region_is_valid(tmp_path: Path) -> None:
 
 def test_unknown_indicator(tmp_path: Path) -> None:
     build(tmp_path, add={"resultats": [f"{APHP};2018;Z99;oui"]})
-    assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"], "indicateur", "Z99", "erreur")]
-    assert "caqes-2018" in validate(tmp_path, CAMPAIGN)[0].expected
+    assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"], "indicateur", "Z99", "erreur",
+                                 "unknown-indicator")]
+    assert "caqes-2018" in validate(tmp_path, CAMPAIGN)[0].expected  # the campaign is named
 
 
 def test_non_numeric_value(tmp_path: Path) -> None:
     build(tmp_path, add={"resultats": [f"{APHP};2018;C01;beaucoup", f"{APHP};2018;C04;45.5.1"]})
     line = NEXT["resultats"]
-    assert faults(tmp_path) == [("resultats.csv", line, "valeur", "beaucoup", "erreur"),
-                                ("resultats.csv", line + 1, "valeur", "45.5.1", "erreur")]
-    assert validate(tmp_path, CAMPAIGN)[0].expected.startswith("un nombre entre 0 et 100 (unité %)")
+    assert faults(tmp_path) == [("resultats.csv", line, "valeur", "beaucoup", "erreur", "type-error"),
+                                ("resultats.csv", line + 1, "valeur", "45.5.1", "erreur", "type-error")]
 
 
 @pytest.mark.parametrize("code, value", [("C01", "100,5"), ("C01", "-1"), ("D04", "101 %"),
                                          ("G02", "1e3")])
 def test_value_out_of_range_for_percentages(tmp_path: Path, code: str, value: str) -> None:
     build(tmp_path, add={"resultats": [f"{APHP};2018;{code};{value}"]})
-    assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"], "valeur", value, "erreur")]
-    assert f"indicateur {code}" in validate(tmp_path, CAMPAIGN)[0].expected
+    assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"], "valeur", value, "erreur", "out-of-range")]
+    assert f"indicateur {code}" in validate(tmp_path, CAMPAIGN)[0].expected  # the indicator is named
 
 
 @pytest.mark.parametrize("code, value", [("F01", "-12,5"), ("H01", "150"), ("L01", "-3 %"),
@@ -95,14 +96,13 @@ def test_binary_indicator_accepts_only_oui_non_nc_empty(tmp_path: Path) -> None:
                                        f"{APHP};2018;A05;NON", f"{APHP};2018;A07;nc",
                                        f"{APHP};2018;A10;"]})
     line = NEXT["resultats"]
-    assert faults(tmp_path) == [("resultats.csv", line, "valeur", "1", "erreur"),
-                                ("resultats.csv", line + 1, "valeur", "peut-être", "erreur")]
-    assert "« oui », « non », « NC » ou vide" in validate(tmp_path, CAMPAIGN)[0].expected
+    assert faults(tmp_path) == [("resultats.csv", line, "valeur", "1", "erreur", "type-error"),
+                                ("resultats.csv", line + 1, "valeur", "peut-être", "erreur", "type-error")]
 
 
 def test_number_indicator_rejects_oui(tmp_path: Path) -> None:
     build(tmp_path, add={"resultats": [f"{APHP};2018;G01;oui"]})
-    assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"], "valeur", "oui", "erreur")]
+    assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"], "valeur", "oui", "erreur", "type-error")]
 
 
 def test_maturity_indicator_in_results(tmp_path: Path) -> None:
@@ -110,18 +110,17 @@ def test_maturity_indicator_in_results(tmp_path: Path) -> None:
                                        f"{APHP};2017;A06;NC", f"{APHM};2016;A06;",
                                        f"{APHM};2015;A06;48,6 %"]})
     line = NEXT["resultats"]
-    assert faults(tmp_path) == [("resultats.csv", line, "valeur", "120", "erreur"),
-                                ("resultats.csv", line + 1, "valeur", "oui", "erreur")]
-    assert "pourcentage entre 0 et 100" in validate(tmp_path, CAMPAIGN)[0].expected
+    assert faults(tmp_path) == [("resultats.csv", line, "valeur", "120", "erreur", "out-of-range"),
+                                ("resultats.csv", line + 1, "valeur", "oui", "erreur", "type-error")]
 
 
 def test_maturity_steps_between_0_and_5(tmp_path: Path) -> None:
     build(tmp_path, add={"maturite": [f"{APHM};2018;2;6;3;3;2;x;3", f"{APHM};2017;0;5;2,5;;1;1;-1"]})
     line = NEXT["maturite"]
-    assert faults(tmp_path) == [("maturite.csv", line, "etape_2", "6", "erreur"),
-                                ("maturite.csv", line, "etape_6", "x", "erreur"),
-                                ("maturite.csv", line + 1, "etape_4", "", "erreur"),
-                                ("maturite.csv", line + 1, "etape_7", "-1", "erreur")]
+    assert faults(tmp_path) == [("maturite.csv", line, "etape_2", "6", "erreur", "out-of-range"),
+                                ("maturite.csv", line, "etape_6", "x", "erreur", "type-error"),
+                                ("maturite.csv", line + 1, "etape_4", "", "erreur", "blank-cell"),
+                                ("maturite.csv", line + 1, "etape_7", "-1", "erreur", "out-of-range")]
 
 
 def test_malformed_finess(tmp_path: Path) -> None:
@@ -129,11 +128,10 @@ def test_malformed_finess(tmp_path: Path) -> None:
                          "resultats": [f"2C{APHP[2:]};2018;A01;oui", f"{APHP}0;2018;A02;oui"]})
     line = NEXT["resultats"]
     assert faults(tmp_path) == [
-        ("etablissements.csv", NEXT["etablissements"], "finess", "75071218", "erreur"),
-        ("resultats.csv", line, "finess", f"2C{APHP[2:]}", "erreur"),
-        ("resultats.csv", line + 1, "finess", f"{APHP}0", "erreur"),
+        ("etablissements.csv", NEXT["etablissements"], "finess", "75071218", "erreur", "invalid-finess"),
+        ("resultats.csv", line, "finess", f"2C{APHP[2:]}", "erreur", "invalid-finess"),
+        ("resultats.csv", line + 1, "finess", f"{APHP}0", "erreur", "invalid-finess"),
     ]
-    assert "2A, 2B" in validate(tmp_path, CAMPAIGN)[0].expected
 
 
 def test_finess_absent_from_establishments(tmp_path: Path) -> None:
@@ -141,11 +139,10 @@ def test_finess_absent_from_establishments(tmp_path: Path) -> None:
                          "maturite": [f"{CHU_TOULOUSE};2018;1;1;1;1;1;1;1"],
                          "ajustements": [f"{CHU_TOULOUSE};2018;A01;oui;erreur de saisie"]})
     assert faults(tmp_path) == [
-        ("resultats.csv", NEXT["resultats"], "finess", CHU_TOULOUSE, "erreur"),
-        ("maturite.csv", NEXT["maturite"], "finess", CHU_TOULOUSE, "erreur"),
-        ("ajustements.csv", NEXT["ajustements"], "finess", CHU_TOULOUSE, "erreur"),
+        ("resultats.csv", NEXT["resultats"], "finess", CHU_TOULOUSE, "erreur", "unknown-finess"),
+        ("maturite.csv", NEXT["maturite"], "finess", CHU_TOULOUSE, "erreur", "unknown-finess"),
+        ("ajustements.csv", NEXT["ajustements"], "finess", CHU_TOULOUSE, "erreur", "unknown-finess"),
     ]
-    assert "etablissements" in validate(tmp_path, CAMPAIGN)[0].expected
 
 
 def test_finess_check_key_is_only_a_warning(tmp_path: Path) -> None:
@@ -154,7 +151,7 @@ def test_finess_check_key_is_only_a_warning(tmp_path: Path) -> None:
                                             "2A0000099;CH de Corse;Corse;MCO;non;"],
                          "resultats": [f"{wrong};2018;A01;oui"]})
     assert faults(tmp_path) == [("etablissements.csv", NEXT["etablissements"], "finess", wrong,
-                                 "avertissement")]
+                                 "avertissement", "finess-check-digit")]
     ds = load_dataset(tmp_path, CAMPAIGN)
     assert [w.value for w in ds.warnings] == [wrong]
     assert wrong in ds.results["finess"].tolist()
@@ -164,22 +161,22 @@ def test_bad_year(tmp_path: Path) -> None:
     build(tmp_path, add={"resultats": [f"{APHP};2018.5;A02;oui", f"{APHP};deux mille;A03;oui"],
                          "references": ["F01;18;national;3;"]})
     line = NEXT["resultats"]
-    assert faults(tmp_path) == [("resultats.csv", line, "annee", "2018.5", "erreur"),
-                                ("resultats.csv", line + 1, "annee", "deux mille", "erreur"),
-                                ("references.csv", NEXT["references"], "annee", "18", "erreur")]
+    assert faults(tmp_path) == [("resultats.csv", line, "annee", "2018.5", "erreur", "type-error"),
+                                ("resultats.csv", line + 1, "annee", "deux mille", "erreur", "type-error"),
+                                ("references.csv", NEXT["references"], "annee", "18", "erreur", "type-error")]
 
 
 def test_duplicate_results_name_the_first_line(tmp_path: Path) -> None:
     build(tmp_path, add={"resultats": [f"{APHP};2018;A05;oui", f" {APHP} ;2018;A01;non"]})
     assert faults(tmp_path) == [("resultats.csv", NEXT["resultats"] + 1, "finess, annee, indicateur",
-                                 f"{APHP} / 2018 / A01", "erreur")]
-    assert "doublon de la ligne 2" in validate(tmp_path, CAMPAIGN)[0].expected
+                                 f"{APHP} / 2018 / A01", "erreur", "duplicate-row")]
+    assert "doublon de la ligne 2" in validate(tmp_path, CAMPAIGN)[0].expected  # the first line is named
 
 
 def test_duplicate_establishment(tmp_path: Path) -> None:
     build(tmp_path, add={"etablissements": [f"{APHM};AP-HM bis;PACA;MCO;non;"]})
     assert faults(tmp_path) == [("etablissements.csv", NEXT["etablissements"], "finess", APHM,
-                                 "erreur")]
+                                 "erreur", "duplicate-row")]
     assert "doublon de la ligne 3" in validate(tmp_path, CAMPAIGN)[0].expected
 
 
@@ -191,19 +188,19 @@ def test_duplicate_maturity_references_adjustments(tmp_path: Path) -> None:
     line = NEXT["references"]
     assert faults(tmp_path) == [
         ("references.csv", line + 1, "indicateur, annee, niveau, region", "G05 / 2018 / Regional / PACA",
-         "erreur"),
+         "erreur", "duplicate-row"),
         ("references.csv", line + 2, "indicateur, annee, niveau, region", "F01 / 2018 / national / ",
-         "erreur"),
-        ("maturite.csv", NEXT["maturite"], "finess, annee", f"{APHP} / 2018", "erreur"),
+         "erreur", "duplicate-row"),
+        ("maturite.csv", NEXT["maturite"], "finess, annee", f"{APHP} / 2018", "erreur", "duplicate-row"),
         ("ajustements.csv", NEXT["ajustements"], "finess, annee, indicateur", f"{APHP} / 2018 / A01",
-         "erreur"),
+         "erreur", "duplicate-row"),
     ]
 
 
 def test_missing_required_column(tmp_path: Path) -> None:
     build(tmp_path, replace={"resultats": f"finess;annee;indicateur;valeurs\n{APHP};2018;A01;oui\n"})
-    assert faults(tmp_path) == [("resultats.csv", None, "valeur", None, "erreur"),
-                                ("resultats.csv", 1, "valeurs", "valeurs", "avertissement")]
+    assert faults(tmp_path) == [("resultats.csv", None, "valeur", None, "erreur", "missing-column"),
+                                ("resultats.csv", 1, "valeurs", "valeurs", "avertissement", "extra-column")]
 
 
 def test_missing_required_file(tmp_path: Path) -> None:
@@ -212,9 +209,8 @@ def test_missing_required_file(tmp_path: Path) -> None:
     only_establishments.mkdir()
     build(without_establishments, replace={"etablissements": None})
     build(only_establishments, replace={name: None for name in BASE if name != "etablissements"})
-    assert faults(without_establishments) == [("etablissements.csv", None, None, None, "erreur")]
-    assert faults(only_establishments) == [("resultats.csv", None, None, None, "erreur")]
-    assert "le fichier obligatoire resultats.csv" in validate(only_establishments, CAMPAIGN)[0].expected
+    assert faults(without_establishments) == [("etablissements.csv", None, None, None, "erreur", "missing-table")]
+    assert faults(only_establishments) == [("resultats.csv", None, None, None, "erreur", "missing-table")]
 
 
 @pytest.mark.parametrize("name, text, severity", [
@@ -226,22 +222,22 @@ def test_missing_required_file(tmp_path: Path) -> None:
 ])
 def test_empty_file(tmp_path: Path, name: str, text: str, severity: str) -> None:
     build(tmp_path, replace={name: text})
-    assert faults(tmp_path) == [(f"{name}.csv", None, None, None, severity)]
+    assert faults(tmp_path) == [(f"{name}.csv", None, None, None, severity, "empty-table")]
 
 
 def test_liste_en_sus_must_be_oui_or_non(tmp_path: Path) -> None:
     build(tmp_path, add={"etablissements": [f"{CHU_TOULOUSE};CHU;Occitanie;MCO;peut-être;",
                                             "310000013;CH;Occitanie;MCO; NON ;"]})
     assert faults(tmp_path) == [("etablissements.csv", NEXT["etablissements"], "liste_en_sus",
-                                 "peut-être", "erreur")]
+                                 "peut-être", "erreur", "invalid-choice")]
 
 
 def test_unknown_or_missing_activity(tmp_path: Path) -> None:
     build(tmp_path, add={"etablissements": [f"{CHU_TOULOUSE};CHU;Occitanie;MCO,URG;oui;",
                                             "310000013;CH;Occitanie;;non;"]})
     line = NEXT["etablissements"]
-    assert faults(tmp_path) == [("etablissements.csv", line, "activites", "MCO,URG", "erreur"),
-                                ("etablissements.csv", line + 1, "activites", "", "erreur")]
+    assert faults(tmp_path) == [("etablissements.csv", line, "activites", "MCO,URG", "erreur", "invalid-choice"),
+                                ("etablissements.csv", line + 1, "activites", "", "erreur", "invalid-choice")]
 
 
 def test_reference_level_and_value(tmp_path: Path) -> None:
@@ -249,24 +245,24 @@ def test_reference_level_and_value(tmp_path: Path) -> None:
                                         "G05;2015;regional;120;", "F01;2017;national;-4;",
                                         "Z99;2018;national;1;"]})
     line = NEXT["references"]
-    assert faults(tmp_path) == [("references.csv", line, "niveau", "departemental", "erreur"),
-                                ("references.csv", line + 1, "valeur", "beaucoup", "erreur"),
-                                ("references.csv", line + 2, "valeur", "120", "erreur"),
-                                ("references.csv", line + 4, "indicateur", "Z99", "erreur")]
+    assert faults(tmp_path) == [("references.csv", line, "niveau", "departemental", "erreur", "invalid-choice"),
+                                ("references.csv", line + 1, "valeur", "beaucoup", "erreur", "type-error"),
+                                ("references.csv", line + 2, "valeur", "120", "erreur", "out-of-range"),
+                                ("references.csv", line + 4, "indicateur", "Z99", "erreur", "unknown-indicator")]
 
 
 def test_income_must_be_an_amount(tmp_path: Path) -> None:
     build(tmp_path, add={"etablissements": [f"{CHU_TOULOUSE};CHU;Occitanie;MCO;oui;beaucoup",
                                             "310000013;CH;Occitanie;MCO;oui;12 345,60 €"]})
     assert faults(tmp_path) == [("etablissements.csv", NEXT["etablissements"], "produits_am",
-                                 "beaucoup", "erreur")]
+                                 "beaucoup", "erreur", "type-error")]
 
 
 def test_extra_and_duplicate_columns(tmp_path: Path) -> None:
     build(tmp_path, replace={"resultats": "finess;annee;indicateur;valeur;commentaire;Valeur\n"
                                           f"{APHP};2018;A01;oui;RAS;non\n"})
-    assert faults(tmp_path) == [("resultats.csv", 1, "commentaire", "commentaire", "avertissement"),
-                                ("resultats.csv", 1, "valeur", "valeur", "erreur")]
+    assert faults(tmp_path) == [("resultats.csv", 1, "commentaire", "commentaire", "avertissement", "extra-column"),
+                                ("resultats.csv", 1, "valeur", "valeur", "erreur", "duplicate-column")]
 
 
 def test_every_fault_of_every_file_at_once(tmp_path: Path) -> None:
@@ -276,11 +272,12 @@ def test_every_fault_of_every_file_at_once(tmp_path: Path) -> None:
                          "maturite": [f"{APHM};2018;9;1;1;1;1;1;1"],
                          "references": ["F01;2018;mondial;1;"]})
     got = faults(tmp_path)
-    assert [(s, line, col) for s, line, col, _, _ in got] == [
-        ("etablissements.csv", 4, "finess"),
-        ("resultats.csv", 7, "indicateur"), ("resultats.csv", 8, "valeur"), ("resultats.csv", 9, "annee"),
-        ("references.csv", 4, "niveau"),
-        ("maturite.csv", 3, "etape_1"),
+    assert [(s, line, col, code) for s, line, col, _, _, code in got] == [
+        ("etablissements.csv", 4, "finess", "invalid-finess"),
+        ("resultats.csv", 7, "indicateur", "unknown-indicator"), ("resultats.csv", 8, "valeur", "out-of-range"),
+        ("resultats.csv", 9, "annee", "type-error"),
+        ("references.csv", 4, "niveau", "invalid-choice"),
+        ("maturite.csv", 3, "etape_1", "out-of-range"),
     ]
 
 
@@ -289,8 +286,9 @@ def test_load_dataset_raises_data_error_with_all_faults(tmp_path: Path) -> None:
                          "etablissements": [f"{APHP[:8]}5;X;IDF;MCO;oui;"]})
     with pytest.raises(DataError) as caught:
         load_dataset(tmp_path, CAMPAIGN)
-    assert [(f.line, f.severity) for f in caught.value.faults] == [
-        (4, "avertissement"), (7, "erreur"), (8, "erreur")]
+    assert [(f.line, f.severity, f.code) for f in caught.value.faults] == [
+        (4, "avertissement", "finess-check-digit"), (7, "erreur", "unknown-indicator"),
+        (8, "erreur", "out-of-range")]
     assert str(caught.value).startswith("2 erreur(s) dans les données")
     assert "resultats.csv, ligne 8, colonne « valeur » : valeur « 200 »" in str(caught.value)
 
@@ -299,9 +297,9 @@ def test_validate_never_raises_on_garbage(tmp_path: Path) -> None:
     build(tmp_path, replace={"resultats": "\x00\x01;;;\n;\"\n\"\"\"\n", "maturite": ";;;\n"})
     (tmp_path / "references.csv").write_bytes(bytes(range(256)))
     got = faults(tmp_path)
-    assert ("resultats.csv", None, "finess", None, "erreur") in got
+    assert ("resultats.csv", None, "finess", None, "erreur", "missing-column") in got
     # 0x81, which no encoding reads, is on line 3: after "\n" (0x0A) and "\r" (0x0D, a line end)
-    assert ("references.csv", 3, None, None, "erreur") in got
+    assert ("references.csv", 3, None, None, "erreur", "encoding-error") in got
 
 
 # --- properties of the parsers ---------------------------------------------------------------

@@ -121,7 +121,7 @@ def region(tmp_path, contrats: str | None = None, depenses: str | None = None, r
 
 
 def faults_of(tmp_path, **tables):
-    return [(f.source, f.line, f.column, f.value, f.severity)
+    return [(f.source, f.line, f.column, f.value, f.severity, f.code)
             for f in validate(region(tmp_path, **tables), load_campaign(tiny(tmp_path)))]
 
 
@@ -148,19 +148,19 @@ def test_absent_tables_are_empty(tmp_path):
 
 
 @pytest.mark.parametrize(("contrats", "expected"), [
-    (f"{F},transport,2018-01-01,\n", (2, "volet", "transport", "erreur")),
-    (f"{F},transports,2018-01-01,2017-12-31\n", (2, "date_fin", "2017-12-31", "erreur")),
-    (f"{F},transports,2018-13-01,\n", (2, "date_debut", "2018-13-01", "erreur")),
-    (f"{F},transports,31/02/2018,\n", (2, "date_debut", "31/02/2018", "erreur")),
-    (f"{F},transports,01-01-2018,\n", (2, "date_debut", "01-01-2018", "erreur")),
-    (f"{F},transports,,\n", (2, "date_debut", "", "erreur")),
-    (f"{F},transports,2018-01-01,demain\n", (2, "date_fin", "demain", "erreur")),
-    ("030000012,transports,2018-01-01,\n", (2, "finess", "030000012", "erreur")),
-    (f"{F},transports,2018-01-01,2023-01-01\n", (2, "date_fin", "2023-01-01", "avertissement")),
+    (f"{F},transport,2018-01-01,\n", (2, "volet", "transport", "erreur", "invalid-choice")),
+    (f"{F},transports,2018-01-01,2017-12-31\n", (2, "date_fin", "2017-12-31", "erreur", "date-order")),
+    (f"{F},transports,2018-13-01,\n", (2, "date_debut", "2018-13-01", "erreur", "type-error")),
+    (f"{F},transports,31/02/2018,\n", (2, "date_debut", "31/02/2018", "erreur", "type-error")),
+    (f"{F},transports,01-01-2018,\n", (2, "date_debut", "01-01-2018", "erreur", "type-error")),
+    (f"{F},transports,,\n", (2, "date_debut", "", "erreur", "blank-cell")),
+    (f"{F},transports,2018-01-01,demain\n", (2, "date_fin", "demain", "erreur", "type-error")),
+    ("030000012,transports,2018-01-01,\n", (2, "finess", "030000012", "erreur", "unknown-finess")),
+    (f"{F},transports,2018-01-01,2023-01-01\n", (2, "date_fin", "2023-01-01", "avertissement", "long-contract")),
     (f"{F},transports,2018-01-01,\n{F},transports,2018-01-01,2019-12-31\n",
-     (3, "finess, volet, date_debut", f"{F} / transports / 2018-01-01", "erreur")),
+     (3, "finess, volet, date_debut", f"{F} / transports / 2018-01-01", "erreur", "duplicate-row")),
     (f"{F},transports,2018-01-01,2020-12-31\n{F},transports,2020-06-01,\n",
-     (3, "date_debut", "2020-06-01", "erreur")),
+     (3, "date_debut", "2020-06-01", "erreur", "overlapping-contracts")),
 ])
 def test_contract_faults(tmp_path, contrats, expected):
     faults = faults_of(tmp_path, contrats=contrats)
@@ -173,15 +173,15 @@ def test_five_years_exactly_is_fine(tmp_path):
 
 
 @pytest.mark.parametrize(("depenses", "expected"), [
-    (f"{F},2019,taxi,100\n", (2, "poste", "taxi", "erreur")),
-    (f"{F},2019,transports,-1\n", (2, "montant", "-1", "erreur")),
-    (f"{F},2019,transports,beaucoup\n", (2, "montant", "beaucoup", "erreur")),
-    (f"{F},2019,transports,\n", (2, "montant", "", "erreur")),
-    (f"{F},2019,transports,\"1.250.000,00\"\n", (2, "montant", "1.250.000,00", "erreur")),
-    (f"{F},19,transports,1\n", (2, "annee", "19", "erreur")),
-    ("030000012,2019,transports,1\n", (2, "finess", "030000012", "erreur")),
+    (f"{F},2019,taxi,100\n", (2, "poste", "taxi", "erreur", "invalid-choice")),
+    (f"{F},2019,transports,-1\n", (2, "montant", "-1", "erreur", "out-of-range")),
+    (f"{F},2019,transports,beaucoup\n", (2, "montant", "beaucoup", "erreur", "type-error")),
+    (f"{F},2019,transports,\n", (2, "montant", "", "erreur", "blank-cell")),
+    (f"{F},2019,transports,\"1.250.000,00\"\n", (2, "montant", "1.250.000,00", "erreur", "type-error")),
+    (f"{F},19,transports,1\n", (2, "annee", "19", "erreur", "type-error")),
+    ("030000012,2019,transports,1\n", (2, "finess", "030000012", "erreur", "unknown-finess")),
     (f"{F},2019,transports,1\n{F},2019,transports,2\n",
-     (3, "finess, annee, poste", f"{F} / 2019 / transports", "erreur")),
+     (3, "finess, annee, poste", f"{F} / 2019 / transports", "erreur", "duplicate-row")),
 ])
 def test_expense_faults(tmp_path, depenses, expected):
     assert faults_of(tmp_path, depenses=depenses) == [("depenses.csv", *expected)]
@@ -189,14 +189,16 @@ def test_expense_faults(tmp_path, depenses, expected):
 
 def test_expense_line_values_go_in_depenses_not_resultats(tmp_path):
     faults = faults_of(tmp_path, resultats=f"{F},2019,TR1,1000\n{F},2019,T01,peut-être\n")
-    assert [(f[1], f[2], f[3]) for f in faults] == [(4, "indicateur", "TR1"), (5, "valeur", "peut-être")]
+    assert [(f[1], f[2], f[3], f[5]) for f in faults] == [(4, "indicateur", "TR1", "unknown-indicator"),
+                                                       (5, "valeur", "peut-être", "type-error")]
 
 
 def test_volets_unknown_to_a_campaign_without_volets(tmp_path):
     folder = region(tmp_path, f"{F},transports,2018-01-01,\n", f"{F},2019,transports,1\n")
     plain = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "plain.yml"))
     faults = validate(folder, plain)
-    assert [(f.column, f.severity) for f in faults] == [("volet", "erreur"), ("poste", "erreur")]
+    assert [(f.column, f.severity, f.code) for f in faults] == [("volet", "erreur", "invalid-choice"),
+                                                                ("poste", "erreur", "invalid-choice")]
     assert "volets" in faults[0].expected
 
 
@@ -267,9 +269,9 @@ def test_cli_volets_file(tmp_path):
 def test_cli_warns_about_a_missing_expense(tmp_path):
     folder = region(tmp_path, f"{F},transports,2018-01-01,\n", f"{F},2019,transports,1250000\n")
     faults = validate(folder, load_campaign(tiny(tmp_path)))
-    assert [(f.source, f.column, f.value, f.severity) for f in faults] == [
-        ("depenses.csv", "montant", f"{F} / 2017 / transports", "avertissement"),
-        ("depenses.csv", "montant", f"{F} / 2018 / transports", "avertissement")]
+    assert [(f.source, f.column, f.value, f.severity, f.code) for f in faults] == [
+        ("depenses.csv", "montant", f"{F} / 2017 / transports", "avertissement", "missing-expense"),
+        ("depenses.csv", "montant", f"{F} / 2018 / transports", "avertissement", "missing-expense")]
     result = CliRunner().invoke(app, ["score", str(folder), "-c", str(tiny(tmp_path)), "-y", "2019",
                                       "--out", str(tmp_path / "S.csv"), "--volets", str(tmp_path / "V.csv")])
     assert result.exit_code == 0

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator
+from .tables import MATURITY_STEPS
 
 __all__ = [
     "DEPARTEMENTS",
@@ -39,7 +40,6 @@ __all__ = [
     "write_region",
 ]
 
-MATURITY_STEPS: tuple[str, ...] = tuple(f"etape_{i}" for i in range(1, 8))
 
 #: Department prefixes drawn by default (2 characters; some with a leading zero, one overseas).
 DEPARTEMENTS: tuple[str, ...] = (
@@ -270,9 +270,9 @@ def make_region(
     years = sorted({int(y) for y in years})
     if not years:
         raise ValueError("au moins une année est attendue")
-    for name, values in (("activites", activites), ("liste_en_sus", liste_en_sus),
-                         ("niveaux", niveaux), ("noms", noms)):
-        _sequence(values, n, name)
+    for name, given in (("activites", activites), ("liste_en_sus", liste_en_sus),
+                        ("niveaux", niveaux), ("noms", noms)):
+        _sequence(given, n, name)
     rng = np.random.default_rng(seed)
     inds = campaign.indicators
     n_ind, n_year = len(inds), len(years)
@@ -338,7 +338,7 @@ def make_region(
     # Which cells exist ---------------------------------------------------------------------
     ind_mask = np.array([(1 << len(ACTIVITIES)) - 1 if i.activities is None else _mask(i.activities)
                          for i in inds], dtype=np.int64)
-    needs_list = np.array([i.chapter not in campaign.weights.without_list for i in inds])
+    needs_list = np.array([i.chapter not in campaign.chapter_weights(False) for i in inds])
     applicable = ((act_mask[:, None] & ind_mask[None, :]) != 0) & (with_list[:, None] | ~needs_list[None, :])
     applicable = np.broadcast_to(applicable[:, None, :], (n, n_year, n_ind))
     present = np.ones((n, n_year), dtype=bool)

@@ -1,8 +1,10 @@
-"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.data.load` (data contract).
+"""Checks and normalisation of the tables read by :mod:`caqes_toolkit.data.read`, as
+:mod:`caqes_toolkit.data.tables` declares them (columns, kinds, keys, checks across columns).
 
-Every fault of every table is listed, not only the first. Checks are vectorised: a column is
-factorised, each distinct text is parsed once, the verdicts are broadcast back to the rows
-with numpy, and :class:`Fault` objects are built for the bad rows only.
+Every fault of every table is listed, not only the first, each with its :class:`FaultCode`.
+Checks are vectorised: a column is factorised, each distinct text is parsed once, the verdicts
+are broadcast back to the rows with numpy, and :class:`Fault` objects are built for the bad
+rows only.
 """
 
 from __future__ import annotations
@@ -11,48 +13,21 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
+from functools import partial
 from itertools import repeat
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from ..errors import Fault, Severity
-from ..rules.campaign import ACTIVITIES, Campaign, Indicator
-from .dataset import COLUMNS, MATURITY_STEPS
-from .load import OPTIONAL_TABLES, TABLES, RawSource, RawTable, name_key, read_source
+from ..errors import Fault, FaultCode, Severity
+from ..rules.campaign import ACTIVITIES, Campaign, Indicator, VoletIndicator
+from .read import RawSource, RawTable, name_key, read_source
+from .tables import TABLES, ColumnSpec, TableSpec
+from .tables import table as table_spec
 
-__all__ = ["Checked", "check", "validate", "write_faults"]
-
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "etablissements": ("finess", "raison_sociale", "region", "activites", "liste_en_sus"),
-    "resultats": ("finess", "annee", "indicateur", "valeur"),
-    "references": ("indicateur", "annee", "niveau", "valeur"),
-    "maturite": ("finess", "annee", *MATURITY_STEPS),
-    "ajustements": ("finess", "annee", "indicateur", "valeur", "motif"),
-    "contrats": ("finess", "volet", "date_debut", "date_fin"),
-    "depenses": ("finess", "annee", "poste", "montant"),
-}
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"etablissements": ("produits_am",),
-                                                 "references": ("region",)}
-FIELDS: dict[str, str] = {"etablissements": "establishments", "resultats": "results",
-                          "references": "references", "maturite": "maturity",
-                          "ajustements": "adjustments", "contrats": "contracts",
-                          "depenses": "expenses"}
-DTYPES: dict[str, dict[str, str]] = {
-    "establishments": {"finess": "str", "raison_sociale": "str", "region": "str",
-                       "activites": "str", "liste_en_sus": "bool", "produits_am": "float64"},
-    "results": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
-                "nc": "bool", "brut": "str"},
-    "references": {"indicateur": "str", "annee": "int64", "niveau": "str", "valeur": "float64",
-                   "region": "str"},
-    "maturity": {"finess": "str", "annee": "int64", **{s: "float64" for s in MATURITY_STEPS}},
-    "adjustments": {"finess": "str", "annee": "int64", "indicateur": "str", "valeur": "float64",
-                    "nc": "bool", "brut": "str", "motif": "str"},
-    "contracts": {"finess": "str", "volet": "str", "date_debut": "datetime64[ns]",
-                  "date_fin": "datetime64[ns]"},
-    "expenses": {"finess": "str", "annee": "int64", "poste": "str", "montant": "float64"},
-}
+__all__ = ["Checked", "check", "check_values", "number_expectation", "validate", "write_faults"]
 
 _FINESS = "(?:[0-9]{2}|2A|2B)[0-9]{7}"
 _SPACES = "[\\s\u00a0\u202f]+"  # regular, no-break and narrow no-break spaces
@@ -61,6 +36,7 @@ _EMPTY, _NC, _YES, _NO, _NUMBER, _BAD = range(6)
 # how an indicator's value is read
 _UNKNOWN, _BINARY, _NUMERIC, _MATURITY = range(4)
 _PerRow = Callable[[np.ndarray], Sequence[str]]  # bad row positions -> one text per row
+_Measured = Indicator | VoletIndicator  # what a value of resultats is read for
 # NUL, C0 controls but tab and line breaks (a cell may hold several lines), DEL, C1 controls
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
@@ -84,27 +60,28 @@ def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
 
 
 def check(raw: RawSource, campaign: Campaign) -> Checked:
-    """Check the raw tables against the data contract and normalise them."""
+    """Check the raw tables against their declarations (:data:`~caqes_toolkit.data.tables.TABLES`)
+    and normalise them."""
     faults: list[Fault] = list(raw.faults)
     frames: dict[str, pd.DataFrame] = {}
     known: pd.Series | None = None
-    for name in TABLES:
-        table = raw.tables.get(name)
-        if table is None:
+    for spec in TABLES:
+        read = raw.tables.get(spec.name)
+        if read is None:
             if not raw.faults:  # an unreadable workbook is reported once, not per sheet
-                faults += _missing_table(raw, name)
+                faults += _missing_table(raw, spec)
             continue
-        sink = _Sink(_without_total(_read_as_known(table)))
-        if _usable(sink, name in OPTIONAL_TABLES):
+        sink = _Sink(_without_total(_read_as_known(read, spec)))
+        if _usable(sink, spec):
             _controls(sink)
-            frames[FIELDS[name]] = _CHECKS[name](sink, campaign, known)
-            if name == "etablissements":
-                known = frames["establishments"]["finess"]
+            frames[spec.field] = _check_table(sink, spec, _Context(campaign, known))
+            if any(c.kind == "finess_declared" for c in spec.columns):
+                known = frames[spec.field]["finess"]
         faults += sink.sorted()
     if any(f.severity == "erreur" for f in faults):
         return Checked(tuple(faults), None)
     faults += _missing_expenses(raw, frames, campaign)
-    tables = {f: frames.get(f, _empty_frame(f)) for f in FIELDS.values()}
+    tables = {spec.field: frames.get(spec.field, spec.empty()) for spec in TABLES}
     return Checked(tuple(faults), tables)
 
 
@@ -152,11 +129,12 @@ class _Sink:
         return column in self._stripped
 
     def add(self, line: int | None, column: str | None, value: str | None, expected: str,
-            severity: Severity = "erreur") -> None:
-        self.faults.append(Fault(self.table.label, line, column, value, expected, severity))
+            severity: Severity = "erreur", *, code: FaultCode) -> None:
+        self.faults.append(Fault(self.table.label, line, column, value, expected, severity, code=code))
 
     def rows(self, mask: np.ndarray, column: str, expected: str | _PerRow,
-             severity: Severity = "erreur", values: _PerRow | None = None) -> None:
+             severity: Severity = "erreur", values: _PerRow | None = None, *,
+             code: FaultCode) -> None:
         """One fault per ``mask`` row (``expected`` and ``values`` per row when callable)."""
         rows = np.flatnonzero(mask)
         if not rows.size:
@@ -165,7 +143,7 @@ class _Sink:
         got = values(rows) if values else self.text(column).take(rows).tolist()
         wanted = [expected] * rows.size if isinstance(expected, str) else expected(rows)
         count = rows.size
-        self.faults.extend(map(Fault, repeat(self.table.label, count), lines,
+        self.faults.extend(map(partial(Fault, code=code), repeat(self.table.label, count), lines,
                                repeat(column, count), got, wanted, repeat(severity, count)))
 
     def sorted(self) -> list[Fault]:
@@ -176,14 +154,15 @@ class _Sink:
                                             where.get((f.column or "").split(",")[0], -1)))
 
 
-def _missing_table(raw: RawSource, name: str) -> list[Fault]:
-    if name in OPTIONAL_TABLES:
+def _missing_table(raw: RawSource, spec: TableSpec) -> list[Fault]:
+    if not spec.required:
         return []
-    columns = ", ".join(REQUIRED_COLUMNS[name])
+    name, columns = spec.name, ", ".join(spec.required_columns)
     what = f"une feuille « {name} »" if raw.is_workbook else f"le fichier obligatoire {name}.csv"
     kind = "feuilles trouvées" if raw.is_workbook else "fichiers trouvés"
     found = f" ; {kind} : {_quoted(raw.unread)}{_did_you_mean(name, raw.unread)}" if raw.unread else ""
-    return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns}){found}")]
+    return [Fault(raw.label(name), None, None, None, f"{what} (colonnes {columns}){found}",
+                  code=FaultCode.MISSING_TABLE)]
 
 
 def _quoted(names: Sequence[str], most: int = 12) -> str:
@@ -198,15 +177,11 @@ def _did_you_mean(expected: str, found: Sequence[str]) -> str:
     return f" ; vouliez-vous dire « {keys[close[0]]} » ?" if close else ""
 
 
-def _known(name: str) -> tuple[str, ...]:
-    return REQUIRED_COLUMNS[name] + OPTIONAL_COLUMNS.get(name, ())
-
-
-def _read_as_known(table: RawTable) -> RawTable:
+def _read_as_known(table: RawTable, spec: TableSpec) -> RawTable:
     """Headers typed as an analyst types them (« Année », « Produits AM (€) ») read as the
-    expected column when exactly one matches (:func:`~caqes_toolkit.data.load.name_key`), with a
+    expected column when exactly one matches (:func:`~caqes_toolkit.data.read.name_key`), with a
     warning each; two headers read as one column are an error naming both."""
-    known = _known(table.name)
+    known = spec.known_columns
     keys = {name_key(k): k for k in known}
     target = {h: keys.get(name_key(h), h) for h in table.header if h and h not in known}
     sources: dict[str, list[str]] = {}
@@ -218,16 +193,17 @@ def _read_as_known(table: RawTable) -> RawTable:
         if len(names) > 1:
             faults.append(Fault(table.label, 1, column, None, "des noms de colonnes uniques : "
                                 f"{' et '.join(f'« {n} »' for n in names)} se lisent toutes comme "
-                                f"« {column} » (renommer ou supprimer l'une d'elles)"))
+                                f"« {column} » (renommer ou supprimer l'une d'elles)",
+                                code=FaultCode.DUPLICATE_COLUMN))
         elif names[0] != column:
             renamed[names[0]] = column
             faults.append(Fault(table.label, 1, column, names[0], f"la colonne « {column} » : "
-                                f"en-tête « {names[0]} » lu comme « {column} »", "avertissement"))
+                                f"en-tête « {names[0]} » lu comme « {column} »", "avertissement",
+                                code=FaultCode.RENAMED_COLUMN))
     if not faults:
         return table
-    header = tuple(renamed.get(h, h) for h in table.header)
-    return replace(table, header=header, frame=table.frame.rename(columns=renamed),
-                   faults=(*table.faults, *faults))
+    return replace(table, header=tuple(renamed.get(h, h) for h in table.header),
+                   frame=table.frame.rename(columns=renamed), faults=(*table.faults, *faults))
 
 
 _TOTAL = re.compile(r"(?i)\s*(sous-)?tota(l|ux)\b.*")
@@ -251,56 +227,60 @@ def _without_total(table: RawTable) -> RawTable:
     fault = Fault(table.label, line, None, " | ".join(filled),
                   f"une ligne par {'établissement' if table.name == 'etablissements' else 'donnée'}, "
                   f"sans ligne de total : la ligne {line} ressemble à un total ; la supprimer "
-                  "(l'outil calcule lui-même les totaux)")
+                  "(l'outil calcule lui-même les totaux)", code=FaultCode.TOTAL_ROW)
     return replace(table, frame=frame.iloc[:-1], lines=table.lines[:-1], faults=(*table.faults, fault))
 
 
-def _title_line(table: RawTable) -> Fault | None:
+def _title_line(table: RawTable, spec: TableSpec) -> Fault | None:
     """One fault when the expected header is found a few lines down (a title line above it)."""
-    required = {name_key(c) for c in REQUIRED_COLUMNS[table.name]}
+    columns = spec.required_columns
+    required = {name_key(c) for c in columns}
     for offset, row in enumerate(table.head):
         if required <= {name_key(cell) for cell in row}:
             line = offset + 2
             title = " ".join(cell.strip() for cell in table.header if cell.strip())
             return Fault(table.label, 1, None, title or None,
-                         f"l'en-tête ({', '.join(REQUIRED_COLUMNS[table.name])}) en ligne 1 : il est "
+                         f"l'en-tête ({', '.join(columns)}) en ligne 1 : il est "
                          f"en ligne {line}, sous un titre ou des lignes de texte ; supprimer les "
-                         f"lignes 1 à {line - 1} pour que l'en-tête soit la première ligne")
+                         f"lignes 1 à {line - 1} pour que l'en-tête soit la première ligne",
+                         code=FaultCode.TITLE_ROW)
     return None
 
 
-def _usable(sink: _Sink, optional: bool) -> bool:
+def _usable(sink: _Sink, spec: TableSpec) -> bool:
     """Check the header and emptiness; True when the rows can be checked."""
-    table, name = sink.table, sink.table.name
-    required = REQUIRED_COLUMNS[name]
-    severity: Severity = "avertissement" if optional else "erreur"
+    table, required = sink.table, spec.required_columns
+    severity: Severity = "erreur" if spec.required else "avertissement"
     if not table.has_header and any(f.severity == "erreur" for f in table.faults):  # unreadable
         return False
     if not table.has_header:
         sink.add(None, None, None, f"un en-tête ({', '.join(required)}) et au moins une ligne "
-                 "de données (fichier ou feuille vide)", severity)
+                 "de données (fichier ou feuille vide)", severity, code=FaultCode.EMPTY_TABLE)
         return False
-    known = _known(name)
+    known = spec.known_columns
     missing = [c for c in required if c not in table.header]
-    title = _title_line(table) if missing else None
+    title = _title_line(table, spec) if missing else None
     if title is not None:
         sink.faults.append(title)
         return False
     seen: set[str] = set()
     for column in table.header:
         if column in seen and column in known:
-            sink.add(1, column, column, "des noms de colonnes uniques (colonne en double)")
+            sink.add(1, column, column, "des noms de colonnes uniques (colonne en double)",
+                     code=FaultCode.DUPLICATE_COLUMN)
         elif column and column not in known and column not in seen:
             sink.add(1, column, column, f"une colonne parmi {', '.join(known)} (colonne ignorée)"
-                     f"{_did_you_mean(column, missing)}", "avertissement")
+                     f"{_did_you_mean(column, missing)}", "avertissement", code=FaultCode.EXTRA_COLUMN)
         seen.add(column)
     unknown = [c for c in table.header if c and c not in known]
     found = f" ; colonnes trouvées : {_quoted(unknown)}" if unknown else ""
     for column in missing:
         sink.add(None, column, None, f"une colonne « {column} » (colonnes obligatoires : "
-                 f"{', '.join(required)}){found}{_did_you_mean(column, unknown)}")
+                 f"{', '.join(required)}){found}{_did_you_mean(column, unknown)}",
+                 code=FaultCode.MISSING_COLUMN)
     if not missing and table.frame.empty:
-        sink.add(None, None, None, "au moins une ligne de données sous l'en-tête", severity)
+        sink.add(None, None, None, "au moins une ligne de données sous l'en-tête", severity,
+                 code=FaultCode.EMPTY_TABLE)
         return False
     return not missing
 
@@ -350,15 +330,18 @@ def _finess(sink: _Sink, known: pd.Series | None,
     normal = uniques.str.upper()
     well = normal.str.fullmatch(_FINESS).to_numpy(bool)
     sink.rows(~well[codes], "finess",
-              "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres")
+              "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres",
+              code=FaultCode.INVALID_FINESS)
     if known is not None:
         registered = set(known.tolist())
         absent = well & np.array([f not in registered for f in normal.tolist()], dtype=bool)
-        sink.rows(absent[codes], "finess", "un FINESS déclaré dans etablissements")
+        sink.rows(absent[codes], "finess", "un FINESS déclaré dans etablissements",
+                  code=FaultCode.UNKNOWN_FINESS)
     if check_key:
         sink.rows((well & ~_luhn_ok(normal))[codes], "finess",
                   "un FINESS dont le 9e chiffre est la clé de Luhn des 8 premiers "
-                  "(clé incorrecte ou erreur de saisie ?)", "avertissement")
+                  "(clé incorrecte ou erreur de saisie ?)", "avertissement",
+                  code=FaultCode.FINESS_CHECK_DIGIT)
     key, _ = pd.factorize(normal)
     unchanged = not sink.is_stripped("finess") and bool((normal == uniques).all())
     return _spread(normal, codes, sink.frame["finess"], unchanged), key[codes]
@@ -397,8 +380,8 @@ def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
         sink.rows(first & np.isin(codes, at), "annee", lambda rows: [
             f"une année (ex. 2018) : la date « {uniques.iat[codes[r]]} » est lue comme l'année "
             f"{years[codes[r]]} (cellule au format date ; la mettre au format nombre)"
-            for r in rows.tolist()], "avertissement")
-    sink.rows(~ok[codes], "annee", "une année entière sur 4 chiffres (ex. 2018)")
+            for r in rows.tolist()], "avertissement", code=FaultCode.YEAR_AS_DATE)
+    _bad_cells(sink, "annee", codes, uniques, ok, "une année entière sur 4 chiffres (ex. 2018)")
     return years[codes], codes
 
 
@@ -425,7 +408,7 @@ def _dated_years(texts: pd.Series) -> dict[int, int]:
     return found
 
 
-def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indicator | None]]:
+def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[_Measured | None]]:
     """Row codes and the indicator of each distinct code; reports unknown codes."""
     codes, uniques = sink.distinct("indicateur")
     found = [campaign.by_code.get(code) or _volet_objective(campaign, code)
@@ -434,11 +417,13 @@ def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[Indic
     all_codes = list(campaign.by_code) or list(campaign.volet_indicators)  # second generation: volets only
     sink.rows(unknown[codes], "indicateur",
               f"un code d'indicateur de la campagne {campaign.name} "
-              f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})")
+              f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})", code=FaultCode.UNKNOWN_INDICATOR)
     return codes, found
 
 
-def _number_expectation(ind: Indicator) -> str:
+def number_expectation(ind: Indicator | VoletIndicator) -> str:
+    """What a value of a numeric indicator must be, in French (« un nombre entre 0 et 100
+    (unité %) »): the text of data faults and of the self-evaluation grids' prompts."""
     if ind.rule == "maturite":
         return "un pourcentage entre 0 et 100 (score de maturité)"
     if ind.unit == "%":
@@ -448,17 +433,17 @@ def _number_expectation(ind: Indicator) -> str:
     return f"un nombre (unité {ind.unit})" if ind.unit else "un nombre"
 
 
-def _value_expectation(ind: Indicator | None) -> str:
+def _value_expectation(ind: _Measured | None) -> str:
     if ind is None:
         return ""
     if ind.rule == "binaire":
         return f"« oui », « non », « NC » ou vide (indicateur {ind.code}, règle binaire)"
     rule = f"indicateur {ind.code}, règle {ind.rule}"
-    return f"{_number_expectation(ind)}, « NC » ou vide ({rule})"
+    return f"{number_expectation(ind)}, « NC » ou vide ({rule})"
 
 
 def _values(sink: _Sink, ind_codes: np.ndarray,
-            indicators: list[Indicator | None]) -> dict[str, pd.Series | np.ndarray]:
+            indicators: list[_Measured | None]) -> dict[str, pd.Series | np.ndarray]:
     """``valeur``, ``nc`` and ``brut`` of results or adjustments; reports values that do not
     fit their indicator's rule (binaire, number, maturity percentage) or unit (% in 0–100)."""
     codes, uniques = sink.distinct("valeur")
@@ -474,8 +459,10 @@ def _values(sink: _Sink, ind_codes: np.ndarray,
     with np.errstate(invalid="ignore"):
         out_of_range = bounded & (kinds == _NUMBER) & ((numbers < 0) | (numbers > 100))
     expectations = np.array([_value_expectation(i) for i in indicators], dtype=object)
-    sink.rows(binary_bad | number_bad | out_of_range, "valeur",
-              lambda rows: expectations[ind_codes[rows]].tolist())
+    sink.rows(binary_bad | number_bad, "valeur", lambda rows: expectations[ind_codes[rows]].tolist(),
+              code=FaultCode.TYPE_ERROR)
+    sink.rows(out_of_range, "valeur", lambda rows: expectations[ind_codes[rows]].tolist(),
+              code=FaultCode.OUT_OF_RANGE)
     return {"valeur": numbers, "nc": kinds == _NC, "brut": sink.text("valeur")}
 
 
@@ -502,14 +489,14 @@ def _duplicates(sink: _Sink, keys: dict[str, np.ndarray]) -> None:
                       for n in first_lines[rows].tolist()],
         values=lambda rows: [" / ".join(v) for v in zip(
             *(sink.text(c).take(rows).tolist() for c in columns), strict=True)],
-    )
+        code=FaultCode.DUPLICATE_ROW)
 
 
 def _choice(sink: _Sink, column: str, allowed: dict[str, str], expected: str) -> pd.Series:
     """Case-insensitive choice among ``allowed`` (text → normalised value); reports others."""
     codes, uniques = sink.distinct(column)
     mapped = uniques.str.lower().map(allowed)
-    sink.rows(mapped.isna().to_numpy(bool)[codes], column, expected)
+    sink.rows(mapped.isna().to_numpy(bool)[codes], column, expected, code=FaultCode.INVALID_CHOICE)
     return pd.Series(mapped.fillna("").array.take(codes))
 
 
@@ -522,7 +509,7 @@ def _activities(sink: _Sink) -> pd.Series:
         canonical.append(";".join(a for a in ACTIVITIES if a in found))
         bad.append(not found or not found <= set(ACTIVITIES))
     sink.rows(np.array(bad, dtype=bool)[codes], "activites", f"une ou plusieurs activités parmi "
-              f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »")
+              f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »", code=FaultCode.INVALID_CHOICE)
     return pd.Series(np.array(canonical, dtype=object)[codes], dtype="str")
 
 
@@ -532,12 +519,19 @@ def _bounded_numbers(sink: _Sink, column: str, low: float, high: float | None, e
     codes, uniques = sink.distinct(column)
     numbers, ok = _numbers(uniques, suffix)
     with np.errstate(invalid="ignore"):
-        ok &= (numbers >= low) & (numbers <= (np.inf if high is None else high))
-    empty = (uniques == "").to_numpy(bool)
-    if allow_empty:
-        ok |= empty
-    sink.rows(~ok[codes], column, expected)
+        outside = ok & ~((numbers >= low) & (numbers <= (np.inf if high is None else high)))
+    _bad_cells(sink, column, codes, uniques, ok, expected, allow_empty)
+    sink.rows(outside[codes], column, expected, code=FaultCode.OUT_OF_RANGE)
     return numbers[codes]
+
+
+def _bad_cells(sink: _Sink, column: str, codes: np.ndarray, uniques: pd.Series, ok: np.ndarray,
+               expected: str, allow_empty: bool = False) -> None:
+    """Report the cells that do not read (``ok`` false for their distinct text): empty ones
+    (unless allowed) as ``blank-cell``, the others as ``type-error``."""
+    empty = (uniques == "").to_numpy(bool)
+    sink.rows((empty & ~ok & (not allow_empty))[codes], column, expected, code=FaultCode.BLANK_CELL)
+    sink.rows((~empty & ~ok)[codes], column, expected, code=FaultCode.TYPE_ERROR)
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -551,82 +545,162 @@ def _controls(sink: _Sink) -> None:
         if bad.any():
             sink.rows(bad[codes], column, "un texte sans caractère de contrôle (caractère nul, "
                       "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
-                      "le supprimer)")
+                      "le supprimer)", code=FaultCode.CONTROL_CHARACTER)
 
 
 def _filled(sink: _Sink, column: str, what: str) -> None:
     """Report empty cells of a column that must be filled."""
     codes, uniques = sink.distinct(column)
-    sink.rows((uniques == "").to_numpy(bool)[codes], column, f"un texte non vide ({what})")
+    sink.rows((uniques == "").to_numpy(bool)[codes], column, f"un texte non vide ({what})",
+              code=FaultCode.BLANK_CELL)
 
 
-def _check_establishments(sink: _Sink, campaign: Campaign,
-                          known: pd.Series | None) -> pd.DataFrame:
-    finess, key = _finess(sink, None, check_key=True)
-    _duplicates(sink, {"finess": key})
-    _filled(sink, "raison_sociale", "nom de l'établissement")
-    _filled(sink, "region", "région de l'établissement")
-    frame = sink.frame
-    in_list = _choice(sink, "liste_en_sus", {"oui": "oui", "non": "non"}, "« oui » ou « non »")
-    if "produits_am" in frame:
-        income = _bounded_numbers(sink, "produits_am", 0, None,
-                                  "un montant positif en euros (ex. « 12 345 678,90 ») ou vide",
-                                  suffix="€", allow_empty=True)
-    else:
-        income = np.full(len(frame), np.nan)
-    return _frame("establishments", {
-        "finess": finess, "raison_sociale": sink.text("raison_sociale"),
-        "region": sink.text("region"),
-        "activites": _activities(sink), "liste_en_sus": (in_list == "oui").to_numpy(bool),
-        "produits_am": income,
-    })
+# --- tables: the columns as tables.py declares them ------------------------------------------
 
 
-def _check_results(sink: _Sink, campaign: Campaign, known: pd.Series | None,
-                   field_name: str = "results") -> pd.DataFrame:
-    finess, finess_key = _finess(sink, known)
-    years, year_key = _years(sink)
-    ind_codes, indicators = _indicators(sink, campaign)
-    values = _values(sink, ind_codes, indicators)
-    _duplicates(sink, {"finess": finess_key, "annee": year_key, "indicateur": ind_codes})
-    if field_name == "results":
-        goal = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
-        group = finess_key.astype(np.int64) * (int(year_key.max(initial=0)) + 1) + year_key
-        _fractions(sink, group, goal, values["valeur"], lambda row: (
-            f"de {finess.iat[row]} pour {years[row]}"))
-    extra = {"motif": sink.text("motif")} if field_name == "adjustments" else {}
-    return _frame(field_name, {"finess": finess, "annee": years,
-                               "indicateur": sink.text("indicateur"), **values, **extra})
+@dataclass
+class _Context:
+    """What the columns of one table share while they are checked: the campaign, the FINESS
+    of etablissements, and each parsed column and its row keys (for keys and checks across
+    columns)."""
+
+    campaign: Campaign
+    known: pd.Series | None
+    columns: dict[str, pd.Series | np.ndarray] = field(default_factory=dict)
+    keys: dict[str, np.ndarray] = field(default_factory=dict)
+    indicators: tuple[np.ndarray, list[_Measured | None]] = (np.empty(0, np.int64), [])
 
 
-def _check_adjustments(sink: _Sink, campaign: Campaign,
-                       known: pd.Series | None) -> pd.DataFrame:
-    return _check_results(sink, campaign, known, "adjustments")
+def _check_table(sink: _Sink, spec: TableSpec, ctx: _Context) -> pd.DataFrame:
+    """Each column read by its kind, the key's duplicates, then the checks across columns."""
+    for column in spec.columns:
+        if not column.read:
+            continue
+        if column.name in sink.frame:
+            _PARSERS[column.kind](sink, column, ctx)
+        else:  # an optional column absent: empty
+            n = len(sink.frame)
+            ctx.columns[column.name] = (np.full(n, np.nan) if column.dtype == "float64" else
+                                        pd.Series([""] * n, dtype="str"))
+    _duplicates(sink, {c: ctx.keys[c] for c in spec.key if c in ctx.keys})
+    for name in spec.checks:
+        _TABLE_CHECKS[name](sink, ctx)
+    return _frame(spec, ctx.columns)
 
 
-def _check_references(sink: _Sink, campaign: Campaign,
-                      known: pd.Series | None) -> pd.DataFrame:
-    years, year_key = _years(sink)
-    ind_codes, indicators = _indicators(sink, campaign)
-    level = _choice(sink, "niveau", {"national": "national", "regional": "regional",
-                                     "régional": "regional"}, "« national » ou « regional »")
-    values = _reference_values(sink, ind_codes, indicators)
+def _keep(ctx: _Context, name: str, values: pd.Series | np.ndarray, key: np.ndarray) -> None:
+    ctx.columns[name], ctx.keys[name] = values, key
+
+
+def _parse_finess(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    _keep(ctx, column.name, *_finess(sink, ctx.known))
+
+
+def _parse_declared_finess(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    _keep(ctx, column.name, *_finess(sink, None, check_key=True))
+
+
+def _parse_year(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    _keep(ctx, column.name, *_years(sink))
+
+
+def _parse_indicator(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    ctx.indicators = _indicators(sink, ctx.campaign)
+    _keep(ctx, column.name, sink.text(column.name), ctx.indicators[0])
+
+
+def _parse_value(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    ctx.columns.update(_values(sink, *ctx.indicators))
+
+
+def _parse_reference_value(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    ctx.columns[column.name] = _reference_values(sink, *ctx.indicators)
+
+
+def _parse_text(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    if column.kind == "filled":
+        _filled(sink, column.name, column.expected)
+    _keep(ctx, column.name, sink.text(column.name), sink.distinct(column.name)[0])
+
+
+def _parse_yes_no(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    answer = _choice(sink, column.name, {"oui": "oui", "non": "non"}, "« oui » ou « non »")
+    ctx.columns[column.name] = (answer == "oui").to_numpy(bool)
+
+
+def _parse_choice(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    chosen = _choice(sink, column.name, dict(column.choices), column.expected)
+    _keep(ctx, column.name, chosen, pd.factorize(chosen)[0])
+
+
+def _parse_activities(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    ctx.columns[column.name] = _activities(sink)
+
+
+def _parse_number(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    ctx.columns[column.name] = _bounded_numbers(
+        sink, column.name, column.low or 0, column.high, column.expected, suffix=column.suffix,
+        allow_empty=column.allow_empty)
+
+
+def _parse_date(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    dates = _dates(sink, column.name, column.allow_empty)
+    _keep(ctx, column.name, dates, pd.factorize(dates, use_na_sentinel=False)[0])
+
+
+def _parse_volet(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    campaign = ctx.campaign
+    # "\n" never matches a stripped cell: it keeps the mapping's values text when there is no volet
+    codes = {v.code.lower(): v.code for v in campaign.volets} or {"\n": "\n"}
+    listed = ", ".join(v.code for v in campaign.volets)
+    volet = _choice(sink, column.name, codes, f"un volet de la campagne {campaign.name} ({listed})"
+                    if listed else f"un volet de la campagne ; {campaign.name} n'en définit "
+                    "aucun (clé « volets » du fichier de campagne)")
+    _keep(ctx, column.name, volet, pd.factorize(volet)[0])
+
+
+def _parse_expense_line(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
+    campaign, lines = ctx.campaign, ctx.campaign.expense_lines
+    poste = _choice(sink, column.name, {p.lower(): p for p in lines} or {"\n": "\n"},
+                    f"un poste de dépense des volets de la campagne {campaign.name} "
+                    f"({', '.join(lines)})" if lines else
+                    f"un poste de dépense ; {campaign.name} n'en définit aucun (règle « depense »)")
+    _keep(ctx, column.name, poste, pd.factorize(poste)[0])
+
+
+_PARSERS: dict[str, Callable[[_Sink, ColumnSpec, _Context], None]] = {
+    "finess": _parse_finess, "finess_declared": _parse_declared_finess, "year": _parse_year,
+    "indicator": _parse_indicator, "value": _parse_value, "reference_value": _parse_reference_value,
+    "text": _parse_text, "filled": _parse_text, "yes_no": _parse_yes_no, "choice": _parse_choice,
+    "activities": _parse_activities, "number": _parse_number, "date": _parse_date,
+    "volet": _parse_volet, "expense_line": _parse_expense_line,
+}
+
+
+# --- checks across columns -------------------------------------------------------------------
+
+
+def _fractions_by_establishment(sink: _Sink, ctx: _Context) -> None:
+    """Results: % values all in [0, 1] for one establishment and year (see :func:`_fractions`)."""
+    ind_codes, indicators = ctx.indicators
+    finess, years = ctx.columns["finess"], ctx.columns["annee"]
+    finess_key, year_key = ctx.keys["finess"], ctx.keys["annee"]
+    goal = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
+    group = finess_key.astype(np.int64) * (int(year_key.max(initial=0)) + 1) + year_key
+    _fractions(sink, group, goal, np.asarray(ctx.columns["valeur"]), lambda row: (
+        f"de {pd.Series(finess).iat[row]} pour {years[row]}"))
+
+
+def _reference_fractions(sink: _Sink, ctx: _Context) -> None:
+    """References: % values all in [0, 1] (see :func:`_fractions`)."""
+    ind_codes, indicators = ctx.indicators
+    values = np.asarray(ctx.columns["valeur"])
     percent = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
-    _fractions(sink, np.zeros(len(values), dtype=np.int64), percent, values,
-               lambda row: "de référence")
-    keys = {"indicateur": ind_codes, "annee": year_key, "niveau": pd.factorize(level)[0]}
-    if "region" in sink.frame:  # optional: "" = every region
-        region = sink.text("region")
-        keys["region"] = sink.distinct("region")[0]
-    else:
-        region = pd.Series([""] * len(sink.frame), dtype="str")
-    _duplicates(sink, keys)
-    return _frame("references", {"indicateur": sink.text("indicateur"), "annee": years,
-                                 "niveau": level, "valeur": values, "region": region})
+    _fractions(sink, np.zeros(len(values), dtype=np.int64), percent, values, lambda row: "de référence")
 
 
 def _reference_values(sink: _Sink, ind_codes: np.ndarray,
-                      indicators: list[Indicator | None]) -> np.ndarray:
+                      indicators: list[_Measured | None]) -> np.ndarray:
     """Reference values: a number (0–100 for a % indicator); reports others, empty included."""
     codes, uniques = sink.distinct("valeur")
     numbers_u, ok_u = _numbers(uniques)
@@ -634,14 +708,18 @@ def _reference_values(sink: _Sink, ind_codes: np.ndarray,
     bounded = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
     known = np.array([i is not None for i in indicators], dtype=bool)[ind_codes]
     with np.errstate(invalid="ignore"):
-        bad = known & (~ok | (bounded & ((numbers < 0) | (numbers > 100))))
-    expectations = np.array([i and f"{_number_expectation(i)} pour l'indicateur {i.code}"
+        outside = known & ok & bounded & ((numbers < 0) | (numbers > 100))
+    expectations = np.array([i and f"{number_expectation(i)} pour l'indicateur {i.code}"
                              for i in indicators], dtype=object)
-    sink.rows(bad, "valeur", lambda rows: expectations[ind_codes[rows]].tolist())
+    per_row: _PerRow = lambda rows: expectations[ind_codes[rows]].tolist()  # noqa: E731
+    empty = (uniques == "").to_numpy(bool)[codes]
+    sink.rows(known & empty, "valeur", per_row, code=FaultCode.BLANK_CELL)
+    sink.rows(known & ~ok & ~empty, "valeur", per_row, code=FaultCode.TYPE_ERROR)
+    sink.rows(outside, "valeur", per_row, code=FaultCode.OUT_OF_RANGE)
     return numbers
 
 
-def _percent_above_one(ind: Indicator | None) -> bool:
+def _percent_above_one(ind: _Measured | None) -> bool:
     """A % indicator whose target (or best threshold) is above 1 %, or a reference."""
     if ind is None or ind.unit != "%":
         return False
@@ -679,50 +757,30 @@ def _fractions(sink: _Sink, group: np.ndarray, percent: np.ndarray, numbers: np.
                         f"fractions au lieu de pourcentages ? Saisir {meant} pour {meant} %")
     mask = np.zeros(len(numbers), dtype=bool)
     mask[starts] = True
-    sink.rows(mask, "valeur", lambda at: [texts[row] for row in at.tolist()])
+    sink.rows(mask, "valeur", lambda at: [texts[row] for row in at.tolist()],
+              code=FaultCode.PERCENT_AS_FRACTION)
 
 
-def _check_maturity(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
-    finess, finess_key = _finess(sink, known)
-    years, year_key = _years(sink)
-    steps = {step: _bounded_numbers(sink, step, 0, 5, "un nombre de 0 à 5 (cotation de l'étape)",
-                                    suffix="")
-             for step in MATURITY_STEPS}
-    _duplicates(sink, {"finess": finess_key, "annee": year_key})
-    return _frame("maturity", {"finess": finess, "annee": years, **steps})
 
 
-_CHECKS: dict[str, Callable[[_Sink, Campaign, pd.Series | None], pd.DataFrame]] = {
-    "etablissements": _check_establishments,
-    "resultats": _check_results,
-    "references": _check_references,
-    "maturite": _check_maturity,
-    "ajustements": _check_adjustments,
-}
-
-
-def _frame(field_name: str, columns: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
-    """A normalised table: the documented columns, in order, with their dtypes."""
+def _frame(spec: TableSpec, columns: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
+    """A normalised table: the declared columns, in order, with their dtypes."""
     data = {c: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
             for c, v in columns.items()}
-    return pd.DataFrame(data, columns=list(COLUMNS[field_name])).astype(DTYPES[field_name])
-
-
-def _empty_frame(field_name: str) -> pd.DataFrame:
-    dtypes = DTYPES[field_name]
-    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in COLUMNS[field_name]})
+    return pd.DataFrame(data, columns=list(spec.names)).astype(spec.dtypes)
 
 
 def write_faults(faults: Sequence[Fault], path: Path) -> None:
     """Write every fault to a ``.csv`` file (fichier, ligne, colonne, valeur, attendu,
-    gravite), atomically."""
+    gravite, code), atomically."""
     from ..outputs import write_table
 
     table = pd.DataFrame({
         "fichier": [f.source for f in faults],
         "ligne": pd.array([f.line for f in faults], dtype="Int64"),
         "colonne": [f.column for f in faults], "valeur": [f.value for f in faults],
-        "attendu": [f.expected for f in faults], "gravite": [f.severity for f in faults]})
+        "attendu": [f.expected for f in faults], "gravite": [f.severity for f in faults],
+        "code": [str(f.code) for f in faults]})
     write_table({"anomalies": table}, path)
 
 
@@ -737,7 +795,8 @@ def check_values(campaign: Campaign, values: dict[str, object],
     sink = _Sink(RawTable("resultats", source, ("indicateur", "valeur"), frame, np.arange(len(frame))))
     ind_codes, indicators = _indicators(sink, campaign)
     parsed = _values(sink, ind_codes, indicators)
-    faults = [Fault(source, None, codes[f.line], f.value, f.expected, f.severity) for f in sink.faults]
+    faults = [Fault(source, None, codes[cast(int, f.line)], f.value, f.expected, f.severity, code=f.code)
+              for f in sink.faults]
     rows = pd.DataFrame({"indicateur": codes, "valeur": parsed["valeur"], "nc": parsed["nc"],
                          "brut": pd.Series(parsed["brut"], dtype="str").to_numpy(dtype=object)})
     return rows, faults
@@ -751,7 +810,7 @@ _ISO_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]00:00:00)?$"  # a .xlsx da
 _FR_DATE = r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$"
 
 
-def _volet_objective(campaign: Campaign, code: str):
+def _volet_objective(campaign: Campaign, code: str) -> VoletIndicator | None:
     """A volet objective that ``resultats`` may carry (an expense line goes in ``depenses``)."""
     found = campaign.volet_indicators.get(code)
     return found[1] if found and found[1].rule != "depense" else None
@@ -764,36 +823,24 @@ def _dates(sink: _Sink, column: str, allow_empty: bool) -> np.ndarray:
     iso, fr = uniques.str.extract(_ISO_DATE), uniques.str.extract(_FR_DATE)
     text = iso[0].fillna(fr[2]) + "-" + iso[1].fillna(fr[1]) + "-" + iso[2].fillna(fr[0])
     dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    ok = dates.notna().to_numpy(bool) | ((uniques == "").to_numpy(bool) & allow_empty)
     empty = " ou vide (contrat sans date de fin)" if allow_empty else ""
-    sink.rows(~ok[codes], column, f"une date AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2018-01-01 ou "
-              f"01/01/2018){empty}")
+    _bad_cells(sink, column, codes, uniques, dates.notna().to_numpy(bool),
+               f"une date AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2018-01-01 ou 01/01/2018){empty}", allow_empty)
     return dates.to_numpy(dtype="datetime64[ns]")[codes]
 
 
-def _check_contracts(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
-    finess, finess_key = _finess(sink, known)
-    # "\n" never matches a stripped cell: it keeps the mapping's values text when there is no volet
-    codes = {v.code.lower(): v.code for v in campaign.volets} or {"\n": "\n"}
-    listed = ", ".join(v.code for v in campaign.volets)
-    volet = _choice(sink, "volet", codes, f"un volet de la campagne {campaign.name} ({listed})"
-                    if listed else f"un volet de la campagne ; {campaign.name} n'en définit "
-                    "aucun (clé « volets » du fichier de campagne)")
-    start = _dates(sink, "date_debut", allow_empty=False)
-    end = _dates(sink, "date_fin", allow_empty=True)
+def _contract_periods(sink: _Sink, ctx: _Context) -> None:
+    """Contracts: an end on or after the start, at most MAX_CONTRACT_YEARS long (warning), and
+    no two contracts of one establishment and volet in force at once."""
+    start, end = np.asarray(ctx.columns["date_debut"]), np.asarray(ctx.columns["date_fin"])
     both = ~np.isnat(start) & ~np.isnat(end)
     sink.rows(both & (end < start), "date_fin", "une date de fin postérieure ou égale à la date "
-              "de début")
+              "de début", code=FaultCode.DATE_ORDER)
     limit = (pd.Series(start) + pd.DateOffset(years=MAX_CONTRACT_YEARS)).to_numpy()
     sink.rows(both & (end >= limit), "date_fin",
               f"un contrat de {MAX_CONTRACT_YEARS} ans au plus (durée maximale d'un volet "
-              "additionnel)", "avertissement")
-    volet_key = pd.factorize(volet)[0]
-    _duplicates(sink, {"finess": finess_key, "volet": volet_key,
-                       "date_debut": pd.factorize(start, use_na_sentinel=False)[0]})
-    _overlaps(sink, finess_key, volet_key, start, end)
-    return _frame("contracts", {"finess": finess, "volet": volet, "date_debut": start,
-                                "date_fin": end})
+              "additionnel)", "avertissement", code=FaultCode.LONG_CONTRACT)
+    _overlaps(sink, ctx.keys["finess"], ctx.keys["volet"], start, end)
 
 
 def _overlaps(sink: _Sink, finess_key: np.ndarray, volet_key: np.ndarray, start: np.ndarray,
@@ -816,34 +863,55 @@ def _overlaps(sink: _Sink, finess_key: np.ndarray, volet_key: np.ndarray, start:
     by_row = dict(zip(rows.tolist(), lines.tolist()))
     sink.rows(mask, "date_debut", lambda bad: [
         f"un contrat qui commence après la fin du contrat du même volet (ligne {by_row[r]})"
-        for r in bad.tolist()])
+        for r in bad.tolist()], code=FaultCode.OVERLAPPING_CONTRACTS)
 
 
-def _check_expenses(sink: _Sink, campaign: Campaign, known: pd.Series | None) -> pd.DataFrame:
-    finess, finess_key = _finess(sink, known)
-    years, year_key = _years(sink)
-    lines = campaign.expense_lines
-    poste = _choice(sink, "poste", {p.lower(): p for p in lines} or {"\n": "\n"},
-                    f"un poste de dépense des volets de la campagne {campaign.name} "
-                    f"({', '.join(lines)})" if lines else
-                    f"un poste de dépense ; {campaign.name} n'en définit aucun (règle « depense »)")
-    amount = _bounded_numbers(sink, "montant", 0, None, "un montant positif ou nul en euros "
-                              "(ex. « 1 250 000,00 »)", suffix="€")
-    _duplicates(sink, {"finess": finess_key, "annee": year_key, "poste": pd.factorize(poste)[0]})
-    return _frame("expenses", {"finess": finess, "annee": years, "poste": poste,
-                               "montant": amount})
-
-
-_CHECKS.update({"contrats": _check_contracts, "depenses": _check_expenses})
+_TABLE_CHECKS: dict[str, Callable[[_Sink, _Context], None]] = {
+    "fractions_by_establishment": _fractions_by_establishment, "fractions": _reference_fractions,
+    "contract_periods": _contract_periods,
+}
 
 
 def _missing_expenses(raw: RawSource, frames: dict[str, pd.DataFrame], campaign: Campaign) -> list[Fault]:
     """Warnings for the expenses that the contracts in force in the latest year with results
-    need (reference year, N − 1, N) and the depenses table lacks."""
+    need (reference year, N − 1, N) and the depenses table lacks, and for the years of those
+    objectives without a target rate in the campaign."""
     contracts, results = frames.get("contracts"), frames.get("results")
     if contracts is None or contracts.empty or results is None or results.empty:
         return []
-    from ..evaluation.money import expense_warnings
+    year = int(results["annee"].max())
+    expenses = frames.get("expenses", table_spec("expenses").empty())
+    spent = set(zip(expenses["finess"], expenses["annee"].tolist(), expenses["poste"], strict=True))
+    needed: dict[tuple[str, int, str], str] = {}
+    rates: list[Fault] = []
+    name = Path(campaign.path).name if campaign.path else campaign.name
+    for finess, volet, start in _in_force(contracts, campaign, year).itertuples(index=False):
+        for line in campaign.volet_by_code[volet].expenses:
+            first = start.year - 1 if line.reference == "debut_contrat" else year - 1
+            for annee in (first, year, year - 1):
+                if (finess, annee, line.expense) not in spent:
+                    needed.setdefault((finess, annee, str(line.expense)), volet)
+            if any(line.rate(k) is None for k in range(first + 1, year + 1)):
+                rates.append(_missing_rate(name, volet, line, finess, first, year))
+    return list(dict.fromkeys([*(
+        Fault(raw.label("depenses"), None, "montant", f"{finess} / {annee} / {poste}",
+              f"la dépense « {poste} » {annee} de l'établissement {finess}, requise par son contrat "
+              f"« {volet} » en vigueur en {year} (montants laissés vides dans le fichier des volets)",
+              "avertissement", code=FaultCode.MISSING_EXPENSE)
+        for (finess, annee, poste), volet in sorted(needed.items())), *rates]))
 
-    expenses = frames.get("expenses", _empty_frame("expenses"))
-    return expense_warnings(contracts, expenses, campaign, int(results["annee"].max()), raw.label("depenses"))
+
+def _missing_rate(name: str, volet: str, line: VoletIndicator, finess: str, first: int, year: int) -> Fault:
+    return Fault(name, None, f"volets[{volet}].indicateurs[{line.code}].taux_cible", finess,
+                 f"un taux pour chaque année de {first + 1} à {year} (objectif non calculé, montants "
+                 "laissés vides)", "avertissement", code=FaultCode.MISSING_RATE)
+
+
+def _in_force(contracts: pd.DataFrame, campaign: Campaign, year: int) -> pd.DataFrame:
+    """(finess, volet, date_debut) of the contracts of the campaign's volets in force during
+    ``year``; of two contracts of one volet in force that year, the later one."""
+    start, end = contracts["date_debut"], contracts["date_fin"]
+    in_force = ((start <= pd.Timestamp(year, 12, 31)) & (end.isna() | (end >= pd.Timestamp(year, 1, 1)))
+                & contracts["volet"].isin(campaign.volet_by_code))
+    rows = contracts[in_force].sort_values(["finess", "volet", "date_debut"])
+    return rows.drop_duplicates(["finess", "volet"], keep="last")[["finess", "volet", "date_debut"]]

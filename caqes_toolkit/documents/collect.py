@@ -31,7 +31,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..data.dataset import MATURITY_STEPS, Dataset
-from ..data.load import RawSource, RawTable, _cell_text, load_dataset, read_source
+from ..data.load import load_dataset
+from ..data.read import RawSource, RawTable, cell_text, read_source
 from ..data.validation import check
 from ..errors import CaqesError, DataError, Severity
 from ..evaluation.money import contracts_in_force
@@ -229,7 +230,7 @@ def _header(sheet: Worksheet, names: Iterable[str]) -> tuple[int, dict[str, int]
 
 def _value(cell: Any) -> str:
     """A value cell as text, as a person reads it (percent cells × 100), spaces trimmed."""
-    return _cell_text(cell).strip().replace("\u00a0", " ").strip()
+    return cell_text(cell).strip().replace("\u00a0", " ").strip()
 
 
 def _read_indicators(grid: _Grid, book: openpyxl.Workbook, campaign: Campaign) -> None:

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..data.dataset import MATURITY_STEPS, Dataset
+from ..data.validation import number_expectation
 from ..errors import CaqesError
 from ..formats import fmt_num
 from ..outputs import atomic_path
@@ -191,14 +192,11 @@ def _rule_words(ind: Indicator) -> str:
 
 
 def _expected(ind: Indicator) -> str:
-    """What the Valeur cell accepts, for the input prompt and the error message."""
+    """What the Valeur cell accepts, for the input prompt and the error message (numbers in
+    the data check's words)."""
     if ind.rule == "binaire":
         return "oui, non ou NC (non concerné)"
-    if ind.unit == "%":
-        return "un nombre de 0 à 100, sans le signe % (62,5 pour 62,5 %), ou NC (non concerné)"
-    if ind.unit == "%/an":
-        return "un taux d'évolution en %/an, négatif possible (−2,5), ou NC (non concerné)"
-    return "un nombre ou NC (non concerné)"
+    return f"{number_expectation(ind)} ou NC (non concerné)"
 
 
 def _validation(ind: Indicator, ref: str) -> DataValidation:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset, empty_table
-from ..errors import CaqesError, Fault
+from ..errors import CaqesError, Fault, FaultCode
 from ..rules.campaign import Campaign, Volet, VoletIndicator, Weights
 from .scoring import score
 
@@ -43,7 +43,6 @@ __all__ = [
     "VoletResults",
     "contracts_in_force",
     "evaluate_volets",
-    "expense_warnings",
     "incentive_table",
     "objective_path",
     "require_parameters",
@@ -256,22 +255,15 @@ def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarra
         faults.append(Fault(source, None, "montant", f"{finess} / {annee} / {poste}",
                             f"la dépense « {poste} » {annee} de l'établissement {finess}, requise par "
                             f"son contrat « {volet} » en vigueur en {year} (montants laissés vides "
-                            "dans le fichier des volets)", "avertissement"))
+                            "dans le fichier des volets)", "avertissement", code=FaultCode.MISSING_EXPENSE))
     name = Path(campaign.path).name if campaign.path else campaign.name
     for k in np.flatnonzero(np.isnan(factor)):
         code, r = rows["indicateur"].iat[k], int(first[k])
         faults.append(Fault(name, None, f"volets[{rows['volet'].iat[k]}].indicateurs[{code}].taux_cible",
                             rows["finess"].iat[k], f"un taux pour chaque année de {r + 1} à {year} "
-                            "(objectif non calculé, montants laissés vides)", "avertissement"))
+                            "(objectif non calculé, montants laissés vides)", "avertissement",
+                            code=FaultCode.MISSING_RATE))
     return list(dict.fromkeys(faults))
-
-
-def expense_warnings(contracts: pd.DataFrame, expenses: pd.DataFrame, campaign: Campaign, year: int,
-                     source: str) -> list[Fault]:
-    """Warnings for the expenses that the contracts in force in ``year`` need and ``expenses``
-    lacks (as :func:`evaluate_volets` reports them)."""
-    in_force = _in_force(contracts, campaign, year)
-    return _expense_rows(expenses, campaign, year, in_force, source)[1] if len(in_force) else []
 
 
 def _label(dataset: Dataset) -> str:
