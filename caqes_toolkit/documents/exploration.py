@@ -139,8 +139,8 @@ def establishment_figures(scores: Scores, finess: str, annee: int) -> list[Figur
 
 @dataclass
 class Explorer:
-    """The widgets of the notebook: ``establishment`` (a list of names), one « atteindre la cible »
-    checkbox per indicator below its target, and ``output`` where text, charts and simulation go."""
+    """The widgets of the notebook: ``establishment`` (a list of names), ``output`` (its text and the
+    simulation), one « atteindre la cible » checkbox per indicator below its target, ``charts``."""
 
     dataset: Dataset
     campaign: Campaign
@@ -148,8 +148,10 @@ class Explorer:
     annee: int
     establishment: Any
     output: Any
+    charts: Any
     widget: Any
     targets: list[Any] = field(default_factory=list)
+    shown: str | None = None  # the establishment whose charts are shown
     text: str = ""
     simulation: Simulation | None = None
 
@@ -164,7 +166,7 @@ class Explorer:
             box.code = code  # the indicator the checkbox stands for
             box.observe(lambda _change: self.refresh(), names="value")
             self.targets.append(box)
-        self.widget.children = (self.establishment, _targets_box(self.targets), self.output)
+        self.widget.children = (self.establishment, self.output, _targets_box(self.targets), self.charts)
         self.refresh()
 
     def refresh(self) -> None:
@@ -182,9 +184,13 @@ class Explorer:
             display(Markdown(self.text))
             if self.simulation is not None:
                 display(Markdown(f"**Et si… ?** {what_if_text(self.simulation)}"))
-            for fig in establishment_figures(self.scores, finess, annee):
-                display(fig)
-                plt.close(fig)
+        if self.shown != finess:  # the charts do not depend on the what-if
+            self.charts.clear_output(wait=True)
+            with self.charts:
+                for fig in establishment_figures(self.scores, finess, annee):
+                    display(fig)
+                    plt.close(fig)
+            self.shown = finess
 
     def show(self) -> None:
         from IPython.display import display
@@ -197,7 +203,7 @@ def _targets_box(targets: list[Any]) -> Any:
 
     title = (w.HTML("<b>Et si… ?</b> Cochez les indicateurs qui atteindraient leur cible :") if targets
              else w.HTML("<b>Et si… ?</b> Tous les indicateurs applicables ont atteint leur cible."))
-    return w.VBox([title, *targets])
+    return w.VBox([title, w.VBox(targets, layout=w.Layout(max_height="18em", overflow="auto"))])
 
 
 def explorer(dataset: Dataset, campaign: Campaign, scores: Scores, annee: int, finess: str | None = None) -> Explorer:
@@ -214,8 +220,8 @@ def explorer(dataset: Dataset, campaign: Campaign, scores: Scores, annee: int, f
     default = finess if finess in {f for _, f in choices} else choices[0][1]
     select = w.Dropdown(options=choices, value=default, description="Établissement :",
                         layout=w.Layout(width="100%"), style={"description_width": "initial"})
-    out = w.Output()
-    app = Explorer(dataset, campaign, scores, annee, select, out, w.VBox([select, out]))
+    out, plots = w.Output(), w.Output()
+    app = Explorer(dataset, campaign, scores, annee, select, out, plots, w.VBox([select, out, plots]))
     select.observe(lambda change: app.choose(change["new"]), names="value")
     app.choose(default)
     return app
