@@ -350,7 +350,7 @@ def reports(
             outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance,
                                 pool=pool)
         write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts,
-                    workbook="scores.xlsx")
+                    workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes))
     done = sum(o.status == "ok" for o in outcomes)
     out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "
               f"— index : {out_dir / 'index.html'}")

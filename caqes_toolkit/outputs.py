@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     import pandas as pd
     from openpyxl.cell.cell import Cell
 
-__all__ = ["atomic_path", "check_outputs", "describe_os_error", "output_lock", "set_text", "sheet_text",
-           "write_atomic", "write_table"]
+__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "atomic_path", "check_outputs", "describe_os_error", "output_lock",
+           "set_text", "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -118,8 +118,10 @@ def write_table(sheets: dict[str, pd.DataFrame], path: str | Path,
                 labels: dict[str, str] | None = None, decimals: int = 1) -> None:
     """Write tables to ``.csv`` (first table; comma, dot decimal) or ``.xlsx`` (one sheet each).
 
-    The workbook is for people: French ``labels`` for headers, numbers shown with ``decimals``
-    decimals, bold frozen header, filters and fitted column widths; every text is a text cell.
+    The workbook is for people: French ``labels`` for headers, euros as euros (columns named like
+    a sum of money), percentages with « % », other numbers with ``decimals`` decimals; bold
+    frozen header, filters, column widths from the content; printed on A4 landscape, fitted to
+    the page's width, the header row repeated on every page. Every text is a text cell.
     The CSV is for machines: values verbatim.
     """
     import pandas as pd
@@ -159,7 +161,65 @@ def _sheet_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: Number formats of the workbooks (codes are locale-free: a French spreadsheet shows « 1 234,50 € »).
+MONEY_FORMAT = '#,##0.00\\ "€"'
+PERCENT_FORMAT = '0.0\\ "%"'  # values already in 0–100
+POINTS_FORMAT = "+0.0;-0.0;0.0"
+#: Headers (accents and case folded) of the columns holding euros.
+_MONEY = re.compile(r"interessement|economies|depenses|objectif|reversement|produits|plafond|montant|"
+                    r"depassement|€")
+_TEXT_WIDTH = 40  # widest column (characters); longer texts wrap, and headers wrap to their content's width
+_LINE_HEIGHT = 13  # points per line of a wrapped cell
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
+
+
+def _number_format(header: str, series: pd.Series, decimals: int) -> str | None:
+    """The number format of a numeric column, from its header and type (``None``: not numeric)."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return None
+    name = _fold(header)
+    if "(%)" in name:
+        return PERCENT_FORMAT
+    if _MONEY.search(name):
+        return MONEY_FORMAT
+    if "(points)" in name:
+        return POINTS_FORMAT
+    if pd.api.types.is_integer_dtype(series):
+        return "0"
+    return "0." + "0" * decimals if decimals else "0"
+
+
+def _content_width(series: pd.Series, number_format: str | None) -> int:
+    """Characters the widest value of a column takes once formatted."""
+    import numpy as np
+
+    if number_format is None:
+        lengths = series.dropna().astype(str).str.len()
+        return int(lengths.max()) if len(lengths) else 0
+    values = np.abs(series.to_numpy(dtype=float, na_value=np.nan))
+    if np.isnan(values).all():
+        return 0
+    digits = len(f"{np.nanmax(values):,.0f}")
+    fraction = re.search(r"\.(0+)", number_format)
+    decimals = len(fraction.group(1)) if fraction else 0
+    return digits + (decimals + 1 if decimals else 0) + (2 if number_format in (MONEY_FORMAT, PERCENT_FORMAT) else 1)
+
+
+def _lines(lengths: pd.Series, width: int) -> pd.Series:
+    """Lines a text of each length takes in a wrapped column ``width`` characters wide (with a margin
+    for the proportional font)."""
+    return (lengths * 1.1 // width + 1).astype(int)
+
+
 def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
+    """Header, number formats, widths, filters, frozen header and printing on A4 landscape."""
     import pandas as pd
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -173,17 +233,49 @@ def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
         for (cell,) in ws.iter_rows(min_row=2, min_col=idx + 1, max_col=idx + 1):
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
                 set_text(cell, cell.value)  # the others are already plain text cells
-    number_format = "0." + "0" * decimals if decimals else "0"
+    header_lines, row_lines = 1, None
+    wrap = Alignment(wrap_text=True, vertical="top")
     for idx in range(1, df.shape[1] + 1):
-        letter = ws.cell(row=1, column=idx).column_letter
-        if pd.api.types.is_float_dtype(df.iloc[:, idx - 1]):
+        header = str(ws.cell(row=1, column=idx).value)
+        series = df.iloc[:, idx - 1]
+        number_format = _number_format(header, series, decimals)
+        if number_format is not None:
             for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
                 cell.number_format = number_format
-        text = df.iloc[:, idx - 1].astype(str)
-        width = max(len(str(ws.cell(row=1, column=idx).value)), *text.str.len().head(500).tolist())
-        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+        content = _content_width(series, number_format)
+        longest_word = max((len(w) for w in header.split()), default=0)
+        width = min(max(content, longest_word, 6), _TEXT_WIDTH)
+        if number_format is None and content > _TEXT_WIDTH:  # long texts wrap, their rows grow
+            for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
+                cell.alignment = wrap
+            lines = _lines(series.fillna("").astype(str).str.len(), width)
+            row_lines = lines if row_lines is None else row_lines.combine(lines, max)
+        ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = width + 2
+        header_lines = max(header_lines, _lines(pd.Series([len(header)]), width).iloc[0])
+    ws.row_dimensions[1].height = _LINE_HEIGHT * header_lines + 4
+    if row_lines is not None:  # a spreadsheet does not size rows it opens: LibreOffice would overlap them
+        for row, n in enumerate(row_lines.tolist(), start=2):
+            if n > 1:
+                ws.row_dimensions[row].height = _LINE_HEIGHT * n + 2
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    _print_setup(ws)
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, as wide as the page, the header row on every page, page numbers."""
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as needed downwards
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.oddFooter.left.text = "&F — &A"
+    ws.oddFooter.right.text = "page &P / &N"
 
 
 # --------------------------------------------------------------------------- output paths

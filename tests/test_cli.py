@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from caqes_toolkit import load_campaign, load_dataset, score
 from caqes_toolkit.cli import app
+from caqes_toolkit.outputs import PERCENT_FORMAT
 
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, ROOT, SAMPLE
 
@@ -122,7 +123,7 @@ def test_score_xlsx_is_for_people_and_detail(tmp_path: Path):
     headers = [c.value for c in ws[1]]
     assert headers[:6] == ["FINESS", "Raison sociale", "Année", "Score global (%)", "Classe",
                            "Sanction proposée"]
-    assert ws.cell(row=2, column=4).number_format == "0.0"
+    assert ws.cell(row=2, column=4).number_format == PERCENT_FORMAT  # « 66,3 % »: a percentage in 0–100
     assert ws.freeze_panes == "A2"
     rows = pd.read_csv(detail, dtype={"finess": str})
     assert {"indicateur", "libelle", "score", "statut", "gain"} <= set(rows.columns)

@@ -280,7 +280,8 @@ def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
     notes = []
     if rows:
         total = top["gain"].sum()
-        notes.append(f"Atteindre ces {len(rows)} objectifs porterait le score global de "
+        these = "cet objectif" if len(rows) == 1 else f"ces {len(rows)} objectifs"
+        notes.append(f"Atteindre {these} porterait le score global de "
                      f"{fmt_pct(r.summary['score_global'])} à {fmt_pct(r.summary['score_global'] + total)} "
                      f"({fmt_points(total)}), toutes choses égales par ailleurs.")
     else:
