@@ -16,8 +16,8 @@ import pandas as pd
 from ..errors import CaqesError
 from ..evaluation.analysis import Simulation, priorities, regional_distribution, simulate, summary
 from ..evaluation.scoring import STATUSES, Scores
-from . import charts
 from ..formats import fmt_pct, fmt_points
+from . import charts
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from .. import __version__
+from ..documents.templating import environment
 from ..formats import fmt_euros, fmt_pct
 from ..outputs import write_atomic
 from .batch import Outcome
@@ -100,9 +99,8 @@ def write_index(out_dir: str | Path, outcomes: list[Outcome], *, campaign: str, 
     activities = sorted({a for r in rows for a in r["activites"]})
     failed = sum(not r["ok"] for r in rows)
     totals = _totals(rows, None if incentive else tuple(classes or DEFAULT_CLASSES))
-    env = jinja2.Environment(loader=jinja2.PackageLoader("caqes_toolkit.documents", "templates"), autoescape=True)
     today = dt.date.today()
-    html = env.get_template("index.html.j2").render(
+    html = environment().get_template("index.html.j2").render(
         title=f"Rapports d'évaluation CAQES {year}", campagne=campaign, annee=year,
         date=today.strftime("%d/%m/%Y"), version=__version__, rows=rows, workbook=workbook, incentive=incentive,
         activities=activities, totals=totals, sanctions=sum(r["sanction"] == "oui" for r in rows),
