@@ -12,6 +12,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..errors import CaqesError
@@ -119,7 +121,14 @@ def _activity_mask(activities: pd.Series) -> np.ndarray:
 
 
 def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
-    return index.get_indexer(values)
+    """Position of each text of ``values`` in ``index`` (unique texts), -1 when absent.
+
+    Hashed by pyarrow: pandas' ``get_indexer`` first turns Arrow strings into Python objects,
+    ten times slower on the 4 million rows of a region's results.
+    """
+    found = pc.index_in(pa.array(values, from_pandas=True, type=pa.large_string()),
+                        value_set=pa.array(index, from_pandas=True, type=pa.large_string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
 
 
 class _Cube:
