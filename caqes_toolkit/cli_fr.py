@@ -16,8 +16,8 @@ option, unknown command or option, invalid value).
 from __future__ import annotations
 
 import gettext
-import importlib
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -139,9 +139,10 @@ def install() -> None:
     help and errors (idempotent)."""
     catalogue = _Catalogue()
     for name in _MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # rich absent, or a click without the module
+        # only the modules already loaded: typer imports the click it uses, and typer.rich_utils
+        # (0.3 s of rich's markdown and traceback) serves only rich markup, which the app turns off
+        module = sys.modules.get(name)
+        if module is None:
             continue
         if hasattr(module, "_"):
             module._ = catalogue.gettext
