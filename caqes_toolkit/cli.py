@@ -27,8 +27,6 @@ from .errors import CaqesError, DataError
 from .outputs import check_outputs, describe_os_error, output_lock
 
 if TYPE_CHECKING:
-    from .data.dataset import Dataset
-    from .evaluation.money import VoletResults
     from .rules.campaign import Campaign
 
 

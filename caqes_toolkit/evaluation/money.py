@@ -374,6 +374,34 @@ def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletRes
     """Objectives and money of every contract in force in ``year`` (see the module docstring).
     Raises :class:`CaqesError` when a parameter these contracts need is empty."""
     contracts = contracts_in_force(dataset, campaign, year)
+    if contracts.empty:  # the usual case of a first-generation region: nothing to evaluate
+        return VoletResults(year, campaign, _typed(_ROWS), _typed(_OBJECTIVES), (),
+                            dataset.expenses.iloc[:0].reset_index(drop=True))
+    return _evaluate(dataset, campaign, year, contracts)
+
+
+#: Columns and types of :attr:`VoletResults.rows` and :attr:`VoletResults.objectives`.
+_ROWS: dict[str, str] = {
+    "finess": "str", "annee": "int64", "volet": "str", "indicateur": "str", "annee_reference": "float64",
+    **dict.fromkeys(("montant_reference", "objectif", "montant", "evolution", "economies", "depassement",
+                     "atteinte", "interessement", "reversement_max"), "float64"),
+    "sanction_proposee": "object", "ciblage": "object", "date_debut": "datetime64[ns]",
+    "date_fin": "datetime64[ns]", "regle_reference": "str", "produits_am": "float64", "_bonus": "bool",
+    "_clawback": "bool",
+}
+_OBJECTIVES: dict[str, str] = {
+    **dict.fromkeys(("finess", "volet", "indicateur", "libelle", "regle", "unite"), "str"),
+    "valeur": "float64", "cible": "float64", "score": "float64", "statut": "str", "applicable": "bool",
+    "action": "str", "gain": "float64",
+}
+
+
+def _typed(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+def _evaluate(dataset: Dataset, campaign: Campaign, year: int, contracts: pd.DataFrame) -> VoletResults:
+    """:func:`evaluate_volets` for the contracts in force (at least one)."""
     require_parameters(campaign, set(contracts["volet"]))
     income = dataset.establishments.set_index("finess")["produits_am"]
     contracts = contracts.assign(annee=year, produits_am=contracts["finess"].map(income).astype(float))
