@@ -145,9 +145,9 @@ def install() -> None:
         if module is None:
             continue
         if hasattr(module, "_"):
-            module._ = catalogue.gettext
+            setattr(module, "_", catalogue.gettext)  # noqa: B010 (a module's private name)
         if hasattr(module, "ngettext"):
-            module.ngettext = catalogue.ngettext
+            module.ngettext = catalogue.ngettext  # type: ignore[attr-defined]
     try:
         from typer._click import core, exceptions, formatting, utils
     except ImportError:  # typer before 0.29 uses click itself: the catalogue is enough

@@ -9,10 +9,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -415,7 +416,7 @@ class Campaign(_Frozen):
     @cached_property
     def expense_lines(self) -> tuple[str, ...]:
         """Expense lines (``poste``) of the volets' ``depense`` objectives, sorted."""
-        lines = {i.expense for v in self.volets for i in v.expenses}
+        lines = {i.expense for v in self.volets for i in v.expenses if i.expense}
         conditions = [c for _, i in self.with_referentiel for c in i.referentiel or ()]
         return tuple(sorted(lines | {c.expense for c in conditions if c.expense}))
 
@@ -465,6 +466,8 @@ class Campaign(_Frozen):
 
     def chapter_weights(self, with_list: bool) -> dict[int, float]:
         """Weight table of a profile (establishment with or without liste en sus)."""
+        if self.weights is None:  # a second-generation campaign has no socle
+            return {}
         return dict(self.weights.with_list if with_list else self.weights.without_list)
 
     def grade(self, score: float) -> str:
@@ -485,11 +488,11 @@ def _is_union_member(key: object) -> bool:
     return isinstance(key, str) and (key in ("float", "int", "str", "bool") or "[" in key)
 
 
-def _describe(error: dict, raw: dict) -> tuple[str, str, str]:
+def _describe(error: Mapping[str, Any], raw: dict) -> tuple[str, str, str]:
     """Key path, French message and received value of one validation error."""
     loc = [key for key in error["loc"] if not _is_union_member(key)]
     parts: list[str] = []
-    node = raw  # the raw value at the current location (names list items by their code)
+    node: Any = raw  # the raw value at the current location (names list items by their code)
     for key in loc:
         try:
             node = node[key]
@@ -699,22 +702,23 @@ def compare_campaigns(old: Campaign, new: Campaign) -> list[RuleChange]:
     changes = []
     if old.generation != new.generation:
         changes.append(RuleChange("", "", "génération de contrat", str(old.generation), str(new.generation)))
-    before, after = dict(old._weight_tables()), dict(new._weight_tables())
-    for key in dict.fromkeys((*before, *after)):
-        a, b = before.get(key), after.get(key)
-        if a != b:
-            changes.append(RuleChange("", "", f"pondérations ({key.replace('_', ' ')})", str(a), str(b)))
+    tables_before, tables_after = dict(old._weight_tables()), dict(new._weight_tables())
+    for key in dict.fromkeys((*tables_before, *tables_after)):
+        table_a, table_b = tables_before.get(key), tables_after.get(key)
+        if table_a != table_b:
+            changes.append(RuleChange("", "", f"pondérations ({key.replace('_', ' ')})", str(table_a),
+                                      str(table_b)))
     if old.classes != new.classes:
         changes.append(RuleChange("", "", "classes", str(old.classes), str(new.classes)))
-    for element, a, b in (("seuil de sanction", old.sanction_threshold, new.sanction_threshold),
-                          ("sans sanction", old.without_sanction, new.without_sanction)):
-        if a != b:
-            changes.append(RuleChange("", "", element, str(a), str(b)))
+    for element, value_a, value_b in (("seuil de sanction", old.sanction_threshold, new.sanction_threshold),
+                                      ("sans sanction", old.without_sanction, new.without_sanction)):
+        if value_a != value_b:
+            changes.append(RuleChange("", "", element, str(value_a), str(value_b)))
     for code in sorted(set(old.by_code) | set(new.by_code)):
         before, after = old.by_code.get(code), new.by_code.get(code)
         if before is None or after is None:
-            ind = after or before
-            changes.append(RuleChange(code, ind.label, "indicateur", "absent" if before is None else "présent",
+            label = (new.by_code.get(code) or old.by_code[code]).label
+            changes.append(RuleChange(code, label, "indicateur", "absent" if before is None else "présent",
                                       "absent" if after is None else "présent"))
             continue
         a, b = _rule_text(before), _rule_text(after)
