@@ -13,7 +13,7 @@ DATA2 ?= data/exemple-2022
 CAMPAIGN2 ?= --campaign $(DATA2)/caqes-2022-region-fictive.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint lab sysdeps testdeps clean
+.PHONY: help demo test test-fast bench lint lab sysdeps testdeps clean
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 # Prints the PDFs faster than chromium when installed (same Blink); optional.
 FAST_PDF_PACKAGE := chromium-headless-shell
@@ -51,8 +51,11 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/ ; grilles : $(OUT)/grilles-2019/"
 	@echo "Deuxième génération : $(OUT)/rapports-caqes-2022/index.html ; ciblage : $(OUT)/ciblage-caqes-2022.xlsx ; synthèse : $(OUT)/synthese-caqes-2022/"
 
-test: $(STAMP) sysdeps testdeps ## Run the test suite
+test: $(STAMP) lint sysdeps testdeps ## What CI runs: make lint, then the whole test suite
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## Edit-test loop: the tests not marked slow (no notebook, no PDF, no system package)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 testdeps: ## Install LibreOffice Calc if missing (the grid tests re-save a workbook with it; skipped without it)
 	@command -v soffice >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
@@ -79,8 +82,9 @@ lab: $(VENV)/.lab-installed ## JupyterLab in the project's environment, on noteb
 	$(BIN)/python -m ipykernel install --sys-prefix --name caqes-toolkit --display-name "Python (caqes-toolkit)"
 	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
-lint: $(STAMP) ## Static checks (ruff)
+lint: $(STAMP) ## Static checks: ruff, then mypy (configured in pyproject.toml)
 	$(BIN)/ruff check caqes_toolkit tests benchmarks
+	$(BIN)/mypy
 
 clean: ## Remove generated reports and caches (keeps the virtual environment)
 	find $(OUT) -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +

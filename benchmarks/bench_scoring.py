@@ -10,10 +10,11 @@
 2. Runs, alternating and in the same session, ``--repeat`` times each (default 3), whole
    processes timed from the outside (interpreter start-up, reading, scoring, writing):
    (a) ``.venv/bin/caqes score DIR --campaign … --year … --out pkg.csv``;
-   (b) ``python benchmarks/naive_scoring.py DIR --campaign … --year … --out naive.csv``.
-3. Prints median and min of each, the ratio naive / package, the machine (nproc), and checks
-   that both outputs agree: same establishments, same class, global and chapter scores within
-   1e-6, same proposed sanction.
+   (b) ``python benchmarks/naive_scoring.py DIR --campaign … --year … --out naive.csv``;
+   (c) the floor: ``python -c "import pandas; pandas.read_csv(…)"`` on each CSV of DIR.
+3. Prints median and min of each, the ratios naive / package and package / pandas read, the
+   machine (nproc), and checks that both outputs agree: same establishments, same class, global
+   and chapter scores within 1e-6, same proposed sanction.
 
 Exit status: 0 when both ran and agree; 1 when they disagree; 2 when the package command failed
 (the naive timings are printed anyway).
@@ -43,9 +44,13 @@ from caqes_toolkit.rules.campaign import load_campaign
 TOLERANCE = 1e-6
 
 
-def _run(cmd: list[str], out: Path) -> tuple[float, int, str]:
-    """Wall time, exit code and stderr tail of one whole process."""
-    if out.exists():
+#: The floor: a plain pandas read of the CSV files given as arguments.
+PANDAS_READ = "import sys, pandas; [pandas.read_csv(f) for f in sys.argv[1:]]"
+
+
+def _run(cmd: list[str], out: Path | None) -> tuple[float, int, str]:
+    """Wall time, exit code and stderr tail of one whole process (which must write ``out``)."""
+    if out is not None and out.exists():
         out.unlink()
     start = time.perf_counter()
     try:
@@ -55,7 +60,7 @@ def _run(cmd: list[str], out: Path) -> tuple[float, int, str]:
     elapsed = time.perf_counter() - start
     code = proc.returncode
     tail = (proc.stderr or proc.stdout or "").strip()[-1500:]
-    if code == 0 and not out.exists():
+    if code == 0 and out is not None and not out.exists():
         code, tail = 1, f"aucun fichier écrit ({out.name}) ; sortie : {tail or '(vide)'}"
     return elapsed, code, tail
 
@@ -112,8 +117,8 @@ def _n(count: int) -> str:
 
 def _summary(name: str, times: list[float]) -> str:
     if not times:
-        return f"  {name:<8} —"
-    return (f"  {name:<8} médiane {statistics.median(times):8.2f} s   min {min(times):8.2f} s   "
+        return f"  {name:<14} —"
+    return (f"  {name:<14} médiane {statistics.median(times):8.2f} s   min {min(times):8.2f} s   "
             f"({', '.join(f'{t:.2f}' for t in times)})")
 
 
@@ -159,32 +164,36 @@ def main(argv: list[str] | None = None) -> int:
             "paquet": [args.caqes, "score", str(data), *common, "--out", str(pkg_out)],
             "naïf": [sys.executable, str(ROOT / "benchmarks" / "naive_scoring.py"), str(data), *common,
                      "--out", str(naive_out)],
+            "lecture pandas": [sys.executable, "-c", PANDAS_READ, *map(str, sorted(data.glob("*.csv")))],
         }
-        outputs = {"paquet": pkg_out, "naïf": naive_out}
-        times: dict[str, list[float]] = {"paquet": [], "naïf": []}
+        outputs: dict[str, Path | None] = {"paquet": pkg_out, "naïf": naive_out, "lecture pandas": None}
+        times: dict[str, list[float]] = {name: [] for name in commands}
         failure: dict[str, str] = {}
         for rep in range(args.repeat):
-            order = ["paquet", "naïf"] if rep % 2 == 0 else ["naïf", "paquet"]
+            order = list(commands)[rep % 3:] + list(commands)[:rep % 3]
             for name in order:
                 if name in failure:
                     continue
                 elapsed, code, tail = _run(commands[name], outputs[name])
                 if code != 0:
                     failure[name] = f"code {code} : {tail}"
-                    print(f"  [{rep + 1}] {name:<7} ÉCHEC après {elapsed:.2f} s")
+                    print(f"  [{rep + 1}] {name:<14} ÉCHEC après {elapsed:.2f} s")
                     continue
                 times[name].append(elapsed)
-                print(f"  [{rep + 1}] {name:<7} {elapsed:8.2f} s")
+                print(f"  [{rep + 1}] {name:<14} {elapsed:8.2f} s")
 
         print("\nrésultats (processus complets, démarrage de l'interpréteur compris) :")
-        print(_summary("paquet", times["paquet"]))
-        print(_summary("naïf", times["naïf"]))
+        for name in commands:
+            print(_summary(name, times[name]))
         for name, why in failure.items():
             print(f"  {name} : {why}")
         if times["paquet"] and times["naïf"]:
             ratio = statistics.median(times["naïf"]) / statistics.median(times["paquet"])
             print(f"  rapport naïf / paquet (médianes) : {ratio:.1f}×")
-        if "naïf" in failure:
+        if times["paquet"] and times["lecture pandas"]:
+            ratio = statistics.median(times["paquet"]) / statistics.median(times["lecture pandas"])
+            print(f"  rapport caqes score / lecture pandas (médianes) : {ratio:.2f}× (objectif ≤ 2×)")
+        if "naïf" in failure or "lecture pandas" in failure:
             return 1
         if "paquet" in failure:
             print("\naccord des sorties : non vérifié (le paquet n'a pas produit de sortie)")

@@ -6,13 +6,7 @@ Names are imported on first use, so that a worker or the command line loads only
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
-
-try:
-    __version__ = version("caqes-toolkit")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
 
 _EXPORTS = {
     "Simulation": "evaluation.analysis", "priorities": "evaluation.analysis",
@@ -49,6 +43,13 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # importlib.metadata takes a fifth of the command line's start-up
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("caqes-toolkit")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            return "0+unknown"
     if name in _EXPORTS:
         return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

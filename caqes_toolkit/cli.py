@@ -5,6 +5,9 @@ traceback); 2 a command line wrong in itself (unknown or missing option, invalid
 Values are printed as they are: never read as rich markup, control characters made visible.
 Every text is French, click's and typer's own included (:mod:`caqes_toolkit.cli_fr`); French
 aliases (``caqes rapports``…) run the same commands.
+
+Each command imports what it needs when it runs (pandas, pydantic, openpyxl, the notebook
+machinery): ``caqes --help`` loads typer and rich only.
 """
 
 from __future__ import annotations
@@ -13,17 +16,33 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
 from .cli_fr import install
 from .errors import CaqesError, DataError
 from .outputs import check_outputs, describe_os_error, output_lock
-from .rules.campaign import Campaign, campaign_for_year, load_campaign
+
+if TYPE_CHECKING:
+    from .rules.campaign import Campaign
+
+
+def load_campaign(path: Path) -> Campaign:
+    """:func:`caqes_toolkit.rules.campaign.load_campaign`, imported on first use (pydantic)."""
+    from .rules.campaign import load_campaign as load
+
+    return load(path)
+
+
+def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bool = False) -> Campaign:
+    """:func:`caqes_toolkit.rules.campaign.campaign_for_year`, imported on first use (pydantic)."""
+    from .rules.campaign import campaign_for_year as for_year
+
+    return for_year(campaigns, year, allow_other_year)
+
 
 install()  # click's and typer's own texts (usage, help, errors) in French
 #: French names an analyst types for a command (hidden from the list, named in the help).
@@ -615,6 +634,8 @@ def ciblage(
 
 def _version(shown: bool) -> None:
     if shown:
+        from . import __version__
+
         out.print(f"caqes-toolkit {__version__}")
         raise typer.Exit()
 

@@ -16,8 +16,8 @@ option, unknown command or option, invalid value).
 from __future__ import annotations
 
 import gettext
-import importlib
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -139,14 +139,15 @@ def install() -> None:
     help and errors (idempotent)."""
     catalogue = _Catalogue()
     for name in _MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # rich absent, or a click without the module
+        # only the modules already loaded: typer imports the click it uses, and typer.rich_utils
+        # (0.3 s of rich's markdown and traceback) serves only rich markup, which the app turns off
+        module = sys.modules.get(name)
+        if module is None:
             continue
         if hasattr(module, "_"):
-            module._ = catalogue.gettext
+            setattr(module, "_", catalogue.gettext)  # noqa: B010 (a module's private name)
         if hasattr(module, "ngettext"):
-            module.ngettext = catalogue.ngettext
+            module.ngettext = catalogue.ngettext  # type: ignore[attr-defined]
     try:
         from typer._click import core, exceptions, formatting, utils
     except ImportError:  # typer before 0.29 uses click itself: the catalogue is enough

@@ -7,7 +7,9 @@ characters a workbook cannot hold are replaced by U+FFFD. The machine CSV keeps 
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import re
 import tempfile
@@ -19,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 from .errors import CaqesError
 
 if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: render workers stay light
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
     from openpyxl.cell.cell import Cell
 
-__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "atomic_path", "check_outputs", "describe_os_error", "output_lock",
+__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "atomic_path", "check_outputs", "csv_text", "describe_os_error", "output_lock",
            "set_text", "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
@@ -130,7 +134,7 @@ def write_table(sheets: dict[str, pd.DataFrame], path: str | Path,
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with atomic_path(path) as tmp:
-            next(iter(sheets.values())).to_csv(tmp, index=False, encoding="utf-8")
+            tmp.write_bytes(csv_text(next(iter(sheets.values()))).encode("utf-8"))
         return
     if suffix != ".xlsx":
         raise ValueError(f"{path} : extension attendue .csv ou .xlsx")
@@ -140,6 +144,98 @@ def write_table(sheets: dict[str, pd.DataFrame], path: str | Path,
                 df = _sheet_frame(df.rename(columns=labels or {}))
                 df.to_excel(writer, sheet_name=name[:31], index=False)
                 _format_sheet(writer.sheets[name[:31]], df, decimals)
+
+
+# --------------------------------------------------------------------------- machine CSV
+def csv_text(df: pd.DataFrame) -> str:
+    """The text of ``df.to_csv(index=False)``, the same to the byte, built column by column.
+
+    pandas formats each float through NumPy and writes the table cell by cell (a second for the
+    scores of 30,000 establishments); here pyarrow formats and joins whole columns, and Python's
+    csv module writes only the header and the rare cells it would quote. pyarrow's own CSV writer
+    is not used: it quotes every text and writes 100.0 as 100. Column types without a fast path
+    (dates, categories, mixed objects) leave the whole table to pandas.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = [_csv_cells(df.iloc[:, i]) for i in range(df.shape[1])]
+    if df.shape[1] < 2 or df.columns.nlevels > 1 or any(c is None for c in columns):
+        return df.to_csv(index=False)  # a lone empty cell is quoted: pandas' own rules
+    header = _csv_line(df.columns.tolist())
+    if not len(df):
+        return header
+    texts = [c.cast(pa.large_string()) for c in columns if c is not None]
+    lines = pc.binary_join_element_wise(*texts, pa.scalar(",", pa.large_string())).to_pylist()
+    lines.append("")
+    return header + os.linesep.join(lines)
+
+
+def _csv_line(cells: list[Any]) -> str:
+    """One line as Python's csv module writes it (pandas' writer)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=os.linesep).writerow(cells)
+    return buffer.getvalue()
+
+
+def _csv_cells(column: pd.Series) -> pa.Array | None:
+    """Each cell of ``column`` as ``to_csv`` writes it, or ``None`` for a type left to pandas."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dtype = column.dtype
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_cells(column.to_numpy(dtype=float, na_value=np.nan))
+    if pd.api.types.is_bool_dtype(dtype):
+        return pc.if_else(pa.array(column, from_pandas=True), "True", "False").fill_null("")
+    if pd.api.types.is_integer_dtype(dtype):
+        return pa.array(column, from_pandas=True).cast(pa.string()).fill_null("")
+    texts_only = pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(column) in ("string", "empty")
+    if isinstance(dtype, pd.StringDtype) or texts_only:
+        texts = column if isinstance(dtype, pd.StringDtype) else column.to_numpy(dtype=object, na_value=None)
+        return _quoted(pa.array(texts, type=pa.large_string(), from_pandas=True).fill_null(""))
+    return None
+
+
+def _quoted(texts: pa.Array) -> pa.Array:
+    """Texts holding a comma, a quote or a line break as the csv module quotes them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    special = pc.match_substring_regex(texts, '[,"\r\n]').to_numpy(zero_copy_only=False)
+    if not special.any():
+        return texts
+    fields = [_csv_line([text, ""])[:-len(os.linesep) - 1] for text in texts.filter(pa.array(special)).to_pylist()]
+    return pc.replace_with_mask(texts, pa.array(special), pa.array(fields, type=texts.type))
+
+
+def _float_cells(values: np.ndarray) -> pa.Array:
+    """Floats as Python's ``repr`` writes them (pandas' CSV); NaN as an empty cell.
+
+    pyarrow gives the same shortest round-trip digits but its own notation: its text is kept
+    for plain decimals of 1e-4 ≤ |x| < 1e16 (with « .0 » added to whole numbers, as repr does);
+    ``repr`` writes the others, exponents, infinities and the rare cases pyarrow writes
+    differently.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values).cast(pa.string())
+    exponent = pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
+    point = pc.match_substring(text, ".").to_numpy(zero_copy_only=False)
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        plain = ((size >= 1e-4) & (size < 1e16) | (values == 0)) & ~exponent
+    text = pc.if_else(pa.array(plain & ~point), pc.binary_join_element_wise(text, ".0", ""), text)
+    text = pc.if_else(pa.array(np.isnan(values)), "", text)
+    other = ~plain & ~np.isnan(values)
+    if not other.any():
+        return text
+    replaced = [repr(x) for x in values[other].tolist()]
+    return pc.replace_with_mask(text, pa.array(other), pa.array(replaced, type=pa.string()))
 
 
 def _text_columns(df: pd.DataFrame) -> list[int]:

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caqes_toolkit.evaluation.money import VOLET_COLUMNS, evaluate_volets, volet_table, volet_totals
+from caqes_toolkit.evaluation import money
+from caqes_toolkit.evaluation.money import (
+    VOLET_COLUMNS,
+    contracts_in_force,
+    evaluate_volets,
+    volet_table,
+    volet_totals,
+)
 from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
@@ -197,6 +204,24 @@ def test_contract_not_in_force(tmp_path, start, end):
     result = evaluate_volets(dataset([(F, "transports", start, end)], WORKED), campaign(tmp_path), 2019)
     assert result.rows.empty
     assert volet_totals([result]).empty
+
+
+@pytest.mark.parametrize("contracts", [[], [(F, "transports", "2020-01-01", None)]])
+def test_no_contract_in_force_returns_the_full_path_frames(tmp_path, contracts):
+    """Without a contract in force evaluate_volets returns early: the same columns and (empty)
+    tables as the full computation (whose text types follow the input's), and the same files."""
+    data, camp = dataset(contracts, WORKED), campaign(tmp_path)
+    early = evaluate_volets(data, camp, 2019)
+    full = money._evaluate(data, camp, 2019, contracts_in_force(data, camp, 2019))
+    for name in ("rows", "objectives", "expenses"):
+        pd.testing.assert_frame_equal(getattr(early, name), getattr(full, name), obj=name,
+                                      check_dtype=False)
+        assert getattr(early, name).dtypes.map(str).isin(["str", "object"]).sum() == (
+            getattr(full, name).dtypes.map(str).isin(["str", "object"]).sum())
+    assert early.warnings == full.warnings == ()
+    for text in (True, False):
+        pd.testing.assert_frame_equal(volet_table([early], text), volet_table([full], text))
+    pd.testing.assert_frame_equal(volet_totals([early]), volet_totals([full]))
 
 
 @pytest.mark.parametrize(("start", "end"), [("2019-12-31", None), ("2015-01-01", "2019-01-01")])

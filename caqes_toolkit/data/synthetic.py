@@ -235,10 +235,9 @@ def _mask(activities: Sequence[str]) -> int:
     return sum(1 << ACTIVITIES.index(a) for a in activities)
 
 
-def _sequence(values: Sequence | None, n: int, name: str) -> Sequence | None:
+def _check_length(values: Sequence | None, n: int, name: str) -> None:
     if values is not None and len(values) != n:
         raise ValueError(f"« {name} » doit avoir n = {n} éléments, reçu {len(values)}")
-    return values
 
 
 def make_region(
@@ -272,7 +271,7 @@ def make_region(
         raise ValueError("au moins une année est attendue")
     for name, given in (("activites", activites), ("liste_en_sus", liste_en_sus),
                         ("niveaux", niveaux), ("noms", noms)):
-        _sequence(given, n, name)
+        _check_length(given, n, name)
     rng = np.random.default_rng(seed)
     inds = campaign.indicators
     n_ind, n_year = len(inds), len(years)
@@ -338,7 +337,8 @@ def make_region(
     # Which cells exist ---------------------------------------------------------------------
     ind_mask = np.array([(1 << len(ACTIVITIES)) - 1 if i.activities is None else _mask(i.activities)
                          for i in inds], dtype=np.int64)
-    needs_list = np.array([i.chapter not in campaign.chapter_weights(False) for i in inds])
+    without_list = campaign.chapter_weights(False)
+    needs_list = np.array([i.chapter not in without_list for i in inds])
     applicable = ((act_mask[:, None] & ind_mask[None, :]) != 0) & (with_list[:, None] | ~needs_list[None, :])
     applicable = np.broadcast_to(applicable[:, None, :], (n, n_year, n_ind))
     present = np.ones((n, n_year), dtype=bool)

@@ -197,13 +197,22 @@ def _measures(dataset: Dataset, campaign: Campaign, year: int, pairs: pd.DataFra
 def _factor(line: VoletIndicator, first: int, year: int) -> float:
     """Π_{k=first+1..year} (1 + x_k / 100); NaN when a year has no rate."""
     rates = [line.rate(k) for k in range(first + 1, year + 1)]
-    if any(r is None for r in rates):
+    known = [r for r in rates if r is not None]
+    if len(known) < len(rates):
         return np.nan
-    return float(np.prod([1 + r / 100 for r in rates]))
+    return float(np.prod(np.array([1 + r / 100 for r in known])))
+
+
+def _flags(yes: np.ndarray, no: np.ndarray) -> np.ndarray:
+    """True where ``yes``, else False where ``no``, else None (unknown)."""
+    out = np.full(len(yes), None, dtype=object)
+    out[no] = False
+    out[yes] = True
+    return out
 
 
 def _expense_rows(expenses: pd.DataFrame, campaign: Campaign, year: int, contracts: pd.DataFrame,
-                  source: str = "depenses") -> tuple[pd.DataFrame, list[Fault]]:
+                  source: str) -> tuple[pd.DataFrame, list[Fault]]:
     """One row per contract and ``depense`` objective with the expense columns."""
     lines = pd.DataFrame(
         [(v.code, i.code, i.expense, i.reference, i.targeting_threshold, i)
@@ -235,7 +244,7 @@ def _expense_rows(expenses: pd.DataFrame, campaign: Campaign, year: int, contrac
     with np.errstate(invalid="ignore"):
         yes = (growth > rate_n) | (mt_n >= threshold)
         no = ~np.isnan(growth) & ~np.isnan(rate_n) & ~np.isnan(mt_n) & ~yes
-    targeted = np.where(np.isnan(threshold), None, np.where(yes, True, np.where(no, False, None)))
+    targeted = _flags(yes & ~np.isnan(threshold), no & ~np.isnan(threshold))
     rows = rows.assign(montant_reference=mt_r, objectif=objective, montant=mt_n, evolution=growth,
                        economies=savings, depassement=overrun, ciblage=targeted)
     return rows.drop(columns=["line", "seuil"]), _missing(rows, campaign, year, first, factor,
@@ -292,10 +301,12 @@ def _money(rows: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
         bonus = (np.round(volet.share_savings / 100 * savings * a, 2) if volet.share_savings is not None
                  else np.full(len(part), np.nan))
         cap = _cap(volet, part["produits_am"].to_numpy(dtype=float))
-        overrun_applies = not campaign.without_sanction and volet.share_overrun is not None
-        if overrun_applies:
-            clawback = np.round(np.minimum(volet.share_overrun / 100 * overrun, cap), 2)
-            sanction = np.where(np.isnan(clawback), None, clawback > 0)
+        share = None if campaign.without_sanction else volet.share_overrun
+        overrun_applies = share is not None
+        if share is not None:
+            clawback = np.round(np.minimum(share / 100 * overrun, cap), 2)
+            with np.errstate(invalid="ignore"):
+                sanction = _flags(clawback > 0, clawback <= 0)
         else:
             clawback, sanction = np.full(len(part), np.nan), np.full(len(part), None)
         out.append(part.assign(interessement=bonus, reversement_max=clawback, sanction_proposee=sanction,
@@ -315,7 +326,7 @@ def _totals(contracts: pd.DataFrame, lines: pd.DataFrame, campaign: Campaign) ->
     sums = sums.mask(unknown)
     flags = lines.assign(t=lines["ciblage"].map({True: 2, False: 0}).fillna(1)).groupby(key)["t"]
     targeted = pd.concat([flags.max(), flags.min()], axis=1, keys=["max", "min"])
-    targeted = np.where(targeted["max"] == 2, True, np.where(targeted["min"] == 0, False, None))
+    targeted = _flags((targeted["max"] == 2).to_numpy(), (targeted["min"] == 0).to_numpy())
     targeted = pd.Series(targeted, index=sums.index, name="ciblage", dtype=object)
     total = contracts.merge(sums.reset_index(), on=key, how="left").merge(
         targeted.reset_index(), on=key, how="left")
@@ -366,6 +377,34 @@ def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletRes
     """Objectives and money of every contract in force in ``year`` (see the module docstring).
     Raises :class:`CaqesError` when a parameter these contracts need is empty."""
     contracts = contracts_in_force(dataset, campaign, year)
+    if contracts.empty:  # the usual case of a first-generation region: nothing to evaluate
+        return VoletResults(year, campaign, _typed(_ROWS), _typed(_OBJECTIVES), (),
+                            dataset.expenses.iloc[:0].reset_index(drop=True))
+    return _evaluate(dataset, campaign, year, contracts)
+
+
+#: Columns and types of :attr:`VoletResults.rows` and :attr:`VoletResults.objectives`.
+_ROWS: dict[str, str] = {
+    "finess": "str", "annee": "int64", "volet": "str", "indicateur": "str", "annee_reference": "float64",
+    **dict.fromkeys(("montant_reference", "objectif", "montant", "evolution", "economies", "depassement",
+                     "atteinte", "interessement", "reversement_max"), "float64"),
+    "sanction_proposee": "object", "ciblage": "object", "date_debut": "datetime64[ns]",
+    "date_fin": "datetime64[ns]", "regle_reference": "str", "produits_am": "float64", "_bonus": "bool",
+    "_clawback": "bool",
+}
+_OBJECTIVES: dict[str, str] = {
+    **dict.fromkeys(("finess", "volet", "indicateur", "libelle", "regle", "unite"), "str"),
+    "valeur": "float64", "cible": "float64", "score": "float64", "statut": "str", "applicable": "bool",
+    "action": "str", "gain": "float64",
+}
+
+
+def _typed(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+def _evaluate(dataset: Dataset, campaign: Campaign, year: int, contracts: pd.DataFrame) -> VoletResults:
+    """:func:`evaluate_volets` for the contracts in force (at least one)."""
     require_parameters(campaign, set(contracts["volet"]))
     income = dataset.establishments.set_index("finess")["produits_am"]
     contracts = contracts.assign(annee=year, produits_am=contracts["finess"].map(income).astype(float))
