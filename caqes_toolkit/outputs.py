@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     import pyarrow as pa
     from openpyxl.cell.cell import Cell
 
-__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "atomic_path", "check_outputs", "csv_text", "describe_os_error", "output_lock",
-           "set_text", "sheet_text", "write_atomic", "write_table"]
+__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "atomic_path", "check_outputs", "csv_text", "describe_os_error",
+           "output_lock", "set_text", "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
