@@ -17,12 +17,12 @@ import pandas as pd
 from ..data.dataset import SourceFile
 from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
+from ..evaluation.region import load_region, regions
 from ..evaluation.targeting import referentiel_rows
 from ..rules.campaign import Campaign, campaign_for_year
-from .contract_report import CIBLE, _load
+from .contract_report import CIBLE
 from .fragments import Html, french_date, render
 from .present import fmt_pct
-from .report import _file_key
 from .volet_sections import CHOICE, euros
 
 __all__ = ["ContractSynthesis", "build_contract_synthesis", "by_indicator", "contracts", "header", "key_figures",
@@ -55,13 +55,13 @@ class ContractSynthesis:
 def build_contract_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
                              today: dt.date | None = None, autre_annee: bool = False) -> ContractSynthesis:
     """Compute the synthesis of ``region`` (default: the region of the data, if there is only one)."""
-    data_path, campaign_path = Path(donnees).resolve(), Path(campagne).resolve()
-    dataset, campaign = _load(str(data_path), str(campaign_path), _file_key(data_path) + _file_key(campaign_path))
+    dataset, campaign = load_region(donnees, campagne)
     campaign_for_year([campaign], annee, autre_annee)
-    regions = sorted(dataset.establishments["region"].unique())
-    region = region or (regions[0] if len(regions) == 1 else "")
-    if region not in regions:
-        raise CaqesError(f"région à préciser parmi : {', '.join(regions)}")
+    covered = regions(dataset)
+    region = region or (covered[0] if len(covered) == 1 else "")
+    if region not in covered:
+        raise CaqesError(f"région à préciser parmi : {', '.join(covered)}" if not region else
+                         f"région {region!r} absente des données ; régions présentes : {', '.join(covered)}")
     es = dataset.establishments[dataset.establishments["region"] == region]
     own = dataset.only(list(es["finess"]))
     complete = [i for _, i in campaign.with_referentiel if all(c.below is not None for c in i.referentiel)]

@@ -7,6 +7,8 @@ shows as text.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
@@ -17,7 +19,9 @@ from . import charts
 from .fragments import Html, figure, french_date, render
 from .narrative import synthesis_sentences
 from .present import fmt_num, fmt_pct, fmt_points
-from .report import EstablishmentReport
+
+if TYPE_CHECKING:  # annotations only: the synthesis uses these sections without the report
+    from .report import EstablishmentReport
 
 __all__ = [
     "adjustments",
