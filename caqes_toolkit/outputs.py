@@ -180,7 +180,7 @@ def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
             for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
                 cell.number_format = number_format
         text = df.iloc[:, idx - 1].astype(str)
-        width = max(len(str(ws.cell(row=1, column=idx).value)), *text.str.len().head(500).tolist())
+        width = max([len(str(ws.cell(row=1, column=idx).value)), *text.str.len().head(500).tolist()])
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions

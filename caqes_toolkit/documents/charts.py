@@ -34,6 +34,8 @@ __all__ = [
     "maturity_profile",
     "progress_extremes",
     "progress_scatter",
+    "regions_classes",
+    "regions_scores",
     "score_distribution",
 ]
 
@@ -278,7 +280,7 @@ def progress_scatter(table: pd.DataFrame, campaign: Campaign, year: int) -> Figu
             ax.text(1.01, (low + high) / 2, f"Classe {name}", transform=ax.get_yaxis_transform(),
                     va="center", fontsize=8, color="#444444")
         ax.plot([0, 100], [0, 100], color="#777777", lw=0.8, ls=":", zorder=1)
-        if not campaign.without_sanction:
+        if campaign.sanction_threshold is not None and not campaign.without_sanction:
             ax.axhline(campaign.sanction_threshold, color="#d73027", lw=0.9, ls="--", zorder=1)
         colours = [CLASS_COLOURS.get(c, "#777777") for c in rows["classe"]]
         ax.scatter(rows["score_global_t0"], rows["score_global"], s=size * 1.5, c=colours, alpha=max(alpha, 0.5),
@@ -325,12 +327,12 @@ def progress_extremes(table: pd.DataFrame, campaign: Campaign, n: int) -> Figure
         if len(worst) and len(best):
             ax.axhline(len(worst) - 0.1, color="#cccccc", lw=0.6)
         ax.set_ylim(-0.8, (y.max() if len(y) else 0) + 0.8)
-        if not campaign.without_sanction:
+        if campaign.sanction_threshold is not None and not campaign.without_sanction:
             ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
         ax.set_xlim(0, 100)
         ax.set_xlabel(f"Score global (%) — T0 {campaign.t0_year} : cercle vide ; cette année : point de la classe")
-        ax.set_title(f"En haut : les {len(best)} plus fortes progressions ; en bas : les {len(worst)} évolutions "
-                     "les plus faibles", fontsize=8.5, fontweight="normal", loc="left")
+        fig.text(0.01, 1 - 0.12 / fig.get_size_inches()[1], f"En haut, les {len(best)} plus fortes progressions ; "
+                 f"en bas, les {len(worst)} évolutions les plus faibles", va="top", fontsize=8.5)
     return fig
 
 
@@ -351,10 +353,62 @@ def indicator_achievement(achievement: pd.DataFrame) -> Figure:
             ax.annotate(f"{_fr(r['taux_atteinte'])} % d'atteinte", (r["points_perdus"], yi), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=7.5)
         ax.set_yticks(y, labels, fontsize=7.2, linespacing=1.0)
+        ax.tick_params(axis="y", pad=5)
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fr(v, 1)))
         ax.set_xlim(0, rows["points_perdus"].max() * 1.6 if len(rows) else 1)
         ax.set_xlabel("Points de score global perdus en moyenne\npar établissement concerné")
+    return fig
+
+
+def regions_classes(regions: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Share of each class per region (100 % stacked bars, counts inside), the whole country last.
+
+    ``regions``: region, n and one count column per class name."""
+    names = list(campaign.classes)
+    rows = regions.iloc[::-1]
+    y = np.arange(len(rows), dtype=float)
+    y[0] -= 0.4 if len(rows) > 1 else 0.0  # the whole country apart, at the bottom
+    counts = rows[names].to_numpy(dtype=float)
+    shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
+        _margins(fig, left=2.2, right=0.15, top=0.45, bottom=0.5)
+        left = np.zeros(len(rows))
+        for k, name in enumerate(names):
+            colour = CLASS_COLOURS.get(name, "#777777")
+            ax.barh(y, shares[:, k], left=left, height=0.7, color=colour, edgecolor="white", linewidth=0.5,
+                    label=f"Classe {name}")
+            for yi, lo, share, n in zip(y, left, shares[:, k], counts[:, k]):
+                if share >= 6:
+                    ax.text(lo + share / 2, yi, str(int(n)), ha="center", va="center", fontsize=7.5,
+                            color="white" if name in ("A", "E") else "#222222")
+            left += shares[:, k]
+        ax.set_yticks(y, [f"{r} (n = {int(n)})" for r, n in zip(rows["region"], rows["n"])], fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(names), fontsize=8)
+    return fig
+
+
+def regions_scores(table: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Global score per region: quartiles (box), median (bar), min–max (line), mean (diamond);
+    sanction threshold dashed. Drawn from the quantiles (the same in every Matplotlib version)."""
+    stats = (table.groupby("region")["score_global"].describe()[["min", "25%", "50%", "75%", "max", "mean"]]
+             .sort_index())
+    y = np.arange(len(stats))[::-1].astype(float)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(stats) + 1.0))
+        _margins(fig, left=2.2, right=0.15, top=0.15, bottom=0.5)
+        ax.hlines(y, stats["min"], stats["max"], color="#777777", lw=1)
+        ax.barh(y, stats["75%"] - stats["25%"], left=stats["25%"], height=0.6, color="#d9d9d9", edgecolor="#555555")
+        ax.vlines(stats["50%"], y - 0.3, y + 0.3, color="#111111", lw=2)
+        ax.scatter(stats["mean"], y, marker="D", s=22, color="#0072B2", zorder=3)
+        if campaign.sanction_threshold is not None and not campaign.without_sanction:
+            ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
+        ax.set_yticks(y, [str(r) for r in stats.index], fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Score global (%)")
     return fig
 
 

@@ -284,7 +284,9 @@ def incomplete(s: RegionalSynthesis) -> Html:
                         if n]]}))
 
 
-def rule_changes(s: RegionalSynthesis) -> Html:
+def rule_changes(s: RegionalSynthesis, title: str = "Changements de règles entre campagnes") -> Html:
+    """The section ``title`` on the rules changed since the previous campaign (nothing, heading
+    included, without a previous campaign)."""
     prev = s.previous_campaign
     if prev is None:
         return Html("")
@@ -295,7 +297,7 @@ def rule_changes(s: RegionalSynthesis) -> Html:
         text = ", ".join(f"{c} : {int(own.get(c, 0))} ({int(same.get(c, 0))})" for c in s.campaign.classes)
         notes.append(f"Classes {s.annee - 1} selon la campagne {prev.name} (entre parenthèses, recalculées "
                      f"selon les règles de {s.campaign.name}) — {text}.")
-    return rule_changes_table(prev, s.campaign, s.rule_changes, notes)
+    return Html(render("heading", title) + rule_changes_table(prev, s.campaign, s.rule_changes, notes))
 
 
 def volets(s: RegionalSynthesis) -> Html:
