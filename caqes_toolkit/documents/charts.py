@@ -11,6 +11,7 @@ import io
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -56,7 +57,7 @@ MATURITY_NAMES = (
     "Politique", "Organisation\ninterne", "Mobilisation\ndes équipes", "Disponibilité\nressources",
     "Effectivité", "Évaluation", "Actions\nd'amélioration",
 )
-STYLE = {
+STYLE: dict[Any, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -112,10 +113,10 @@ def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
                         label="Médiane régionale" if yi == 0 else None, zorder=3)
             if pd.notna(row["score"]):
                 ax.barh(yi, row["score"], height=0.32, color=_chapter_colour(row["chapitre"]), zorder=2)
-                ax.text(min(row["score"], 100) + 1, yi, _fr(row["score"], 1), va="center", fontsize=8.5,
+                ax.text(min(row["score"], 100) + 1, float(yi), _fr(row["score"], 1), va="center", fontsize=8.5,
                         zorder=4, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
             else:
-                ax.text(1, yi, "non concerné", va="center", fontsize=8.5, color="#555555")
+                ax.text(1, float(yi), "non concerné", va="center", fontsize=8.5, color="#555555")
         ax.set_yticks(y, [f"Chapitre {c} ({_fr(100 * p)} %)" if p > 0 else f"Chapitre {c}"
                           for c, p in zip(rows["chapitre"], rows["part"])])
         ax.set_xlim(0, 108)

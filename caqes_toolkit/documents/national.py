@@ -17,7 +17,7 @@ import pandas as pd
 from .. import __version__
 from ..data.dataset import SourceFile
 from ..evaluation.analysis import summary
-from ..evaluation.region import evaluate_region
+from ..evaluation.region import campaign_source, evaluate_region
 from ..rules.campaign import Campaign, campaign_for_year
 from . import charts
 from .fragments import Html, figure, french_date, provisional_notice, render
@@ -50,8 +50,7 @@ def build_national(annee: int, donnees: str | Path, campagne: str | Path, today:
     es = dataset.establishments
     evaluated = set(table["finess"])
     missing = es[~es["finess"].isin(evaluated)].groupby("region").size()
-    sources = (SourceFile(Path(str(campaign.path)).name, str(campaign.path), str(campaign.sha256)),
-               *dataset.sources)
+    sources = (campaign_source(campaign), *dataset.sources)
     return NationalOverview(annee=annee, campaign=campaign, table=table,
                             regions=_by_region(table, campaign, missing), missing=missing,
                             sources=sources, generated_on=today or dt.date.today(), phase=phase)

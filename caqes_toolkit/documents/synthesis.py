@@ -20,7 +20,7 @@ from ..data.dataset import Dataset, SourceFile
 from ..errors import CaqesError
 from ..evaluation.analysis import summary
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
-from ..evaluation.region import evaluate_region, regions
+from ..evaluation.region import campaign_source, evaluate_region, regions
 from ..evaluation.scoring import Scores, score
 from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from . import charts
@@ -98,14 +98,14 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
     previous = summary(scores, annee - 1) if annee - 1 in dataset.years else table.iloc[0:0]
     previous = previous[previous["finess"].isin(in_region)]
     chapters = scores.chapters[(scores.chapters["annee"] == annee) & scores.chapters["finess"].isin(in_region)]
-    prev_campaign, changes, own = None, (), pd.DataFrame(columns=["finess", "score_global", "classe"])
+    prev_campaign, own = None, pd.DataFrame(columns=["finess", "score_global", "classe"])
+    changes: tuple[RuleChange, ...] = ()
     if campagne_precedente:
         prev_campaign = load_campaign(campagne_precedente)
         changes = tuple(compare_campaigns(prev_campaign, campaign))
         if annee - 1 in dataset.years:
             own = score(dataset.only(list(in_region)), prev_campaign, [annee - 1]).establishments
-    sources = tuple(SourceFile(Path(c.path).name, c.path, c.sha256)
-                    for c in (campaign, prev_campaign) if c is not None) + dataset.sources
+    sources = tuple(campaign_source(c) for c in (campaign, prev_campaign) if c is not None) + dataset.sources
     return RegionalSynthesis(
         annee=annee, region=region, campaign=campaign, table=table.reset_index(drop=True),
         previous=previous.reset_index(drop=True), chapters=chapters.reset_index(drop=True),

@@ -11,12 +11,12 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from ..data.dataset import Dataset
+from ..data.dataset import Dataset, SourceFile
 from ..data.load import load_dataset
 from ..rules.campaign import Campaign, load_campaign
 from .scoring import Scores, score
 
-__all__ = ["evaluate_region", "file_key", "load_region", "regions"]
+__all__ = ["campaign_source", "evaluate_region", "file_key", "load_region", "regions"]
 
 
 def file_key(path: Path) -> str:
@@ -65,3 +65,8 @@ def evaluate_region(donnees: str | Path, campagne: str | Path, phase: int = 2,
 def regions(dataset: Dataset) -> list[str]:
     """The regions the data covers, sorted."""
     return sorted(str(r) for r in dataset.establishments["region"].unique())
+
+
+def campaign_source(campaign: Campaign) -> SourceFile:
+    """The campaign file as a source of a document (name, path, SHA-256)."""
+    return SourceFile(Path(str(campaign.path)).name, str(campaign.path), str(campaign.sha256))
