@@ -343,7 +343,7 @@ def indicator_achievement(achievement: pd.DataFrame) -> Figure:
     rows = achievement.iloc[::-1]
     labels = [textwrap.fill(f"{code} — {label}", 52) for code, label in zip(rows["indicateur"], rows["libelle"])]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
-    step = 0.13 * lines + 0.14
+    step = 0.12 * lines + 0.1
     y = np.arange(len(rows))
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, step * len(rows) + 0.9))
