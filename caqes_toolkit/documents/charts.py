@@ -331,7 +331,7 @@ def progress_extremes(table: pd.DataFrame, campaign: Campaign, n: int) -> Figure
         if campaign.sanction_threshold is not None and not campaign.without_sanction:
             ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
         ax.set_xlim(0, 100)
-        ax.set_xlabel(f"Score global (%) — T0 {campaign.t0_year} : cercle vide ; cette année : point de la classe")
+        ax.set_xlabel(f"Score global (%) : cercle vide au T0 ({campaign.t0_year}), point coloré cette année")
         fig.text(0.01, 1 - 0.12 / fig.get_size_inches()[1], f"En haut, les {len(best)} plus fortes progressions ; "
                  f"en bas, les {len(worst)} évolutions les plus faibles", va="top", fontsize=8.5)
     return fig
