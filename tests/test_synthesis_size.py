@@ -19,6 +19,7 @@ from caqes_toolkit.cli import app
 from caqes_toolkit.data.synthetic import make_region, write_region
 from caqes_toolkit.documents import charts, national, synthesis
 from caqes_toolkit.documents import synthesis_workbook as wb
+from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.run.render import chromium_available
 
@@ -222,3 +223,25 @@ def test_an_unknown_region_is_refused_with_the_regions_present(tmp_path):
     assert result.exit_code == 1
     assert "'Normandie' absente des données ; régions présentes : Bretagne, Occitanie" in result.output
     assert not (tmp_path / "out" / "synthese_regionale_2019.pdf").exists()
+
+
+def test_plan_of_the_documents_by_region(tmp_path):
+    """One region: the synthesis in the output folder; several: one folder per region (a name
+    a folder cannot hold made safe) and the national overview, none for second-generation data."""
+    from caqes_toolkit.cli import _synthesis_plan
+
+    one = _synthesis_plan(tmp_path, 2019, ["Bretagne"], "", False, {"annee": 2019})
+    assert [(k, base, p["region"]) for k, _, base, p, _ in one] == [
+        ("region", tmp_path / "synthese_regionale_2019", "Bretagne")]
+    plan = _synthesis_plan(tmp_path, 2019, ["Bretagne", "Corse/Sud"], "", False,
+                           {"annee": 2019, "campagne_precedente": "", "phase": 2})
+    assert [(k, base.relative_to(tmp_path).as_posix()) for k, _, base, _, _ in plan] == [
+        ("region", "Bretagne/synthese_regionale_2019"), ("region", "Corse-Sud/synthese_regionale_2019"),
+        ("national", "synthese_nationale_2019")]
+    assert "region" not in plan[-1][3] and "campagne_precedente" not in plan[-1][3]
+    second = _synthesis_plan(tmp_path, 2023, ["Bretagne", "Occitanie"], "", True, {"annee": 2023})
+    assert [k for k, *_ in second] == ["region", "region"]
+    assert _synthesis_plan(tmp_path, 2019, ["Bretagne", "Occitanie"], "Occitanie", False, {})[0][2] == \
+        tmp_path / "synthese_regionale_2019"
+    with pytest.raises(CaqesError, match="même nom de dossier"):
+        _synthesis_plan(tmp_path, 2019, ["A/B", "A:B"], "", False, {})
