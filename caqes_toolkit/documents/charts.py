@@ -374,7 +374,7 @@ def regions_classes(regions: pd.DataFrame, campaign: Campaign) -> Figure:
     shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
-        _margins(fig, left=2.2, right=0.15, top=0.45, bottom=0.5)
+        _margins(fig, left=2.2, right=0.3, top=0.45, bottom=0.5)
         left = np.zeros(len(rows))
         for k, name in enumerate(names):
             colour = CLASS_COLOURS.get(name, "#777777")
@@ -392,15 +392,16 @@ def regions_classes(regions: pd.DataFrame, campaign: Campaign) -> Figure:
     return fig
 
 
-def regions_scores(table: pd.DataFrame, campaign: Campaign) -> Figure:
-    """Global score per region: quartiles (box), median (bar), min–max (line), mean (diamond);
-    sanction threshold dashed. Drawn from the quantiles (the same in every Matplotlib version)."""
+def regions_scores(table: pd.DataFrame, campaign: Campaign, order: list[str]) -> Figure:
+    """Global score per region (in ``order``, top to bottom): quartiles (box), median (bar),
+    min–max (line), mean (diamond); sanction threshold dashed. Drawn from the quantiles (the
+    same in every Matplotlib version)."""
     stats = (table.groupby("region")["score_global"].describe()[["min", "25%", "50%", "75%", "max", "mean"]]
-             .sort_index())
+             .reindex(order))
     y = np.arange(len(stats))[::-1].astype(float)
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(stats) + 1.0))
-        _margins(fig, left=2.2, right=0.15, top=0.15, bottom=0.5)
+        _margins(fig, left=2.2, right=0.3, top=0.15, bottom=0.5)
         ax.hlines(y, stats["min"], stats["max"], color="#777777", lw=1)
         ax.barh(y, stats["75%"] - stats["25%"], left=stats["25%"], height=0.6, color="#d9d9d9", edgecolor="#555555")
         ax.vlines(stats["50%"], y - 0.3, y + 0.3, color="#111111", lw=2)

@@ -17,11 +17,11 @@ import pandas as pd
 from .. import __version__
 from ..data.dataset import SourceFile
 from ..evaluation.analysis import summary
-from ..evaluation.region import campaign_source, evaluate_region
+from ..evaluation.region import campaign_source, evaluate_region, regions
 from ..rules.campaign import Campaign, campaign_for_year
 from . import charts
 from .fragments import Html, figure, french_date, provisional_notice, render
-from .present import fmt_pct, fmt_points
+from .present import fmt_num, fmt_pct
 
 __all__ = ["NationalOverview", "build_national", "chart_classes", "chart_scores", "header", "key_figures",
            "provenance", "regions_table"]
@@ -52,13 +52,13 @@ def build_national(annee: int, donnees: str | Path, campagne: str | Path, today:
     missing = es[~es["finess"].isin(evaluated)].groupby("region").size()
     sources = (campaign_source(campaign), *dataset.sources)
     return NationalOverview(annee=annee, campaign=campaign, table=table,
-                            regions=_by_region(table, campaign, missing), missing=missing,
+                            regions=_by_region(table, campaign, missing, regions(dataset)), missing=missing,
                             sources=sources, generated_on=today or dt.date.today(), phase=phase)
 
 
-def _by_region(table: pd.DataFrame, campaign: Campaign, missing: pd.Series) -> pd.DataFrame:
+def _by_region(table: pd.DataFrame, campaign: Campaign, missing: pd.Series, order: list[str]) -> pd.DataFrame:
     """region, n, classes A…E (counts), moyenne, mediane, progres (share progressing since T0, %),
-    sanctions, sans_donnees; sorted by region, the whole country last."""
+    sanctions, sans_donnees; regions in ``order``, the whole country last."""
     def figures(rows: pd.DataFrame) -> dict[str, object]:
         counts = rows["classe"].value_counts()
         delta = rows["evolution_t0"].dropna()
@@ -67,8 +67,8 @@ def _by_region(table: pd.DataFrame, campaign: Campaign, missing: pd.Series) -> p
                 "progres": 100 * (delta > 0).mean() if len(delta) else float("nan"),
                 "sanctions": int(rows["sanction_proposee"].sum())}
 
-    out = [{"region": str(r), **figures(rows), "sans_donnees": int(missing.get(r, 0))}
-           for r, rows in table.groupby("region", sort=True)]
+    out = [{"region": r, **figures(table[table["region"] == r]), "sans_donnees": int(missing.get(r, 0))}
+           for r in order]
     out.append({"region": "Ensemble", **figures(table), "sans_donnees": int(missing.sum())})
     return pd.DataFrame(out)
 
@@ -113,7 +113,7 @@ def regions_table(s: NationalOverview) -> Html:
         "notes": [f"Score global {s.annee} ; « en progrès » : part des établissements dont le score global "
                   f"dépasse celui du T0 ({s.campaign.t0_year}) ; « sans données » : établissements de la table "
                   f"etablissements sans résultat pour {s.annee}. Écart de score médian entre régions : "
-                  f"{fmt_points(s.regions['mediane'].iloc[:-1].max() - s.regions['mediane'].iloc[:-1].min())}."]})
+                  f"{fmt_num(s.regions['mediane'].iloc[:-1].max() - s.regions['mediane'].iloc[:-1].min())} points."]})
 
 
 def chart_classes(s: NationalOverview) -> Html:
@@ -123,7 +123,7 @@ def chart_classes(s: NationalOverview) -> Html:
 
 
 def chart_scores(s: NationalOverview) -> Html:
-    return figure(charts.regions_scores(s.table, s.campaign),
+    return figure(charts.regions_scores(s.table, s.campaign, list(s.regions["region"].iloc[:-1])),
                   "Score global par région",
                   f"Score global {s.annee} par région : boîte du premier au troisième quartile, barre noire : "
                   "médiane, losange : moyenne, trait : du plus bas au plus haut ; tirets rouges : seuil de sanction.")

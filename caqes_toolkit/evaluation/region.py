@@ -8,6 +8,7 @@ fresh run (the cache key is the content of the files, not their names or dates).
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,8 +64,14 @@ def evaluate_region(donnees: str | Path, campagne: str | Path, phase: int = 2,
 
 
 def regions(dataset: Dataset) -> list[str]:
-    """The regions the data covers, sorted."""
-    return sorted(str(r) for r in dataset.establishments["region"].unique())
+    """The regions the data covers, in alphabetical order (« Île-de-France » among the I)."""
+    return sorted((str(r) for r in dataset.establishments["region"].unique()), key=_alphabetical)
+
+
+def _alphabetical(text: str) -> tuple[str, str]:
+    """Sort key of a French name: letters without their accents, case ignored."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bare.casefold(), text
 
 
 def campaign_source(campaign: Campaign) -> SourceFile:
