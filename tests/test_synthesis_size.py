@@ -105,6 +105,11 @@ def test_long_lists_show_their_first_rows_and_name_the_workbook(large):
            "onglet « Sanctions »)" in html
     lowest = large.table.sort_values(["score_global", "finess"]).query("sanction_proposee").iloc[0]
     assert html.index(lowest.finess) < html.index("</tbody>")  # the lowest score is listed first
+    caps = large.table.loc[large.table["sanction_proposee"], "plafond_sanction"]
+    assert caps.isna().any()  # never a partial total shown as whole
+    total = f"{round(caps.sum()):,}".replace(",", "\u202f")
+    assert f"Total des {caps.notna().sum()} plafonds calculés (sur {proposed} ; produits non connus pour les " \
+           f"autres) : {total}\u202f€." in html
     partial = int((large.table["nb_non_renseignes"] > 0).sum())
     incomplete = str(synthesis.incomplete(large))
     assert f"… et {partial - synthesis.N_LISTED} autres (liste complète de {partial}" in incomplete

@@ -230,10 +230,11 @@ def sanctions(s: RegionalSynthesis) -> Html:
               "produits": _euros(r.produits_am, "non connus"), "plafond": _euros(r.plafond_sanction, "—")}
              for r in rows.head(N_LISTED).itertuples()]
     cap = c.sanction.cap_pct_income if c.sanction else None
-    caps = rows["plafond_sanction"]
-    total = (f" Total des plafonds estimés : {_euros(caps.sum(), '—')}"
-             + (f" ({int(caps.isna().sum())} plafond(s) non calculé(s), produits non connus)." if caps.isna().any()
-                else ".")) if len(rows) and cap is not None else ""
+    caps = rows["plafond_sanction"].dropna()
+    total = "" if not len(caps) or cap is None else (
+        f" Total des plafonds estimés : {_euros(caps.sum(), '—')}." if len(caps) == len(rows) else
+        f" Total des {len(caps)} plafonds calculés (sur {len(rows)} ; produits non connus pour les autres) : "
+        f"{_euros(caps.sum(), '—')}.")
     note = " ".join(filter(None, [
         f"{len(rows)} établissement(s) sous le seuil de {fmt_pct(c.sanction_threshold, 0)}, du plus bas score au "
         "plus haut." + total,
