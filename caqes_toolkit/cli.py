@@ -436,6 +436,61 @@ def methode(
         out.print(f"écrit : {path}")
 
 
+#: Characters a folder name cannot hold on Windows, macOS or Linux (a region becomes a folder).
+_NOT_IN_FOLDER_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def _region_folder(region: str) -> str:
+    """The folder of a region's synthesis: its name, without the characters a folder cannot hold."""
+    return _NOT_IN_FOLDER_NAMES.sub("-", region).strip(" .") or "region"
+
+
+def _synthesis_plan(out_dir: Path, year: int, covered: list[str], region: str, second_generation: bool,
+                    params: dict[str, Any]) -> list[tuple[str, Path, Path, dict[str, Any], str]]:
+    """(kind, notebook, output base, parameters, title) of each document: one synthesis for one
+    region (in ``out_dir``), or one per region (``out_dir/<région>/``) and the national overview."""
+    from .documents.synthesis_workbook import synthesis_stem
+    from .run.batch import NOTEBOOKS
+
+    if region and region not in covered:
+        raise CaqesError(f"--region : région {region!r} absente des données ; régions présentes : "
+                         + ", ".join(covered))
+    template = NOTEBOOKS / ("synthese_contrats.ipynb" if second_generation else "synthese_regionale.ipynb")
+    stem, title = synthesis_stem(year), f"Synthèse régionale CAQES {year}"
+    if region or len(covered) == 1:
+        return [("region", template, out_dir / stem, {**params, "region": region or covered[0]}, title)]
+    folders = {r: _region_folder(r) for r in covered}
+    same = [r for r in covered if list(folders.values()).count(folders[r]) > 1]
+    if same:
+        raise CaqesError(f"régions {', '.join(map(repr, same))} : même nom de dossier ({folders[same[0]]}) ; "
+                         "choisissez-en une avec --region")
+    plan = [("region", template, out_dir / folders[r] / stem, {**params, "region": r}, f"{title} — {r}")
+            for r in covered]
+    if not second_generation:  # the overview compares classes, scores and sanctions
+        national = {k: v for k, v in params.items() if k not in ("campagne_precedente", "region")}
+        plan.append(("national", NOTEBOOKS / "synthese_nationale.ipynb", out_dir / f"synthese_nationale_{year}",
+                     national, f"Synthèse nationale CAQES {year}"))
+    return plan
+
+
+def _synthesis_workbook(params: dict[str, Any], second_generation: bool, path: Path) -> Path:
+    """Write the workbook that accompanies a regional synthesis (every row of its long lists)."""
+    from .documents import synthesis_workbook as wb
+
+    args = (params["annee"], params["donnees"], params["campagne"], params["region"])
+    if second_generation:
+        from .documents.contract_synthesis import build_contract_synthesis
+
+        sheets = wb.contract_sheets(build_contract_synthesis(*args, autre_annee=params.get("autre_annee", False)))
+    else:
+        from .documents.synthesis import build_synthesis
+
+        sheets = wb.regional_sheets(build_synthesis(*args, params["campagne_precedente"] or None,
+                                                    autre_annee=params.get("autre_annee", False),
+                                                    phase=params["phase"]))
+    return wb.write_workbook(sheets, path)
+
+
 @app.command()
 def synthese(
     data: DataArg,
@@ -443,42 +498,48 @@ def synthese(
     out_dir: OutDirOpt,
     year: YearOpt = None,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
-    region: Annotated[str, typer.Option(help="Région (si les données en couvrent plusieurs).")] = "",
+    region: Annotated[str, typer.Option(
+        help="Région (si les données en couvrent plusieurs ; sans elle, une synthèse par région dans "
+             "DOSSIER/<région>/ et une synthèse nationale).")] = "",
     allow_other_year: OtherYearOpt = False,
     phase: PhaseOpt = 2,
 ) -> None:
-    """Synthèse régionale pour l'ARS (document interne : nomme les établissements)."""
+    """Synthèse régionale pour l'ARS (document interne : nomme les établissements), avec son classeur
+    (listes complètes) ; données de plusieurs régions : une synthèse par région et une synthèse nationale."""
     from .data.load import load_dataset
-    from .run.batch import SYNTHESIS_TEMPLATE, render_notebook
+    from .evaluation.region import regions
+    from .run.batch import render_notebook
     from .run.execute import ReportExecutionError
 
     with _user_errors():
         year = _year(year, campaign)
-        base = out_dir / f"synthese_regionale_{year}"
         fmts = _formats(formats)
-        check_outputs([data, *campaign], folders=[out_dir],
-                      files=[base.with_suffix(f".{fmt}") for fmt in ("ipynb", *fmts)])
+        check_outputs([data, *campaign], folders=[out_dir])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
-        template = SYNTHESIS_TEMPLATE
         if camp.second_generation:  # contracts, intéressement and targeting: no socle
-            from .run.batch import NOTEBOOKS
-            template = NOTEBOOKS / "synthese_contrats.ipynb"
             _years_with_contracts(dataset, [year])
         else:
             _years_with_data(dataset, [year])
-        params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(camp.path).resolve()),
-                  "campagne_precedente": str(Path(previous.path).resolve()) if previous else "",
-                  "region": region, **({"autre_annee": True} if allow_other_year else {}), "phase": phase}
+        params = {"annee": year, "donnees": str(data.resolve()), "campagne": str(Path(str(camp.path)).resolve()),
+                  "campagne_precedente": str(Path(str(previous.path)).resolve()) if previous else "",
+                  **({"autre_annee": True} if allow_other_year else {}), "phase": phase}
+        plan = _synthesis_plan(out_dir, year, regions(dataset), region, camp.second_generation, params)
+        check_outputs([data, *campaign], folders=[out_dir, *{base.parent for _, _, base, _, _ in plan}],
+                      files=[base.with_suffix(f".{fmt}") for kind, _, base, _, _ in plan
+                             for fmt in ("ipynb", *fmts, *(["xlsx"] if kind == "region" else []))])
+        written: list[Path] = []
         with output_lock(out_dir), _progress() as progress:
-            task = progress.add_task(f"Synthèse {year}", total=1, failed=0, skipped=0)
-            try:
-                written = render_notebook(template, params, base, fmts,
-                                          title=f"Synthèse régionale CAQES {year}")
-            except ReportExecutionError as exc:
-                raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
-                                 f"(notebook : {base.with_suffix('.ipynb')})") from None
-            progress.update(task, advance=1)
+            task = progress.add_task(f"Synthèse {year}", total=len(plan), failed=0, skipped=0)
+            for kind, template, base, values, title in plan:
+                if kind == "region":  # first: the document names it
+                    written.append(_synthesis_workbook(values, camp.second_generation, base.with_suffix(".xlsx")))
+                try:
+                    written += render_notebook(template, values, base, fmts, title=title)
+                except ReportExecutionError as exc:
+                    raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
+                                     f"(notebook : {base.with_suffix('.ipynb')})") from None
+                progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")
 

@@ -33,10 +33,13 @@ def test_class_counts_and_sanctions(synthese, table):
     html = str(sy.classes(synthese))
     counts = table["classe"].value_counts()
     assert synthese.table["classe"].value_counts().to_dict() == counts.to_dict()
-    proposed = table[table.sanction_proposee]
+    proposed = table[table.sanction_proposee].sort_values(["score_global", "finess"])
     html = str(sy.sanctions(synthese))
-    for name in proposed.raison_sociale:
+    assert len(proposed) == 16  # the lowest 15 listed, the 16th in the workbook
+    for name in proposed.raison_sociale.head(sy.N_LISTED):
         assert name.replace("'", "&#39;") in html
+    assert proposed.raison_sociale.iloc[-1].replace("'", "&#39;") not in html
+    assert "… et 1 autre (liste complète de 16 : voir le classeur synthese_regionale_2019.xlsx" in html
     # the cap is 1 % of produits_am
     row = proposed.iloc[0]
     assert row.plafond_sanction == pytest.approx(row.produits_am / 100)

@@ -8,9 +8,10 @@ Texts are never parsed as mathtext: a ``$`` in a name stays a ``$``.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -22,9 +23,6 @@ from ..data.dataset import MATURITY_STEPS
 from ..formats import fmt_num, fmt_pct
 from ..rules.campaign import Campaign
 
-if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
-
 __all__ = [
     "CHAPTER_COLOURS",
     "chapters_vs_region",
@@ -34,7 +32,10 @@ __all__ = [
     "indicator_achievement",
     "indicator_status",
     "maturity_profile",
-    "progress_since_t0",
+    "progress_extremes",
+    "progress_scatter",
+    "regions_classes",
+    "regions_scores",
     "score_distribution",
 ]
 
@@ -55,7 +56,7 @@ MATURITY_NAMES = (
     "Politique", "Organisation\ninterne", "Mobilisation\ndes équipes", "Disponibilité\nressources",
     "Effectivité", "Évaluation", "Actions\nd'amélioration",
 )
-STYLE: dict[RcKeyType, Any] = {
+STYLE: dict[Any, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -233,60 +234,178 @@ def class_distribution(now: pd.DataFrame, before: pd.DataFrame, campaign: Campai
 
 
 def score_distribution(table: pd.DataFrame, campaign: Campaign) -> Figure:
-    """Box plots of the global score and of each chapter, establishments as points."""
+    """Box plots of the global score and of each chapter, establishments as points (smaller and
+    lighter as they grow in number, so that 3,000 stay a cloud and not a blot)."""
     cols = ["score_global"] + [f"chapitre_{c}" for c in sorted(campaign.chapters)]
     labels = ["Score global"] + [f"Chapitre {c}" for c in sorted(campaign.chapters)]
-    data = [table[c].dropna().to_numpy() for c in cols]
+    data = [table[c].dropna().to_numpy(dtype=float) for c in cols]
+    size, alpha = _point_style(len(table))
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
         colours = ["#111111"] + [_chapter_colour(c) for c in sorted(campaign.chapters)]
         positions = np.arange(len(cols))
-        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=positions, widths=0.5,
-                   showfliers=False, medianprops={"color": "#111111", "linewidth": 1.8})
         rng = np.random.default_rng(0)
         for p, d, colour in zip(positions, data, colours):
-            ax.scatter(p + rng.uniform(-0.12, 0.12, len(d)), d, s=10, color=colour, alpha=0.75, zorder=3)
+            ax.scatter(p + rng.uniform(-0.16, 0.16, len(d)), d, s=size, color=colour, alpha=alpha, zorder=1,
+                       linewidths=0)
+        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=positions, widths=0.5,
+                   showfliers=False, medianprops={"color": "#111111", "linewidth": 1.8}, zorder=3)
         ax.set_xticks(positions, [f"{lab}\n(n = {len(d)})" for lab, d in zip(labels, data)], fontsize=8)
         ax.set_ylim(0, 105)
         ax.set_ylabel("Score (%)")
     return fig
 
 
-def progress_since_t0(table: pd.DataFrame, campaign: Campaign) -> Figure:
-    """Global score at T0 (open circle) and this year (class colour), one line per establishment."""
-    rows = table.sort_values("score_global")
-    y = np.arange(len(rows))
+def _point_style(n: int) -> tuple[float, float]:
+    """Marker area and opacity for ``n`` points on a chart of the page's width."""
+    return float(np.clip(2400 / max(n, 1), 2.0, 18.0)), float(np.clip(60 / max(n, 1) ** 0.5, 0.25, 0.85))
+
+
+def progress_scatter(table: pd.DataFrame, campaign: Campaign, year: int) -> Figure:
+    """Global score at T0 (x) against this year (y), one point per establishment in its class
+    colour; above the diagonal an establishment progressed. Readable from 20 to 3,000 points."""
+    rows = table.dropna(subset=["score_global_t0", "score_global"])
+    size, alpha = _point_style(len(rows))
     with _style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 0.24 * len(rows) + 1.0), layout="constrained")
-        for yi, (_, r) in zip(y, rows.iterrows()):
-            if pd.notna(r["score_global_t0"]):
-                ax.plot([r["score_global_t0"], r["score_global"]], [yi, yi], color="#bbbbbb", lw=1.2, zorder=1)
-                ax.scatter(r["score_global_t0"], yi, s=22, facecolor="white", edgecolor="#555555", zorder=2)
-            ax.scatter(r["score_global"], yi, s=30, color=CLASS_COLOURS.get(r["classe"], "#777777"),
+        fig, ax = plt.subplots(figsize=(WIDTH, 4.6))
+        _margins(fig, left=0.65, right=1.5, top=0.2, bottom=0.55)
+        bounds = list(campaign.classes.items())
+        for i, (name, low) in enumerate(bounds):
+            high = 100 if i == 0 else bounds[i - 1][1]
+            ax.axhspan(low, high, color=CLASS_COLOURS.get(name, "#eeeeee"), alpha=0.12, lw=0)
+            ax.text(1.01, (low + high) / 2, f"Classe {name}", transform=ax.get_yaxis_transform(),
+                    va="center", fontsize=8, color="#444444")
+        ax.plot([0, 100], [0, 100], color="#777777", lw=0.8, ls=":", zorder=1)
+        if campaign.sanction_threshold is not None and not campaign.without_sanction:
+            ax.axhline(campaign.sanction_threshold, color="#d73027", lw=0.9, ls="--", zorder=1)
+        colours = [CLASS_COLOURS.get(c, "#777777") for c in rows["classe"]]
+        ax.scatter(rows["score_global_t0"], rows["score_global"], s=size * 1.5, c=colours, alpha=max(alpha, 0.5),
+                   edgecolors="#333333", linewidths=0.3 if len(rows) <= 400 else 0.0, zorder=3)
+        up = int((rows["score_global"] > rows["score_global_t0"]).sum())
+        down = int((rows["score_global"] < rows["score_global_t0"]).sum())
+        ax.text(0.02, 0.97, f"Au-dessus de la diagonale : {up} en progrès", transform=ax.transAxes,
+                va="top", fontsize=8.5, fontweight="bold", color="#1a6b3a")
+        ax.text(0.98, 0.03, f"Sous la diagonale : {down} en recul", transform=ax.transAxes,
+                ha="right", fontsize=8.5, fontweight="bold", color="#a02020")
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(f"Score global au T0 ({campaign.t0_year}, %)")
+        ax.set_ylabel(f"Score global {year} (%)")
+    return fig
+
+
+def _wrapped(text: str, width: int, lines: int = 2) -> str:
+    """``text`` on at most ``lines`` lines of ``width`` characters (an ellipsis when cut)."""
+    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" …")) or text
+
+
+def progress_extremes(table: pd.DataFrame, campaign: Campaign, n: int) -> Figure:
+    """The ``n`` largest and the ``n`` smallest changes since T0, named: T0 (open circle) to this
+    year (class colour); with fewer than 2 × ``n`` establishments, each is shown once."""
+    rows = table.dropna(subset=["evolution_t0"]).sort_values("evolution_t0", ascending=False)
+    best = rows.head(n)
+    worst = rows.drop(best.index).tail(n)
+    shown = pd.concat([best, worst]).iloc[::-1]
+    y = np.arange(len(shown), dtype=float)
+    y[len(worst):] += 0.8  # a gap between the two groups
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(shown) + 1.4))
+        _margins(fig, left=3.15, right=0.55, top=0.35, bottom=0.55)
+        for yi, r in zip(y, shown.itertuples()):
+            ax.plot([r.score_global_t0, r.score_global], [yi, yi], color="#bbbbbb", lw=1.4, zorder=1)
+            ax.scatter(r.score_global_t0, yi, s=26, facecolor="white", edgecolor="#555555", zorder=2)
+            ax.scatter(r.score_global, yi, s=34, color=CLASS_COLOURS.get(str(r.classe), "#777777"),
                        edgecolor="#333333", linewidth=0.5, zorder=3)
-        ax.set_yticks(y, [str(n) if len(str(n)) <= 42 else str(n)[:40] + "…" for n in rows["raison_sociale"]],
-                      fontsize=7.5)
-        if campaign.sanction_threshold is not None:
+            ax.annotate(f"{r.evolution_t0:+.1f}".replace(".", ",").replace("-", "\u2212"),
+                        (max(r.score_global, r.score_global_t0), yi), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=7.5)
+        ax.set_yticks(y, [_wrapped(str(name), 48) for name in shown["raison_sociale"]], fontsize=7.5)
+        if len(worst) and len(best):
+            ax.axhline(len(worst) - 0.1, color="#cccccc", lw=0.6)
+        ax.set_ylim(-0.8, (y.max() if len(y) else 0) + 0.8)
+        if campaign.sanction_threshold is not None and not campaign.without_sanction:
             ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
         ax.set_xlim(0, 100)
-        ax.set_xlabel(f"Score global (%) — T0 {campaign.t0_year} : cercle vide ; trait rouge : seuil de sanction")
+        ax.set_xlabel(f"Score global (%) : cercle vide au T0 ({campaign.t0_year}), point coloré cette année")
+        fig.text(0.01, 1 - 0.12 / fig.get_size_inches()[1], f"En haut, les {len(best)} plus fortes progressions ; "
+                 f"en bas, les {len(worst)} évolutions les plus faibles", va="top", fontsize=8.5)
     return fig
 
 
 def indicator_achievement(achievement: pd.DataFrame) -> Figure:
-    """Mean points of global score lost per indicator, with the regional achievement rate."""
+    """Mean points of global score lost per indicator, with the regional achievement rate; each
+    indicator named by its code and its whole label (wrapped, never cut)."""
     rows = achievement.iloc[::-1]
+    labels = [textwrap.fill(f"{code} — {label}", 52) for code, label in zip(rows["indicateur"], rows["libelle"])]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    step = 0.12 * lines + 0.1
     y = np.arange(len(rows))
     with _style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 0.26 * len(rows) + 1.0), layout="constrained")
-        ax.barh(y, rows["points_perdus"], color=[_chapter_colour(c) for c in rows["chapitre"]], height=0.65)
+        fig, ax = plt.subplots(figsize=(WIDTH, step * len(rows) + 0.9))
+        _margins(fig, left=3.3, right=0.15, top=0.15, bottom=0.55)
+        ax.barh(y, rows["points_perdus"], color=[_chapter_colour(c) for c in rows["chapitre"]],
+                height=min(0.7, 0.22 / step + 0.3))
         for yi, (_, r) in zip(y, rows.iterrows()):
             ax.annotate(f"{fmt_pct(r['taux_atteinte'], 0)} d'atteinte", (r["points_perdus"], yi), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=7.5)
-        ax.set_yticks(y, rows["indicateur"], fontsize=8)
+        ax.set_yticks(y, labels, fontsize=7.2, linespacing=1.0)
+        ax.tick_params(axis="y", pad=5)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, 1)))
-        ax.set_xlim(0, rows["points_perdus"].max() * 1.45 if len(rows) else 1)
-        ax.set_xlabel("Points de score global perdus en moyenne par établissement concerné")
+        ax.set_xlim(0, rows["points_perdus"].max() * 1.6 if len(rows) else 1)
+        ax.set_xlabel("Points de score global perdus en moyenne\npar établissement concerné")
+    return fig
+
+
+def regions_classes(regions: pd.DataFrame, campaign: Campaign) -> Figure:
+    """Share of each class per region (100 % stacked bars, counts inside), the whole country last.
+
+    ``regions``: region, n and one count column per class name."""
+    names = list(campaign.classes)
+    rows = regions.iloc[::-1]
+    y = np.arange(len(rows), dtype=float)
+    y[0] -= 0.4 if len(rows) > 1 else 0.0  # the whole country apart, at the bottom
+    counts = rows[names].to_numpy(dtype=float)
+    shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
+        _margins(fig, left=2.2, right=0.3, top=0.45, bottom=0.5)
+        left = np.zeros(len(rows))
+        for k, name in enumerate(names):
+            colour = CLASS_COLOURS.get(name, "#777777")
+            ax.barh(y, shares[:, k], left=left, height=0.7, color=colour, edgecolor="white", linewidth=0.5,
+                    label=f"Classe {name}")
+            for yi, lo, share, n in zip(y, left, shares[:, k], counts[:, k]):
+                if share >= 6:
+                    ax.text(lo + share / 2, yi, str(int(n)), ha="center", va="center", fontsize=7.5,
+                            color="white" if name in ("A", "E") else "#222222")
+            left += shares[:, k]
+        ax.set_yticks(y, [f"{r} (n = {int(n)})" for r, n in zip(rows["region"], rows["n"])], fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(names), fontsize=8)
+    return fig
+
+
+def regions_scores(table: pd.DataFrame, campaign: Campaign, order: list[str]) -> Figure:
+    """Global score per region (in ``order``, top to bottom): quartiles (box), median (bar),
+    min–max (line), mean (diamond); sanction threshold dashed. Drawn from the quantiles (the
+    same in every Matplotlib version)."""
+    stats = (table.groupby("region")["score_global"].describe()[["min", "25%", "50%", "75%", "max", "mean"]]
+             .reindex(order))
+    y = np.arange(len(stats))[::-1].astype(float)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(stats) + 1.0))
+        _margins(fig, left=2.2, right=0.3, top=0.15, bottom=0.5)
+        ax.hlines(y, stats["min"], stats["max"], color="#777777", lw=1)
+        ax.barh(y, stats["75%"] - stats["25%"], left=stats["25%"], height=0.6, color="#d9d9d9", edgecolor="#555555")
+        ax.vlines(stats["50%"], y - 0.3, y + 0.3, color="#111111", lw=2)
+        ax.scatter(stats["mean"], y, marker="D", s=22, color="#0072B2", zorder=3)
+        if campaign.sanction_threshold is not None and not campaign.without_sanction:
+            ax.axvline(campaign.sanction_threshold, color="#d73027", lw=0.8, ls="--")
+        ax.set_yticks(y, [str(r) for r in stats.index], fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Score global (%)")
     return fig
 
 

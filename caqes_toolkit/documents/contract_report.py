@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__
-from ..data.dataset import Dataset, SourceFile
-from ..data.load import load_dataset
+from ..data.dataset import SourceFile
 from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
+from ..evaluation.region import campaign_source, load_region
 from ..evaluation.targeting import referentiel_rows
 from ..formats import fmt_euros, fmt_pct
-from ..rules.campaign import Campaign, campaign_for_year, load_campaign
+from ..rules.campaign import Campaign, campaign_for_year
 from .fragments import Html, french_date, render
-from .report import _file_key, campaign_source
 from .volet_sections import CHOICE, rate_text, report_section
 
 __all__ = ["ContractReport", "build_contract_report", "header", "method_annex", "synthesis",
@@ -81,12 +79,6 @@ class ContractReport:
         }
 
 
-@lru_cache(maxsize=4)
-def _load(data_path: str, campaign_path: str, key: str) -> tuple[Dataset, Campaign]:
-    campaign = load_campaign(campaign_path)
-    return load_dataset(data_path, campaign), campaign
-
-
 def build_contract_report(finess: str | int, annee: int, donnees: str | Path, campagne: str | Path,
                           campagne_precedente: str | Path | None = None, today: dt.date | None = None,
                           autre_annee: bool = False, phase: int = 2) -> ContractReport:
@@ -94,8 +86,7 @@ def build_contract_report(finess: str | int, annee: int, donnees: str | Path, ca
     (``campagne_precedente`` and ``phase`` are accepted for the batch's parameters, unused)."""
     if isinstance(finess, int):
         finess = f"{finess:09d}"
-    data_path, campaign_path = Path(donnees).resolve(), Path(campagne).resolve()
-    dataset, campaign = _load(str(data_path), str(campaign_path), _file_key(data_path) + _file_key(campaign_path))
+    dataset, campaign = load_region(donnees, campagne)
     if not campaign.second_generation:
         raise CaqesError(f"{campagne} : campagne de première génération ; ce rapport est celui des contrats de "
                          "deuxième génération (generation: 2)")

@@ -2,7 +2,9 @@
 ``generation: 2``): contracts in force, savings and estimated intéressement totalled by volet and
 indicator, and the establishments the référentiels target. Internal to the ARS (names them).
 
-Used by ``notebooks/synthese_contrats.ipynb``.
+Used by ``notebooks/synthese_contrats.ipynb``. Long lists (contracts, targeted establishments)
+show their first :data:`N_LISTED` rows; the companion workbook holds them all
+(:mod:`caqes_toolkit.documents.synthesis_workbook`).
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ import pandas as pd
 from ..data.dataset import SourceFile
 from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
+from ..evaluation.region import campaign_source, load_region, regions
 from ..evaluation.targeting import referentiel_rows
 from ..formats import fmt_euros as euros
 from ..formats import fmt_pct
 from ..rules.campaign import Campaign, campaign_for_year
-from .contract_report import CIBLE, _load
+from .contract_report import CIBLE
 from .fragments import Html, french_date, render
-from .report import _file_key
+from .synthesis_workbook import SHEETS, more_note, workbook_name
 from .volet_sections import CHOICE
 
 __all__ = ["ContractSynthesis", "build_contract_synthesis", "by_indicator", "contracts", "header", "key_figures",
            "provenance", "targeted"]
+
+N_LISTED = 15  # rows of a long list shown in the document (the workbook has them all)
 
 
 @dataclass(frozen=True)
@@ -56,16 +61,16 @@ class ContractSynthesis:
 def build_contract_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
                              today: dt.date | None = None, autre_annee: bool = False) -> ContractSynthesis:
     """Compute the synthesis of ``region`` (default: the region of the data, if there is only one)."""
-    data_path, campaign_path = Path(donnees).resolve(), Path(campagne).resolve()
-    dataset, campaign = _load(str(data_path), str(campaign_path), _file_key(data_path) + _file_key(campaign_path))
+    dataset, campaign = load_region(donnees, campagne)
     campaign_for_year([campaign], annee, autre_annee)
-    regions = sorted(dataset.establishments["region"].unique())
-    region = region or (regions[0] if len(regions) == 1 else "")
-    if region not in regions:
-        raise CaqesError(f"région à préciser parmi : {', '.join(regions)}")
+    covered = regions(dataset)
+    region = region or (covered[0] if len(covered) == 1 else "")
+    if region not in covered:
+        raise CaqesError(f"région à préciser parmi : {', '.join(covered)}" if not region else
+                         f"région {region!r} absente des données ; régions présentes : {', '.join(covered)}")
     es = dataset.establishments[dataset.establishments["region"] == region]
     own = dataset.only(list(es["finess"]))
-    complete = [i for _, i in campaign.with_referentiel if all(c.below is not None for c in i.referentiel)]
+    complete = [i for _, i in campaign.with_referentiel if all(c.below is not None for c in i.referentiel or ())]
     frames = [referentiel_rows(own, campaign, i, annee) for i in complete]
     return ContractSynthesis(
         annee=annee, region=region, campaign=campaign, names=dict(zip(es["finess"], es["raison_sociale"])),
@@ -73,7 +78,7 @@ def build_contract_synthesis(annee: int, donnees: str | Path, campagne: str | Pa
         targeting=pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["finess", "raison_sociale", "annee", "referentiel", "cible", "motif"]),
         incomplete=tuple(i.code for _, i in campaign.with_referentiel if i not in complete),
-        sources=(SourceFile(Path(campaign.path).name, campaign.path, campaign.sha256), *dataset.sources),
+        sources=(campaign_source(campaign), *dataset.sources),
         generated_on=today or dt.date.today())
 
 
@@ -101,7 +106,9 @@ def key_figures(s: ContractSynthesis) -> Html:
            f"Ciblage {s.annee} : {int((target['cible'] == 'oui').sum())} ciblage(s) (établissement × référentiel), "
            f"{int((target['cible'] == 'a_verifier').sum())} à vérifier.",
            "L'évaluation conduit à un intéressement seulement ; chaque établissement dispose d'un mois pour "
-           "présenter ses observations sur son rapport."]
+           "présenter ses observations sur son rapport.",
+           f"Listes complètes : classeur {workbook_name(s.annee)} (onglets « {SHEETS['contracts']} », "
+           f"« {SHEETS['targeting']} »)."]
     return render("bullets", out)
 
 
@@ -128,30 +135,37 @@ def by_indicator(s: ContractSynthesis) -> Html:
 
 
 def contracts(s: ContractSynthesis) -> Html:
-    """One row per contract in force."""
+    """One row per contract in force (the first :data:`N_LISTED`, by volet then FINESS)."""
     order = {v.code: k for k, v in enumerate(s.campaign.volets)}
     t = s.totals.assign(_o=s.totals["volet"].map(order)).sort_values(["_o", "finess"])
     rows = [[r.finess, s.names.get(r.finess, ""), r.volet,
              f"{pd.Timestamp(r.date_debut):%d/%m/%Y} – "
              + (f"{pd.Timestamp(r.date_fin):%d/%m/%Y}" if pd.notna(r.date_fin) else "sans fin"),
-             fmt_pct(r.atteinte, 0), euros(r.economies, 0), euros(r.interessement, 0)] for r in t.itertuples()]
+             fmt_pct(r.atteinte, 0), euros(r.economies, 0), euros(r.interessement, 0)]
+            for r in t.head(N_LISTED).itertuples()]
     return render("plain_table", {
         "headers": ["FINESS", "Établissement", "Volet", "Contrat", "Réalisation des objectifs", "Économies",
                     "Intéressement estimé"],
-        "rows": rows, "numeric": [4, 5, 6], "empty": f"Aucun contrat en vigueur en {s.annee}.", "notes": []})
+        "rows": rows, "numeric": [4, 5, 6], "empty": f"Aucun contrat en vigueur en {s.annee}.",
+        "notes": _more(len(rows), len(t), "contracts", s.annee)})
 
 
 def targeted(s: ContractSynthesis) -> Html:
-    """Establishments targeted (or to check) by each référentiel, with the values that decided."""
+    """Establishments targeted (or to check) by each référentiel, with the values that decided
+    (the first :data:`N_LISTED`: targeted before « to check »)."""
     t = s.targeting[s.targeting["cible"] != "non"]
     order = {c: k for k, c in enumerate(t["referentiel"].drop_duplicates())}
     t = t.assign(_o=t["referentiel"].map(order), _c=np.where(t["cible"] == "oui", 0, 1)).sort_values(
-        ["_o", "_c", "finess"])
+        ["_c", "_o", "finess"])
     under = set(zip(s.totals["finess"], s.totals["volet"]))
     volet_of = {i.code: v.code for v, i in s.campaign.with_referentiel if v is not None}
     rows = [[r.referentiel, r.finess, s.names.get(r.finess, ""), CIBLE[r.cible], r.motif,
-             "oui" if (r.finess, volet_of.get(r.referentiel)) in under else "non"] for r in t.itertuples()]
-    notes = ["Ciblé : aucune condition du référentiel n'est remplie ; à vérifier : aucune ne l'est avec "
+             "oui" if (r.finess, volet_of.get(r.referentiel)) in under else "non"]
+            for r in t.head(N_LISTED).itertuples()]
+    counts = t["cible"].value_counts()
+    notes = [f"{int(counts.get('oui', 0))} ciblage(s), {int(counts.get('a_verifier', 0))} à vérifier.",
+             *_more(len(rows), len(t), "targeting", s.annee),
+             "Ciblé : aucune condition du référentiel n'est remplie ; à vérifier : aucune ne l'est avec "
              "certitude mais une donnée manque. La liste complète (avec les établissements non ciblés) : "
              "caqes ciblage."]
     if s.incomplete:
@@ -159,6 +173,11 @@ def targeted(s: ContractSynthesis) -> Html:
     return render("plain_table", {
         "headers": ["Référentiel", "FINESS", "Établissement", "Ciblage", "Valeurs qui décident", "Sous contrat"],
         "rows": rows, "numeric": [], "empty": "Aucun établissement ciblé.", "notes": notes})
+
+
+def _more(shown: int, total: int, sheet: str, annee: int) -> list[str]:
+    note = more_note(shown, total, sheet, annee)
+    return [note] if note else []
 
 
 def provenance(s: ContractSynthesis) -> Html:

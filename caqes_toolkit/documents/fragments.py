@@ -9,10 +9,11 @@ from functools import cache
 from jinja2.environment import TemplateModule
 from matplotlib.figure import Figure
 
+from ..rules.campaign import Campaign
 from .charts import figure_svg
 from .templating import environment
 
-__all__ = ["Html", "figure", "french_date", "render"]
+__all__ = ["Html", "figure", "french_date", "provisional_notice", "render"]
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
@@ -51,3 +52,15 @@ def figure(fig: Figure, alt: str, caption: str) -> Html:
 def french_date(d: dt.date) -> str:
     """« 22 novembre 2026 »."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def provisional_notice(campaign: Campaign, phase: int) -> str:
+    """« Évaluation provisoire (phase 1) … » with the date of phase 2 when the campaign gives it."""
+    if phase != 2:
+        when = campaign.phase_2_date
+        date = (f" le {french_date(when)}" if isinstance(when, dt.date)
+                else f" : {when}" if when else "")
+        return ("Évaluation provisoire (phase 1) : les indicateurs alimentés par les données de "
+                "l'Assurance Maladie sont « en attente » et retirés du calcul ; le score définitif "
+                f"sera établi en phase 2{date}.")
+    return ""

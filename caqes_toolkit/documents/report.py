@@ -9,23 +9,21 @@ Peers appear only as an anonymous regional distribution: no other establishment 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__
 from ..data.dataset import MATURITY_STEPS, Dataset, SourceFile
-from ..data.load import load_dataset
 from ..errors import CaqesError
 from ..evaluation.analysis import priorities, regional_distribution, summary
 from ..evaluation.money import VoletResults, evaluate_volets
+from ..evaluation.region import campaign_source, evaluate_region
 from ..evaluation.scoring import Scores, score
 from ..rules.campaign import Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 
-__all__ = ["EstablishmentReport", "build_report", "campaign_source", "evaluate_region"]
+__all__ = ["EstablishmentReport", "build_report"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,8 @@ class EstablishmentReport:
     @property
     def provisional(self) -> str:
         """The provisional-evaluation notice of a phase-1 report ("" in phase 2)."""
+        from .fragments import provisional_notice
+
         return provisional_notice(self.campaign, self.phase)
 
     @property
@@ -106,57 +106,6 @@ class EstablishmentReport:
                  "depassement": num(r.depassement), "interessement": num(r.interessement),
                  "reversement_max": num(r.reversement_max), "sanction_proposee": r.sanction_proposee,
                  "ciblage": r.ciblage} for r in totals.itertuples()]
-
-
-def _file_key(path: Path) -> str:
-    """Content key of a data source (a folder's CSV files, or a workbook), for caching."""
-    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode())
-        digest.update(hashlib.sha256(f.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def provisional_notice(campaign: Campaign, phase: int) -> str:
-    """« Évaluation provisoire (phase 1) … » with the date of phase 2 when the campaign gives it."""
-    if phase != 2:
-        from .fragments import french_date
-
-        when = campaign.phase_2_date
-        date = (f" le {french_date(when)}" if isinstance(when, dt.date)
-                else f" : {when}" if when else "")
-        return ("Évaluation provisoire (phase 1) : les indicateurs alimentés par les données de "
-                "l'Assurance Maladie sont « en attente » et retirés du calcul ; le score définitif "
-                f"sera établi en phase 2{date}.")
-    return ""
-
-
-@lru_cache(maxsize=4)
-def _evaluate(data_path: str, campaign_path: str, key: str, phase: int = 2,
-              annee: int | None = None) -> tuple[Dataset, Campaign, Scores]:
-    campaign = load_campaign(campaign_path)
-    dataset = load_dataset(data_path, campaign)
-    if phase == 1:  # the evaluated year is provisional, the years before it final
-        years = [y for y in dataset.years if annee is None or y <= annee]
-        return dataset, campaign, score(dataset, campaign, years, phase=1)
-    return dataset, campaign, score(dataset, campaign)
-
-
-def evaluate_region(donnees: str | Path, campagne: str | Path, phase: int = 2,
-                    annee: int | None = None) -> tuple[Dataset, Campaign, Scores]:
-    """Load, validate and score a region (cached on the content of the files, so a batch worker
-    that makes many reports of one region pays this once, with results identical to a fresh run).
-    ``phase`` 1 scores year ``annee`` provisionally (see :func:`caqes_toolkit.evaluation.scoring.score`)."""
-    data_path, campaign_path = Path(donnees).resolve(), Path(campagne).resolve()
-    key = _file_key(data_path) + _file_key(campaign_path)
-    return _evaluate(str(data_path), str(campaign_path), key, phase, annee if phase == 1 else None)
-
-
-def campaign_source(campaign: Campaign) -> SourceFile:
-    """The campaign file as a source of a report (name, path, SHA-256)."""
-    path = campaign.path or campaign.name
-    return SourceFile(Path(path).name, path, campaign.sha256 or "")
 
 
 def build_report(finess: str | int, annee: int, donnees: str | Path, campagne: str | Path,

@@ -7,6 +7,8 @@ shows as text.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
@@ -17,7 +19,6 @@ from ..rules.campaign import Campaign, Indicator, RuleChange, RuleValue
 from . import charts
 from .fragments import Html, figure, french_date, render
 from .narrative import synthesis_sentences
-from .report import EstablishmentReport
 from .rule_texts import (
     AGGREGATION,
     CHANGE_LABELS,
@@ -28,6 +29,9 @@ from .rule_texts import (
     not_applicable_reasons,
     rules_used,
 )
+
+if TYPE_CHECKING:  # annotations only: the synthesis uses these sections without the report
+    from .report import EstablishmentReport
 
 __all__ = [
     "adjustments",

@@ -1,7 +1,10 @@
 """The regional synthesis for the ARS: every establishment of a region, named (internal document).
 
 :func:`build_synthesis` computes the content once; the functions below it return the HTML
-sections that ``notebooks/synthese_regionale.ipynb`` displays.
+sections that ``notebooks/synthese_regionale.ipynb`` displays. Made for 20 to 3,000
+establishments: charts summarise (distributions, a T0-versus-N scatter, the extremes) and long
+lists show their first :data:`N_LISTED` rows, the whole list being in the companion workbook
+(:mod:`caqes_toolkit.documents.synthesis_workbook`).
 """
 
 from __future__ import annotations
@@ -14,21 +17,24 @@ import pandas as pd
 
 from .. import __version__
 from ..data.dataset import Dataset, SourceFile
+from ..errors import CaqesError
 from ..evaluation.analysis import summary
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
+from ..evaluation.region import campaign_source, evaluate_region, regions
 from ..evaluation.scoring import Scores, score
-from ..formats import fmt_num, fmt_pct, fmt_points
+from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points
 from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from . import charts
-from .fragments import Html, figure, french_date, render
-from .report import evaluate_region, provisional_notice
+from .fragments import Html, figure, french_date, provisional_notice, render
 from .sections import other_rules_notice, rule_changes_table
+from .synthesis_workbook import SHEETS, more_note, workbook_name
 
 __all__ = [
     "RegionalSynthesis",
     "activities",
     "build_synthesis",
     "chart_classes",
+    "chart_extremes",
     "chart_indicators",
     "chart_progress",
     "chart_scores",
@@ -44,7 +50,9 @@ __all__ = [
     "volets",
 ]
 
-N_WORST = 15
+N_WORST = 15    # indicators in the chart of those that weigh most
+N_LISTED = 15   # rows of a long list shown in the document (the workbook has them all)
+N_EXTREMES = 10  # largest and smallest changes since T0, named
 
 
 @dataclass(frozen=True)
@@ -79,24 +87,25 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
     year's rules: the synthesis then says so."""
     dataset, campaign, scores = evaluate_region(donnees, campagne, phase, annee)
     campaign_for_year([campaign], annee, autre_annee)
-    regions = sorted(dataset.establishments["region"].unique())
-    region = region or (regions[0] if len(regions) == 1 else "")
-    if region not in regions:
-        raise ValueError(f"région à préciser parmi : {', '.join(regions)}")
+    covered = regions(dataset)
+    region = region or (covered[0] if len(covered) == 1 else "")
+    if region not in covered:
+        raise CaqesError(f"région à préciser parmi : {', '.join(covered)}" if not region else
+                         f"région {region!r} absente des données ; régions présentes : {', '.join(covered)}")
     in_region = dataset.establishments.loc[dataset.establishments["region"] == region, "finess"]
     table = summary(scores, annee)
     table = table[table["finess"].isin(in_region)].sort_values("score_global", ascending=False)
     previous = summary(scores, annee - 1) if annee - 1 in dataset.years else table.iloc[0:0]
     previous = previous[previous["finess"].isin(in_region)]
     chapters = scores.chapters[(scores.chapters["annee"] == annee) & scores.chapters["finess"].isin(in_region)]
-    prev_campaign, changes, own = None, (), pd.DataFrame(columns=["finess", "score_global", "classe"])
+    prev_campaign, own = None, pd.DataFrame(columns=["finess", "score_global", "classe"])
+    changes: tuple[RuleChange, ...] = ()
     if campagne_precedente:
         prev_campaign = load_campaign(campagne_precedente)
         changes = tuple(compare_campaigns(prev_campaign, campaign))
         if annee - 1 in dataset.years:
             own = score(dataset.only(list(in_region)), prev_campaign, [annee - 1]).establishments
-    sources = tuple(SourceFile(Path(c.path).name, c.path, c.sha256)
-                    for c in (campaign, prev_campaign) if c is not None) + dataset.sources
+    sources = tuple(campaign_source(c) for c in (campaign, prev_campaign) if c is not None) + dataset.sources
     return RegionalSynthesis(
         annee=annee, region=region, campaign=campaign, table=table.reset_index(drop=True),
         previous=previous.reset_index(drop=True), chapters=chapters.reset_index(drop=True),
@@ -190,27 +199,53 @@ def chart_scores(s: RegionalSynthesis) -> Html:
 
 
 def chart_progress(s: RegionalSynthesis) -> Html:
-    return figure(charts.progress_since_t0(s.table, s.campaign),
-                   "Score global au T0 et cette année, par établissement",
-                   f"Score global de chaque établissement au T0 ({s.campaign.t0_year}, cercle vide) et en "
-                   f"{s.annee} (point de la couleur de sa classe).")
+    without = int(s.table["score_global_t0"].isna().sum())
+    return figure(charts.progress_scatter(s.table, s.campaign, s.annee),
+                  f"Score global au T0 et en {s.annee}, un point par établissement",
+                  f"Chaque point est un établissement : score global au T0 ({s.campaign.t0_year}) en abscisse, "
+                  f"en {s.annee} en ordonnée, couleur de sa classe {s.annee} ; au-dessus de la diagonale, il progresse"
+                  + ("" if s.campaign.without_sanction else " ; tirets rouges : seuil de sanction")
+                  + (f". {without} établissement(s) sans score au T0 n'y figurent pas." if without else "."))
+
+
+def chart_extremes(s: RegionalSynthesis) -> Html:
+    """The establishments that progressed most and least since T0, named."""
+    if s.table["evolution_t0"].notna().sum() == 0:
+        return render("note", f"Aucun établissement n'a de score au T0 ({s.campaign.t0_year}).")
+    return figure(charts.progress_extremes(s.table, s.campaign, N_EXTREMES),
+                  "Plus fortes et plus faibles évolutions depuis le T0",
+                  f"Évolution du score global depuis le T0 ({s.campaign.t0_year}), en points : les "
+                  f"{N_EXTREMES} plus fortes et les {N_EXTREMES} plus faibles ; chaque établissement dans le "
+                  f"classeur {workbook_name(s.annee)}, onglet « {SHEETS['establishments']} ».")
 
 
 def sanctions(s: RegionalSynthesis) -> Html:
-    """Establishments proposed for a sanction, with the cap of the estimated sanction."""
+    """Establishments proposed for a sanction (lowest scores first), with the cap of the estimated
+    sanction; the first :data:`N_LISTED`, the others in the workbook."""
     c = s.campaign
     if c.without_sanction:
         return render("note", f"Campagne {c.name} évaluée sans sanction : aucun établissement n'est proposé.")
-    rows = s.table[s.table["sanction_proposee"]].sort_values("score_global")
+    rows = s.table[s.table["sanction_proposee"]].sort_values(["score_global", "finess"])
     items = [{"finess": r.finess, "nom": r.raison_sociale, "score": fmt_pct(r.score_global), "classe": r.classe,
-              "produits": fmt_num(r.produits_am, 0) + "\u202f€" if pd.notna(r.produits_am) else "non connus",
-              "plafond": fmt_num(r.plafond_sanction, 0) + "\u202f€" if pd.notna(r.plafond_sanction) else "—"}
-             for r in rows.itertuples()]
+              "produits": _euros(r.produits_am, "non connus"), "plafond": _euros(r.plafond_sanction, "—")}
+             for r in rows.head(N_LISTED).itertuples()]
     cap = c.sanction.cap_pct_income if c.sanction else None
-    note = (f"{len(items)} établissement(s) sous le seuil de {fmt_pct(c.sanction_threshold, 0)}. "
-            + (f"Plafond estimé : {fmt_num(cap, 1)}\u202f% des produits Assurance Maladie ; "
-               f"{c.sanction.formula}" if cap is not None else "Aucune règle de plafond dans la campagne."))
+    caps = rows["plafond_sanction"].dropna()
+    total = "" if not len(caps) or cap is None else (
+        f" Total des plafonds estimés : {_euros(caps.sum(), '—')}." if len(caps) == len(rows) else
+        f" Total des {len(caps)} plafonds calculés (sur {len(rows)} ; produits non connus pour les autres) : "
+        f"{_euros(caps.sum(), '—')}.")
+    note = " ".join(filter(None, [
+        f"{len(rows)} établissement(s) sous le seuil de {fmt_pct(c.sanction_threshold, 0)}, du plus bas score au "
+        "plus haut." + total,
+        more_note(len(items), len(rows), "sanctions", s.annee),
+        (f"Plafond estimé : {fmt_num(cap, 1)}\u202f% des produits Assurance Maladie ; {c.sanction.formula}"
+         if c.sanction is not None and cap is not None else "Aucune règle de plafond dans la campagne.")]))
     return render("sanctions_table", {"rows": items, "note": note})
+
+
+def _euros(value: float, missing: str) -> str:
+    return fmt_euros(value, 0) if pd.notna(value) else missing
 
 
 def chart_indicators(s: RegionalSynthesis) -> Html:
@@ -228,15 +263,31 @@ def indicators(s: RegionalSynthesis) -> Html:
 
 
 def incomplete(s: RegionalSynthesis) -> Html:
-    """Establishments without data, or with indicators not reported."""
-    partial = s.table[s.table["nb_non_renseignes"] > 0].sort_values("nb_non_renseignes", ascending=False)
-    rows = [{"finess": r.finess, "nom": r.raison_sociale, "n": int(r.nb_non_renseignes)}
-            for r in partial.itertuples()]
-    absent = [{"finess": r.finess, "nom": r.raison_sociale} for r in s.missing.itertuples()]
-    return render("incomplete_table", {"rows": rows, "absent": absent, "annee": s.annee})
+    """Establishments without data, then those with indicators not reported (most first); the
+    first :data:`N_LISTED` of each, the others in the workbook."""
+    absent = s.missing.sort_values("finess")
+    partial = s.table[s.table["nb_non_renseignes"] > 0].sort_values(["nb_non_renseignes", "finess"],
+                                                                   ascending=[False, True])
+    return Html(
+        render("plain_table", {
+            "headers": ["FINESS", f"Établissement sans aucune donnée pour {s.annee}"],
+            "rows": [[r.finess, r.raison_sociale] for r in absent.head(N_LISTED).itertuples()],
+            "numeric": [], "empty": f"Tous les établissements ont transmis des données pour {s.annee}.",
+            "notes": [n for n in [more_note(min(len(absent), N_LISTED), len(absent), "missing", s.annee)] if n]})
+        + render("plain_table", {
+            "headers": ["FINESS", "Établissement", "Indicateurs non renseignés"],
+            "rows": [[r.finess, r.raison_sociale, str(int(r.nb_non_renseignes))]
+                     for r in partial.head(N_LISTED).itertuples()],
+            "numeric": [2], "empty": "Aucun indicateur non renseigné parmi les établissements évalués.",
+            "notes": [f"{len(partial)} établissement(s) évalué(s) avec au moins un indicateur non renseigné, "
+                      "du plus grand nombre au plus petit.",
+                      *[n for n in [more_note(min(len(partial), N_LISTED), len(partial), "incomplete", s.annee)]
+                        if n]]}))
 
 
-def rule_changes(s: RegionalSynthesis) -> Html:
+def rule_changes(s: RegionalSynthesis, title: str = "Changements de règles entre campagnes") -> Html:
+    """The section ``title`` on the rules changed since the previous campaign (nothing, heading
+    included, without a previous campaign)."""
     prev = s.previous_campaign
     if prev is None:
         return Html("")
@@ -247,7 +298,7 @@ def rule_changes(s: RegionalSynthesis) -> Html:
         text = ", ".join(f"{c} : {int(own.get(c, 0))} ({int(same.get(c, 0))})" for c in s.campaign.classes)
         notes.append(f"Classes {s.annee - 1} selon la campagne {prev.name} (entre parenthèses, recalculées "
                      f"selon les règles de {s.campaign.name}) — {text}.")
-    return rule_changes_table(prev, s.campaign, s.rule_changes, notes)
+    return Html(render("heading", title) + rule_changes_table(prev, s.campaign, s.rule_changes, notes))
 
 
 def volets(s: RegionalSynthesis) -> Html:
@@ -285,6 +336,9 @@ def key_figures(s: RegionalSynthesis) -> list[str]:
     missing = len(s.missing) + int((t["nb_non_renseignes"] > 0).sum())
     if missing:
         out.append(f"{missing} établissement(s) n'ont pas transmis toutes leurs données.")
+    out.append(f"Chaque établissement et chaque liste complète : classeur {workbook_name(s.annee)} (onglets "
+               + ", ".join(f"« {SHEETS[k]} »" for k in ("establishments", "sanctions", "incomplete", "missing",
+                                                          "indicators")) + ").")
     return out
 
 
