@@ -28,7 +28,7 @@ from .rules.campaign import Campaign, campaign_for_year, load_campaign
 install()  # click's and typer's own texts (usage, help, errors) in French
 #: French names an analyst types for a command (hidden from the list, named in the help).
 ALIASES = {"valider": "validate", "scores": "score", "rapports": "reports", "plans": "plan",
-           "grilles": "grille"}
+           "grilles": "grille", "initialiser": "init"}
 app = typer.Typer(
     name="caqes",
     help="Évaluation des CAQES : validation des données, scores, rapports par établissement.\n\n"
@@ -151,6 +151,19 @@ def _years_with_data(dataset, years: list[int]) -> None:
         present = ", ".join(map(str, dataset.years)) or "aucune"
         raise CaqesError(f"aucun résultat pour {', '.join(map(str, missing))} dans les données "
                          f"(années présentes : {present})")
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="Dossier de travail à créer (absent ou vide).")]) -> None:
+    """Crée un dossier de travail : fichiers de campagne à adapter, notebooks, données d'exemple, README."""
+    from .workspace import create_workspace
+
+    with _user_errors():
+        written = create_workspace(folder)
+    out.print(f"Dossier de travail créé : {folder} ({len(written)} fichiers ; lisez {folder / 'README.md'}). "
+              "Pour commencer :")
+    out.print(f"  cd {folder}")
+    out.print("  caqes validate data/exemple --campaign params/caqes-2019.yml")
 
 
 @app.command()
@@ -311,8 +324,8 @@ def reports(
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
-            from .run.batch import NOTEBOOKS
-            notebook = NOTEBOOKS / "rapport_contrat.ipynb"
+            from .resources import notebook as shipped_notebook
+            notebook = shipped_notebook("rapport_contrat.ipynb")
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs))
         from .data.load import load_dataset
@@ -443,8 +456,8 @@ def synthese(
         dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
         template = SYNTHESIS_TEMPLATE
         if camp.second_generation:  # contracts, intéressement and targeting: no socle
-            from .run.batch import NOTEBOOKS
-            template = NOTEBOOKS / "synthese_contrats.ipynb"
+            from .resources import notebook as shipped_notebook
+            template = shipped_notebook("synthese_contrats.ipynb")
             _years_with_contracts(dataset, [year])
         else:
             _years_with_data(dataset, [year])

@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "caqes_toolkit"
 ORDER = ["rules", "data", "evaluation", "documents", "run"]
-BASE = {"errors", "outputs", "formats"}
+BASE = {"errors", "outputs", "formats", "resources", "notebook", "workspace"}
 TOP = {"cli", "cli_fr", "__main__", "__init__"}
 
 
