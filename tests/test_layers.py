@@ -1,7 +1,7 @@
 """The package's folders are its layers: each imports only the layers below it.
 
-rules → data → evaluation → documents → run → cli, with ``errors``, ``outputs`` and ``formats`` at the
-bottom, usable by every layer. Imports inside functions count too: a deferred import is still a
+rules → data → evaluation → documents → run → cli, with ``errors``, ``outputs``, ``formats`` and the
+package's own files (``resources``, ``notebook``, ``workspace``) at the bottom, usable by every layer. Imports inside functions count too: a deferred import is still a
 dependency.
 """
 

@@ -51,7 +51,7 @@ def installed(tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
     done = _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                 str(wheel)], base, env, timeout=900)
+                 "--no-compile", str(wheel)], base, env, timeout=900)  # modules compiled when imported
     assert done.returncode == 0, done.stderr
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     return bin_dir, env, wheel
