@@ -154,7 +154,8 @@ def _years_with_data(dataset, years: list[int]) -> None:
 
 
 @app.command()
-def init(folder: Annotated[Path, typer.Argument(help="Dossier de travail à créer (absent ou vide).")]) -> None:
+def init(folder: Annotated[Path, typer.Argument(
+        metavar="DOSSIER", help="Dossier de travail à créer (absent ou vide).")]) -> None:
     """Crée un dossier de travail : fichiers de campagne à adapter, notebooks, données d'exemple, README."""
     from .workspace import create_workspace
 
