@@ -1,8 +1,9 @@
 """The package as a user installs it: a wheel in a fresh virtual environment, run from another folder.
 
 The wheel is built from a copy of the files a clone holds (no build artefact in the repository),
-installed without ``-e`` (its dependencies from the package index; pip's cache makes it quick),
-and every command runs in a folder that has no link to the source tree.
+installed without ``-e`` in a new environment (its dependencies from the package index, at the
+versions of the test environment, which pip's cache holds), and every command runs in a folder
+that has no link to the source tree.
 """
 
 from __future__ import annotations
@@ -48,10 +49,16 @@ def installed(tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     assert built.returncode == 0, built.stderr
     wheel = next((base / "dist").glob("caqes_toolkit-*.whl"))
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    done = _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                 "--no-compile", str(wheel)], base, env, timeout=900)  # modules compiled when imported
+    # Pinned to the versions this test environment runs: pip's cache holds them, nothing to backtrack.
+    frozen = _run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], base, env).stdout.splitlines()
+    versions = base / "versions.txt"
+    versions.write_text("\n".join(p for p in frozen if "==" in p and not p.lower().startswith("caqes")),
+                        encoding="utf-8")
+    done = _run([sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "--quiet",
+                 "--disable-pip-version-check", "--no-compile", "-c", str(versions), str(wheel)],
+                base, env, timeout=900)  # --no-compile: modules are compiled when first imported
     assert done.returncode == 0, done.stderr
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     return bin_dir, env, wheel
