@@ -47,7 +47,7 @@ def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bo
 install()  # click's and typer's own texts (usage, help, errors) in French
 #: French names an analyst types for a command (hidden from the list, named in the help).
 ALIASES = {"valider": "validate", "scores": "score", "rapports": "reports", "plans": "plan",
-           "grilles": "grille"}
+           "grilles": "grille", "initialiser": "init"}
 app = typer.Typer(
     name="caqes",
     help="Évaluation des CAQES : validation des données, scores, rapports par établissement.\n\n"
@@ -170,6 +170,20 @@ def _years_with_data(dataset, years: list[int]) -> None:
         present = ", ".join(map(str, dataset.years)) or "aucune"
         raise CaqesError(f"aucun résultat pour {', '.join(map(str, missing))} dans les données "
                          f"(années présentes : {present})")
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(
+        metavar="DOSSIER", help="Dossier de travail à créer (absent ou vide).")]) -> None:
+    """Crée un dossier de travail : fichiers de campagne à adapter, notebooks, données d'exemple, README."""
+    from .workspace import create_workspace
+
+    with _user_errors():
+        written = create_workspace(folder)
+    out.print(f"Dossier de travail créé : {folder} ({len(written)} fichiers ; lisez {folder / 'README.md'}). "
+              "Pour commencer :")
+    out.print(f"  cd {folder}")
+    out.print("  caqes validate data/exemple --campaign params/caqes-2019.yml")
 
 
 @app.command()
@@ -330,8 +344,8 @@ def reports(
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
-            from .run.batch import NOTEBOOKS
-            notebook = NOTEBOOKS / "rapport_contrat.ipynb"
+            from .resources import notebook as shipped_notebook
+            notebook = shipped_notebook("rapport_contrat.ipynb")
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs))
         from .data.load import load_dataset
@@ -450,12 +464,12 @@ def _synthesis_plan(out_dir: Path, year: int, covered: list[str], region: str, s
     """(kind, notebook, output base, parameters, title) of each document: one synthesis for one
     region (in ``out_dir``), or one per region (``out_dir/<région>/``) and the national overview."""
     from .documents.synthesis_workbook import synthesis_stem
-    from .run.batch import NOTEBOOKS
+    from .resources import notebook
 
     if region and region not in covered:
         raise CaqesError(f"--region : région {region!r} absente des données ; régions présentes : "
                          + ", ".join(covered))
-    template = NOTEBOOKS / ("synthese_contrats.ipynb" if second_generation else "synthese_regionale.ipynb")
+    template = notebook("synthese_contrats.ipynb" if second_generation else "synthese_regionale.ipynb")
     stem, title = synthesis_stem(year), f"Synthèse régionale CAQES {year}"
     if region or len(covered) == 1:
         return [("region", template, out_dir / stem, {**params, "region": region or covered[0]}, title)]
@@ -468,7 +482,7 @@ def _synthesis_plan(out_dir: Path, year: int, covered: list[str], region: str, s
             for r in covered]
     if not second_generation:  # the overview compares classes, scores and sanctions
         national = {k: v for k, v in params.items() if k not in ("campagne_precedente", "region")}
-        plan.append(("national", NOTEBOOKS / "synthese_nationale.ipynb", out_dir / f"synthese_nationale_{year}",
+        plan.append(("national", notebook("synthese_nationale.ipynb"), out_dir / f"synthese_nationale_{year}",
                      national, f"Synthèse nationale CAQES {year}"))
     return plan
 

@@ -1,7 +1,7 @@
 """The package's folders are its layers: each imports only the layers below it.
 
-rules → data → evaluation → documents → run → cli, with ``errors``, ``outputs`` and ``formats`` at the
-bottom, usable by every layer. Imports inside functions count too: a deferred import is still a
+rules → data → evaluation → documents → run → cli, with ``errors``, ``outputs``, ``formats`` and the
+package's own files (``resources``, ``notebook``, ``workspace``) at the bottom, usable by every layer. Imports inside functions count too: a deferred import is still a
 dependency.
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "caqes_toolkit"
 ORDER = ["rules", "data", "evaluation", "documents", "run"]
-BASE = {"errors", "outputs", "formats"}
+BASE = {"errors", "outputs", "formats", "resources", "notebook", "workspace"}
 TOP = {"cli", "cli_fr", "__main__", "__init__"}
 
 

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import CaqesError
 from ..outputs import describe_os_error, write_atomic
+from ..resources import notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -69,9 +70,8 @@ KERNEL_PRELOAD = ("caqes_toolkit.documents.sections",)
 #: Imported once in the forkserver, then inherited by every local worker process it forks: with
 #: the kernel in-process, this is the start-up of the worker and of its kernel.
 WORKER_PRELOAD = ("caqes_toolkit.run.preload",)
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-TEMPLATE = NOTEBOOKS / "rapport_etablissement.ipynb"
-SYNTHESIS_TEMPLATE = NOTEBOOKS / "synthese_regionale.ipynb"
+TEMPLATE = notebook("rapport_etablissement.ipynb")
+SYNTHESIS_TEMPLATE = notebook("synthese_regionale.ipynb")
 DONE = ".caqes-done.json"
 #: The report notebook defines ``rapport`` (an EstablishmentReport); scores.json comes from it.
 SCORES_EXPRESSION = "__import__('json').dumps(rapport.scores_json())"
