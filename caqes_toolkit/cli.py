@@ -288,6 +288,9 @@ def reports(
         help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
     allow_other_year: OtherYearOpt = False,
     phase: PhaseOpt = 2,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=1, help="Durée maximale d'un rapport, en secondes : au-delà, le rapport est "
+        "arrêté et compté en échec (délai dépassé), les autres continuent.")] = 600,
 ) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
@@ -314,7 +317,7 @@ def reports(
             from .run.batch import NOTEBOOKS
             notebook = NOTEBOOKS / "rapport_contrat.ipynb"
         # The local workers' forkserver starts now and loads its modules while the data are read.
-        pool = None if scheduler else stack.enter_context(ReportPool(jobs))
+        pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
         from .data.load import load_dataset
         from .documents.present import LABELS, score_table
         from .evaluation.money import evaluate_volets, with_volet_totals
@@ -403,7 +406,8 @@ def methode(
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
 ) -> None:
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
-    from .documents.method import write_method
+    from .documents.method import method_document
+    from .run.publish import publish
 
     with _user_errors():
         fmts = _formats(formats)
@@ -411,7 +415,9 @@ def methode(
         camp = load_campaign(campaign)
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
-            written = write_method(camp, out_dir, fmts)
+            document = method_document(camp)
+            written = publish(document.html, out_dir.resolve() / document.name, fmts,
+                              header=document.header, footer=document.footer)
             progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")

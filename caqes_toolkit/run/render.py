@@ -275,9 +275,9 @@ def strip_external_resources(html: str) -> str:
         if tag.string and _CSS_REMOTE.search(tag.string):
             tag.string = _CSS_REMOTE.sub("", tag.string)
     for tag in soup.find_all(style=_CSS_REMOTE):
-        tag["style"] = _CSS_REMOTE.sub("", tag["style"])
+        tag["style"] = _CSS_REMOTE.sub("", str(tag["style"]))
     for tag in soup.find_all(background=True):
-        if _REMOTE_URL.search(tag["background"]):
+        if _REMOTE_URL.search(str(tag["background"])):
             del tag["background"]
     return str(soup)
 
@@ -309,26 +309,17 @@ class PdfPrinter:
                 printer.print(html, out)
 
     The browser is restarted when it crashed or disconnected (the report is retried once),
-    and the page is renewed every ``recycle_after`` reports.
+    and the page is renewed every :attr:`recycle_after` reports.
     """
 
-    def __init__(
-        self,
-        header: str | None = None,
-        footer: str | None = None,
-        *,
-        executable_path: str = CHROMIUM_PATH,
-        extra_args: tuple[str, ...] = (),
-        timeout_ms: float = 60_000,
-        recycle_after: int = 200,
-    ):
+    #: Milliseconds allowed to Chromium's start and to each page operation.
+    timeout_ms = 60_000
+    #: Reports printed on one page before it is replaced by a new one.
+    recycle_after = 200
+
+    def __init__(self, header: str | None = None, footer: str | None = None) -> None:
         self.header = header
         self.footer = footer
-        self.executable_path = executable_path
-        self.args = [*CHROMIUM_ARGS, *extra_args]
-        self.timeout_ms = timeout_ms
-        self.recycle_after = recycle_after
-        self.printed = 0
         self.launches = 0
         self._pw: Any = None
         self._pw_cm: Any = None
@@ -357,8 +348,8 @@ class PdfPrinter:
             self._pw_cm = sync_playwright()
             self._pw = self._pw_cm.start()
         self._browser = self._pw.chromium.launch(
-            executable_path=self.executable_path,
-            args=self.args,
+            executable_path=CHROMIUM_PATH,
+            args=list(CHROMIUM_ARGS),
             headless=True,
             timeout=self.timeout_ms,
         )
@@ -413,7 +404,6 @@ class PdfPrinter:
                 pdf = self._page.pdf(format="A4", print_background=True, margin=PDF_MARGINS,
                                      prefer_css_page_size=False)
                 self._page_uses += 1
-                self.printed += 1
                 return pdf
             except Exception:
                 if attempt == 2:
@@ -430,7 +420,7 @@ class PdfPrinter:
         footer: str | None = None,
     ) -> Path:
         """Print ``html`` to the PDF file ``out`` (written atomically)."""
-        return write_atomic(out, self.render(html, header=header, footer=footer))
+        return write_atomic(Path(out), self.render(html, header=header, footer=footer))
 
     def _stop_driver(self) -> None:
         try:
