@@ -216,7 +216,7 @@ def execute_job(job: Job) -> Outcome:
 
 def _start_kernel() -> None:
     """Worker-init of the local pool: the kernel starts before the first job comes."""
-    from .execute import warm_kernel
+    from .kernel import warm_kernel
 
     warm_kernel()
 

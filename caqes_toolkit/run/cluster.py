@@ -29,7 +29,7 @@ class ReportPlugin(WorkerPlugin):
         return publish_report(job, execute_job(job), self.printer)
 
     def teardown(self, worker: Any) -> None:
-        from .execute import close_kernel
+        from .kernel import close_kernel
 
         if self.printer is not None:
             self.printer.close()

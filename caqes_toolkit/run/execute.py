@@ -2,7 +2,7 @@
 
 :class:`InProcessEngine` is a papermill engine (registered as ``caqes-en-processus`` in
 papermill's engine registry and by the ``papermill.engine`` entry point). It runs the notebook
-on this process's :class:`WarmKernel` (ipykernel's in-process kernel: nothing to start per
+on this process's kernel (:mod:`caqes_toolkit.run.kernel`: ipykernel's in-process kernel: nothing to start per
 report, no transport), reset before each report by :mod:`caqes_toolkit.run.reset`. Everything
 else is papermill's own: parameter injection, ``metadata.papermill`` (parameters, per-cell timings
 and status: the audit log of the report), the red banner of a failed notebook.
@@ -18,9 +18,7 @@ process (:class:`caqes_toolkit.run.pool.Pool`'s time limit), which also replaces
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,30 +27,15 @@ from typing import Any
 import nbformat
 import papermill
 from nbformat import NotebookNode
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
+from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
 from ..errors import CaqesError
-from .reset import ProcessState, reset
+from .engine import ENGINE, InProcessEngine
+from .kernel import warm_kernel
 
-__all__ = [
-    "ENGINE",
-    "PRELOAD",
-    "InProcessEngine",
-    "ReportExecutionError",
-    "WarmKernel",
-    "execute",
-    "run_fresh",
-]
+__all__ = ["ENGINE", "InProcessEngine", "ReportExecutionError", "execute", "run_fresh"]
 
-log = logging.getLogger(__name__)
-
-#: The engine's name in papermill's registry.
-ENGINE = "caqes-en-processus"
-#: Imported once by the kernel at start-up (most of a fresh kernel's fixed cost). The state
-#: that :func:`~caqes_toolkit.run.reset.reset` restores is captured after them.
-PRELOAD: tuple[str, ...] = ("matplotlib.pyplot", "pandas", "numpy", "caqes_toolkit.documents.sections")
 
 
 class ReportExecutionError(PapermillExecutionError, CaqesError):
@@ -80,99 +63,7 @@ class ReportExecutionError(PapermillExecutionError, CaqesError):
                              self.traceback, self.nb, self.parameters))
 
 
-class WarmKernel:
-    """This process's in-process ipykernel, started once, with the state captured after its
-    preload (see :mod:`caqes_toolkit.run.reset`)."""
-
-    def __init__(self, preload: tuple[str, ...] = PRELOAD) -> None:
-        import importlib
-
-        from ipykernel.inprocess.manager import InProcessKernelManager
-        from traitlets.config import Config
-
-        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # as for child-process kernels
-        # History in memory, as papermill's kernels (no ~/.ipython database).
-        self.km = InProcessKernelManager(config=Config({"HistoryManager": {"hist_file": ":memory:"}}))
-        self.km.start_kernel()
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        # The kernel's output streams become this process's while it runs, as in a kernel
-        # process: ipykernel swaps them in only while it executes, and printed output would be lost.
-        self._streams = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = self.kernel.stdout, self.kernel.stderr
-        for name in preload:
-            importlib.import_module(name)
-        if "matplotlib.pyplot" in sys.modules:
-            # What a child-process kernel does when pyplot is first imported: the inline backend.
-            self.shell.enable_matplotlib("inline")
-        self.state = ProcessState.capture()
-        self.last_notebook: NotebookNode | None = None
-        # The preloaded modules live as long as the process: out of the collector's reach, so
-        # that each report's collections only scan what reports created.
-        import gc
-
-        gc.collect()
-        gc.freeze()
-
-    @property
-    def kernel(self) -> Any:
-        """ipykernel's ``InProcessKernel``."""
-        return self.km.kernel
-
-    @property
-    def shell(self) -> Any:
-        return self.kernel.shell
-
-    def reset(self) -> None:
-        reset(self.shell, self.state)
-
-    def close(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel()
-        sys.stdout, sys.stderr = self._streams
-
-
-_kernel: WarmKernel | None = None
-
-
-def warm_kernel() -> WarmKernel:
-    """This process's kernel (started on first use)."""
-    global _kernel
-    if _kernel is None:
-        _kernel = WarmKernel()
-    return _kernel
-
-
-def close_kernel() -> None:
-    """Stop this process's kernel, if it was started."""
-    global _kernel
-    if _kernel is not None:
-        _kernel.close()
-        _kernel = None
-
-
-class InProcessEngine(NBClientEngine):
-    """Papermill engine that executes on this process's :class:`WarmKernel`, reset first."""
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                 stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
-                                 execution_timeout: int | None = None, **kwargs: Any) -> NotebookNode:
-        kernel = warm_kernel()
-        kernel.reset()
-        kernel.last_notebook = nb_man.nb  # papermill adds its banner to this very notebook on failure
-        client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name, log=log,
-                                         log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
-                                         startup_timeout=start_timeout)
-        client.kc = kernel.kc  # the kernel's own channels: no client to start per report
-        cwd = os.getcwd()
-        try:
-            return client.execute(cleanup_kc=False)
-        finally:
-            os.chdir(cwd)  # a report that changed folder leaves it for the next one
-
-
-papermill_engines.register(ENGINE, InProcessEngine)
+papermill_engines.register(ENGINE, InProcessEngine)  # also when the entry point is not installed
 
 
 def execute(template: str | os.PathLike[str], parameters: Mapping[str, Any], *,

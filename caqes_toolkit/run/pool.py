@@ -41,12 +41,14 @@ class Failure:
 
 @dataclass
 class _Slot:
-    """One worker process, its end of the pipe, and the job it runs since ``started``."""
+    """One worker process, its end of the pipe, the job it was given at ``sent`` and has run
+    since ``started`` (``None`` while the worker still starts up)."""
 
     process: BaseProcess
     conn: Connection
     job: Any = None
-    started: float = 0.0
+    sent: float = 0.0
+    started: float | None = None
 
 
 def _serve(conn: Connection, init: Callable[[], None] | None, fn: Callable[[Any], Any]) -> None:
@@ -55,10 +57,11 @@ def _serve(conn: Connection, init: Callable[[], None] | None, fn: Callable[[Any]
         if init is not None:
             init()
         while (job := conn.recv()) is not None:
+            conn.send(("start", None))  # the job's time limit runs from now
             try:
-                conn.send((True, fn(job)))
+                conn.send(("ok", fn(job)))
             except Exception as exc:
-                conn.send((False, f"{type(exc).__name__}: {exc}"))
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
                 return  # the parent replaces this worker
     except (EOFError, KeyboardInterrupt):
         return
@@ -88,11 +91,12 @@ class Pool(Generic[J, R]):
     """
 
     def __init__(self, fn: Callable[[J], R], workers: int = 2, *, init: Callable[[], None] | None = None,
-                 time_limit: float | None = None, preload: Iterable[str] = (),
+                 time_limit: float | None = None, startup_limit: float = 300.0, preload: Iterable[str] = (),
                  retire: Callable[[R], bool] | None = None, name: str = "caqes-travail") -> None:
         self.fn, self.init, self.retire, self.name = fn, init, retire, name
         self.workers = max(1, workers)
         self.time_limit = time_limit
+        self.startup_limit = startup_limit  # a new worker's start-up (init included), before its first job
         self.preload = list(preload)
         self._context = get_context("forkserver")
         self._slots: list[_Slot] = []
@@ -144,12 +148,21 @@ class Pool(Generic[J, R]):
                 queue.appendleft(job)
                 self._replace(index)
                 continue
-            self._slots[index].job, self._slots[index].started = job, time.monotonic()
+            self._slots[index].job, self._slots[index].sent, self._slots[index].started = job, time.monotonic(), None
 
-    def _timeout(self, busy: list[_Slot]) -> float | None:
-        if self.time_limit is None:
-            return None
-        return max(0.0, min(slot.started + self.time_limit for slot in busy) - time.monotonic())
+    def _deadline(self, slot: _Slot) -> float:
+        if slot.started is None:
+            return slot.sent + self.startup_limit + (self.time_limit or 0.0)
+        return slot.started + self.time_limit if self.time_limit is not None else float("inf")
+
+    def _receive(self, slot: _Slot) -> tuple[str, Any] | None:
+        """The worker's result, if it sent one (its "start" notice is recorded on the way)."""
+        while slot.conn.poll():  # a message, or the end of the pipe of a dead worker
+            kind, value = slot.conn.recv()
+            if kind != "start":
+                return kind, value
+            slot.started = time.monotonic()
+        return None
 
     def run(self, jobs: Iterable[J], on_result: Callable[[J, R | Failure], None]) -> None:
         """Run ``jobs``; ``on_result(job, result)`` in this process as each ends (the worker has
@@ -159,28 +172,29 @@ class Pool(Generic[J, R]):
         for index in range(len(self._slots)):
             self._feed(index, queue)
         while busy := [slot for slot in self._slots if slot.job is not None]:
-            ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy], self._timeout(busy)))
-            now = time.monotonic()
+            timeout = max(0.0, min(self._deadline(slot) for slot in busy) - time.monotonic())
+            wait([s.conn for s in busy] + [s.process.sentinel for s in busy], min(timeout, 3600.0))
             for index, slot in enumerate(self._slots):
                 if slot.job is None:
                     continue
-                late = self.time_limit is not None and now - slot.started >= self.time_limit
-                if not (ready & {slot.conn, slot.process.sentinel}) and not late:
-                    continue
-                job = slot.job
+                job, late = slot.job, False
                 result: R | Failure
-                if slot.conn.poll():  # a result, or the end of the pipe of a dead worker
-                    try:
-                        ok, value = slot.conn.recv()
-                        result = value if ok else Failure("error", value)
-                    except (EOFError, OSError):
-                        result = self._died(slot)
-                elif late:
-                    result = Failure("timeout", f"délai dépassé ({self.time_limit:g} s)")
-                else:
+                try:
+                    message = self._receive(slot)
+                except (EOFError, OSError):
                     result = self._died(slot)
-                if not (isinstance(result, Failure) and result.kind == "timeout"):
-                    slot.job = None  # finished: a worker to stop is stopped politely, else killed
+                else:
+                    if message is not None:
+                        kind, value = message
+                        result = value if kind == "ok" else Failure("error", value)
+                    elif time.monotonic() >= self._deadline(slot):
+                        result, late = self._late(slot), True
+                    elif not slot.process.is_alive():
+                        result = self._died(slot)
+                    else:
+                        continue
+                if not late:
+                    slot.job = None  # finished: a worker to stop is stopped politely; a late one is killed
                 if isinstance(result, Failure) or (self.retire is not None and self.retire(result)):
                     _stop(slot)
                     slot.job = None
@@ -188,6 +202,11 @@ class Pool(Generic[J, R]):
                         self._slots[index] = self._spawn()
                 self._feed(index, queue)  # the next job first: the worker runs it while on_result works
                 on_result(job, result)
+
+    def _late(self, slot: _Slot) -> Failure:
+        if slot.started is None:
+            return Failure("died", f"le processus de travail n'a pas démarré en {self.startup_limit:g} s")
+        return Failure("timeout", f"délai dépassé ({self.time_limit:g} s)")
 
     @staticmethod
     def _died(slot: _Slot) -> Failure:

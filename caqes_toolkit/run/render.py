@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Self
 from nbformat import NotebookNode
 
 from ..outputs import write_atomic
+from .scores import SCORES_MIME
 
 if TYPE_CHECKING:  # heavy imports kept out of module import time
     from nbconvert import HTMLExporter
@@ -118,8 +119,9 @@ def _make_exporter() -> HTMLExporter:
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     class DropStderr(Preprocessor):
-        """Warnings printed on stderr stay in the executed notebook (audit log), not in the
-        report."""
+        """Warnings printed on stderr, and the figures a report hands to the batch
+        (:data:`~caqes_toolkit.run.scores.SCORES_MIME`), stay in the executed notebook (audit
+        log), not in the report."""
 
         def preprocess_cell(self, cell, resources, index):  # type: ignore[no-untyped-def]
             if cell.cell_type == "code" and cell.get("outputs"):
@@ -127,6 +129,7 @@ def _make_exporter() -> HTMLExporter:
                     out
                     for out in cell.outputs
                     if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+                    and SCORES_MIME not in out.get("data", {})
                 ]
             return cell, resources
 
