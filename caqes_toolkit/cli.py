@@ -295,14 +295,25 @@ def reports(
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
 
-    from .run.batch import TEMPLATE, ReportPool, make_jobs, run_jobs
-    from .run.render import chromium_available
+    from .run.batch import NOTEBOOKS, TEMPLATE
+    from .run.resume import batch_key, up_to_date
 
     with _user_errors(), ExitStack() as stack:
-        year = _year(year, campaign)
         if renderer not in ("nbclient", "quarto"):
             raise UsageError(f"--renderer : moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
         fmts, wanted = _formats(formats), _finess(finess)
+        # Every report of this very request up to date: answered before anything is read or started.
+        request = batch_key(data, campaign, [notebook] if notebook else [TEMPLATE, NOTEBOOKS / "rapport_contrat.ipynb"],
+                            year=year, formats=fmts, finess=wanted, renderer=renderer,
+                            allow_other_year=allow_other_year, phase=phase)
+        if not force and (count := up_to_date(out_dir, request)) is not None:
+            out.print(f"0 rapport(s) produit(s), {count} déjà à jour, 0 échec(s) — index : {out_dir / 'index.html'}")
+            return
+        from .run.batch import ReportPool, make_jobs, run_jobs
+        from .run.render import chromium_available
+        from .run.resume import MARKER, record
+
+        year = _year(year, campaign)
         if renderer == "quarto" and shutil.which("quarto") is None:
             raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
                              "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
@@ -314,7 +325,6 @@ def reports(
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
-            from .run.batch import NOTEBOOKS
             notebook = NOTEBOOKS / "rapport_contrat.ipynb"
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
@@ -329,6 +339,7 @@ def reports(
         selected = (_contracted(dataset, camp, year, wanted) if camp.second_generation
                     else _selection(dataset, year, wanted))
         stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
+        (out_dir / MARKER).unlink(missing_ok=True)  # the request is answered anew
         job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
                              template=notebook or TEMPLATE, renderer=renderer,
                              campagne_precedente=previous.path if previous else None,
@@ -354,6 +365,8 @@ def reports(
                                 pool=pool)
         write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts,
                     workbook="scores.xlsx")
+        if not any(o.status == "failed" for o in outcomes):
+            record(out_dir, request, job_list)
     done = sum(o.status == "ok" for o in outcomes)
     out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "
               f"— index : {out_dir / 'index.html'}")

@@ -80,3 +80,37 @@ def test_an_endless_report_fails_after_the_timeout_and_the_others_are_made(tmp_p
 def test_timeout_option_is_checked() -> None:
     result = runner.invoke(app, ["reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "--out", "x", "--timeout", "0"])
     assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_a_notebook_without_the_figures_output_fails_with_a_clear_message(tmp_path: Path) -> None:
+    from caqes_toolkit.run.batch import make_jobs, run_jobs
+
+    notebook = stub_notebook(tmp_path / "muet.ipynb")
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[-1].source = "print(finess)"  # the figures are not displayed
+    nbformat.write(nb, notebook)
+    jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "out", ["094869773"], ("html",), template=notebook)
+    [outcome] = run_jobs(jobs, workers=1)
+    assert outcome.status == "failed" and SCORES in (outcome.error or "")
+    assert (tmp_path / "out" / "094869773" / "rapport.ipynb").exists()  # the audit log is kept
+    assert not (tmp_path / "out" / "094869773" / "scores.json").exists()
+
+
+def test_figures_are_read_from_the_declared_output_only() -> None:
+    from caqes_toolkit.errors import CaqesError
+    from caqes_toolkit.run.scores import SCORES_MIME, scores_from_notebook
+
+    def output(data: dict) -> nbformat.NotebookNode:
+        return nbformat.v4.new_output("display_data", data=data)
+
+    cell = nbformat.v4.new_code_cell("", outputs=[output({"text/plain": "{'score_global': 1}"}),
+                                                  output({SCORES_MIME: {"score_global": 87.5}})])
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_code_cell("", outputs=[output({"text/plain": "x"})])])
+    assert SCORES_MIME == SCORES and scores_from_notebook(nb) == {"score_global": 87.5}
+    cell.outputs = cell.outputs[:1]  # a variable's repr is not the channel
+    with pytest.raises(CaqesError, match="application/vnd.caqes.scores"):
+        scores_from_notebook(nb)
+    cell.outputs = [output({SCORES_MIME: [1, 2]})]
+    with pytest.raises(CaqesError, match="objet JSON"):
+        scores_from_notebook(nb)

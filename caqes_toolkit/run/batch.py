@@ -136,7 +136,9 @@ def code_fingerprint() -> str:
 
 def _error_text(exc: Exception) -> str:
     """What an outcome says of an exception (a file-system error in French, naming the path)."""
-    return describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return str(exc) if isinstance(exc, CaqesError) else f"{type(exc).__name__}: {exc}"
 
 
 def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: str | Path,
