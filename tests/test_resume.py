@@ -34,10 +34,10 @@ def test_up_to_date_reports_are_answered_without_reading_or_starting_anything(tm
     shutil.copytree(SAMPLE, data)
     notebook = stub_notebook(tmp_path / "rapport.ipynb")
     first = _reports(data, out, notebook)
-    assert "3 rapport(s) produit(s), 0 déjà à jour" in first and "'papermill'" in first
+    assert "3 rapport(s) produit(s), 0 déjà à jour" in first and "'nbconvert'" in first
     again = _reports(data, out, notebook)
     assert "0 rapport(s) produit(s), 3 déjà à jour, 0 échec(s)" in again
-    assert "importés : [] code : None" in again  # no pandas, no papermill, no notebook library
+    assert "importés : [] code : 0" in again  # no pandas, no papermill, no notebook library
 
     (out / "2A5477391" / "rapport.html").unlink()  # one report lost: remade, the others skipped
     assert "1 rapport(s) produit(s), 2 déjà à jour" in _reports(data, out, notebook)

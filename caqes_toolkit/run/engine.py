@@ -27,7 +27,9 @@ ENGINE = "caqes-en-processus"
 
 
 class InProcessEngine(NBClientEngine):
-    """Papermill engine that executes on this process's :class:`WarmKernel`, reset first."""
+    """Papermill's nbclient engine on this process's :class:`~caqes_toolkit.run.kernel.WarmKernel`,
+    reset first. ``execution_timeout`` cannot apply (a cell running in this process cannot be
+    interrupted): the time limit of :class:`~caqes_toolkit.run.pool.Pool` kills the process."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,

@@ -2,8 +2,9 @@
 
 :class:`InProcessEngine` is a papermill engine (registered as ``caqes-en-processus`` in
 papermill's engine registry and by the ``papermill.engine`` entry point). It runs the notebook
-on this process's kernel (:mod:`caqes_toolkit.run.kernel`: ipykernel's in-process kernel: nothing to start per
-report, no transport), reset before each report by :mod:`caqes_toolkit.run.reset`. Everything
+on this process's kernel (:mod:`caqes_toolkit.run.kernel`, ipykernel's in-process kernel:
+nothing to start per report, no transport), reset before each report by
+:mod:`caqes_toolkit.run.reset`. Everything
 else is papermill's own: parameter injection, ``metadata.papermill`` (parameters, per-cell timings
 and status: the audit log of the report), the red banner of a failed notebook.
 
