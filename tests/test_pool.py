@@ -109,7 +109,7 @@ def test_figures_are_read_from_the_declared_output_only() -> None:
     nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_code_cell("", outputs=[output({"text/plain": "x"})])])
     assert SCORES_MIME == SCORES and scores_from_notebook(nb) == {"score_global": 87.5}
     cell.outputs = cell.outputs[:1]  # a variable's repr is not the channel
-    with pytest.raises(CaqesError, match="application/vnd.caqes.scores"):
+    with pytest.raises(CaqesError, match=r"application/vnd\.caqes\.scores"):
         scores_from_notebook(nb)
     cell.outputs = [output({SCORES_MIME: [1, 2]})]
     with pytest.raises(CaqesError, match="objet JSON"):
