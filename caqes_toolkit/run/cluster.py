@@ -1,52 +1,38 @@
 """Report batches on a Dask cluster: each worker executes reports with the engine of the local
-pool (its own in-process kernel, :mod:`caqes_toolkit.run.execute`) and publishes them with its
-own Chromium, kept by a worker plugin for the worker's lifetime."""
+pool (the in-process kernel of :mod:`caqes_toolkit.run.kernel`, here the Dask worker's process)
+and publishes them with its own Chromium.
+
+Both are worker-local state, created by the first report a worker runs and kept for the worker's
+lifetime (the next batch finds them warm). They are never closed from the worker's event loop
+(a plugin's teardown runs there, and neither ipykernel's in-process kernel nor Playwright's
+synchronous API may be driven from a running event loop): they end with the worker's process.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from distributed import Client, WorkerPlugin, as_completed, get_worker
 
 from .batch import Job, Outcome, execute_job, publish_report
 from .render import PdfPrinter
 
-__all__ = ["ReportPlugin", "run_on_cluster", "run_one"]
+__all__ = ["run_on_cluster", "run_one"]
 
-
-class ReportPlugin(WorkerPlugin):
-    """What a Dask worker keeps across reports: its Chromium (its kernel is the process's)."""
-
-    name = "caqes-rapports"
-
-    def __init__(self) -> None:
-        self.printer: PdfPrinter | None = None
-
-    def run(self, job: Job) -> Outcome:
-        if "pdf" in job.formats and self.printer is None:
-            self.printer = PdfPrinter()
-        return publish_report(job, execute_job(job), self.printer)
-
-    def teardown(self, worker: Any) -> None:
-        from .kernel import close_kernel
-
-        if self.printer is not None:
-            self.printer.close()
-        close_kernel()
+_printer: PdfPrinter | None = None  # this Dask worker's
 
 
 def run_one(job: Job) -> Outcome:
     """Run one job on the Dask worker this task runs on (the function sent to Dask)."""
-    plugin = get_worker().plugins[ReportPlugin.name]
-    assert isinstance(plugin, ReportPlugin)
-    return plugin.run(job)
+    global _printer
+    if "pdf" in job.formats and _printer is None:
+        _printer = PdfPrinter()
+    return publish_report(job, execute_job(job), _printer)
 
 
 def run_on_cluster(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]) -> None:
     """Run ``todo`` on the Dask cluster at ``scheduler``; every outcome goes to ``record``."""
+    from distributed import Client, as_completed
+
     with Client(scheduler) as client:
-        client.register_plugin(ReportPlugin(), name=ReportPlugin.name)
         futures = client.map(run_one, todo, pure=False, key=[f"caqes-{j.finess}-{j.annee}" for j in todo])
         jobs = dict(zip(futures, todo))
         for future in as_completed(futures):
@@ -54,4 +40,3 @@ def run_on_cluster(todo: list[Job], scheduler: str, record: Callable[[Outcome], 
                 record(future.result())
             except Exception as exc:
                 record(Outcome(jobs[future].finess, "failed", error=f"{type(exc).__name__}: {exc}"))
-        client.unregister_worker_plugin(ReportPlugin.name)
