@@ -321,18 +321,34 @@ def reports(
         help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
     allow_other_year: OtherYearOpt = False,
     phase: PhaseOpt = 2,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=1, help="Durée maximale d'un rapport, en secondes : au-delà, le rapport est "
+        "arrêté et compté en échec (délai dépassé), les autres continuent.")] = 600,
 ) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     import shutil
 
-    from .run.batch import TEMPLATE, ReportPool, make_jobs, run_jobs
-    from .run.render import chromium_available
+    from .resources import notebook as shipped_notebook
+    from .run.resume import batch_key, up_to_date
 
     with _user_errors(), ExitStack() as stack:
-        year = _year(year, campaign)
         if renderer not in ("nbclient", "quarto"):
             raise UsageError(f"--renderer : moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
         fmts, wanted = _formats(formats), _finess(finess)
+        # Every report of this very request up to date: answered before anything is read or started.
+        template = shipped_notebook("rapport_etablissement.ipynb")
+        shipped = [template, shipped_notebook("rapport_contrat.ipynb")]
+        request = batch_key(data, campaign, [notebook] if notebook else shipped,
+                            year=year, formats=fmts, finess=wanted, renderer=renderer,
+                            allow_other_year=allow_other_year, phase=phase)
+        if not force and (count := up_to_date(out_dir, request)) is not None:
+            out.print(f"0 rapport(s) produit(s), {count} déjà à jour, 0 échec(s) — index : {out_dir / 'index.html'}")
+            return
+        from .run.batch import ReportPool, make_jobs, run_jobs
+        from .run.render import chromium_available
+        from .run.resume import MARKER, record
+
+        year = _year(year, campaign)
         if renderer == "quarto" and shutil.which("quarto") is None:
             raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
                              "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
@@ -340,14 +356,13 @@ def reports(
             raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
                              "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
                              "« chromium » (make sysdeps) ou demandez --formats html")
-        check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir],
+        check_outputs([data, *campaign, notebook or template], folders=[out_dir],
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
-            from .resources import notebook as shipped_notebook
-            notebook = shipped_notebook("rapport_contrat.ipynb")
+            notebook = shipped[1]
         # The local workers' forkserver starts now and loads its modules while the data are read.
-        pool = None if scheduler else stack.enter_context(ReportPool(jobs))
+        pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
         from .data.load import load_dataset
         from .documents.present import LABELS, score_table
         from .evaluation.money import evaluate_volets, with_volet_totals
@@ -359,8 +374,9 @@ def reports(
         selected = (_contracted(dataset, camp, year, wanted) if camp.second_generation
                     else _selection(dataset, year, wanted))
         stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
-        job_list = make_jobs(data, camp.path, year, out_dir, selected, fmts,
-                             template=notebook or TEMPLATE, renderer=renderer,
+        (out_dir / MARKER).unlink(missing_ok=True)  # the request is answered anew
+        job_list = make_jobs(data, str(camp.path), year, out_dir, selected, fmts,
+                             template=notebook or template, renderer=renderer,
                              campagne_precedente=previous.path if previous else None,
                              autre_annee=allow_other_year, sources=dataset.sources, phase=phase)
         if camp.second_generation:
@@ -384,6 +400,8 @@ def reports(
                                 pool=pool)
         write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts,
                     workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes))
+        if not any(o.status == "failed" for o in outcomes):
+            record(out_dir, request, job_list)
     done = sum(o.status == "ok" for o in outcomes)
     out.print(f"{done} rapport(s) produit(s), {counts['skipped']} déjà à jour, {counts['failed']} échec(s) "
               f"— index : {out_dir / 'index.html'}")
@@ -436,7 +454,8 @@ def methode(
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
 ) -> None:
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
-    from .documents.method import write_method
+    from .documents.method import method_document
+    from .run.publish import publish
 
     with _user_errors():
         fmts = _formats(formats)
@@ -444,7 +463,9 @@ def methode(
         camp = load_campaign(campaign)
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
-            written = write_method(camp, out_dir, fmts)
+            document = method_document(camp)
+            written = publish(document.html, out_dir.resolve() / document.name, fmts,
+                              header=document.header, footer=document.footer)
             progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")

@@ -191,12 +191,17 @@ def test_batch_report_identical_to_a_fresh_papermill_run(tmp_path: Path):
 
 
 def test_dask_local_cluster(tmp_path: Path):
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "dask", THREE[:2], ("html",))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        before = client.run(os.getpid)
         outcomes = run_jobs(jobs, scheduler=cluster.scheduler_address)
-    assert sorted(o.status for o in outcomes) == ["ok", "ok"]
+        again = run_jobs(jobs, scheduler=cluster.scheduler_address, force=True)  # the next batch, same worker
+        time.sleep(1)
+        assert client.run(os.getpid) == before  # the worker was never broken nor restarted
+    assert sorted(o.status for o in [*outcomes, *again]) == ["ok"] * 4
     assert all((tmp_path / "dask" / f / "rapport.html").exists() for f in THREE[:2])
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from caqes_toolkit.documents.method import method_html, write_method
+from caqes_toolkit.documents.method import method_document, method_html
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.run.render import chromium_available
@@ -135,12 +135,15 @@ def test_self_contained(soup_2018):
 
 
 def test_html_only_and_bad_format(campaign_2018, tmp_path):
-    paths = write_method(campaign_2018, tmp_path, formats=("html",))
-    assert paths == [tmp_path.resolve() / "methode_caqes-2018.html"]
+    from caqes_toolkit.run.publish import publish
+
+    document = method_document(campaign_2018)
+    paths = publish(document.html, tmp_path / document.name, ("html",))
+    assert paths == [tmp_path / "methode_caqes-2018.html"]
     title = BeautifulSoup(paths[0].read_text(encoding="utf-8"), "html.parser").h1.get_text()
     assert title == "Méthode d'évaluation de la campagne caqes-2018"
     with pytest.raises(CaqesError, match="docx"):
-        write_method(campaign_2018, tmp_path, formats=("docx",))
+        publish(document.html, tmp_path / document.name, ("docx",))
 
 
 @pytest.mark.slow
@@ -148,7 +151,11 @@ def test_html_only_and_bad_format(campaign_2018, tmp_path):
 def test_pdf_contains_the_title_and_every_code(campaign_2019, tmp_path):
     from pypdf import PdfReader
 
-    html, pdf = write_method(campaign_2019, tmp_path / "methode")
+    from caqes_toolkit.run.publish import publish
+
+    document = method_document(campaign_2019)
+    html, pdf = publish(document.html, tmp_path / "methode" / document.name, ("html", "pdf"),
+                        header=document.header, footer=document.footer)
     assert (html.name, pdf.name) == ("methode_caqes-2019.html", "methode_caqes-2019.pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Méthode d'évaluation de la campagne caqes-2019" in text

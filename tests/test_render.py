@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import stat
 from pathlib import Path
 
 import nbformat
@@ -250,12 +249,29 @@ def test_report_execution_error_pickles() -> None:
 
 
 # --------------------------------------------------------------------------- slow
-@pytest.fixture(scope="module")
-def kernel():
-    from caqes_toolkit.run.execute import WarmKernel
+def _execute_all(runs: list[tuple[Path, dict | None, Path | None]]) -> tuple[list, set]:
+    """Notebooks run one after the other with the in-process engine (in a child process: the
+    kernel takes over the process it runs in): each executed notebook or ReportExecutionError,
+    and the TCP sockets the process then has."""
+    from caqes_toolkit.run.execute import ReportExecutionError, execute
 
-    with WarmKernel() as k:
-        yield k
+    results: list = []
+    for path, params, cwd in runs:
+        try:
+            results.append(execute(path, params or {}, cwd=cwd))
+        except ReportExecutionError as exc:
+            results.append(exc)
+    return results, _socket_inodes(os.getpid()) & set(_tcp_sockets())
+
+
+def _in_child_process(runs: list[tuple[Path, dict | None, Path | None]]) -> list:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        results, tcp = pool.submit(_execute_all, runs).result()
+    assert tcp == set()  # no transport at all, not even a loopback listener
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -269,10 +285,19 @@ def fresh_nb(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def warm_nb(kernel):
-    # A report with other parameters first, so that the compared run is not the kernel's first.
-    kernel.run(TOY, {"finess": "987654321", "annee": 2017})
-    return kernel.run(TOY, PARAMS)
+def warm_runs(tmp_path_factory):
+    """In one worker process: a report, the compared report (so that it is not the kernel's
+    first), a failing report, the same report again, then two that probe leaks of state."""
+    folder = tmp_path_factory.mktemp("fuites")
+    first, second = _leak_notebooks(folder)
+    return folder, _in_child_process([
+        (TOY, {"finess": "987654321", "annee": 2017}, None), (TOY, PARAMS, None),
+        (TOY, {**PARAMS, "echec": True}, None), (TOY, PARAMS, None), (first, None, folder), (second, None, folder)])
+
+
+@pytest.fixture(scope="module")
+def warm_nb(warm_runs):
+    return warm_runs[1][1]
 
 
 def _tcp_sockets() -> dict[str, tuple[str, int]]:
@@ -303,29 +328,6 @@ def _socket_inodes(pid: int) -> set[str]:
 
 
 @pytest.mark.slow
-def test_kernel_uses_ipc_transport(kernel) -> None:
-    kernel.wait_ready()
-    info = kernel.connection_info
-    assert info["transport"] == "ipc"
-    names = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
-    for name in names:
-        sock = Path(f"{info['ip']}-{info[name]}")
-        assert stat.S_ISSOCK(sock.stat().st_mode), sock
-    if Path("/proc/net/tcp").exists():
-        # No channel over TCP. ipykernel keeps one internal listener of its own on the loopback
-        # (the pipe that forwards the output of forked subprocesses), never a kernel channel.
-        pid = kernel.km.provisioner.process.pid
-        sockets = _socket_inodes(pid)
-        assert len(sockets) >= len(names)
-        tcp = _tcp_sockets()
-        ports = {info[name] for name in names}
-        for inode in sockets & tcp.keys():
-            address, port = tcp[inode]
-            assert address in ("0100007F", "00000000000000000000000001000000"), address
-            assert port not in ports
-
-
-@pytest.mark.slow
 def test_warm_output_looks_like_papermill(warm_nb, fresh_nb) -> None:
     pm = warm_nb.metadata.papermill
     assert pm["parameters"] == PARAMS
@@ -339,21 +341,16 @@ def test_warm_output_looks_like_papermill(warm_nb, fresh_nb) -> None:
 
 
 @pytest.mark.slow
-def test_warm_kernel_gives_the_same_outputs_as_fresh_papermill(warm_nb, fresh_nb) -> None:
-    warm, fresh = _normalise(warm_nb), _normalise(fresh_nb)
-    assert len(warm) == len(fresh)
-    for index, (a, b) in enumerate(zip(warm, fresh, strict=True)):
-        assert a == b, f"cellule {index} différente"
+def test_a_report_made_after_another_is_the_report_made_alone(warm_runs, fresh_nb) -> None:
+    _, results = warm_runs
+    for warm in (results[1], results[3]):  # after a report, and after a failed one
+        assert _normalise(warm) == _normalise(fresh_nb)  # charts drawn by the inline backend included
     # The comparison is not vacuous: the toy report has charts and a table.
-    kinds = {
-        k for c in warm if c["type"] == "code" for o in c["outputs"] for k in o.get("data", {})
-    }
+    kinds = {k for c in _normalise(results[1]) if c["type"] == "code" for o in c["outputs"] for k in o.get("data", {})}
     assert {"image/png", "text/html", "text/markdown"} <= kinds
-    assert warm_nb.metadata.papermill["parameters"] == fresh_nb.metadata.papermill["parameters"]
 
 
-@pytest.fixture
-def leak_notebooks(tmp_path: Path) -> tuple[Path, Path]:
+def _leak_notebooks(folder: Path) -> tuple[Path, Path]:
     """A report that changes the process state, then one that prints what it sees of it."""
     first = new_notebook(
         cells=[
@@ -384,76 +381,28 @@ def leak_notebooks(tmp_path: Path) -> tuple[Path, Path]:
     )
     for nb in (first, second):
         nb.metadata["kernelspec"] = KERNELSPEC
-    nbformat.write(first, tmp_path / "premier.ipynb")
-    nbformat.write(second, tmp_path / "second.ipynb")
-    return tmp_path / "premier.ipynb", tmp_path / "second.ipynb"
+    nbformat.write(first, folder / "premier.ipynb")
+    nbformat.write(second, folder / "second.ipynb")
+    return folder / "premier.ipynb", folder / "second.ipynb"
 
 
-def _assert_clean_state(out: nbformat.NotebookNode, cwd: Path) -> None:
+@pytest.mark.slow
+def test_state_does_not_leak_between_reports(warm_runs) -> None:
+    folder, results = warm_runs
+    out = results[5]
     printed = out.cells[0].outputs[0].text.split()
-    assert printed == ["False", "1.5", "0", "60", "False", "False", "False", str(cwd)]
+    assert printed == ["False", "1.5", "0", "60", "False", "False", "False", str(folder)]
     assert out.cells[0].execution_count == 1
 
 
 @pytest.mark.slow
-def test_state_does_not_leak_between_reports(kernel, leak_notebooks, tmp_path: Path) -> None:
-    first, second = leak_notebooks
-    kernel.run(first, cwd=tmp_path)
-    _assert_clean_state(kernel.run(second, cwd=tmp_path), tmp_path)
-
-
-def _in_process_runs(runs: list[tuple[Path, dict | None, Path | None]]) -> tuple[list, set]:
-    """Notebooks run one after the other on one in-process kernel (in a child process: the
-    kernel takes over the process it runs in), and the TCP sockets the process then has."""
-    from caqes_toolkit.run.execute import WarmKernel
-
-    with WarmKernel(in_process=True) as kernel:
-        notebooks = [kernel.run(path, params, cwd=cwd) for path, params, cwd in runs]
-        return notebooks, _socket_inodes(os.getpid()) & set(_tcp_sockets())
-
-
-def _in_child_process(runs: list[tuple[Path, dict | None, Path | None]]) -> list[nbformat.NotebookNode]:
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        notebooks, tcp = pool.submit(_in_process_runs, runs).result()
-    assert tcp == set()  # no transport at all, not even a loopback listener
-    return notebooks
-
-
-@pytest.mark.slow
-def test_in_process_kernel_gives_the_same_outputs_as_fresh_papermill(fresh_nb) -> None:
-    _, warm = _in_child_process([(TOY, {"finess": "987654321", "annee": 2017}, None), (TOY, PARAMS, None)])
-    assert _normalise(warm) == _normalise(fresh_nb)  # charts drawn by the inline backend included
-    assert warm.metadata.papermill["parameters"] == PARAMS
-
-
-@pytest.mark.slow
-def test_in_process_kernel_state_does_not_leak(leak_notebooks, tmp_path: Path) -> None:
-    first, second = leak_notebooks
-    _, out = _in_child_process([(first, None, tmp_path), (second, None, tmp_path)])
-    _assert_clean_state(out, tmp_path)
-
-
-def test_in_process_kernel_cannot_time_out() -> None:
-    from caqes_toolkit.run.execute import WarmKernel
-
-    with pytest.raises(ValueError, match="interrupted"):
-        WarmKernel(in_process=True, execution_timeout=10)
-
-
-@pytest.mark.slow
-def test_failure_carries_papermill_banner_and_kernel_is_replaced(kernel) -> None:
+def test_failure_carries_papermill_banner(warm_runs) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     from caqes_toolkit.run.execute import ReportExecutionError
 
-    started = kernel.kernels_started
-    with pytest.raises(ReportExecutionError) as info:
-        kernel.run(TOY, {**PARAMS, "echec": True})
-    err = info.value
-    assert isinstance(err, PapermillExecutionError)
+    err = warm_runs[1][2]
+    assert isinstance(err, ReportExecutionError) and isinstance(err, PapermillExecutionError)
     assert err.ename == "ValueError" and "Échec demandé pour 123456789" in err.evalue
     nb = err.nb
     assert "An Exception was encountered at" in nb.cells[0].source
@@ -467,22 +416,25 @@ def test_failure_carries_papermill_banner_and_kernel_is_replaced(kernel) -> None
     assert nb.metadata.papermill["parameters"]["echec"] is True
     nbformat.validate(nb)
 
-    ok = kernel.run(TOY, PARAMS)  # the next report works, on a new kernel
-    assert kernel.kernels_started == started + 1
-    assert ok.metadata.papermill["exception"] is None
+
+def test_the_engine_is_in_papermills_registry() -> None:
+    from importlib.metadata import entry_points
+
+    from papermill.engines import papermill_engines
+
+    from caqes_toolkit.run.engine import ENGINE, InProcessEngine
+
+    assert papermill_engines.get_engine(ENGINE) is InProcessEngine
+    declared = {e.name: e.value for e in entry_points(group="papermill.engine")}
+    assert declared.get(ENGINE) == "caqes_toolkit.run.engine:InProcessEngine"
 
 
-@pytest.mark.slow
-def test_dead_kernel_is_reported_and_replaced(kernel, tmp_path: Path) -> None:
-    from caqes_toolkit.run.execute import ReportExecutionError
-
-    crash = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("import os; os._exit(3)")])
-    crash.metadata["kernelspec"] = KERNELSPEC
-    nbformat.write(crash, tmp_path / "crash.ipynb")
-    with pytest.raises(ReportExecutionError) as info:
-        kernel.run(tmp_path / "crash.ipynb")
-    assert "An Exception was encountered" in info.value.nb.cells[0].source
-    assert kernel.run(TOY, PARAMS).metadata.papermill["exception"] is None
+def test_no_private_papermill_name_is_used() -> None:
+    package = Path(__file__).resolve().parents[1] / "caqes_toolkit"
+    private = re.compile(r"papermill\.[a-z_.]*\._|from papermill[\w.]* import [^\n]*\b_\w")
+    found = [str(p) for p in package.rglob("*.py") if private.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+    assert private.search("from papermill.inspection import _infer_parameters")  # the check can fail
 
 
 @pytest.mark.slow

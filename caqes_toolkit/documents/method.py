@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,19 +21,14 @@ from ..data.dataset import COLUMNS, MATURITY_STEPS, Dataset
 from ..errors import CaqesError
 from ..evaluation.scoring import score
 from ..formats import fmt_euros, fmt_num, fmt_pct
-from ..outputs import write_atomic
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator
-from ..run.render import PdfPrinter
 from .fragments import french_date
 from .rule_texts import ROUNDING, RULES, class_ranges, not_applicable_reasons, rules_used
 from .sections import target_text, value_text
 from .templating import environment
 from .volet_sections import method_section
 
-__all__ = ["FORMATS", "method_html", "write_method"]
-
-#: Output formats of :func:`write_method`.
-FORMATS: tuple[str, ...] = ("html", "pdf")
+__all__ = ["MethodDocument", "method_document", "method_html"]
 
 DIRECTIONS = {"hausse": "↑ hausse", "baisse": "↓ baisse"}
 SCOPES = {"national": "nationale", "regional": "régionale"}
@@ -56,39 +50,21 @@ def method_html(campaign: Campaign) -> str:
     return environment().get_template("methode.html.j2").render(m=_content(campaign))
 
 
-def write_method(campaign: Campaign, out_dir: Path, formats: Sequence[str] = FORMATS,
-                 printer: PdfPrinter | None = None) -> list[Path]:
-    """Write ``methode_<campagne>.html`` and/or ``.pdf`` into ``out_dir``; return the paths.
+@dataclass(frozen=True)
+class MethodDocument:
+    """The method document of a campaign, ready to publish (HTML, PDF)."""
 
-    The PDF is printed by ``printer`` when given (a running :class:`PdfPrinter`), else by a
-    Chromium started for the occasion.
-    """
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise CaqesError(f"formats attendus parmi {', '.join(FORMATS)} "
-                         f"(reçu : {', '.join(formats)})")
-    root = Path(out_dir).resolve()
+    html: str
+    name: str  # file name without extension: methode_<campagne>
+    header: str  # printed on every PDF page
+    footer: str
+
+
+def method_document(campaign: Campaign) -> MethodDocument:
+    """The method document of ``campaign``, named ``methode_<campagne>``."""
     stem = SAFE_NAME.sub("_", campaign.name).lstrip(".") or "campagne"
-    html = method_html(campaign)
-    paths = []
-    for fmt in dict.fromkeys(formats):
-        path = root / f"methode_{stem}.{fmt}"
-        if fmt == "html":
-            write_atomic(path, html)
-        else:
-            _print_pdf(html, path, campaign, printer)
-        paths.append(path)
-    return paths
-
-
-def _print_pdf(html: str, path: Path, campaign: Campaign, printer: PdfPrinter | None) -> None:
-    page = {"header": f"Méthode d'évaluation CAQES — campagne {campaign.name}",
-            "footer": f"caqes-toolkit {__version__}"}
-    if printer is not None:
-        write_atomic(path, printer.render(html, **page))
-        return
-    with PdfPrinter() as own:
-        write_atomic(path, own.render(html, **page))
+    return MethodDocument(method_html(campaign), f"methode_{stem}",
+                          f"Méthode d'évaluation CAQES — campagne {campaign.name}", f"caqes-toolkit {__version__}")
 
 
 # --------------------------------------------------------------------------- formatting

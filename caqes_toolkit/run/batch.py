@@ -1,13 +1,12 @@
 """Report batches: one job per establishment, on local processes or a Dask cluster.
 
-Each worker keeps one warm Jupyter kernel and the HTML exporter for all its reports
-(:class:`ReportWorker`); the content of a report does not depend on that reuse (the kernel is
-reset before each report, replaced after a failure, and tests compare with a fresh ``papermill``
-run). On local processes each worker process *is* its kernel's process (ipykernel's in-process
-kernel, forked with pandas, Matplotlib and the toolkit already imported), and a worker process
-whose report failed is replaced by a new one; the parent prints the PDFs with one Chromium while
-the workers execute the next notebooks. On Dask each worker starts a kernel in a child process
-(IPC transport) and prints its own PDFs.
+Every report is executed by papermill with the in-process engine
+(:mod:`caqes_toolkit.run.execute`): on local processes, each worker of a
+:class:`~caqes_toolkit.run.pool.Pool` is its kernel's process, replaced after a failed report,
+its death or a report that outlived the time limit, while the parent publishes the HTML and PDF
+with one Chromium; on Dask, each worker does both (:mod:`caqes_toolkit.run.cluster`). The
+figures of a report come from the executed notebook's declared output
+(:mod:`caqes_toolkit.run.scores`).
 
 For every establishment ``DIR/<finess>/`` receives the executed notebook (the audit log),
 ``rapport.html``, ``rapport.pdf``, ``scores.json`` and, written last, ``.caqes-done.json``
@@ -21,22 +20,15 @@ run completes what is missing. One failure never stops the others.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import shutil
 import subprocess
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cache
-from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
-from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,32 +41,29 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
     from ..data.dataset import SourceFile
-    from .execute import WarmKernel
     from .render import PdfPrinter
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "FORMATS",
     "Job",
     "Outcome",
     "ReportPool",
-    "ReportWorker",
+    "execute_job",
     "make_jobs",
+    "publish_report",
     "render_notebook",
     "run_jobs",
-    "run_one",
 ]
 
 FORMATS = ("html", "pdf")
-#: Imported once in each warm kernel, beside pandas, numpy and pyplot.
-KERNEL_PRELOAD = ("caqes_toolkit.documents.sections",)
+#: Seconds a report may run before its worker is killed and the report listed as failed.
+DEFAULT_TIMEOUT = 600.0
 #: Imported once in the forkserver, then inherited by every local worker process it forks: with
 #: the kernel in-process, this is the start-up of the worker and of its kernel.
 WORKER_PRELOAD = ("caqes_toolkit.run.preload",)
 TEMPLATE = notebook("rapport_etablissement.ipynb")
-SYNTHESIS_TEMPLATE = notebook("synthese_regionale.ipynb")
 DONE = ".caqes-done.json"
-#: The report notebook defines ``rapport`` (an EstablishmentReport); scores.json comes from it.
-SCORES_EXPRESSION = "__import__('json').dumps(rapport.scores_json())"
 NOTEBOOK = "rapport.ipynb"
 
 
@@ -146,7 +135,9 @@ def code_fingerprint() -> str:
 
 def _error_text(exc: Exception) -> str:
     """What an outcome says of an exception (a file-system error in French, naming the path)."""
-    return describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return str(exc) if isinstance(exc, CaqesError) else f"{type(exc).__name__}: {exc}"
 
 
 def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: str | Path,
@@ -186,82 +177,49 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
     return jobs
 
 
-class ReportWorker:
-    """Per-process machinery kept across reports: a warm kernel and what rendering needs.
+def _outcome(job: Job, start: float, status: str = "ok", **fields: Any) -> Outcome:
+    return Outcome(job.finess, status, time.perf_counter() - start, **fields)
 
-    By default (Dask) the kernel runs in a child process and the worker writes every output,
-    with the HTML exporter and one Chromium of its own. ``pooled``: a worker process of a
-    :class:`ReportPool`, replaced after a failed report: the kernel runs in this process, and the
-    executed notebook goes back to the pool, which writes the HTML and the PDF.
-    """
 
-    def __init__(self, pooled: bool = False) -> None:
-        self.pooled = pooled
-        self._kernel: WarmKernel | None = None
-        self._printer: PdfPrinter | None = None
+def execute_job(job: Job) -> Outcome:
+    """Execute one report notebook on this process's kernel and write the notebook and
+    ``scores.json``; the outcome carries the executed notebook, for the caller to publish.
+    Never raises for a failing report (the outcome says it)."""
+    from .execute import ReportExecutionError, execute
+    from .scores import scores_from_notebook
 
-    def start(self, pdf: bool) -> None:
-        """Start the kernel and, unless pooled (the pool renders), what rendering needs while a
-        child-process kernel boots: the HTML exporter and, for PDFs, Chromium."""
-        from .execute import DEFAULT_PRELOAD, WarmKernel
-        from .render import PdfPrinter, html_exporter
-
-        if self._kernel is None:
-            self._kernel = WarmKernel(preload=(*DEFAULT_PRELOAD, *KERNEL_PRELOAD), in_process=self.pooled)
-            self._kernel.start(wait=False)
-        if not self.pooled:
-            html_exporter()
-            if pdf and self._printer is None:
-                self._printer = PdfPrinter()
-                self._printer.start()
-        self._kernel.wait_ready()
-
-    def close(self) -> None:
-        if self._kernel is not None:
-            self._kernel.shutdown(now=True)  # the batch is over: nothing to wait for
-        if self._printer is not None:
-            self._printer.close()
-        self._kernel = self._printer = None
-
-    def run(self, job: Job) -> Outcome:
-        """Make one report; never raises for a failing report (the outcome says it)."""
-        from .execute import ReportExecutionError
-
-        start = time.perf_counter()
-        folder = Path(job.out_dir)
+    start = time.perf_counter()
+    folder = Path(job.out_dir)
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / DONE).unlink(missing_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a batch killed in the middle of a write
             stale.unlink(missing_ok=True)
+        if job.renderer == "quarto":
+            return _run_quarto(job, start)
+        nb = execute(job.template, job.parameters, output_path=folder / NOTEBOOK, cwd=Path(job.template).parent)
+    except ReportExecutionError as exc:
         try:
-            if job.renderer == "quarto":
-                return _run_quarto(job, start)
-            self.start(pdf="pdf" in job.formats)
-            nb = self._kernel.run(job.template, job.parameters, output_path=folder / NOTEBOOK,
-                                  cwd=Path(job.template).parent)
-        except ReportExecutionError as exc:
             _write_notebook(folder / NOTEBOOK, exc.nb)
-            return Outcome(job.finess, "failed", time.perf_counter() - start,
-                           cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
-        except Exception as exc:
-            return Outcome(job.finess, "failed", time.perf_counter() - start,
-                           error=_error_text(exc))
-        try:
-            # the figures of the report, read back from the kernel that made it
-            scores = json.loads(ast.literal_eval(self._kernel.evaluate(SCORES_EXPRESSION)))
-            _write_notebook(folder / NOTEBOOK, nb)
-            write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
-            if self.pooled:
-                return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores, notebook=nb)
-            _render_report(job, nb, scores, self._printer)
-        except Exception as exc:
-            return Outcome(job.finess, "failed", time.perf_counter() - start,
-                           error=_error_text(exc))
-        return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
+        except OSError as write_error:
+            return _outcome(job, start, "failed", error=_error_text(write_error))
+        return _outcome(job, start, "failed", cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:
+        return _outcome(job, start, "failed", error=_error_text(exc))
+    try:
+        _write_notebook(folder / NOTEBOOK, nb)
+        scores = scores_from_notebook(nb)  # the figures the notebook displayed, read from its outputs
+        write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
+    except Exception as exc:
+        return _outcome(job, start, "failed", error=_error_text(exc))
+    return _outcome(job, start, scores=scores, notebook=nb)
 
 
-def _footer(job: Job) -> str:
-    return f"CAQES {job.annee} — FINESS {job.finess}"
+def _start_kernel() -> None:
+    """Worker-init of the local pool: the kernel starts before the first job comes."""
+    from .kernel import warm_kernel
+
+    warm_kernel()
 
 
 def _mark_done(job: Job) -> None:
@@ -269,32 +227,19 @@ def _mark_done(job: Job) -> None:
     write_atomic(Path(job.out_dir) / DONE, json.dumps({"fingerprint": job.fingerprint, "version": __version__}))
 
 
-def _write_renderings(nb: NotebookNode, title: str, base: Path, formats: Sequence[str],
-                      printer: PdfPrinter | None, footer: str) -> list[Path]:
-    """Write ``base``.html and ``base``.pdf of an executed notebook, as ``formats`` asks."""
-    from .render import notebook_to_html
+def publish_report(job: Job, outcome: Outcome, printer: PdfPrinter | None) -> Outcome:
+    """Publish (HTML, PDF) the report an :func:`execute_job` outcome carries, then mark the job
+    done; the outcome returned no longer carries the notebook."""
+    from .publish import publish
 
-    html = notebook_to_html(nb, title=title)
-    written = []
-    if "html" in formats:
-        written.append(write_atomic(base.with_suffix(".html"), html))
-    if "pdf" in formats:
-        written.append(printer.print(html, base.with_suffix(".pdf"), footer=footer))
-    return written
-
-
-def _render_report(job: Job, nb: NotebookNode, scores: dict[str, Any], printer: PdfPrinter | None) -> None:
-    """Write the HTML and the PDF of an executed report, then mark the job done."""
-    title = f"Rapport CAQES {job.annee} — {scores['raison_sociale']} ({job.finess})"
-    _write_renderings(nb, title, Path(job.out_dir) / "rapport", job.formats, printer, _footer(job))
-    _mark_done(job)
-
-
-def _render_returned(printer: PdfPrinter, job: Job, outcome: Outcome) -> Outcome:
-    """Render the notebook a pooled worker returned (:func:`_render_report`)."""
+    if outcome.notebook is None:
+        return outcome
     start = time.perf_counter()
+    title = f"Rapport CAQES {job.annee} — {outcome.scores.get('raison_sociale', '')} ({job.finess})"
     try:
-        _render_report(job, outcome.notebook, outcome.scores, printer)
+        publish(outcome.notebook, Path(job.out_dir) / "rapport", job.formats, title=title, printer=printer,
+                footer=f"CAQES {job.annee} — FINESS {job.finess}")
+        _mark_done(job)
     except Exception as exc:
         return replace(outcome, status="failed", notebook=None, error=f"rendu : {_error_text(exc)}")
     return replace(outcome, notebook=None, seconds=outcome.seconds + time.perf_counter() - start)
@@ -334,66 +279,34 @@ def _run_quarto(job: Job, start: float) -> Outcome:
              "--output-dir", str(folder), *params],
             capture_output=True, text=True, cwd=Path(job.template).parent)
         if proc.returncode != 0:
-            return Outcome(job.finess, "failed", time.perf_counter() - start,
-                           error=f"quarto ({fmt}) : {proc.stderr.strip()[-500:]}")
+            return _outcome(job, start, "failed", error=f"quarto ({fmt}) : {proc.stderr.strip()[-500:]}")
     scores = _scores_json(job)
     write_atomic(folder / "scores.json", json.dumps(scores, ensure_ascii=False, indent=2))
     _mark_done(job)
-    return Outcome(job.finess, "ok", time.perf_counter() - start, scores=scores)
+    return _outcome(job, start, scores=scores)
 
 
 def render_notebook(template: str | Path, parameters: dict[str, Any], out_base: Path,
                     formats: Sequence[str], title: str) -> list[Path]:
-    """Execute one notebook in a new kernel and write ``out_base``.ipynb, .html, .pdf.
+    """Execute a one-off notebook (plain ``papermill``, new kernel) and write ``out_base``.ipynb,
+    .html, .pdf. On a cell error the failed notebook (with papermill's banner) is written and
+    :class:`~caqes_toolkit.run.execute.ReportExecutionError` is raised."""
+    from .execute import run_fresh
+    from .publish import publish
 
-    On a cell error the failed notebook (with Papermill's banner) is written and
-    :class:`~caqes_toolkit.run.execute.ReportExecutionError` is raised.
-    """
-    from .execute import ReportExecutionError, WarmKernel
-    from .render import PdfPrinter
-
-    notebook = out_base.with_suffix(".ipynb")
-    with WarmKernel() as kernel:  # a child-process kernel, over IPC
-        try:
-            nb = kernel.run(template, parameters, output_path=notebook, cwd=Path(template).parent)
-        except ReportExecutionError as exc:
-            _write_notebook(notebook, exc.nb)
-            raise
-    _write_notebook(notebook, nb)
-    with PdfPrinter() if "pdf" in formats else nullcontext() as printer:
-        return [notebook, *_write_renderings(nb, title, out_base, formats, printer, footer=title)]
-
-
-_WORKER: ReportWorker | None = None  # a Dask worker's
-
-
-def _worker() -> ReportWorker:
-    global _WORKER
-    if _WORKER is None:
-        _WORKER = ReportWorker()
-        # Runs when the worker process exits normally (atexit does not run in every worker).
-        Finalize(_WORKER, _WORKER.close, exitpriority=10)
-    return _WORKER
-
-
-def run_one(job: Job) -> Outcome:
-    """Run one job in this process's worker, its kernel in a child process (the function sent
-    to Dask workers, which run other tasks beside the reports)."""
-    return _worker().run(job)
-
-
-def _close_worker() -> None:
-    if _WORKER is not None:
-        _WORKER.close()
+    notebook = out_base.parent / f"{out_base.name}.ipynb"
+    nb = run_fresh(template, notebook, parameters, cwd=Path(template).parent)
+    return [notebook, *publish(nb, out_base, formats, title=title, footer=title)]
 
 
 def run_jobs(jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = None,
              force: bool = False, on_outcome: Callable[[Outcome], None] | None = None,
-             pool: ReportPool | None = None) -> list[Outcome]:
+             pool: ReportPool | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> list[Outcome]:
     """Run ``jobs`` (skipping those already done unless ``force``) and return every outcome.
 
     Local jobs run in ``pool`` when given (started early by the caller, who closes it), else in
-    a new :class:`ReportPool` of ``workers`` processes; ``scheduler`` sends them to Dask instead.
+    a new :class:`ReportPool` of ``workers`` processes and ``timeout`` seconds per report;
+    ``scheduler`` sends them to Dask instead.
     """
     outcomes: list[Outcome] = []
 
@@ -415,7 +328,7 @@ def run_jobs(jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = N
     elif pool is not None:
         pool.run(todo, record)
     else:
-        with ReportPool(workers) as own:
+        with ReportPool(workers, timeout=timeout) as own:
             own.run(todo, record)
     return outcomes
 
@@ -427,66 +340,27 @@ def _read_scores(job: Job) -> dict[str, Any]:
         return {}
 
 
-@dataclass
-class _Slot:
-    """One local worker process, its end of the pipe and the job it is running."""
-
-    process: BaseProcess
-    conn: Connection
-    job: Job | None = None
-
-
-def _serve(conn: Connection) -> None:
-    """Body of a local worker process: run the jobs the parent sends until it sends ``None``.
-    After a failed report the process ends, and the parent replaces it (kernel included)."""
-    worker = ReportWorker(pooled=True)
-    try:
-        while (job := conn.recv()) is not None:
-            outcome = worker.run(job)
-            conn.send(outcome)
-            if outcome.status == "failed":
-                return
-    except (EOFError, KeyboardInterrupt):
-        return
-    finally:
-        worker.close()
-
-
-def _stop(slot: _Slot) -> None:
-    """End a worker process: politely when idle, at once when it is still running a report."""
-    try:
-        if slot.job is None and slot.process.is_alive():
-            slot.conn.send(None)
-    except OSError:
-        pass
-    slot.conn.close()
-    slot.process.join(timeout=None if slot.job is None else 0)
-    if slot.process.is_alive():
-        slot.process.kill()
-        slot.process.join()
+def _failed(outcome: Outcome) -> bool:
+    return outcome.status == "failed"
 
 
 class ReportPool:
-    """Local worker processes that execute the notebooks, while this process prints the PDFs
-    with one Chromium. A worker process whose report failed, or which died, is replaced by a
-    new one (its in-process kernel with it).
+    """Local worker processes (:class:`~caqes_toolkit.run.pool.Pool`) execute the notebooks,
+    each on its in-process kernel, while this process publishes them (HTML export, PDF with one
+    Chromium). A worker whose report failed, died or outlived ``timeout`` seconds is replaced
+    (its kernel with it); only its own report fails.
 
-    The workers execute the notebooks and write them with ``scores.json``; this process
-    renders them (HTML export, PDF), which costs little beside the execution.
-
-    :meth:`start` only launches the forkserver, which imports :mod:`caqes_toolkit.run.preload` in the
-    background: a caller starts the pool first and loads its data meanwhile. :meth:`run` forks
-    the worker processes as soon as the preload is done, as many as there are jobs up to
-    ``workers``, and meanwhile builds the HTML exporter and starts Chromium.
+    :meth:`start` only launches the forkserver, which imports :mod:`caqes_toolkit.run.preload` in
+    the background: a caller starts the pool first and loads its data meanwhile.
     """
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, *, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        from .pool import Pool
         from .render import PdfPrinter
 
-        self.workers = max(1, workers)
-        self._context = get_context("forkserver")
+        self.pool: Pool[Job, Outcome] = Pool(execute_job, workers, init=_start_kernel, time_limit=timeout,
+                                             preload=WORKER_PRELOAD, retire=_failed, name="caqes-rapports")
         self._printer = PdfPrinter()
-        self._slots: list[_Slot] = []
 
     def __enter__(self) -> ReportPool:
         self.start()
@@ -496,88 +370,37 @@ class ReportPool:
         self.close()
 
     def start(self) -> None:
-        """Launch the forkserver (no waiting: it imports the preload in the background)."""
-        from multiprocessing import forkserver
-
-        self._context.set_forkserver_preload(list(WORKER_PRELOAD))
-        forkserver.ensure_running()
+        self.pool.start()
 
     def close(self) -> None:
-        for slot in self._slots:
-            _stop(slot)
-        self._slots = []
+        self.pool.close()
         self._printer.close()
-
-    def _spawn(self) -> _Slot:
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(theirs,), name="caqes-rapports", daemon=True)
-        process.start()
-        theirs.close()
-        return _Slot(process, ours)
-
-    def _feed(self, index: int, queue: deque[Job]) -> None:
-        """Give the next job to an idle worker (replaced first if it died while idle)."""
-        while queue and self._slots[index].job is None:
-            job = queue.popleft()
-            try:
-                self._slots[index].conn.send(job)
-                self._slots[index].job = job
-            except OSError:
-                queue.appendleft(job)
-                _stop(self._slots[index])
-                self._slots[index] = self._spawn()
 
     def run(self, todo: Sequence[Job], record: Callable[[Outcome], None]) -> None:
         """Run ``todo``; every outcome goes to ``record``, in the order the reports end."""
+        from .pool import Failure
         from .render import html_exporter
 
-        queue = deque(todo)
-
-        def launch() -> None:
-            """Fork the workers (as soon as the preload is done) and give each its first job."""
-            while len(self._slots) < min(self.workers, len(queue)):
-                self._slots.append(self._spawn())
-            for index in range(len(self._slots)):
-                self._feed(index, queue)
-
+        started = time.perf_counter()
         with ThreadPoolExecutor(1, thread_name_prefix="caqes-lancement") as launcher:
-            launched = launcher.submit(launch)
-            ours = [job for job in todo if job.renderer == "nbclient"]  # Quarto renders its own
-            if ours:  # meanwhile, what rendering needs
+            launched = launcher.submit(self.pool.spawn, len(todo))  # forks once the preload is done
+            ours = [job for job in todo if job.renderer == "nbclient"]  # Quarto publishes its own
+            if ours:  # meanwhile, what publishing needs
                 html_exporter()
             if any("pdf" in job.formats for job in ours):
                 self._printer.start()
             launched.result()
-        while busy := [slot for slot in self._slots if slot.job is not None]:
-            ready = set(wait([slot.conn for slot in busy] + [slot.process.sentinel for slot in busy]))
-            for index, slot in enumerate(self._slots):
-                if slot.job is None or not ready & {slot.conn, slot.process.sentinel}:
-                    continue
-                job, slot.job = slot.job, None
-                try:
-                    outcome = slot.conn.recv()
-                except (EOFError, OSError):
-                    slot.process.join(timeout=5)
-                    outcome = Outcome(job.finess, "failed", error="le processus de travail s'est arrêté "
-                                                                  f"(code {slot.process.exitcode})")
-                if outcome.status == "failed":
-                    _stop(slot)
-                    if queue:
-                        self._slots[index] = self._spawn()
-                self._feed(index, queue)  # the next report first: the worker runs it while this one prints
-                record(_render_returned(self._printer, job, outcome) if outcome.notebook else outcome)
+
+        def done(job: Job, result: Outcome | Failure) -> None:
+            if isinstance(result, Failure):
+                record(Outcome(job.finess, "failed", time.perf_counter() - started, error=result.message))
+            else:
+                record(publish_report(job, result, self._printer))
+
+        self.pool.run(todo, done)
 
 
 def _run_dask(todo: list[Job], scheduler: str, record: Callable[[Outcome], None]) -> None:
-    from distributed import Client
-    from distributed import as_completed as dask_completed
+    from .cluster import run_on_cluster
 
-    with Client(scheduler) as client:
-        futures = client.map(run_one, todo, pure=False, key=[f"caqes-{j.finess}-{j.annee}" for j in todo])
-        jobs = dict(zip(futures, todo))
-        for future in dask_completed(futures):
-            try:
-                record(future.result())
-            except Exception as exc:
-                record(Outcome(jobs[future].finess, "failed", error=_error_text(exc)))
-        client.run(_close_worker)
+    run_on_cluster(todo, scheduler, record)

@@ -20,7 +20,7 @@ import ipykernel.inprocess.ipkernel  # noqa: F401
 import matplotlib.pyplot as plt
 
 from ..documents import charts, fragments, sections  # noqa: F401
-from . import execute  # noqa: F401
+from . import batch, execute, scores  # noqa: F401
 
 
 def _warm() -> None:

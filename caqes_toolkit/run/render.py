@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from nbformat import NotebookNode
 
+from ..documents.templating import TEMPLATES_DIR
 from ..outputs import write_atomic
+from .scores import SCORES_MIME
 
 if TYPE_CHECKING:  # heavy imports kept out of module import time
     from nbconvert import HTMLExporter
@@ -31,7 +33,6 @@ __all__ = [
     "CHROMIUM_ARGS",
     "CHROMIUM_CANDIDATES",
     "CHROMIUM_PATH",
-    "TEMPLATES_DIR",
     "PdfPrinter",
     "chromium_available",
     "html_exporter",
@@ -42,7 +43,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "documents" / "templates"
 TEMPLATE_FILE = "caqes_report.html.j2"
 
 #: Chromium builds that can print, best first: Debian's old headless shell (package
@@ -104,7 +104,7 @@ def _make_exporter() -> HTMLExporter:
         layout. That pass was four fifths of an export. A test checks that the result is the
         stock exporter's otherwise."""
 
-        def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[no-untyped-def]
+        def from_notebook_node(self, nb, resources=None, **kw):
             # HTMLExporter.from_notebook_node (nbconvert 7) up to the BeautifulSoup pass.
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
@@ -118,15 +118,17 @@ def _make_exporter() -> HTMLExporter:
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     class DropStderr(Preprocessor):
-        """Warnings printed on stderr stay in the executed notebook (audit log), not in the
-        report."""
+        """Warnings printed on stderr, and the figures a report hands to the batch
+        (:data:`~caqes_toolkit.run.scores.SCORES_MIME`), stay in the executed notebook (audit
+        log), not in the report."""
 
-        def preprocess_cell(self, cell, resources, index):  # type: ignore[no-untyped-def]
+        def preprocess_cell(self, cell, resources, index):
             if cell.cell_type == "code" and cell.get("outputs"):
                 cell.outputs = [
                     out
                     for out in cell.outputs
                     if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+                    and SCORES_MIME not in out.get("data", {})
                 ]
             return cell, resources
 
@@ -275,9 +277,9 @@ def strip_external_resources(html: str) -> str:
         if tag.string and _CSS_REMOTE.search(tag.string):
             tag.string = _CSS_REMOTE.sub("", tag.string)
     for tag in soup.find_all(style=_CSS_REMOTE):
-        tag["style"] = _CSS_REMOTE.sub("", tag["style"])
+        tag["style"] = _CSS_REMOTE.sub("", str(tag["style"]))
     for tag in soup.find_all(background=True):
-        if _REMOTE_URL.search(tag["background"]):
+        if _REMOTE_URL.search(str(tag["background"])):
             del tag["background"]
     return str(soup)
 
@@ -309,26 +311,17 @@ class PdfPrinter:
                 printer.print(html, out)
 
     The browser is restarted when it crashed or disconnected (the report is retried once),
-    and the page is renewed every ``recycle_after`` reports.
+    and the page is renewed every :attr:`recycle_after` reports.
     """
 
-    def __init__(
-        self,
-        header: str | None = None,
-        footer: str | None = None,
-        *,
-        executable_path: str = CHROMIUM_PATH,
-        extra_args: tuple[str, ...] = (),
-        timeout_ms: float = 60_000,
-        recycle_after: int = 200,
-    ):
+    #: Milliseconds allowed to Chromium's start and to each page operation.
+    timeout_ms = 60_000
+    #: Reports printed on one page before it is replaced by a new one.
+    recycle_after = 200
+
+    def __init__(self, header: str | None = None, footer: str | None = None) -> None:
         self.header = header
         self.footer = footer
-        self.executable_path = executable_path
-        self.args = [*CHROMIUM_ARGS, *extra_args]
-        self.timeout_ms = timeout_ms
-        self.recycle_after = recycle_after
-        self.printed = 0
         self.launches = 0
         self._pw: Any = None
         self._pw_cm: Any = None
@@ -357,8 +350,8 @@ class PdfPrinter:
             self._pw_cm = sync_playwright()
             self._pw = self._pw_cm.start()
         self._browser = self._pw.chromium.launch(
-            executable_path=self.executable_path,
-            args=self.args,
+            executable_path=CHROMIUM_PATH,
+            args=list(CHROMIUM_ARGS),
             headless=True,
             timeout=self.timeout_ms,
         )
@@ -413,7 +406,6 @@ class PdfPrinter:
                 pdf = self._page.pdf(format="A4", print_background=True, margin=PDF_MARGINS,
                                      prefer_css_page_size=False)
                 self._page_uses += 1
-                self.printed += 1
                 return pdf
             except Exception:
                 if attempt == 2:
@@ -430,7 +422,7 @@ class PdfPrinter:
         footer: str | None = None,
     ) -> Path:
         """Print ``html`` to the PDF file ``out`` (written atomically)."""
-        return write_atomic(out, self.render(html, header=header, footer=footer))
+        return write_atomic(Path(out), self.render(html, header=header, footer=footer))
 
     def _stop_driver(self) -> None:
         try:
