@@ -16,6 +16,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -78,6 +79,16 @@ def _style() -> Iterator[None]:
         yield
 
 
+def _class_bands(ax: Axes, campaign: Campaign, *, alpha: float, x: float, label: str) -> None:
+    """Horizontal bands of the classes (A on top), each named at the right of the axes."""
+    bounds = list(campaign.classes.items())
+    for i, (name, low) in enumerate(bounds):
+        high = 100 if i == 0 else bounds[i - 1][1]
+        ax.axhspan(low, high, color=CLASS_COLOURS.get(name, "#eeeeee"), alpha=alpha, lw=0)
+        ax.text(x, (low + high) / 2, label.format(name), transform=ax.get_yaxis_transform(),
+                va="center", fontsize=8, color="#444444")
+
+
 def _margins(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
     """Fixed margins in inches: the report's charts have known labels, and a fixed layout
     draws three times faster than matplotlib's constrained layout."""
@@ -131,12 +142,7 @@ def history(history: pd.DataFrame, campaign: Campaign) -> Figure:
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
         _margins(fig, left=0.6, right=1.45, top=0.15, bottom=0.5)
-        bounds = list(campaign.classes.items())
-        for i, (name, low) in enumerate(bounds):
-            high = 100 if i == 0 else bounds[i - 1][1]
-            ax.axhspan(low, high, color=CLASS_COLOURS.get(name, "#eeeeee"), alpha=0.18, lw=0)
-            ax.text(1.005, (low + high) / 2, name, transform=ax.get_yaxis_transform(),
-                    va="center", fontsize=8, color="#444444")
+        _class_bands(ax, campaign, alpha=0.18, x=1.005, label="{}")
         for chapter in sorted(campaign.chapters):
             col = f"chapitre_{chapter}"
             if col in hist and hist[col].notna().any():
@@ -269,12 +275,7 @@ def progress_scatter(table: pd.DataFrame, campaign: Campaign, year: int) -> Figu
     with _style():
         fig, ax = plt.subplots(figsize=(WIDTH, 4.6))
         _margins(fig, left=0.65, right=1.5, top=0.2, bottom=0.55)
-        bounds = list(campaign.classes.items())
-        for i, (name, low) in enumerate(bounds):
-            high = 100 if i == 0 else bounds[i - 1][1]
-            ax.axhspan(low, high, color=CLASS_COLOURS.get(name, "#eeeeee"), alpha=0.12, lw=0)
-            ax.text(1.01, (low + high) / 2, f"Classe {name}", transform=ax.get_yaxis_transform(),
-                    va="center", fontsize=8, color="#444444")
+        _class_bands(ax, campaign, alpha=0.12, x=1.01, label="Classe {}")
         ax.plot([0, 100], [0, 100], color="#777777", lw=0.8, ls=":", zorder=1)
         if campaign.sanction_threshold is not None and not campaign.without_sanction:
             ax.axhline(campaign.sanction_threshold, color="#d73027", lw=0.9, ls="--", zorder=1)

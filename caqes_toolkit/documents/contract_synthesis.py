@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.dataset import SourceFile
-from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
-from ..evaluation.region import campaign_source, load_region, regions
+from ..evaluation.region import campaign_source, load_region, select_region
 from ..evaluation.targeting import referentiel_rows
 from ..formats import fmt_euros as euros
 from ..formats import fmt_pct
@@ -63,11 +62,7 @@ def build_contract_synthesis(annee: int, donnees: str | Path, campagne: str | Pa
     """Compute the synthesis of ``region`` (default: the region of the data, if there is only one)."""
     dataset, campaign = load_region(donnees, campagne)
     campaign_for_year([campaign], annee, autre_annee)
-    covered = regions(dataset)
-    region = region or (covered[0] if len(covered) == 1 else "")
-    if region not in covered:
-        raise CaqesError(f"région à préciser parmi : {', '.join(covered)}" if not region else
-                         f"région {region!r} absente des données ; régions présentes : {', '.join(covered)}")
+    region = select_region(dataset, region)
     es = dataset.establishments[dataset.establishments["region"] == region]
     own = dataset.only(list(es["finess"]))
     complete = [i for _, i in campaign.with_referentiel if all(c.below is not None for c in i.referentiel or ())]

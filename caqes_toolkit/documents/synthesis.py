@@ -17,10 +17,9 @@ import pandas as pd
 
 from .. import __version__
 from ..data.dataset import Dataset, SourceFile
-from ..errors import CaqesError
 from ..evaluation.analysis import summary
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
-from ..evaluation.region import campaign_source, evaluate_region, regions
+from ..evaluation.region import campaign_source, evaluate_region, select_region
 from ..evaluation.scoring import Scores, score
 from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points
 from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
@@ -87,11 +86,7 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
     year's rules: the synthesis then says so."""
     dataset, campaign, scores = evaluate_region(donnees, campagne, phase, annee)
     campaign_for_year([campaign], annee, autre_annee)
-    covered = regions(dataset)
-    region = region or (covered[0] if len(covered) == 1 else "")
-    if region not in covered:
-        raise CaqesError(f"région à préciser parmi : {', '.join(covered)}" if not region else
-                         f"région {region!r} absente des données ; régions présentes : {', '.join(covered)}")
+    region = select_region(dataset, region)
     in_region = dataset.establishments.loc[dataset.establishments["region"] == region, "finess"]
     table = summary(scores, annee)
     table = table[table["finess"].isin(in_region)].sort_values("score_global", ascending=False)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from ..data.dataset import Dataset, SourceFile
 from ..data.load import load_dataset
+from ..errors import CaqesError
 from ..rules.campaign import Campaign, load_campaign
 from .scoring import Scores, score
 
-__all__ = ["campaign_source", "evaluate_region", "file_key", "load_region", "regions"]
+__all__ = ["campaign_source", "evaluate_region", "file_key", "load_region", "regions", "select_region"]
 
 
 def file_key(path: Path) -> str:
@@ -66,6 +67,16 @@ def evaluate_region(donnees: str | Path, campagne: str | Path, phase: int = 2,
 def regions(dataset: Dataset) -> list[str]:
     """The regions the data covers, in alphabetical order (« Île-de-France » among the I)."""
     return sorted((str(r) for r in dataset.establishments["region"].unique()), key=_alphabetical)
+
+
+def select_region(dataset: Dataset, region: str = "") -> str:
+    """``region`` if the data cover it; without one, the data's only region; otherwise a French error."""
+    covered = regions(dataset)
+    region = region or (covered[0] if len(covered) == 1 else "")
+    if region not in covered:
+        raise CaqesError(f"région à préciser parmi : {', '.join(covered)}" if not region else
+                         f"région {region!r} absente des données ; régions présentes : {', '.join(covered)}")
+    return region
 
 
 def _alphabetical(text: str) -> tuple[str, str]:
