@@ -141,3 +141,18 @@ def test_sort_from_the_address(index: Path):
     assert rows[0]["data-finess"] == "100000001" and all(r["data-statut"] == "echec" for r in rows[-12:])
     names = [r.select_one("td.caqes-name").get_text() for r in _dom(index, "tri=nom&ordre=desc").select("#index tbody tr")]
     assert names[0] == "Hôpital d'Évian"  # French collation: « H » after « C », « = » and « < » first
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent")
+def test_finess_sort_keeps_corsica_between_19_and_21(tmp_path: Path):
+    """« 2A… » is neither the number 2 nor after « 29… »: Corsica (département 20) sorts between 19 and 21."""
+    codes = ["2A5477391", "017462946", "210000001", "2B0000005", "190000007"]
+    outcomes = [Outcome(c, "ok", scores={"raison_sociale": f"ES {c}", "score_global": 50.0, "classe": "C",
+                                         "sanction_proposee": False}) for c in codes]
+    page = write_index(tmp_path, outcomes, campaign="caqes-2019", year=2019, formats=("html",))
+    order = ["017462946", "190000007", "2A5477391", "2B0000005", "210000001"]
+    assert [r["data-finess"] for r in _soup(page.read_text()).select("#index tbody tr")] == order
+    for fragment, expected in (("tri=finess", order), ("tri=finess&ordre=desc", order[::-1])):
+        shown = [r["data-finess"] for r in _shown(_dom(page, fragment))]
+        assert shown == expected

@@ -9,6 +9,7 @@ activity and status, a search by name or FINESS, class totals. It holds no exter
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,13 +44,18 @@ def _sort_key(value: Any) -> str:
     return "" if value is None else repr(float(value))
 
 
+def finess_order(code: str) -> str:
+    """Sort key of a FINESS in département order: Corsica's 2A and 2B (département 20) between 19 and 21."""
+    return re.sub(r"^2([AB])", r"20\1", code)
+
+
 def index_rows(outcomes: list[Outcome], establishments: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One row of the index per outcome, by FINESS: the shown texts and the values to sort and filter on."""
     known = _activities(establishments)
     # a second-generation batch (scores.json with generation 2): intéressement, volets, no class
     incentive = any((o.scores or {}).get("generation") == 2 for o in outcomes)
     rows = []
-    for o in sorted(outcomes, key=lambda o: o.finess):
+    for o in sorted(outcomes, key=lambda o: finess_order(o.finess)):
         s = o.scores or {}
         name, acts = known.get(o.finess, ("", ""))
         activities = [a for a in acts.split(";") if a]
