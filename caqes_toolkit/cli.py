@@ -329,6 +329,7 @@ def reports(
     import shutil
 
     from .resources import notebook as shipped_notebook
+    from .run.batch import TEMPLATE
     from .run.resume import batch_key, up_to_date
 
     with _user_errors(), ExitStack() as stack:
@@ -336,8 +337,7 @@ def reports(
             raise UsageError(f"--renderer : moteur inconnu : {renderer} (attendu : nbclient ou quarto)")
         fmts, wanted = _formats(formats), _finess(finess)
         # Every report of this very request up to date: answered before anything is read or started.
-        template = shipped_notebook("rapport_etablissement.ipynb")
-        shipped = [template, shipped_notebook("rapport_contrat.ipynb")]
+        shipped = [TEMPLATE, shipped_notebook("rapport_contrat.ipynb")]
         request = batch_key(data, campaign, [notebook] if notebook else shipped,
                             year=year, formats=fmts, finess=wanted, renderer=renderer,
                             allow_other_year=allow_other_year, phase=phase)
@@ -356,7 +356,7 @@ def reports(
             raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
                              "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
                              "« chromium » (make sysdeps) ou demandez --formats html")
-        check_outputs([data, *campaign, notebook or template], folders=[out_dir],
+        check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir],
                       files=[out_dir / "scores.xlsx", out_dir / "index.html"])
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
@@ -376,7 +376,7 @@ def reports(
         stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
         (out_dir / MARKER).unlink(missing_ok=True)  # the request is answered anew
         job_list = make_jobs(data, str(camp.path), year, out_dir, selected, fmts,
-                             template=notebook or template, renderer=renderer,
+                             template=notebook or TEMPLATE, renderer=renderer,
                              campagne_precedente=previous.path if previous else None,
                              autre_annee=allow_other_year, sources=dataset.sources, phase=phase)
         if camp.second_generation:
