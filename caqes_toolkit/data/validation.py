@@ -27,7 +27,7 @@ from .read import RawSource, RawTable, name_key, read_source
 from .tables import TABLES, ColumnSpec, TableSpec
 from .tables import table as table_spec
 
-__all__ = ["Checked", "check", "check_values", "number_expectation", "validate", "write_faults"]
+__all__ = ["Checked", "check", "check_values", "contracts_in_force", "number_expectation", "validate", "write_faults"]
 
 _FINESS = "(?:[0-9]{2}|2A|2B)[0-9]{7}"
 _SPACES = "[\\s\u00a0\u202f]+"  # regular, no-break and narrow no-break spaces
@@ -885,7 +885,8 @@ def _missing_expenses(raw: RawSource, frames: dict[str, pd.DataFrame], campaign:
     needed: dict[tuple[str, int, str], str] = {}
     rates: list[Fault] = []
     name = Path(campaign.path).name if campaign.path else campaign.name
-    for finess, volet, start in _in_force(contracts, campaign, year).itertuples(index=False):
+    in_force = contracts_in_force(contracts, campaign, year)[["finess", "volet", "date_debut"]]
+    for finess, volet, start in in_force.itertuples(index=False):
         for line in campaign.volet_by_code[volet].expenses:
             first = start.year - 1 if line.reference == "debut_contrat" else year - 1
             for annee in (first, year, year - 1):
@@ -907,11 +908,11 @@ def _missing_rate(name: str, volet: str, line: VoletIndicator, finess: str, firs
                  "laissés vides)", "avertissement", code=FaultCode.MISSING_RATE)
 
 
-def _in_force(contracts: pd.DataFrame, campaign: Campaign, year: int) -> pd.DataFrame:
-    """(finess, volet, date_debut) of the contracts of the campaign's volets in force during
-    ``year``; of two contracts of one volet in force that year, the later one."""
+def contracts_in_force(contracts: pd.DataFrame, campaign: Campaign, year: int) -> pd.DataFrame:
+    """Contracts of the campaign's volets in force during ``year`` (start ≤ 31/12 and no end or
+    end ≥ 01/01); of two contracts of one volet in force the same year, the later one."""
     start, end = contracts["date_debut"], contracts["date_fin"]
     in_force = ((start <= pd.Timestamp(year, 12, 31)) & (end.isna() | (end >= pd.Timestamp(year, 1, 1)))
                 & contracts["volet"].isin(campaign.volet_by_code))
     rows = contracts[in_force].sort_values(["finess", "volet", "date_debut"])
-    return rows.drop_duplicates(["finess", "volet"], keep="last")[["finess", "volet", "date_debut"]]
+    return rows.drop_duplicates(["finess", "volet"], keep="last").reset_index(drop=True)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data import validation
 from ..data.dataset import Dataset, empty_table
 from ..errors import CaqesError, Fault, FaultCode
 from ..rules.campaign import Campaign, Volet, VoletIndicator, Weights
@@ -94,15 +95,7 @@ class VoletResults:
 def contracts_in_force(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
     """Contracts of the campaign's volets in force during ``year`` (start ≤ 31/12 and no end or
     end ≥ 01/01); of two contracts of one volet in force the same year, the later one."""
-    return _in_force(dataset.contracts, campaign, year)
-
-
-def _in_force(c: pd.DataFrame, campaign: Campaign, year: int) -> pd.DataFrame:
-    start, end = c["date_debut"], c["date_fin"]
-    in_force = ((start <= pd.Timestamp(year, 12, 31)) & (end.isna() | (end >= pd.Timestamp(year, 1, 1)))
-                & c["volet"].isin(campaign.volet_by_code))
-    c = c[in_force].sort_values(["finess", "volet", "date_debut"])
-    return c.drop_duplicates(["finess", "volet"], keep="last").reset_index(drop=True)
+    return validation.contracts_in_force(dataset.contracts, campaign, year)
 
 
 # --- achievement of the objectives -------------------------------------------------------------
