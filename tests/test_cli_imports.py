@@ -1,6 +1,6 @@
 """The command line loads only what a command needs: ``caqes --help`` none of the heavy libraries, a
 command's help none of the data libraries (typer itself loads pydantic to read options), ``caqes score``
-none of the notebook, chart or template machinery."""
+none of the notebook, chart or template machinery (nor openpyxl for CSV files)."""
 
 from __future__ import annotations
 
@@ -49,3 +49,4 @@ def test_score_loads_no_notebook_machinery(tmp_path):
     assert code is None or code == 0
     assert (tmp_path / "scores.csv").exists()
     assert not loaded & {"matplotlib", "nbconvert", "nbclient", "papermill", "jinja2"}
+    assert "openpyxl" not in loaded  # a folder of CSV files read and a .csv written without it

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import caqes_toolkit
-import caqes_toolkit.data.read as read
+import caqes_toolkit.data.workbook as workbook_reader
 from caqes_toolkit.cli import app
 from caqes_toolkit.data.validation import validate
 from caqes_toolkit.errors import Fault, FaultCode
@@ -69,8 +69,8 @@ def _unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Fault]:
 
 
 def _bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Fault]:
-    monkeypatch.setattr(read, "BOMB_MIN_BYTES", 0)  # the rule, on a workbook small enough for a test
-    monkeypatch.setattr(read, "BOMB_RATIO", 1)
+    monkeypatch.setattr(workbook_reader, "BOMB_MIN_BYTES", 0)  # the rule, on a workbook small enough for a test
+    monkeypatch.setattr(workbook_reader, "BOMB_RATIO", 1)
     return _book(tmp_path, [[APHP, 2018, "A01", "oui"]])
 
 

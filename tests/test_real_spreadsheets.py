@@ -385,7 +385,7 @@ def test_ods_repeat_bomb_is_refused_naming_the_sheet(tmp_path: Path, monkeypatch
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
-    import caqes_toolkit.data.read as read
+    import caqes_toolkit.data.workbook as read
 
     est, res = region_rows()
     path = _ods(tmp_path / "r.ods", {"etablissements": est, "resultats": res})

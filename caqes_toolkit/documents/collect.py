@@ -32,8 +32,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..data.load import load_dataset
-from ..data.read import RawSource, RawTable, cell_text, read_source
+from ..data.read import RawSource, RawTable, read_source
 from ..data.validation import check
+from ..data.workbook import cell_text
 from ..errors import CaqesError, DataError, Severity
 from ..evaluation.money import contracts_in_force
 from ..outputs import atomic_path

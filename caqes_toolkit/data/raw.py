@@ -1,0 +1,184 @@
+"""What reading gives: every table as text (:class:`RawTable`) and the source it came from
+(:class:`RawSource`), with the helpers that the CSV and workbook readers share (names compared
+as analysts type them, blank rows dropped, lines numbered as a spreadsheet shows them)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import Fault, FaultCode
+from .dataset import SourceFile
+from .tables import TABLES
+
+__all__ = ["SHEET_SEP", "TABLE_NAMES", "RawSource", "RawTable", "ambiguous", "by_table", "empty_table",
+           "factorize", "make_table", "name_key", "normalise_header", "renamed", "sha256", "str_series",
+           "with_faults"]
+
+TABLE_NAMES: tuple[str, ...] = tuple(spec.name for spec in TABLES)
+SHEET_SEP = " › "
+# pandas' "str" dtype: Arrow strings under pandas 3 (built from Arrow columns without a copy),
+# numpy objects under pandas 2
+_STR = pd.Series(dtype="str").dtype
+
+
+def str_series(column: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """An Arrow string column as a pandas ``str`` Series."""
+    if hasattr(_STR, "__from_arrow__"):
+        return pd.Series(_STR.__from_arrow__(column), copy=False)
+    return pd.Series(column.to_pandas(), dtype="str")
+
+
+def factorize(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes of each row into the distinct texts (in order of first appearance), and those texts.
+
+    Arrow's hash kernel, called directly, takes half the time of ``pandas.factorize`` on the
+    Arrow strings of a region's 4 million results; a missing value is a text of its own
+    (never the code -1).
+    """
+    encoded = pc.dictionary_encode(pa.chunked_array(pa.array(column)), null_encoding="encode")
+    if encoded.num_chunks == 0:
+        return np.empty(0, np.int32), pd.Series([], dtype="str")
+    encoded = encoded.unify_dictionaries()
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])  # int32
+    return codes, str_series(encoded.chunk(0).dictionary)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table as read: every cell the ``str`` of the file, nothing checked or stripped yet.
+
+    ``header`` lists the normalised header names in file order (duplicates kept, so they can
+    be reported); ``frame`` has one column per distinct name (first occurrence) and no blank
+    row; ``lines[i]`` is the spreadsheet line of ``frame`` row ``i``; ``faults`` are the
+    problems met while reading (undecodable file, ragged row, FINESS zero restored, name read
+    as the table's); ``head`` holds the first rows under the header, cell by cell (to find a
+    header that a title line pushed down).
+    """
+
+    name: str
+    label: str
+    header: tuple[str, ...]
+    frame: pd.DataFrame
+    lines: np.ndarray
+    faults: tuple[Fault, ...] = ()
+    head: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def has_header(self) -> bool:
+        return any(self.header)
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """Every table found in a source, the files read, how to name a missing table, and the
+    files or sheets read as no table (``unread``, to suggest one)."""
+
+    path: Path
+    is_workbook: bool
+    tables: dict[str, RawTable]
+    sources: tuple[SourceFile, ...]
+    faults: tuple[Fault, ...] = ()
+    unread: tuple[str, ...] = ()
+
+    def label(self, table: str) -> str:
+        """How faults name a table: ``resultats.csv`` or ``classeur.xlsx › resultats``."""
+        return f"{self.path.name}{SHEET_SEP}{table}" if self.is_workbook else f"{table}.csv"
+
+
+
+# --- text helpers --------------------------------------------------------------------------
+
+
+def normalise_header(names: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(("" if n is None else str(n)).strip().lower() for n in names)
+
+
+_UNIT = re.compile(r"\s*\([^()]*\)\s*$")  # « Produits AM (€) »
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015.'’]+")
+
+
+def name_key(name: str) -> str:
+    """A name as compared with the expected ones: case, accents, spaces, underscores, hyphens
+    and a trailing unit in parentheses ignored (« Produits AM (€) » → ``produitsam``)."""
+    text = unicodedata.normalize("NFKD", _UNIT.sub("", name.strip()))
+    return _SEPARATORS.sub("", "".join(c for c in text if not unicodedata.combining(c)).casefold())
+
+
+def by_table(names: dict[str, str | None]) -> tuple[dict[str, list[str]], list[str]]:
+    """The names read as each table, and the others. ``names`` maps each file or sheet name to
+    the text compared with the table names (``None``: never a table, a PDF for instance)."""
+    found: dict[str, list[str]] = {}
+    unread = []
+    for name, compared in names.items():
+        key = None if compared is None else name_key(compared)
+        if key in TABLE_NAMES:
+            found.setdefault(key, []).append(name)
+        else:
+            unread.append(name)
+    return found, unread
+
+
+def renamed(label: str, expected: str, name: str) -> tuple[Fault, ...]:
+    """A warning when ``name`` differs from ``expected`` by more than case and surrounding spaces."""
+    if name.strip().lower() == expected:
+        return ()
+    return (Fault(label, None, None, name, f"le nom « {expected} » : « {name} » est lu comme "
+                  f"« {expected} »", "avertissement", code=FaultCode.RENAMED_TABLE),)
+
+
+def with_faults(table: RawTable, faults: tuple[Fault, ...]) -> RawTable:
+    return replace(table, faults=(*faults, *table.faults)) if faults else table
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_table(name: str, label: str, header: tuple[str, ...], frame: pd.DataFrame,
+                faults: Iterable[Fault] = ()) -> RawTable:
+    """Keep the first column of each header name, drop blank rows, number lines.
+
+    ``frame`` has positional columns (0, 1, …) matching ``header``; row ``i`` is line ``i + 2``.
+    """
+    first: dict[str, int] = {}
+    for position, column in enumerate(header):
+        if column and column not in first:
+            first[column] = position
+    head = tuple(tuple(str(cell) for cell in row) for row in frame.head(5).itertuples(index=False))
+    frame = pd.DataFrame(
+        {column: frame.iloc[:, position].astype("str") for column, position in first.items()},
+        index=frame.index,
+    )
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    if len(frame.columns):
+        blank = np.logical_and.reduce([(frame[c] == "").to_numpy(bool) for c in frame.columns])
+        if blank.any():
+            frame = frame.loc[~blank].reset_index(drop=True)
+            lines = lines[~blank]
+    return RawTable(name, label, header, frame, lines, tuple(faults), head)
+
+
+def empty_table(name: str, label: str, faults: Iterable[Fault] = ()) -> RawTable:
+    return RawTable(name, label, (), pd.DataFrame(), np.empty(0, np.int64), tuple(faults))
+
+
+
+def ambiguous(label: str, table: str, names: list[str], sheets: bool = False) -> Fault:
+    """Two files (or sheets) that both read as ``table``: neither is read, both are named."""
+    quoted = " et ".join(f"« {n} »" for n in names)
+    what = ("une seule feuille « {t} » : les feuilles {q} se lisent toutes comme {t} (renommer "
+            "ou supprimer les autres)") if sheets else (
+            "un seul fichier {t}.csv : les fichiers {q} se lisent tous comme {t}.csv (garder "
+            "l'un d'eux)")
+    return Fault(label, None, None, None, what.format(t=table, q=quoted), code=FaultCode.AMBIGUOUS_TABLE)
