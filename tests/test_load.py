@@ -270,6 +270,41 @@ def test_undecodable_file(tmp_path: Path) -> None:
     assert read_and_check(tmp_path) == [("resultats.csv", 3, None, None, "erreur", "encoding-error")]
 
 
+LONG = "x" * 70_000  # a cell that pushes the next line past the first 64 KiB the reader looks at
+
+
+def test_windows_1252_byte_past_the_start_of_the_file(tmp_path: Path) -> None:
+    """The encoding is the whole file's: a Windows-1252 « é » first met after 64 KiB is read."""
+    write(tmp_path, "etablissements.csv",
+          "finess;raison_sociale;region;activites;liste_en_sus\n"
+          f"{APHP};{LONG};IDF;MCO;oui\n{APHM};Hôpital Nord;PACA;MCO;non\n", encoding="cp1252")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    assert ds.establishments["raison_sociale"].tolist() == [LONG, "Hôpital Nord"]
+
+
+def test_mixed_encodings_past_the_start_of_the_file(tmp_path: Path) -> None:
+    """UTF-8 at the start, a Windows-1252 byte after 64 KiB: refused at that byte's line."""
+    (tmp_path / "etablissements.csv").write_bytes(
+        "finess;raison_sociale;region;activites;liste_en_sus\n".encode()
+        + f"{APHP};Hôpital {LONG};IDF;MCO;oui\n".encode()
+        + f"{APHM};Hôpital Nord;PACA;MCO;non\n".encode("cp1252"))
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+
+    assert read_and_check(tmp_path) == [("etablissements.csv", 3, None, None, "erreur", "encoding-error")]
+
+
+def test_windows_line_ends_read_as_line_ends(tmp_path: Path) -> None:
+    write(tmp_path, "etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\r\n{APHP};AP-HP;IDF;MCO;oui\r\n")
+    write(tmp_path, "resultats.csv",
+          f"finess;annee;indicateur;valeur\r\n{APHP};2018;A01;oui\r\n{APHP};2018;A04;abc\r\n")
+
+    assert read_and_check(tmp_path) == [("resultats.csv", 3, "valeur", "abc", "erreur", "type-error")]
+
+
 def test_utf16_file_is_named_as_such(tmp_path: Path) -> None:
     write(tmp_path, "etablissements.csv",
           f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n",

@@ -15,6 +15,7 @@ any UTF-8 sequence), and two files or sheets that read as one table are both ref
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -50,6 +51,7 @@ WORKBOOKS: tuple[str, ...] = (".xlsx", ".ods")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that decoding could not read
 _LINE_END = re.compile("[\r\n]")
 _FIRST_LINE = re.compile("[^\r\n]*")
+_HEAD = 1 << 16  # bytes decoded to find the delimiter and the header
 _LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)?")
 
 
@@ -154,31 +156,66 @@ def _detect_delimiter(header_line: str, next_line: str) -> str:
 
 
 def _read_csv(name: str, label: str, data: bytes) -> RawTable:
+    """The common file (UTF-8, one line per row, as wide as its header) is parsed at once, its
+    bytes checked by the parser; any other goes the careful way (:func:`_read_csv_carefully`)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         return empty_table(name, label, [Fault(
             label, None, None, None, "un texte encodé en UTF-8 ou en Windows-1252 (ce fichier "
             "est en UTF-16 : l'enregistrer au format « CSV UTF-8 »)", code=FaultCode.ENCODING_ERROR)])
+    head = _utf8_head(data)
+    if head is not None and head.strip() and not _lone_cr(data):
+        try:
+            return _parsed(name, label, data, head, check_utf8=True)
+        except pa.ArrowInvalid:  # a byte that is not UTF-8, a ragged row, a blank line
+            pass
+    return _read_csv_carefully(name, label, data)
+
+
+def _read_csv_carefully(name: str, label: str, data: bytes) -> RawTable:
+    """Decoded strictly (Windows-1252 only without any UTF-8 sequence), lone CR line ends read
+    as line ends, ragged rows padded and reported."""
     decoded = _decode(label, data)
     if isinstance(decoded, list):
         return empty_table(name, label, decoded)
     text, encoding = decoded
     if not text or text.isspace():
         return empty_table(name, label)
-    if "\r" in text and text.count("\r") != text.count("\r\n"):  # old Mac: CR alone ends lines
+    lone_cr = _lone_cr(data)
+    if lone_cr:  # old Mac: CR alone ends lines
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        data = text.encode("utf-8")
-    elif encoding == "cp1252":  # the parser reads UTF-8
-        data = text.encode("utf-8")
+    if lone_cr or encoding == "cp1252":  # what kept the file from being parsed at once
+        try:
+            return _parsed(name, label, text.encode("utf-8"), text, check_utf8=False)
+        except pa.ArrowInvalid:
+            pass
+    sep = _detect_delimiter(*_first_lines(text))
+    frame, faults = _read_csv_tolerant(text, label, sep)
+    header = next(csv.reader(_lines(text), delimiter=sep), [])
+    header += [""] * (len(frame.columns) - len(header))  # a title line above the header
+    return make_table(name, label, normalise_header(header), frame, faults)
+
+
+def _parsed(name: str, label: str, data: bytes, text: str, *, check_utf8: bool) -> RawTable:
+    """The table, its header found in ``text`` (the file's start, decoded); raises
+    :class:`pyarrow.ArrowInvalid` when a row is longer or shorter than the header."""
     sep = _detect_delimiter(*_first_lines(text))
     header = next(csv.reader(_lines(text), delimiter=sep), [])
+    frame = _read_csv_fast(data, sep, len(header), check_utf8=check_utf8)
+    return make_table(name, label, normalise_header(header), frame)
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The start of the file decoded (a character cut at the end left out), or ``None`` when
+    it is not UTF-8."""
     try:
-        frame = _read_csv_fast(data, sep, len(header))
-        faults: list[Fault] = []
-    except pa.ArrowInvalid:  # a row longer or shorter than the header, a blank line
-        frame, faults = _read_csv_tolerant(text, label, sep)
-        if len(frame.columns) > len(header):  # a title line above the header
-            header += [""] * (len(frame.columns) - len(header))
-    return make_table(name, label, normalise_header(header), frame, faults)
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:_HEAD], final=False)
+    except UnicodeDecodeError:
+        return None
+
+
+def _lone_cr(data: bytes) -> bool:
+    """Whether some line ends with CR alone (old Mac files)."""
+    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
 
 
 def _first_lines(text: str) -> tuple[str, str]:
@@ -196,9 +233,10 @@ def _lines(text: str) -> Iterator[str]:
     return (match.group() for match in _LINE.finditer(text))
 
 
-def _read_csv_fast(data: bytes, sep: str, width: int) -> pd.DataFrame:
+def _read_csv_fast(data: bytes, sep: str, width: int, *, check_utf8: bool) -> pd.DataFrame:
     """Every cell as ``str`` (positional columns, header row left out); raises
-    :class:`pyarrow.ArrowInvalid` on a row with more or fewer cells than the header.
+    :class:`pyarrow.ArrowInvalid` on a row with more or fewer cells than the header, or on a
+    byte that is not UTF-8 when ``check_utf8``.
 
     pyarrow's CSV reader is several times faster than pandas' own engines on a region's
     4 million rows and reads in parallel; cells are read as large strings, the layout of
@@ -211,7 +249,7 @@ def _read_csv_fast(data: bytes, sep: str, width: int) -> pd.DataFrame:
         parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
-            quoted_strings_can_be_null=False, check_utf8=False),  # decoded strictly already
+            quoted_strings_can_be_null=False, check_utf8=check_utf8),
     ).slice(1)
     return pd.DataFrame({i: str_series(table.column(i)) for i in range(width)})
 
