@@ -163,6 +163,13 @@ class _Sink:
         self.faults.extend(map(partial(Fault, code=code), repeat(self.table.label, count), lines,
                                repeat(column, count), got, wanted, repeat(severity, count)))
 
+    def texts(self, bad: np.ndarray, column: str, expected: str | _PerRow,
+              severity: Severity = "erreur", *, code: FaultCode) -> None:
+        """:meth:`rows` for a mask over the column's distinct texts: the rows are looked up
+        only when some text is bad (millions of rows, usually none)."""
+        if bad.any():
+            self.rows(bad[self.distinct(column)[0]], column, expected, severity, code=code)
+
     def sorted(self) -> list[Fault]:
         """Faults of the table first (line None), then by line and column position."""
         where = {name: i for i, name in enumerate(self.table.header)}
@@ -357,16 +364,16 @@ def _finess(sink: _Sink, known: pd.Series | None,
     codes, uniques = sink.distinct("finess")
     normal = uniques.str.upper()
     well = normal.str.fullmatch(_FINESS).to_numpy(bool)
-    sink.rows(~well[codes], "finess",
+    sink.texts(~well, "finess",
               "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres",
               code=FaultCode.INVALID_FINESS)
     if known is not None:
         registered = set(known.tolist())
         absent = well & np.array([f not in registered for f in normal.tolist()], dtype=bool)
-        sink.rows(absent[codes], "finess", "un FINESS déclaré dans etablissements",
+        sink.texts(absent, "finess", "un FINESS déclaré dans etablissements",
                   code=FaultCode.UNKNOWN_FINESS)
     if check_key:
-        sink.rows((well & ~_luhn_ok(normal))[codes], "finess",
+        sink.texts(well & ~_luhn_ok(normal), "finess",
                   "un FINESS dont le 9e chiffre est la clé de Luhn des 8 premiers "
                   "(clé incorrecte ou erreur de saisie ?)", "avertissement",
                   code=FaultCode.FINESS_CHECK_DIGIT)
@@ -409,7 +416,7 @@ def _years(sink: _Sink) -> tuple[np.ndarray, np.ndarray]:
             f"une année (ex. 2018) : la date « {uniques.iat[codes[r]]} » est lue comme l'année "
             f"{years[codes[r]]} (cellule au format date ; la mettre au format nombre)"
             for r in rows.tolist()], "avertissement", code=FaultCode.YEAR_AS_DATE)
-    _bad_cells(sink, "annee", codes, uniques, ok, "une année entière sur 4 chiffres (ex. 2018)")
+    _bad_cells(sink, "annee", uniques, ok, "une année entière sur 4 chiffres (ex. 2018)")
     return years[codes], codes
 
 
@@ -443,7 +450,7 @@ def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[_Meas
              for code in uniques.tolist()]
     unknown = np.array([ind is None for ind in found], dtype=bool)
     all_codes = list(campaign.by_code) or list(campaign.volet_indicators)  # second generation: volets only
-    sink.rows(unknown[codes], "indicateur",
+    sink.texts(unknown, "indicateur",
               f"un code d'indicateur de la campagne {campaign.name} "
               f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})", code=FaultCode.UNKNOWN_INDICATOR)
     return codes, found
@@ -528,7 +535,7 @@ def _choice(sink: _Sink, column: str, allowed: dict[str, str], expected: str) ->
     """Case-insensitive choice among ``allowed`` (text → normalised value); reports others."""
     codes, uniques = sink.distinct(column)
     mapped = uniques.str.lower().map(allowed)
-    sink.rows(mapped.isna().to_numpy(bool)[codes], column, expected, code=FaultCode.INVALID_CHOICE)
+    sink.texts(mapped.isna().to_numpy(bool), column, expected, code=FaultCode.INVALID_CHOICE)
     return pd.Series(mapped.fillna("").array.take(codes))
 
 
@@ -540,7 +547,7 @@ def _activities(sink: _Sink) -> pd.Series:
         found = {part.strip().upper() for part in re.split("[;,]", text)} - {""}
         canonical.append(";".join(a for a in ACTIVITIES if a in found))
         bad.append(not found or not found <= set(ACTIVITIES))
-    sink.rows(np.array(bad, dtype=bool)[codes], "activites", f"une ou plusieurs activités parmi "
+    sink.texts(np.array(bad, dtype=bool), "activites", f"une ou plusieurs activités parmi "
               f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »", code=FaultCode.INVALID_CHOICE)
     return pd.Series(np.array(canonical, dtype=object)[codes], dtype="str")
 
@@ -552,18 +559,18 @@ def _bounded_numbers(sink: _Sink, column: str, low: float, high: float | None, e
     numbers, ok = _numbers(uniques, suffix)
     with np.errstate(invalid="ignore"):
         outside = ok & ~((numbers >= low) & (numbers <= (np.inf if high is None else high)))
-    _bad_cells(sink, column, codes, uniques, ok, expected, allow_empty)
-    sink.rows(outside[codes], column, expected, code=FaultCode.OUT_OF_RANGE)
+    _bad_cells(sink, column, uniques, ok, expected, allow_empty)
+    sink.texts(outside, column, expected, code=FaultCode.OUT_OF_RANGE)
     return numbers[codes]
 
 
-def _bad_cells(sink: _Sink, column: str, codes: np.ndarray, uniques: pd.Series, ok: np.ndarray,
-               expected: str, allow_empty: bool = False) -> None:
+def _bad_cells(sink: _Sink, column: str, uniques: pd.Series, ok: np.ndarray, expected: str,
+               allow_empty: bool = False) -> None:
     """Report the cells that do not read (``ok`` false for their distinct text): empty ones
     (unless allowed) as ``blank-cell``, the others as ``type-error``."""
     empty = (uniques == "").to_numpy(bool)
-    sink.rows((empty & ~ok & (not allow_empty))[codes], column, expected, code=FaultCode.BLANK_CELL)
-    sink.rows((~empty & ~ok)[codes], column, expected, code=FaultCode.TYPE_ERROR)
+    sink.texts(empty & ~ok & (not allow_empty), column, expected, code=FaultCode.BLANK_CELL)
+    sink.texts(~empty & ~ok, column, expected, code=FaultCode.TYPE_ERROR)
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -573,19 +580,17 @@ def _controls(sink: _Sink) -> None:
     """Report every cell holding a control character (NUL, ESC, C1…), in any column."""
     sink.distinct_all()
     for column in sink.frame.columns:
-        codes, uniques = sink.distinct(column)
-        bad = uniques.str.contains(_CONTROL, regex=True).to_numpy(bool)
+        bad = sink.distinct(column)[1].str.contains(_CONTROL, regex=True).to_numpy(bool)
         if bad.any():
-            sink.rows(bad[codes], column, "un texte sans caractère de contrôle (caractère nul, "
+            sink.texts(bad, column, "un texte sans caractère de contrôle (caractère nul, "
                       "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
                       "le supprimer)", code=FaultCode.CONTROL_CHARACTER)
 
 
 def _filled(sink: _Sink, column: str, what: str) -> None:
     """Report empty cells of a column that must be filled."""
-    codes, uniques = sink.distinct(column)
-    sink.rows((uniques == "").to_numpy(bool)[codes], column, f"un texte non vide ({what})",
-              code=FaultCode.BLANK_CELL)
+    blank = (sink.distinct(column)[1] == "").to_numpy(bool)
+    sink.texts(blank, column, f"un texte non vide ({what})", code=FaultCode.BLANK_CELL)
 
 
 # --- tables: the columns as tables.py declares them ------------------------------------------
@@ -857,7 +862,7 @@ def _dates(sink: _Sink, column: str, allow_empty: bool) -> np.ndarray:
     text = iso[0].fillna(fr[2]) + "-" + iso[1].fillna(fr[1]) + "-" + iso[2].fillna(fr[0])
     dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     empty = " ou vide (contrat sans date de fin)" if allow_empty else ""
-    _bad_cells(sink, column, codes, uniques, dates.notna().to_numpy(bool),
+    _bad_cells(sink, column, uniques, dates.notna().to_numpy(bool),
                f"une date AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2018-01-01 ou 01/01/2018){empty}", allow_empty)
     return dates.to_numpy(dtype="datetime64[ns]")[codes]
 
