@@ -20,6 +20,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -97,8 +98,10 @@ def _read_folder(folder: Path) -> RawSource:
                 Fault(label, None, None, None, f"un fichier lisible ({exc.strerror})",
                       code=FaultCode.UNREADABLE_FILE)])
             continue
-        sources.append(SourceFile(path.name, str(path), sha256(data)))
-        tables[name] = with_faults(_read_csv(name, label, data), renamed(label, label, path.name))
+        with ThreadPoolExecutor(1) as hasher:  # hashlib and the parser both release the GIL
+            digest = hasher.submit(sha256, data)
+            tables[name] = with_faults(_read_csv(name, label, data), renamed(label, label, path.name))
+            sources.append(SourceFile(path.name, str(path), digest.result()))
     return RawSource(folder, False, tables, tuple(sources), unread=tuple(unread))
 
 

@@ -503,13 +503,16 @@ def _values(sink: _Sink, ind_codes: np.ndarray,
 
 def _duplicates(sink: _Sink, keys: dict[str, np.ndarray]) -> None:
     """Report every row whose key was already seen, naming the line of its first occurrence."""
-    parts = [np.asarray(part, dtype=np.int64) for part in keys.values()]
-    key = parts[0]
+    parts = list(keys.values())
+    key = np.array(parts[0], dtype=np.int64)
     for part in parts[1:]:  # one int64 per row: key * size + part, re-coded if it could overflow
         size = int(part.max(initial=0)) + 1
         if int(key.max(initial=0)) + 1 > 2**62 // size:
-            key, _ = pd.factorize(key)
-        key = key * size + part
+            key = pd.factorize(key)[0].astype(np.int64)
+        key *= size
+        key += part
+    if len(key) > 1 and bool((key[1:] > key[:-1]).all()):
+        return  # fast path: rows in key order (as exports list them), so all distinct
     size = int(key.max(initial=-1)) + 1
     if size < 8 * len(key) + 1024:  # fast path for compact keys: all distinct?
         seen = np.zeros(size, dtype=bool)
