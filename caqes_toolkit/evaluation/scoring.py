@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..errors import CaqesError
-from ..rules.campaign import ACTIVITIES, Campaign, campaign_for_year
+from ..rules.campaign import ACTIVITIES, Campaign, Indicator, campaign_for_year
 
 #: Refusal of the socle's scoring for a second-generation campaign (evaluated by its volets alone).
 SECOND_GENERATION = ("campagne de deuxième génération (generation: 2) : pas de volet obligatoire à noter (ni score "
@@ -132,43 +132,51 @@ def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
 
 
 class _Cube:
-    """Input values as dense arrays indexed [establishment, year, indicator] (years: ``years``)."""
+    """Input values as dense arrays indexed [indicator, year, establishment] (years: ``years``).
+
+    Indicator first: each indicator's values are one contiguous [year, establishment] block,
+    scored on its own with the scalars of its rule (see :class:`_Scoring`).
+    """
 
     def __init__(self, data: Dataset, campaign: Campaign, cat: _Catalogue, years: list[int],
                  adjusted: bool):
         es = data.establishments
         self.finess = pd.Index(es["finess"])
         self.years = years
+        self.cat = cat
         n_es, n_y, n_ind = len(es), len(years), len(cat.codes)
-        self.value = np.full((n_es, n_y, n_ind), np.nan)
-        self.nc = np.zeros((n_es, n_y, n_ind), dtype=bool)
-        self.present = np.zeros((n_es, n_y), dtype=bool)
+        self.value = np.full((n_ind, n_y, n_es), np.nan)
+        self.nc = np.zeros((n_ind, n_y, n_es), dtype=bool)
+        self.present = np.zeros((n_y, n_es), dtype=bool)
         year_index, code_index = pd.Index(years), pd.Index(cat.codes)
         tables = [data.results] + ([data.adjustments] if adjusted else [])
         for table in tables:  # adjustments are written last: they replace reported values
             e, y, i = (_positions(self.finess, table["finess"]), year_index.get_indexer(table["annee"]),
                        _positions(code_index, table["indicateur"]))
             ok = (e >= 0) & (y >= 0) & (i >= 0)
-            e, y, i = e[ok], y[ok], i[ok]
-            self.value[e, y, i] = table["valeur"].to_numpy(dtype=float)[ok]
-            self.nc[e, y, i] = table["nc"].to_numpy(dtype=bool)[ok]
-            self.present[e, y] = True
+            # flat positions into the arrays: one 1-d scatter costs a third of a 3-d fancy index
+            cell, row = (i * n_y + y) * n_es + e, y * n_es + e
+            values, nc = table["valeur"].to_numpy(dtype=float), table["nc"].to_numpy(dtype=bool)
+            if not ok.all():
+                cell, row, values, nc = cell[ok], row[ok], values[ok], nc[ok]
+            self.value.reshape(-1)[cell] = values
+            self.nc.reshape(-1)[cell] = nc
+            self.present.reshape(-1)[row] = True
         mat = data.maturity
         steps = mat[list(MATURITY_STEPS)].to_numpy(dtype=float)
         pct = 100 * steps.sum(axis=1) / (MAX_STEP * len(MATURITY_STEPS))  # NaN if a step is missing
         e, y = _positions(self.finess, mat["finess"]), year_index.get_indexer(mat["annee"])
         ok = (e >= 0) & (y >= 0) & ~np.isnan(pct)
-        self.present[e[ok], y[ok]] = True
+        self.present[y[ok], e[ok]] = True
         for k in np.flatnonzero(cat.rule == RULES.index("maturite")):
-            keep = ok & ~self.nc[e, y, k]  # NC declared in resultats wins over the table
-            self.value[e[keep], y[keep], k] = pct[keep]
-        self.target = self._targets(data, campaign, cat, es, year_index, code_index)
+            keep = ok & ~self.nc[k, y, e]  # NC declared in resultats wins over the table
+            self.value[k, y[keep], e[keep]] = pct[keep]
+        self._references(data, es, year_index, code_index)
 
-    @staticmethod
-    def _targets(data: Dataset, campaign: Campaign, cat: _Catalogue, es: pd.DataFrame,
-                 year_index: pd.Index, code_index: pd.Index) -> np.ndarray:
-        """Targets [establishment, year, indicator]: fixed, national or regional reference."""
-        n_y, n_ind = len(year_index), len(cat.codes)
+    def _references(self, data: Dataset, es: pd.DataFrame, year_index: pd.Index,
+                    code_index: pd.Index) -> None:
+        """National [year, indicator] and regional [region, year, indicator] references."""
+        n_y, n_ind = len(year_index), len(code_index)
         regions = pd.Index(es["region"].unique())
         national = np.full((n_y, n_ind), np.nan)
         regional = np.full((len(regions) + 1, n_y, n_ind), np.nan)  # last row: region ""
@@ -183,41 +191,136 @@ class _Cube:
         reg = (y >= 0) & (i >= 0) & (level == "regional") & (r >= 0)
         regional[r[reg], y[reg], i[reg]] = val[reg]
         regional[:-1] = np.where(np.isnan(regional[:-1]), regional[-1], regional[:-1])
-        es_region = _positions(regions, es["region"])
-        kind = cat.target_kind
-        target = np.broadcast_to(cat.target, (len(es), n_y, n_ind))
-        target = np.where(kind == TARGET_KINDS.index("national"), national[None], target)
-        return np.where(kind == TARGET_KINDS.index("regional"), regional[es_region], target)
+        self.national, self.regional = national, regional
+        self.es_region = _positions(regions, es["region"])
 
-    def at(self, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Values and NC flags of the given years, [establishment, len(years), indicator]."""
-        pos = [self.years.index(y) for y in years]
-        return self.value[:, pos, :], self.nc[:, pos, :]
+    def target(self, i: int, pos: list[int]) -> np.ndarray:
+        """Targets of indicator ``i`` in the years at ``pos``: fixed, national or regional
+        reference, as an array broadcastable to [year, establishment] (NaN: none)."""
+        kind = self.cat.target_kind[i]
+        if kind == TARGET_KINDS.index("national"):
+            return self.national[pos, i][:, None]
+        if kind == TARGET_KINDS.index("regional"):
+            return self.regional[:, pos, i][self.es_region].T
+        return np.asarray(self.cat.target[i])
 
 
-def _indicator_scores(v: np.ndarray, t0: np.ndarray, c: np.ndarray, cat: _Catalogue,
-                      campaign: Campaign) -> np.ndarray:
-    """Raw score (0–1) of each value by its rule; NaN where there is no value."""
-    up = cat.up
-    with np.errstate(invalid="ignore", divide="ignore"):
-        level = np.where(up, v >= c, v <= c).astype(float)
-        gap = np.where(up, c - t0, t0 - c)
-        progress = np.clip(np.where(up, v - t0, t0 - v) / gap, 0, 1)
-    progress = np.where((gap > 0) & ~np.isnan(progress), progress, 0.0)
-    rule = cat.rule
-    s = np.select(
-        [rule == RULES.index("cible"), rule == RULES.index("binaire"), rule == RULES.index("maturite")],
-        [np.maximum(level, progress), v, v / 100],
-        np.nan,
-    )
-    for i, ind in enumerate(campaign.indicators):
-        if ind.rule == "seuils":
-            points = np.zeros(v.shape[:-1])
-            for threshold, pts in ind.thresholds or ():
-                met = v[..., i] >= threshold if ind.direction == "hausse" else v[..., i] <= threshold
-                points = np.where(met, np.maximum(points, pts), points)
-            s[..., i] = points
+def _raw_score(ind: Indicator, v: np.ndarray, t0: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Raw score (0–1) of one indicator's values by its rule; NaN where there is no value."""
+    up = ind.direction == "hausse"
+    if ind.rule == "cible":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = (v >= c if up else v <= c).astype(float)
+            gap = c - t0 if up else t0 - c
+            progress = np.clip((v - t0 if up else t0 - v) / gap, 0, 1)
+        progress = np.where((gap > 0) & ~np.isnan(progress), progress, 0.0)
+        s = np.maximum(level, progress)
+    elif ind.rule == "binaire":
+        s = v
+    elif ind.rule == "maturite":
+        s = v / 100
+    else:  # seuils
+        s = np.zeros(v.shape)
+        for threshold, pts in ind.thresholds or ():
+            met = v >= threshold if up else v <= threshold
+            s = np.where(met, np.maximum(s, pts), s)
     return np.where(np.isnan(v), np.nan, s)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Whether one indicator applies to each establishment-year, and why not (arrays
+    broadcastable to [year, establishment])."""
+
+    activity_ok: np.ndarray
+    list_ok: np.ndarray
+    awaited: np.ndarray
+    nc: np.ndarray
+    target_ok: np.ndarray
+
+    @property
+    def applicable(self) -> np.ndarray:
+        return self.activity_ok & self.list_ok & ~self.nc & self.target_ok & ~self.awaited
+
+    def reason(self) -> np.ndarray:
+        """Codes into NC_REASONS: the first reason that holds, 0 when applicable."""
+        return np.select([~self.activity_ok, ~self.list_ok, self.awaited, self.nc, ~self.target_ok],
+                         [1, 2, 5, 3, 4], 0)
+
+
+class _Scoring:
+    """Indicator scores of the years ``years`` of a cube, as [indicator, year, establishment].
+
+    Each indicator is scored on its own [year, establishment] block: its rule, direction and
+    weight are scalars, so no work is spent on the other rules' branches. ``score`` (0–1, NaN
+    when not applicable), ``applicable``, ``reported`` (a value is known), ``weight`` (the
+    indicator's weight when applicable, else 0), ``weighted`` (weight × score) and ``missing``
+    ([year, establishment]: applicable indicators without a value).
+    """
+
+    def __init__(self, cube: _Cube, campaign: Campaign, es: pd.DataFrame, years: list[int],
+                 phase: int):
+        cat = cube.cat
+        self.cube, self.campaign, self.years = cube, campaign, years
+        self.pos = [cube.years.index(y) for y in years]
+        self.t0_pos = cube.years.index(campaign.t0_year)
+        self.activities = _activity_mask(es["activites"])
+        self.with_list = es["liste_en_sus"].to_numpy(dtype=bool)
+        # a chapter absent from the « sans liste en sus » weights (chapter 5) needs the liste en sus
+        self.needs_list = ~np.isin(cat.chapter, list(campaign.chapter_weights(False)))
+        self.awaited = np.zeros((len(cat.codes), len(years), 1), dtype=bool)
+        if phase == 1 and years:  # the latest year's Assurance Maladie data
+            self.awaited[:, -1, 0] = cat.awaited
+        shape = (len(cat.codes), len(years), len(es))
+        self.score, self.weight, self.weighted = np.empty(shape), np.empty(shape), np.empty(shape)
+        self.applicable, self.reported = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+        self.missing = np.zeros(shape[1:], dtype=np.int64)
+        for i, ind in enumerate(campaign.indicators):
+            self._score_one(i, ind)
+
+    def values(self, i: int) -> np.ndarray:
+        """Values of indicator ``i`` in the scored years (NaN when awaited), [year, establishment]."""
+        v = self.cube.value[i, self.pos]
+        v[self.awaited[i, :, 0]] = np.nan
+        return v
+
+    def t0(self, i: int) -> np.ndarray:
+        """Values of indicator ``i`` in the T0 year, [establishment]."""
+        return self.cube.value[i, self.t0_pos]
+
+    def scope(self, i: int) -> _Scope:
+        cat = self.cube.cat
+        target_ok = np.asarray(True)
+        if cat.rule[i] == RULES.index("cible"):
+            target_ok = ~np.isnan(self.cube.target(i, self.pos))
+        return _Scope(activity_ok=(cat.mask[i] & self.activities) != 0,
+                      list_ok=self.with_list if self.needs_list[i] else np.asarray(True),
+                      awaited=self.awaited[i], nc=self.cube.nc[i, self.pos], target_ok=target_ok)
+
+    def _score_one(self, i: int, ind: Indicator) -> None:
+        raw = _raw_score(ind, self.values(i), self.t0(i), self.cube.target(i, self.pos))
+        applicable = self.scope(i).applicable
+        reported = ~np.isnan(raw)
+        self.applicable[i], self.reported[i] = applicable, reported
+        self.score[i] = np.where(applicable, np.where(reported, raw, 0.0), np.nan)
+        self.weight[i] = np.where(applicable, self.cube.cat.weight[i], 0.0)
+        self.weighted[i] = self.weight[i] * np.nan_to_num(self.score[i])
+        self.missing += applicable & ~reported
+
+    def status(self, i: int) -> np.ndarray:
+        """Codes into STATUSES of indicator ``i``, [year, establishment]."""
+        scope, s, applicable = self.scope(i), self.score[i], self.applicable[i]
+        return np.select([scope.awaited & scope.activity_ok & scope.list_ok, ~applicable,
+                          ~self.reported[i], s >= 1 - 1e-12, s > 0], [5, 4, 3, 0, 1], 2)
+
+    def by_chapter(self, values: np.ndarray, chapters: list[int]) -> np.ndarray:
+        """Sums over each chapter's indicators of [indicator, year, establishment] ``values``
+        (added one by one in catalogue order), as a contiguous [establishment, year, chapter]
+        array."""
+        sums = np.zeros((len(chapters), *values.shape[1:]))
+        for i, k in enumerate(self.cube.cat.chapter):
+            sums[chapters.index(k)] += values[i]
+        return np.ascontiguousarray(sums.transpose(2, 1, 0))
 
 
 def _trend(v: np.ndarray, other: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -249,74 +352,69 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     cube_years = sorted(set(years) | {t0_year} | {y - 1 for y in years})
     cube = _Cube(dataset, campaign, cat, cube_years, adjusted)
     es = dataset.establishments
-    v, nc = cube.at(years)
-    awaited = np.zeros(v.shape, dtype=bool)
-    if phase == 1 and years:
-        awaited[:, years.index(max(years)), :] = cat.awaited
-        v = np.where(awaited, np.nan, v)
-    t0 = cube.at([t0_year])[0]
-    n1 = cube.at([y - 1 for y in years])[0]
-    pos = [cube_years.index(y) for y in years]
-    c = cube.target[:, pos, :]
-
-    es_mask = _activity_mask(es["activites"])[:, None, None]
-    with_list = es["liste_en_sus"].to_numpy(dtype=bool)
-    activity_ok = np.broadcast_to((cat.mask & es_mask) != 0, v.shape)
-    # a chapter absent from the « sans liste en sus » weights (chapter 5) needs the liste en sus
-    needs_list = ~np.isin(cat.chapter, list(campaign.chapter_weights(False)))
-    list_ok = np.broadcast_to(~needs_list | with_list[:, None, None], v.shape)
-    target_ok = ~((cat.rule == RULES.index("cible")) & np.isnan(c))
-    applicable = activity_ok & list_ok & ~nc & target_ok & ~awaited
-    reason = np.select([~activity_ok, ~list_ok, awaited, nc, ~target_ok], [1, 2, 5, 3, 4], 0)
-    raw = _indicator_scores(v, t0, c, cat, campaign)
-    reported = ~np.isnan(raw)
-    s = np.where(applicable, np.where(reported, raw, 0.0), np.nan)
-    status = np.select([awaited & activity_ok & list_ok, ~applicable, ~reported, s >= 1 - 1e-12, s > 0],
-                       [5, 4, 3, 0, 1], 2)
+    scoring = _Scoring(cube, campaign, es, years, phase)
 
     chapters = sorted(campaign.chapters)
-    w = np.where(applicable, cat.weight, 0.0)
-    ws = w * np.nan_to_num(s)
-    ch_w = np.stack([w[..., cat.chapter == k].sum(-1) for k in chapters], axis=-1)
-    ch_ws = np.stack([ws[..., cat.chapter == k].sum(-1) for k in chapters], axis=-1)
+    ch_w = scoring.by_chapter(scoring.weight, chapters)
+    ch_ws = scoring.by_chapter(scoring.weighted, chapters)
     with np.errstate(invalid="ignore", divide="ignore"):
         ch_score = np.where(ch_w > 0, 100 * ch_ws / ch_w, np.nan)
+    with_list = scoring.with_list
     table = np.array([[campaign.chapter_weights(bool(x)).get(k, 0.0) for k in chapters] for x in (False, True)])
     ch_weight = np.broadcast_to(table[with_list.astype(int)][:, None, :], ch_score.shape)
     effective = np.where(~np.isnan(ch_score) & (ch_weight > 0), ch_weight, 0.0)
     total = effective.sum(-1, keepdims=True)
     part = np.divide(effective, total, out=np.zeros_like(effective), where=total > 0)
     g = np.where(total[..., 0] > 0, (part * np.nan_to_num(ch_score)).sum(-1), np.nan)
-    k_of = np.searchsorted(chapters, cat.chapter)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gain = np.where(applicable, 100 * part[..., k_of] * w / ch_w[..., k_of] * (1 - s), np.nan)
 
-    keep = cube.present[:, pos]  # establishment-years with data
-    e_idx, y_idx = np.nonzero(keep)
-    arrays = {
-        "valeur": v, "valeur_t0": np.broadcast_to(t0, v.shape), "valeur_n1": n1, "cible": c,
-        "applicable": applicable, "motif_nc": reason, "statut": status, "score": s, "gain": gain,
-    }
+    keep = cube.present[scoring.pos]  # [year, establishment] with data
+    e_idx, y_idx = np.nonzero(keep.T)  # rows by establishment, then year
     return Scores(
         campaign,
         chapters=_chapter_frame(cube, chapters, years, e_idx, y_idx, ch_score, ch_weight, part, ch_w),
-        establishments=_global_frame(es, campaign, chapters, years, e_idx, y_idx, g, ch_score, status),
-        make_indicators=lambda: _indicator_frame(cube, cat, campaign, years, e_idx, y_idx, arrays),
+        establishments=_global_frame(es, campaign, chapters, years, keep, g, ch_score, scoring.missing),
+        make_indicators=lambda: _indicator_frame(scoring, chapters, e_idx, y_idx, part, ch_w),
     )
 
 
-def _indicator_frame(cube: _Cube, cat: _Catalogue, campaign: Campaign, years: list[int],
-                     e_idx: np.ndarray, y_idx: np.ndarray, arrays: dict[str, np.ndarray]) -> pd.DataFrame:
-    n_ind = len(cat.codes)
+def _detail_arrays(scoring: _Scoring, chapters: list[int], part: np.ndarray,
+                   ch_w: np.ndarray) -> dict[str, np.ndarray]:
+    """The indicator table's per-cell columns as [indicator, year, establishment] arrays."""
+    cube, cat = scoring.cube, scoring.cube.cat
+    shape = scoring.score.shape
+    out = {name: np.empty(shape) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "gain")}
+    out |= {name: np.empty(shape, dtype=np.int64) for name in ("motif_nc", "statut")}
+    n1_pos = [cube.years.index(y - 1) for y in scoring.years]
+    k_of = np.searchsorted(chapters, cat.chapter)
+    for i in range(len(cat.codes)):
+        k, s, w = k_of[i], scoring.score[i], scoring.weight[i]
+        out["valeur"][i] = scoring.values(i)
+        out["valeur_t0"][i] = scoring.t0(i)
+        out["valeur_n1"][i] = cube.value[i, n1_pos]
+        out["cible"][i] = cube.target(i, scoring.pos)
+        out["motif_nc"][i] = scoring.scope(i).reason()
+        out["statut"][i] = scoring.status(i)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gain = 100 * part[..., k].T * w / ch_w[..., k].T * (1 - s)
+        out["gain"][i] = np.where(scoring.applicable[i], gain, np.nan)
+    return out | {"applicable": scoring.applicable, "score": scoring.score}
+
+
+def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, y_idx: np.ndarray,
+                     part: np.ndarray, ch_w: np.ndarray) -> pd.DataFrame:
+    cube, cat, campaign, years = scoring.cube, scoring.cube.cat, scoring.campaign, scoring.years
+    arrays = _detail_arrays(scoring, chapters, part, ch_w)
+    n_ind, n_y, n_es = scoring.score.shape
     rows_e, rows_y = np.repeat(e_idx, n_ind), np.repeat(y_idx, n_ind)
     ind = np.tile(np.arange(n_ind), len(e_idx))
+    cell = (ind * n_y + rows_y) * n_es + rows_e  # rows by establishment, year, then indicator
     inds = campaign.indicators
 
     def per_indicator(values: list) -> pd.Series:
         return pd.Series(np.array(values, dtype=object)[ind], dtype=object)
 
     def pick(name: str) -> np.ndarray:
-        return arrays[name][rows_e, rows_y, ind]
+        return arrays[name].reshape(-1)[cell]
 
     v, v_t0, v_n1 = pick("valeur"), pick("valeur_t0"), pick("valeur_n1")
     up = cat.up[ind]
@@ -364,8 +462,13 @@ def _chapter_frame(cube: _Cube, chapters: list[int], years: list[int], e_idx: np
 
 
 def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], years: list[int],
-                  e_idx: np.ndarray, y_idx: np.ndarray, g: np.ndarray, ch_score: np.ndarray,
-                  status: np.ndarray) -> pd.DataFrame:
+                  keep: np.ndarray, g: np.ndarray, ch_score: np.ndarray,
+                  missing: np.ndarray) -> pd.DataFrame:
+    """One row per establishment-year with data (``keep``, [year, establishment]), by year
+    then FINESS (taken in that order rather than sorted after)."""
+    by_finess = es["finess"].argsort(kind="stable").to_numpy()
+    y_idx, rank = np.nonzero(keep[:, by_finess])
+    e_idx = by_finess[rank]
     cols = ["finess", "raison_sociale", "region", "activites", "liste_en_sus", "produits_am"]
     out = es[cols].iloc[e_idx].reset_index(drop=True)
     out.insert(5, "annee", np.asarray(years, dtype=np.int64)[y_idx])
@@ -380,13 +483,10 @@ def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], yea
     out.insert(8, "sanction_proposee", sanction)
     for j, k in enumerate(chapters):
         out[f"chapitre_{k}"] = ch_score[e_idx, y_idx, j]
-    out["nb_non_renseignes"] = (status[e_idx, y_idx] == STATUSES.index("non renseigné")).sum(-1)
+    out["nb_non_renseignes"] = missing[y_idx, e_idx]
     cap = campaign.sanction.cap_pct_income / 100 if campaign.sanction else np.nan
     out["plafond_sanction"] = np.where(sanction, out["produits_am"].to_numpy(dtype=float) * cap, np.nan)
-    first = ["finess", "raison_sociale", "region", "activites", "liste_en_sus", "annee",
-             "score_global", "classe", "sanction_proposee"]
-    return out[first + [c for c in out.columns if c not in first]].sort_values(
-        ["annee", "finess"], ignore_index=True)
+    return out
 
 
 def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[int],
