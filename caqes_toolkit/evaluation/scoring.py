@@ -462,35 +462,35 @@ def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, 
     inds = campaign.indicators
 
     def per_indicator(values: list) -> pd.Series:
-        return pd.Series(np.array(values, dtype=object)[ind], dtype=object)
+        return pd.Series(np.array(values, dtype=object).take(ind), dtype=object)
 
     def pick(name: str) -> np.ndarray:
-        return arrays[name].reshape(-1)[cell]
+        return arrays[name].reshape(-1).take(cell)
 
     v, v_t0, v_n1 = pick("valeur"), pick("valeur_t0"), pick("valeur_n1")
-    up = cat.up[ind]
+    up = cat.up.take(ind)
 
     def labels(name: str, names) -> pd.Series:
-        return pd.Series(np.asarray(names, dtype=object)[pick(name)], dtype=object)
+        return pd.Series(np.asarray(names, dtype=object).take(pick(name)), dtype=object)
 
     return pd.DataFrame({
-        "finess": pd.Series(cube.finess.to_numpy()[rows_e], dtype=object),
-        "annee": np.asarray(years, dtype=np.int64)[rows_y],
+        "finess": pd.Series(cube.finess.to_numpy().take(rows_e), dtype=object),
+        "annee": np.asarray(years, dtype=np.int64).take(rows_y),
         "indicateur": per_indicator(list(cat.codes)),
-        "chapitre": cat.chapter[ind],
+        "chapitre": cat.chapter.take(ind),
         "portee": per_indicator([i.scope for i in inds]),
         "regle": per_indicator([i.rule for i in inds]),
         "sens": per_indicator([i.direction for i in inds]),
         "unite": per_indicator([i.unit or "" for i in inds]),
-        "poids": cat.weight[ind],
+        "poids": cat.weight.take(ind),
         "valeur": v, "valeur_t0": v_t0, "valeur_n1": v_n1,
         "cible": pick("cible"),
         "applicable": pick("applicable"),
         "motif_nc": labels("motif_nc", NC_REASONS),
         "statut": labels("statut", STATUSES),
         "score": pick("score"),
-        "tendance_t0": pd.Series(TRENDS[_trend(v, v_t0, up)], dtype=object),
-        "tendance_n1": pd.Series(TRENDS[_trend(v, v_n1, up)], dtype=object),
+        "tendance_t0": pd.Series(TRENDS.take(_trend(v, v_t0, up)), dtype=object),
+        "tendance_n1": pd.Series(TRENDS.take(_trend(v, v_n1, up)), dtype=object),
         "gain": pick("gain"),
     })
 
@@ -498,18 +498,23 @@ def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, 
 def _chapter_frame(cube: _Cube, chapters: list[int], years: list[int], e_idx: np.ndarray,
                    y_idx: np.ndarray, score: np.ndarray, weight: np.ndarray, part: np.ndarray,
                    ind_weight: np.ndarray) -> pd.DataFrame:
+    """One row per establishment-year (``e_idx``, ``y_idx``) and chapter, from
+    [establishment, year, chapter] arrays."""
     n_ch = len(chapters)
-    rows_e, rows_y = np.repeat(e_idx, n_ch), np.repeat(y_idx, n_ch)
-    k = np.tile(np.arange(n_ch), len(e_idx))
+    row = e_idx * len(years) + y_idx
+
+    def pick(values: np.ndarray) -> np.ndarray:  # whole [chapter] rows
+        return values.reshape(-1, n_ch).take(row, axis=0).reshape(-1)
+
     return pd.DataFrame({
-        "finess": pd.Series(cube.finess.to_numpy()[rows_e], dtype=object),
-        "annee": np.asarray(years, dtype=np.int64)[rows_y],
-        "chapitre": np.asarray(chapters)[k],
-        "score": score[rows_e, rows_y, k],
-        "poids": weight[rows_e, rows_y, k],
-        "part": part[rows_e, rows_y, k],
-        "poids_indicateurs": ind_weight[rows_e, rows_y, k],
-    })
+        "finess": pd.Series(np.repeat(cube.finess.to_numpy().take(e_idx), n_ch), dtype=object),
+        "annee": np.repeat(np.asarray(years, dtype=np.int64).take(y_idx), n_ch),
+        "chapitre": np.tile(np.asarray(chapters), len(e_idx)),
+        "score": pick(score),
+        "poids": pick(weight),
+        "part": pick(part),
+        "poids_indicateurs": pick(ind_weight),
+    }, copy=False)  # the columns are new arrays
 
 
 def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], years: list[int],
@@ -518,26 +523,33 @@ def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], yea
     """One row per establishment-year with data (``keep``, [year, establishment]), by year
     then FINESS (taken in that order rather than sorted after)."""
     by_finess = es["finess"].argsort(kind="stable").to_numpy()
-    y_idx, rank = np.nonzero(keep[:, by_finess])
-    e_idx = by_finess[rank]
-    cols = ["finess", "raison_sociale", "region", "activites", "liste_en_sus", "produits_am"]
-    out = es[cols].iloc[e_idx].reset_index(drop=True)
-    out.insert(5, "annee", np.asarray(years, dtype=np.int64)[y_idx])
-    glob = g[e_idx, y_idx]
+    y_idx, rank = np.nonzero(keep.take(by_finess, axis=1))
+    e_idx = by_finess.take(rank)
+    row = e_idx * len(years) + y_idx  # in [establishment, year] arrays
+    glob = g.reshape(-1).take(row)
     rounded = np.round(glob, 6)
     names, bounds = list(campaign.classes), list(campaign.classes.values())
     grade = np.select([rounded >= b for b in bounds], names, default=names[-1]).astype(object)
     grade[np.isnan(glob)] = np.nan
     sanction = ~np.isnan(glob) & (rounded < campaign.sanction_threshold) & (not campaign.without_sanction)
-    out.insert(6, "score_global", glob)
-    out.insert(7, "classe", grade)
-    out.insert(8, "sanction_proposee", sanction)
-    for j, k in enumerate(chapters):
-        out[f"chapitre_{k}"] = ch_score[e_idx, y_idx, j]
-    out["nb_non_renseignes"] = missing[y_idx, e_idx]
+    income = es["produits_am"].array.take(e_idx)
     cap = campaign.sanction.cap_pct_income / 100 if campaign.sanction else np.nan
-    out["plafond_sanction"] = np.where(sanction, out["produits_am"].to_numpy(dtype=float) * cap, np.nan)
-    return out
+    by_chapter = ch_score.reshape(-1, len(chapters)).take(row, axis=0)
+
+    def taken(*names: str) -> dict:
+        return {name: es[name].array.take(e_idx) for name in names}
+
+    return pd.DataFrame({
+        **taken("finess", "raison_sociale", "region", "activites", "liste_en_sus"),
+        "annee": np.asarray(years, dtype=np.int64).take(y_idx),
+        "score_global": glob,
+        "classe": grade,
+        "sanction_proposee": sanction,
+        "produits_am": income,
+        **{f"chapitre_{k}": by_chapter[:, j].copy() for j, k in enumerate(chapters)},
+        "nb_non_renseignes": missing.reshape(-1).take(y_idx * len(es) + e_idx),
+        "plafond_sanction": np.where(sanction, np.asarray(income, dtype=float) * cap, np.nan),
+    }, copy=False)  # the columns are new arrays
 
 
 def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[int],
@@ -545,10 +557,19 @@ def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[i
     """Score each year with its own campaign (:func:`~caqes_toolkit.rules.campaign.campaign_for_year`),
     with T0 and N−1 scored under the same rules (``phase`` 1: each year's Assurance Maladie
     indicators are awaited, earlier years final)."""
+    chosen = {year: campaign_for_year(campaigns, year, allow_other_year) for year in sorted(set(years))}
+    earlier = {y - 1 for y in chosen} | {c.t0_year for c in chosen.values() if c.t0_year is not None}
+    with_results = _years_with_results(dataset, earlier)
     out = {}
-    for year in sorted(set(years)):
-        campaign = campaign_for_year(campaigns, year, allow_other_year)
+    for year, campaign in chosen.items():
         t0 = {campaign.t0_year} if campaign.t0_year is not None else set()
-        needed = ({year, year - 1} | t0) & set(dataset.years) | {year}
+        needed = ({year - 1} | t0) & with_results | {year}
         out[year] = score(dataset, campaign, needed, phase=phase)
     return out
+
+
+def _years_with_results(dataset: Dataset, years: set[int]) -> set[int]:
+    """The years of ``years`` that have at least one result (as in ``Dataset.years``), tested
+    one by one: listing the distinct years of 4 million rows costs three times more."""
+    annee = dataset.results["annee"].to_numpy()
+    return {year for year in years if (annee == year).any()}
