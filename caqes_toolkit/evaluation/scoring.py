@@ -307,11 +307,11 @@ class _Scoring:
     """
 
     def __init__(self, cube: _Cube, campaign: Campaign, es: pd.DataFrame, years: list[int],
-                 phase: int):
+                 t0_year: int, phase: int):
         cat = cube.cat
         self.cube, self.campaign, self.years, self.n_es = cube, campaign, years, len(es)
         self.pos = [cube.years.index(y) for y in years]
-        self.t0_pos = cube.years.index(campaign.t0_year)
+        self.t0_pos = cube.years.index(t0_year)
         self.activities = _activity_mask(es["activites"])
         self.with_list = es["liste_en_sus"].to_numpy(dtype=bool)
         # a chapter absent from the « sans liste en sus » weights (chapter 5) needs the liste en sus
@@ -373,11 +373,11 @@ class _Scoring:
                 np.ascontiguousarray(weighted.transpose(2, 1, 0)), missing)
 
 
-def _trend(v: np.ndarray, other: np.ndarray, up: np.ndarray) -> np.ndarray:
+def _trend(v: np.ndarray, other: np.ndarray, up: bool) -> np.ndarray:
     """Codes into TRENDS: 0 unknown, 1 improved, 2 stable, 3 worse (according to the direction)."""
-    delta = np.where(up, v - other, other - v)
-    code = np.select([delta > 1e-9, delta < -1e-9], [1, 3], 2)
-    return np.where(np.isnan(delta), 0, code)
+    delta = v - other if up else other - v
+    # 2 − improved + worse, times 0 where unknown (NaN compares false): no branch on each value
+    return (2 - (delta > 1e-9) + (delta < -1e-9)) * ~np.isnan(delta)
 
 
 def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = None,
@@ -402,7 +402,7 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     cube_years = sorted(set(years) | {t0_year} | {y - 1 for y in years})
     cube = _Cube(dataset, campaign, cat, cube_years, adjusted)
     es = dataset.establishments
-    scoring = _Scoring(cube, campaign, es, years, phase)
+    scoring = _Scoring(cube, campaign, es, years, t0_year, phase)
 
     chapters = sorted(campaign.chapters)
     ch_w, ch_ws, missing = scoring.totals(chapters)
@@ -428,22 +428,26 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
 
 def _detail_arrays(scoring: _Scoring, chapters: list[int], part: np.ndarray,
                    ch_w: np.ndarray) -> dict[str, np.ndarray]:
-    """The indicator table's per-cell columns as [indicator, year, establishment] arrays."""
+    """The indicator table's per-cell columns as [indicator, year, establishment] arrays (codes
+    into NC_REASONS, STATUSES and TRENDS for the texts)."""
     cube, cat = scoring.cube, scoring.cube.cat
     shape = (len(cat.codes), len(scoring.years), scoring.n_es)
     out = {name: np.empty(shape) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "score", "gain")}
-    out |= {name: np.empty(shape, dtype=np.int64) for name in ("motif_nc", "statut")}
+    out |= {name: np.empty(shape, dtype=np.int8)
+            for name in ("motif_nc", "statut", "tendance_t0", "tendance_n1")}
     out["applicable"] = np.empty(shape, dtype=bool)
     n1_pos = [cube.years.index(y - 1) for y in scoring.years]
     k_of = np.searchsorted(chapters, cat.chapter)
     for i in range(len(cat.codes)):
-        cells, k = scoring.cells(i), k_of[i]
+        cells, k, up = scoring.cells(i), k_of[i], bool(cat.up[i])
         out["valeur"][i], out["applicable"][i], out["score"][i] = cells.value, cells.applicable, cells.score
         out["valeur_t0"][i] = scoring.t0(i)
         out["valeur_n1"][i] = cube.value[i, n1_pos]
         out["cible"][i] = cube.target(i, scoring.pos)
         out["motif_nc"][i] = cells.scope.reason()
         out["statut"][i] = cells.status()
+        out["tendance_t0"][i] = _trend(cells.value, out["valeur_t0"][i], up)
+        out["tendance_n1"][i] = _trend(cells.value, out["valeur_n1"][i], up)
         w = np.where(cells.applicable, cat.weight[i], 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             gain = 100 * part[..., k].T * w / ch_w[..., k].T * (1 - cells.score)
@@ -462,19 +466,16 @@ def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, 
     inds = campaign.indicators
 
     def per_indicator(values: list) -> pd.Series:
-        return pd.Series(np.array(values, dtype=object).take(ind), dtype=object)
+        return pd.Series(np.array(values, dtype=object).take(ind), dtype=object, copy=False)
 
     def pick(name: str) -> np.ndarray:
         return arrays[name].reshape(-1).take(cell)
 
-    v, v_t0, v_n1 = pick("valeur"), pick("valeur_t0"), pick("valeur_n1")
-    up = cat.up.take(ind)
-
     def labels(name: str, names) -> pd.Series:
-        return pd.Series(np.asarray(names, dtype=object).take(pick(name)), dtype=object)
+        return pd.Series(np.asarray(names, dtype=object).take(pick(name)), dtype=object, copy=False)
 
     return pd.DataFrame({
-        "finess": pd.Series(cube.finess.to_numpy().take(rows_e), dtype=object),
+        "finess": pd.Series(cube.finess.to_numpy().take(rows_e), dtype=object, copy=False),
         "annee": np.asarray(years, dtype=np.int64).take(rows_y),
         "indicateur": per_indicator(list(cat.codes)),
         "chapitre": cat.chapter.take(ind),
@@ -483,16 +484,14 @@ def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, 
         "sens": per_indicator([i.direction for i in inds]),
         "unite": per_indicator([i.unit or "" for i in inds]),
         "poids": cat.weight.take(ind),
-        "valeur": v, "valeur_t0": v_t0, "valeur_n1": v_n1,
-        "cible": pick("cible"),
-        "applicable": pick("applicable"),
+        **{name: pick(name) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "applicable")},
         "motif_nc": labels("motif_nc", NC_REASONS),
         "statut": labels("statut", STATUSES),
         "score": pick("score"),
-        "tendance_t0": pd.Series(TRENDS.take(_trend(v, v_t0, up)), dtype=object),
-        "tendance_n1": pd.Series(TRENDS.take(_trend(v, v_n1, up)), dtype=object),
+        "tendance_t0": labels("tendance_t0", TRENDS),
+        "tendance_n1": labels("tendance_n1", TRENDS),
         "gain": pick("gain"),
-    })
+    }, copy=False)  # the columns are new arrays
 
 
 def _chapter_frame(cube: _Cube, chapters: list[int], years: list[int], e_idx: np.ndarray,
@@ -507,7 +506,7 @@ def _chapter_frame(cube: _Cube, chapters: list[int], years: list[int], e_idx: np
         return values.reshape(-1, n_ch).take(row, axis=0).reshape(-1)
 
     return pd.DataFrame({
-        "finess": pd.Series(np.repeat(cube.finess.to_numpy().take(e_idx), n_ch), dtype=object),
+        "finess": pd.Series(np.repeat(cube.finess.to_numpy().take(e_idx), n_ch), dtype=object, copy=False),
         "annee": np.repeat(np.asarray(years, dtype=np.int64).take(y_idx), n_ch),
         "chapitre": np.tile(np.asarray(chapters), len(e_idx)),
         "score": pick(score),
