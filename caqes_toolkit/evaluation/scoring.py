@@ -132,27 +132,50 @@ def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
 
 
-def _year_rows(table: pd.DataFrame, finess: pd.Index, years: list[int]) -> np.ndarray:
-    """Flat position ``y × len(finess) + e`` of each row's (annee, finess) in [year,
-    establishment] arrays, -1 when the year or the establishment is not there.
+class _Rows:
+    """Where the rows of a dataset's tables point (establishment, year, indicator), looked up
+    once and shared by the campaigns and years scored together (:func:`score_by_year`).
 
     Tables list an establishment's year in consecutive rows: each run of rows with the same
     FINESS and year is looked up once (90,000 runs in the 4 million results rows of a region:
     less than half the time of hashing every row). Any row order gives the same answer.
     """
-    n = len(table)
-    annee = table["annee"].to_numpy()
-    start = np.ones(n, dtype=bool)
-    if n > 1:
-        text = pa.array(table["finess"], from_pandas=True, type=pa.large_string())
-        other = pc.not_equal(text.slice(1), text.slice(0, n - 1)).fill_null(True)
-        start[1:] = other.to_numpy(zero_copy_only=False)
-        start[1:] |= annee[1:] != annee[:-1]
-    first = np.flatnonzero(start)
-    e = _positions(finess, table["finess"].iloc[first])
-    y = pd.Index(years).get_indexer(annee[first])
-    run = np.where((e >= 0) & (y >= 0), y * len(finess) + e, -1)
-    return np.repeat(run, np.diff(first, append=n))
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        self.finess = pd.Index(dataset.establishments["finess"])
+        self._runs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._codes: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+    def cells(self, name: str, years: list[int]) -> np.ndarray:
+        """Flat position ``y × n_es + e`` of each row of the table ``name`` (a Dataset field)
+        in [year, establishment] arrays, -1 when the year or the establishment is not there."""
+        if name not in self._runs:
+            self._runs[name] = self._find_runs(getattr(self.dataset, name))
+        first, e, annee = self._runs[name]
+        y = pd.Index(years).get_indexer(annee)
+        run = np.where((e >= 0) & (y >= 0), y * len(self.finess) + e, -1)
+        return np.repeat(run, np.diff(first, append=len(getattr(self.dataset, name))))
+
+    def _find_runs(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First row, establishment position and year of each run of rows."""
+        n = len(table)
+        annee = table["annee"].to_numpy()
+        start = np.ones(n, dtype=bool)
+        if n > 1:
+            text = pa.array(table["finess"], from_pandas=True, type=pa.large_string())
+            other = pc.not_equal(text.slice(1), text.slice(0, n - 1)).fill_null(True)
+            start[1:] = other.to_numpy(zero_copy_only=False)
+            start[1:] |= annee[1:] != annee[:-1]
+        first = np.flatnonzero(start)
+        return first, _positions(self.finess, table["finess"].iloc[first]), annee[first]
+
+    def indicators(self, name: str, codes: np.ndarray) -> np.ndarray:
+        """Position of each row's indicator in ``codes``, -1 when absent."""
+        key = (name, tuple(codes))
+        if key not in self._codes:
+            self._codes[key] = _positions(pd.Index(codes), getattr(self.dataset, name)["indicateur"])
+        return self._codes[key]
 
 
 class _Cube:
@@ -162,10 +185,10 @@ class _Cube:
     scored on its own with the scalars of its rule (see :class:`_Scoring`).
     """
 
-    def __init__(self, data: Dataset, campaign: Campaign, cat: _Catalogue, years: list[int],
-                 adjusted: bool):
+    def __init__(self, rows: _Rows, cat: _Catalogue, years: list[int], adjusted: bool):
+        data = rows.dataset
         es = data.establishments
-        self.finess = pd.Index(es["finess"])
+        self.finess = rows.finess
         self.years = years
         self.cat = cat
         n_es, n_y, n_ind = len(es), len(years), len(cat.codes)
@@ -173,9 +196,10 @@ class _Cube:
         self.nc = np.zeros((n_ind, n_y, n_es), dtype=bool)
         self.present = np.zeros((n_y, n_es), dtype=bool)
         year_index, code_index = pd.Index(years), pd.Index(cat.codes)
-        tables = [data.results] + ([data.adjustments] if adjusted else [])
-        for table in tables:  # adjustments are written last: they replace reported values
-            row, i = _year_rows(table, self.finess, years), _positions(code_index, table["indicateur"])
+        names = ["results"] + (["adjustments"] if adjusted else [])
+        for name in names:  # adjustments are written last: they replace reported values
+            table = getattr(data, name)
+            row, i = rows.cells(name, years), rows.indicators(name, cat.codes)
             ok = (row >= 0) & (i >= 0)
             cell = i * (n_y * n_es)  # flat position in [indicator, year, establishment]
             cell += row
@@ -188,7 +212,7 @@ class _Cube:
         mat = data.maturity
         steps = mat[list(MATURITY_STEPS)].to_numpy(dtype=float)
         pct = 100 * steps.sum(axis=1) / (MAX_STEP * len(MATURITY_STEPS))  # NaN if a step is missing
-        row = _year_rows(mat, self.finess, years)
+        row = rows.cells("maturity", years)
         ok = (row >= 0) & ~np.isnan(pct)
         self.present.reshape(-1)[row[ok]] = True
         for k in np.flatnonzero(cat.rule == RULES.index("maturite")):
@@ -389,6 +413,11 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     data arrive: those indicators are « en attente », left out of the scores (never 0) and
     their values ignored; earlier years are final. Phase 2 (default) is the final evaluation.
     """
+    return _score(_Rows(dataset), campaign, years, adjusted=adjusted, phase=phase)
+
+
+def _score(rows: _Rows, campaign: Campaign, years: Iterable[int] | None, *, adjusted: bool,
+           phase: int) -> Scores:
     if phase not in PHASES:
         raise ValueError(f"phase d'évaluation attendue : 1 ou 2 (reçu : {phase})")
     if campaign.second_generation:
@@ -396,10 +425,11 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     t0_year = campaign.t0_year
     if t0_year is None:  # required of a first-generation campaign when it is read
         raise CaqesError(f"campagne {campaign.name} : année T0 (« annee_t0 ») absente")
+    dataset = rows.dataset
     years = sorted(set(years if years is not None else dataset.years))
     cat = _Catalogue.of(campaign)
     cube_years = sorted(set(years) | {t0_year} | {y - 1 for y in years})
-    cube = _Cube(dataset, campaign, cat, cube_years, adjusted)
+    cube = _Cube(rows, cat, cube_years, adjusted)
     es = dataset.establishments
     scoring = _Scoring(cube, campaign, es, years, t0_year, phase)
 
@@ -558,11 +588,12 @@ def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[i
     chosen = {year: campaign_for_year(campaigns, year, allow_other_year) for year in sorted(set(years))}
     earlier = {y - 1 for y in chosen} | {c.t0_year for c in chosen.values() if c.t0_year is not None}
     with_results = _years_with_results(dataset, earlier)
+    rows = _Rows(dataset)
     out = {}
     for year, campaign in chosen.items():
         t0 = {campaign.t0_year} if campaign.t0_year is not None else set()
         needed = ({year - 1} | t0) & with_results | {year}
-        out[year] = score(dataset, campaign, needed, phase=phase)
+        out[year] = _score(rows, campaign, needed, adjusted=True, phase=phase)
     return out
 
 
