@@ -1,7 +1,8 @@
 """Scoring (rules in params/README.md): indicator scores, chapter scores, global score, class, sanction.
 
-Everything is vectorised over establishments × years × indicators. :func:`score` returns a
-:class:`Scores` with three DataFrames whose columns are documented on the class.
+Vectorised over establishments and years, one indicator at a time (:class:`_Scoring`).
+:func:`score` returns a :class:`Scores` with three DataFrames whose columns are documented on
+the class.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ __all__ = ["STATUSES", "Scores", "score", "score_by_year"]
 STATUSES: tuple[str, ...] = ("atteint", "en progrès", "non atteint", "non renseigné", "non concerné",
                               "en attente")
 MAX_STEP = 5
-_LARGEST = np.finfo(float).max
+_LARGEST = np.finfo(float).max  # what nan_to_num puts for an infinite value
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,7 @@ class _Cells:
         self.applicable = scope.applicable
         self.reported = ~np.isnan(value)
 
-    @property
+    @cached_property
     def score(self) -> np.ndarray:
         """0–1; 0 when applicable without a value, NaN when not applicable."""
         return np.where(self.applicable, np.where(self.reported, self.raw, 0.0), np.nan)
@@ -389,8 +390,8 @@ class _Scoring:
             weight[k] += w * cells.applicable
             # nan_to_num of the scores without its masked copies: ±inf → ±largest float as it
             # does; NaN (no value) → a finite number, zeroed by the 0/1 factor before w applies
-            score = np.fmin(np.fmax(cells.raw, -_LARGEST), _LARGEST)
-            weighted[k] += score * (cells.applicable & cells.reported) * w
+            finite = np.fmin(np.fmax(cells.raw, -_LARGEST), _LARGEST)
+            weighted[k] += finite * (cells.applicable & cells.reported) * w
             missing += cells.applicable & ~cells.reported
         return (np.ascontiguousarray(weight.transpose(2, 1, 0)),
                 np.ascontiguousarray(weighted.transpose(2, 1, 0)), missing)
