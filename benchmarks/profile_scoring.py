@@ -8,7 +8,8 @@
 DIR is a region folder (e.g. the one ``bench_scoring.py --keep`` leaves). The data are read
 once; then ``score_by_year`` and ``score_table`` are timed separately. ``--save`` / ``--compare``
 cover the three frames of every year's :class:`Scores` (indicators included) and the scores
-table: non-float columns must be identical, float columns equal within ``--rtol``.
+table: same columns, dtypes and index; non-float columns identical; float columns said identical
+bit for bit, or equal within ``--rtol`` (with the count of values that differ), or different.
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def main() -> int:
         return score_by_year(dataset, campaigns, years, phase=args.phase)
 
     if args.profile:
-        cProfile.runctx("scoring()", globals(), {"scoring": scoring}, "/tmp/scoring.prof")
-        pstats.Stats("/tmp/scoring.prof").sort_stats("tottime").print_stats(25)
+        profiler = cProfile.Profile()
+        profiler.runcall(scoring)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return 0
     t_score, by_year = _timed(scoring, args.repeat)
     t_table, table = _timed(lambda: score_table(by_year), args.repeat)
