@@ -12,6 +12,7 @@
    (a) ``.venv/bin/caqes score DIR --campaign … --year … --out pkg.csv``;
    (b) ``python benchmarks/naive_scoring.py DIR --campaign … --year … --out naive.csv``;
    (c) the floor: ``python -c "import pandas; pandas.read_csv(…)"`` on each CSV of DIR.
+   The package's bytecode is compiled first, as ``pip install`` does.
 3. Prints median and min of each, the ratios naive / package and package / pandas read, the
    machine (nproc), and checks that both outputs agree: same establishments, same class, global
    and chapter scores within 1e-6, same proposed sanction.
@@ -23,6 +24,7 @@ Exit status: 0 when both ran and agree; 1 when they disagree; 2 when the package
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import statistics
@@ -158,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(campaign.indicators)} indicateurs au catalogue")
         print(f"génération {generated:.2f} s, écriture CSV {written:.2f} s → {data}")
 
+        # bytecode as an installed package has it (pip compiles it; pandas, the floor, has
+        # its own): under PYTHONDONTWRITEBYTECODE an editable checkout recompiles every module
+        # at each start
+        compileall.compile_dir(ROOT / "caqes_toolkit", quiet=1)
         pkg_out, naive_out = work / "paquet.csv", work / "naif.csv"
         common = ["--campaign", str(args.campaign), "--year", str(args.year)]
         commands = {

@@ -288,7 +288,7 @@ def test_windows_1252_byte_past_the_start_of_the_file(tmp_path: Path) -> None:
 def test_mixed_encodings_past_the_start_of_the_file(tmp_path: Path) -> None:
     """UTF-8 at the start, a Windows-1252 byte after 64 KiB: refused at that byte's line."""
     (tmp_path / "etablissements.csv").write_bytes(
-        "finess;raison_sociale;region;activites;liste_en_sus\n".encode()
+        b"finess;raison_sociale;region;activites;liste_en_sus\n"
         + f"{APHP};Hôpital {LONG};IDF;MCO;oui\n".encode()
         + f"{APHM};Hôpital Nord;PACA;MCO;non\n".encode("cp1252"))
     write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")

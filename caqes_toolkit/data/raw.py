@@ -162,10 +162,15 @@ def make_table(name: str, label: str, header: tuple[str, ...], frame: pd.DataFra
     )
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
     if len(frame.columns):
-        blank = np.logical_and.reduce([(frame[c] == "").to_numpy(bool) for c in frame.columns])
-        if blank.any():
-            frame = frame.loc[~blank].reset_index(drop=True)
-            lines = lines[~blank]
+        # a blank row is blank in its first column: the others are looked at on those rows only
+        rows = np.flatnonzero((frame.iloc[:, 0] == "").to_numpy(bool))
+        for other in range(1, len(frame.columns)):
+            rows = rows[(frame.iloc[rows, other] == "").to_numpy(bool)]
+        if rows.size:
+            keep = np.ones(len(frame), dtype=bool)
+            keep[rows] = False
+            frame = frame.loc[keep].reset_index(drop=True)
+            lines = lines[keep]
     return RawTable(name, label, header, frame, lines, tuple(faults), head)
 
 

@@ -247,7 +247,7 @@ def _read_csv_fast(data: bytes, sep: str, width: int, *, check_utf8: bool) -> pd
     """
     names = [str(i) for i in range(width)]
     table = pa_csv.read_csv(
-        io.BytesIO(data),
+        pa.BufferReader(data),  # the bytes themselves, not a copy read through a Python file
         read_options=pa_csv.ReadOptions(column_names=names, block_size=8 << 20),
         parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(

@@ -727,9 +727,12 @@ def _fractions_by_establishment(sink: _Sink, ctx: _Context) -> None:
     finess, years = ctx.columns["finess"], ctx.columns["annee"]
     finess_key, year_key = ctx.keys["finess"], ctx.keys["annee"]
     goal = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
-    group = finess_key.astype(np.int64) * (int(year_key.max(initial=0)) + 1) + year_key
-    _fractions(sink, group, goal, np.asarray(ctx.columns["valeur"]), lambda row: (
-        f"de {pd.Series(finess).iat[row]} pour {years[row]}"))
+
+    def groups() -> np.ndarray:  # establishment × year
+        return finess_key.astype(np.int64) * (int(year_key.max(initial=0)) + 1) + year_key
+
+    _fractions(sink, groups, goal, np.asarray(ctx.columns["valeur"]),
+               lambda row: f"de {pd.Series(finess).iat[row]} pour {years[row]}")
 
 
 def _reference_fractions(sink: _Sink, ctx: _Context) -> None:
@@ -737,7 +740,7 @@ def _reference_fractions(sink: _Sink, ctx: _Context) -> None:
     ind_codes, indicators = ctx.indicators
     values = np.asarray(ctx.columns["valeur"])
     percent = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
-    _fractions(sink, np.zeros(len(values), dtype=np.int64), percent, values, lambda row: "de référence")
+    _fractions(sink, lambda: np.zeros(len(values), dtype=np.int64), percent, values, lambda row: "de référence")
 
 
 def _reference_values(sink: _Sink, ind_codes: np.ndarray,
@@ -769,13 +772,22 @@ def _percent_above_one(ind: _Measured | None) -> bool:
     return ind.rule == "seuils" and max(t for t, _ in ind.thresholds or ((0, 0),)) > 1
 
 
-def _fractions(sink: _Sink, group: np.ndarray, percent: np.ndarray, numbers: np.ndarray,
+def _fractions(sink: _Sink, groups: Callable[[], np.ndarray], percent: np.ndarray, numbers: np.ndarray,
                whose: Callable[[int], str]) -> None:
     """Report groups whose % values all lie in [0, 1] (two at least, one strictly inside):
-    45,5 % typed as 0.455 in a plain cell. One fault at the group's first such row."""
-    rows = np.flatnonzero(percent & np.isfinite(numbers))
-    if not rows.size:
+    45,5 % typed as 0.455 in a plain cell. One fault at the group's first such row.
+
+    ``groups()`` gives each row's group as a small non-negative integer; it is called only when
+    some % value lies strictly inside (0, 1), and only those values' groups are looked at.
+    """
+    with np.errstate(invalid="ignore"):
+        somewhere_inside = percent & (numbers > 0) & (numbers < 1)
+    if not somewhere_inside.any():
         return
+    group = groups()
+    candidate = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
+    candidate[group[somewhere_inside]] = True
+    rows = np.flatnonzero(candidate[group] & percent & np.isfinite(numbers))
     key, _ = pd.factorize(group[rows])
     values = numbers[rows]
     inside = (values > 0) & (values < 1)
@@ -808,7 +820,7 @@ def _frame(spec: TableSpec, columns: dict[str, pd.Series | np.ndarray]) -> pd.Da
     """A normalised table: the declared columns, in order, with their dtypes."""
     data = {c: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
             for c, v in columns.items()}
-    return pd.DataFrame(data, columns=list(spec.names)).astype(spec.dtypes)
+    return pd.DataFrame(data, columns=list(spec.names), copy=False).astype(spec.dtypes)
 
 
 def write_faults(faults: Sequence[Fault], path: Path) -> None:
