@@ -327,3 +327,15 @@ def test_french_numbers_parse(number, suffix: str) -> None:
     values, ok = _numbers(pd.Series([text], dtype="str"))
     assert ok.tolist() == [True]
     assert values[0] == pytest.approx(float(number))
+
+
+def test_every_space_between_digits_is_removed() -> None:
+    """Each character Python reads as a space (tab, no-break, narrow no-break, ideographic…)
+    may separate thousands; no other character is taken for one."""
+    import sys
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    others = ["_", ".", "'", "\u200b", "\ufeff"]  # zero-width space and BOM are not spaces
+    values, ok = _numbers(pd.Series([f"1{c}234,5" for c in spaces + others], dtype="str"))
+    assert ok.tolist() == [True] * len(spaces) + [False] * len(others)
+    assert values[:len(spaces)].tolist() == [1234.5] * len(spaces)
