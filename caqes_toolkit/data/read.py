@@ -257,7 +257,6 @@ def _read_csv_fast(data: bytes, sep: str, width: int, *, check_utf8: bool) -> pd
     return pd.DataFrame({i: str_series(table.column(i)) for i in range(width)})
 
 
-
 def _read_csv_tolerant(text: str, label: str, sep: str) -> tuple[pd.DataFrame, list[Fault]]:
     """Slow path for ragged files: pad short rows, report rows with extra non-empty cells."""
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=sep))
