@@ -43,9 +43,9 @@ _EMPTY, _NC, _YES, _NO, _NUMBER, _BAD = range(6)
 _UNKNOWN, _BINARY, _NUMERIC, _MATURITY = range(4)
 _PerRow = Callable[[np.ndarray], Sequence[str]]  # bad row positions -> one text per row
 _Measured = Indicator | VoletIndicator  # what a value of resultats is read for
-# NUL, C0 controls but tab and line breaks (a cell may hold several lines), DEL, C1 controls
 # below this many rows, starting threads costs more than factorising columns in parallel saves
 _PARALLEL_ROWS = 200_000
+# NUL, C0 controls but tab and line breaks (a cell may hold several lines), DEL, C1 controls
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
 
@@ -368,18 +368,18 @@ def _finess(sink: _Sink, known: pd.Series | None,
     normal = uniques.str.upper()
     well = normal.str.fullmatch(_FINESS).to_numpy(bool)
     sink.texts(~well, "finess",
-              "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres",
-              code=FaultCode.INVALID_FINESS)
+               "un FINESS de 9 caractères : 2 chiffres (ou 2A, 2B) puis 7 chiffres",
+               code=FaultCode.INVALID_FINESS)
     if known is not None:
         registered = set(known.tolist())
         absent = well & np.array([f not in registered for f in normal.tolist()], dtype=bool)
         sink.texts(absent, "finess", "un FINESS déclaré dans etablissements",
-                  code=FaultCode.UNKNOWN_FINESS)
+                   code=FaultCode.UNKNOWN_FINESS)
     if check_key:
         sink.texts(well & ~_luhn_ok(normal), "finess",
-                  "un FINESS dont le 9e chiffre est la clé de Luhn des 8 premiers "
-                  "(clé incorrecte ou erreur de saisie ?)", "avertissement",
-                  code=FaultCode.FINESS_CHECK_DIGIT)
+                   "un FINESS dont le 9e chiffre est la clé de Luhn des 8 premiers "
+                   "(clé incorrecte ou erreur de saisie ?)", "avertissement",
+                   code=FaultCode.FINESS_CHECK_DIGIT)
     key, _ = pd.factorize(normal)
     unchanged = not sink.is_stripped("finess") and bool((normal == uniques).all())
     return _spread(normal, codes, sink.frame["finess"], unchanged), key[codes]
@@ -454,8 +454,8 @@ def _indicators(sink: _Sink, campaign: Campaign) -> tuple[np.ndarray, list[_Meas
     unknown = np.array([ind is None for ind in found], dtype=bool)
     all_codes = list(campaign.by_code) or list(campaign.volet_indicators)  # second generation: volets only
     sink.texts(unknown, "indicateur",
-              f"un code d'indicateur de la campagne {campaign.name} "
-              f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})", code=FaultCode.UNKNOWN_INDICATOR)
+               f"un code d'indicateur de la campagne {campaign.name} "
+               f"({', '.join(all_codes[:3])}, …, {all_codes[-1]})", code=FaultCode.UNKNOWN_INDICATOR)
     return codes, found
 
 
@@ -556,7 +556,7 @@ def _activities(sink: _Sink) -> pd.Series:
         canonical.append(";".join(a for a in ACTIVITIES if a in found))
         bad.append(not found or not found <= set(ACTIVITIES))
     sink.texts(np.array(bad, dtype=bool), "activites", f"une ou plusieurs activités parmi "
-              f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »", code=FaultCode.INVALID_CHOICE)
+               f"{', '.join(ACTIVITIES)}, séparées par « ; » ou « , »", code=FaultCode.INVALID_CHOICE)
     return pd.Series(np.array(canonical, dtype=object)[codes], dtype="str")
 
 
@@ -591,8 +591,8 @@ def _controls(sink: _Sink) -> None:
         bad = sink.distinct(column)[1].str.contains(_CONTROL, regex=True).to_numpy(bool)
         if bad.any():
             sink.texts(bad, column, "un texte sans caractère de contrôle (caractère nul, "
-                      "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
-                      "le supprimer)", code=FaultCode.CONTROL_CHARACTER)
+                       "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
+                       "le supprimer)", code=FaultCode.CONTROL_CHARACTER)
 
 
 def _filled(sink: _Sink, column: str, what: str) -> None:
