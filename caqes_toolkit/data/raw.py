@@ -46,7 +46,9 @@ def factorize(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
     Arrow strings of a region's 4 million results; a missing value is a text of its own
     (never the code -1).
     """
-    encoded = pc.dictionary_encode(pa.chunked_array(pa.array(column)), null_encoding="encode")
+    array = pa.array(column)  # pandas' Arrow strings as they are (numpy objects converted)
+    chunked = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+    encoded = pc.dictionary_encode(chunked, null_encoding="encode")
     if encoded.num_chunks == 0:
         return np.empty(0, np.int32), pd.Series([], dtype="str")
     encoded = encoded.unify_dictionaries()
