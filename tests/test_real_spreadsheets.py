@@ -170,6 +170,19 @@ def test_title_line_above_the_header_is_one_fault(tmp_path: Path, title_row: lis
     assert "il est en ligne 2" in got[0].expected
 
 
+@pytest.mark.parametrize("above", [[[""]], [["", "", "", ""], [";;"]]], ids=["une", "deux"])
+def test_blank_lines_above_the_header_are_named(tmp_path: Path, above: list[list[str]]) -> None:
+    """Blank lines above the header: the header is said to be lower down, not the file empty."""
+    est, res = region_rows()
+    write_csv(tmp_path, "etablissements.csv", est)
+    write_csv(tmp_path, "resultats.csv", [*above, *res])
+
+    got = [f for f in validate(tmp_path, CAMPAIGN) if f.source == "resultats.csv"]
+
+    assert [(f.line, f.value, f.severity, f.code) for f in got] == [(1, None, "erreur", "title-row")]
+    assert f"il est en ligne {len(above) + 1}" in got[0].expected
+
+
 def test_title_line_in_a_workbook_is_one_fault(tmp_path: Path) -> None:
     est, res = region_rows()
     path = book(tmp_path / "r.xlsx", {"etablissements": est, "resultats": [["Résultats CAQES 2019"], [], *res]})

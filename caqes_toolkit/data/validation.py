@@ -292,6 +292,10 @@ def _usable(sink: _Sink, spec: TableSpec) -> bool:
     if not table.has_header and any(f.severity == "erreur" for f in table.faults):  # unreadable
         return False
     if not table.has_header:
+        title = _title_line(table, spec)  # blank lines above the header
+        if title is not None:
+            sink.faults.append(title)
+            return False
         sink.add(None, None, None, f"un en-tête ({', '.join(required)}) et au moins une ligne "
                  "de données (fichier ou feuille vide)", severity, code=FaultCode.EMPTY_TABLE)
         return False
