@@ -165,16 +165,16 @@ def _read_csv(name: str, label: str, data: bytes) -> RawTable:
         return empty_table(name, label, [Fault(
             label, None, None, None, "un texte encodé en UTF-8 ou en Windows-1252 (ce fichier "
             "est en UTF-16 : l'enregistrer au format « CSV UTF-8 »)", code=FaultCode.ENCODING_ERROR)])
-    head = _utf8_head(data)
-    if head is not None and head.strip() and not _lone_cr(data):
+    head, lone_cr = _utf8_head(data), _lone_cr(data)
+    if head is not None and head.strip() and not lone_cr:
         try:
             return _parsed(name, label, data, head, check_utf8=True)
         except pa.ArrowInvalid:  # a byte that is not UTF-8, a ragged row, a blank line
             pass
-    return _read_csv_carefully(name, label, data)
+    return _read_csv_carefully(name, label, data, lone_cr)
 
 
-def _read_csv_carefully(name: str, label: str, data: bytes) -> RawTable:
+def _read_csv_carefully(name: str, label: str, data: bytes, lone_cr: bool) -> RawTable:
     """Decoded strictly (Windows-1252 only without any UTF-8 sequence), lone CR line ends read
     as line ends, ragged rows padded and reported."""
     decoded = _decode(label, data)
@@ -183,7 +183,6 @@ def _read_csv_carefully(name: str, label: str, data: bytes) -> RawTable:
     text, encoding = decoded
     if not text or text.isspace():
         return empty_table(name, label)
-    lone_cr = _lone_cr(data)
     if lone_cr:  # old Mac: CR alone ends lines
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if lone_cr or encoding == "cp1252":  # what kept the file from being parsed at once
@@ -191,9 +190,8 @@ def _read_csv_carefully(name: str, label: str, data: bytes) -> RawTable:
             return _parsed(name, label, text.encode("utf-8"), text, check_utf8=False)
         except pa.ArrowInvalid:
             pass
-    sep = _detect_delimiter(*_first_lines(text))
+    sep, header = _layout(text)
     frame, faults = _read_csv_tolerant(text, label, sep)
-    header = next(csv.reader(_lines(text), delimiter=sep), [])
     header += [""] * (len(frame.columns) - len(header))  # a title line above the header
     return make_table(name, label, normalise_header(header), frame, faults)
 
@@ -201,10 +199,15 @@ def _read_csv_carefully(name: str, label: str, data: bytes) -> RawTable:
 def _parsed(name: str, label: str, data: bytes, text: str, *, check_utf8: bool) -> RawTable:
     """The table, its header found in ``text`` (the file's start, decoded); raises
     :class:`pyarrow.ArrowInvalid` when a row is longer or shorter than the header."""
-    sep = _detect_delimiter(*_first_lines(text))
-    header = next(csv.reader(_lines(text), delimiter=sep), [])
+    sep, header = _layout(text)
     frame = _read_csv_fast(data, sep, len(header), check_utf8=check_utf8)
     return make_table(name, label, normalise_header(header), frame)
+
+
+def _layout(text: str) -> tuple[str, list[str]]:
+    """The delimiter and the header's cells (its first record), from the file's start."""
+    sep = _detect_delimiter(*_first_lines(text))
+    return sep, next(csv.reader(_lines(text), delimiter=sep), [])
 
 
 def _utf8_head(data: bytes) -> str | None:
