@@ -194,6 +194,9 @@ def validate(
         "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier .csv.")] = None,
 ) -> None:
     """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
+    from .data.files import prefetch
+
+    early = prefetch(data)  # the files are read while pandas and the package are imported
     from .data.validation import validate as check
     from .data.validation import write_faults
     from .errors import summarise
@@ -203,7 +206,7 @@ def validate(
             if anomalies.suffix.lower() != ".csv":
                 raise UsageError(f"--anomalies : un fichier .csv est attendu ({anomalies})")
             check_outputs([data, campaign], files=[anomalies])
-        faults = check(data, load_campaign(campaign))
+        faults = check(data, load_campaign(campaign), early)
         if anomalies is not None:
             write_faults(faults, anomalies)
     errors = [f for f in faults if f.severity == "erreur"]
@@ -230,6 +233,9 @@ def score(
     phase: PhaseOpt = 2,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
+    from .data.files import prefetch
+
+    early = prefetch(data)  # the files are read while pandas and the package are imported
     from .data.load import load_dataset
     from .documents.present import LABELS, detail_table, score_table
     from .evaluation.money import evaluate_volets, with_volet_totals, write_volets
@@ -241,7 +247,7 @@ def score(
         outputs = [out_file, *(p for p in (detail, volets) if p is not None)]
         check_outputs([data, *campaign], files=outputs)
         campaigns = _load_campaigns(campaign)
-        dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year))
+        dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year), early)
         if _second_generation(campaigns, year, allow_other_year, detail):
             money, table = _score_second_generation(dataset, campaigns, year, allow_other_year, out_file, volets)
         else:
@@ -363,6 +369,9 @@ def reports(
             notebook = shipped[1]
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
+        from .data.files import prefetch
+
+        early = prefetch(data)  # the files are read while pandas and the package are imported
         from .data.load import load_dataset
         from .documents.present import LABELS, score_table
         from .evaluation.money import evaluate_volets, with_volet_totals
@@ -370,7 +379,7 @@ def reports(
         from .outputs import write_table
         from .run.index import write_index
 
-        dataset = load_dataset(data, camp)
+        dataset = load_dataset(data, camp, early)
         selected = (_contracted(dataset, camp, year, wanted) if camp.second_generation
                     else _selection(dataset, year, wanted))
         stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
@@ -426,6 +435,9 @@ def plan(
     allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
+    from .data.files import prefetch
+
+    early = prefetch(data)  # the files are read while pandas and the package are imported
     from .data.load import load_dataset
     from .documents.plan import write_plans
     from .evaluation.money import evaluate_volets
@@ -436,7 +448,7 @@ def plan(
         wanted = _finess(finess)
         check_outputs([data, *campaign], folders=[out_dir])
         camp, _ = _campaigns(campaign, year, allow_other_year)
-        dataset = load_dataset(data, camp)
+        dataset = load_dataset(data, camp, early)
         selected = _selection(dataset, year, wanted)
         scores = score_by_year(dataset, [camp], [year], allow_other_year)[year]
         volets = evaluate_volets(dataset, camp, year) if camp.volets else None
@@ -541,6 +553,9 @@ def synthese(
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements), avec son classeur
     (listes complètes) ; données de plusieurs régions : une synthèse par région et une synthèse nationale."""
+    from .data.files import prefetch
+
+    early = prefetch(data)  # the files are read while pandas and the package are imported
     from .data.load import load_dataset
     from .evaluation.region import regions
     from .run.batch import render_notebook
@@ -551,7 +566,7 @@ def synthese(
         fmts = _formats(formats)
         check_outputs([data, *campaign], folders=[out_dir])
         camp, previous = _campaigns(campaign, year, allow_other_year)
-        dataset = load_dataset(data, camp)  # every data fault shown before any kernel starts
+        dataset = load_dataset(data, camp, early)  # every data fault shown before any kernel starts
         if camp.second_generation:  # contracts, intéressement and targeting: no socle
             _years_with_contracts(dataset, [year])
         else:
@@ -588,6 +603,9 @@ def grille(
     finess: FinessOpt = None,
 ) -> None:
     """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
+    from .data.files import prefetch
+
+    early = prefetch(data)  # the files are read while pandas and the package are imported
     from .data.load import load_dataset
     from .documents.grid import write_grids
 
@@ -596,7 +614,7 @@ def grille(
         wanted = _finess(finess)
         check_outputs([data, campaign], folders=[out_dir])
         camp, _ = _campaigns([campaign], year)
-        dataset = load_dataset(data, camp)
+        dataset = load_dataset(data, camp, early)
         with output_lock(out_dir), _progress() as progress:
             total = len(wanted) if wanted is not None else len(dataset.establishments)
             task = progress.add_task(f"Grilles {year}", total=total, failed=0, skipped=0)
@@ -707,6 +725,9 @@ def ciblage(
     allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
+    from .data.files import prefetch
+
+    early = prefetch(data)  # the files are read while pandas and the package are imported
     from .data.load import load_dataset
     from .evaluation.targeting import targeting_table, write_targeting
 
@@ -714,7 +735,7 @@ def ciblage(
         year = _year(year, campaign)
         check_outputs([data, *campaign], files=[out_file])
         camp, _ = _campaigns(campaign, year, allow_other_year)
-        dataset = load_dataset(data, camp)
+        dataset = load_dataset(data, camp, early)
         _years_with_contracts(dataset, [year])
         table = targeting_table(dataset, camp, year)
         if table.empty:

@@ -50,3 +50,10 @@ def test_score_loads_no_notebook_machinery(tmp_path):
     assert (tmp_path / "scores.csv").exists()
     assert not loaded & {"matplotlib", "nbconvert", "nbclient", "papermill", "jinja2"}
     assert "openpyxl" not in loaded  # a folder of CSV files read and a .csv written without it
+
+
+def test_files_are_read_before_pandas_is_loaded():
+    """The background reading starts before pandas is imported: its module stays free of it."""
+    proc = subprocess.run([sys.executable, "-c", "import sys, caqes_toolkit.data.files; print('pandas' in sys.modules)"],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    assert proc.stdout.strip() == "False"

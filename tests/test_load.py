@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from caqes_toolkit.data.dataset import COLUMNS, Dataset
+from caqes_toolkit.data.files import prefetch
 from caqes_toolkit.data.load import load_dataset, read_source
 from caqes_toolkit.errors import CaqesError, DataError
 from caqes_toolkit.rules.campaign import load_campaign
@@ -339,6 +340,48 @@ def test_inputs_are_byte_identical_after_loading(tmp_path: Path) -> None:
     for source in ds_csv.sources + ds_xlsx.sources:
         assert source.sha256 == hashlib.sha256(Path(source.path).read_bytes()).hexdigest()
     assert ds_xlsx.establishments["finess"].tolist() == [AIN]
+
+
+def _as_read(source) -> tuple:
+    """What a reading gives, comparable: each table's header, cells, lines and faults, the files."""
+    return ({name: (t.header, t.frame.to_dict("list"), t.lines.tolist(), t.faults)
+             for name, t in source.tables.items()}, source.sources, source.unread)
+
+
+def test_prefetched_files_read_as_the_reader_reads_them(tmp_path: Path) -> None:
+    """What the background reading gives is what the reader gives alone, on files of every
+    path: parsed at once (UTF-8), read carefully (Windows-1252, ragged, undecodable), refused
+    (two files for one table), unreadable as a table (UTF-16) or not a table at all."""
+    write(tmp_path, "Etablissements.csv",
+          f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};Hôpital;IDF;MCO;oui\n", encoding="cp1252")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01\n{APHP};2018;A02;oui;x\n")
+    write(tmp_path, "references.csv", "annee;indicateur;niveau;region;valeur\n2018;A01;national;;0,5\n")
+    (tmp_path / "maturite.csv").write_bytes(b"finess;annee\n\x81\xe9;2018\n")
+    write(tmp_path, "ajustements.csv", "finess;annee;indicateur;valeur;motif\n", encoding="utf-16")
+    write(tmp_path, "contrats.csv", "finess;volet\n")
+    write(tmp_path, "Contrats .csv", "finess;volet\n")
+    write(tmp_path, "notes.txt", "pas une table\n")
+
+    early = prefetch(tmp_path)
+
+    assert early is not None
+    assert _as_read(read_source(tmp_path, early)) == _as_read(read_source(tmp_path))
+    assert early.take(tmp_path, "resultats.csv") is None  # each file taken once
+    again = prefetch(tmp_path)
+    assert again is not None
+    assert again.take(tmp_path, "references.csv").parsed is not None  # parsed at once
+    assert again.take(tmp_path, "resultats.csv").parsed is None  # ragged: read carefully
+    assert again.take(tmp_path, "contrats.csv") is None  # two files for one table: neither read
+
+
+def test_prefetch_is_only_for_the_folder_it_read(tmp_path: Path) -> None:
+    write(tmp_path / "a", "resultats.csv", "finess;annee;indicateur;valeur\n")
+    write(tmp_path / "b", "resultats.csv", "finess;annee;indicateur;valeur\n")
+    early = prefetch(tmp_path / "a")
+
+    assert early is not None and early.take(tmp_path / "b", "resultats.csv") is None
+    assert prefetch(tmp_path / "absent") is None
+    assert prefetch(tmp_path / "a" / "resultats.csv") is None  # a file: a workbook is read by the reader
 
 
 def test_loaded_dataset_is_a_dataset(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from caqes_toolkit.data.load import load_dataset
-from caqes_toolkit.data.read import name_key
+from caqes_toolkit.data.names import name_key
 from caqes_toolkit.data.validation import validate
 from caqes_toolkit.errors import DataError
 from caqes_toolkit.rules.campaign import load_campaign

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import caqes_toolkit.data.raw as raw
+import caqes_toolkit.data.names as names
 import caqes_toolkit.data.read as read
 import caqes_toolkit.data.validation as validation
 from caqes_toolkit.data.dataset import COLUMNS, Dataset, empty_table
@@ -52,7 +52,7 @@ def test_a_new_table_is_one_declaration(tmp_path: Path, monkeypatch: pytest.Monk
         ColumnSpec("finess", "str", "finess"), ColumnSpec("annee", "int64", "year"),
         ColumnSpec("cible", "float64", "number", low=0, high=100, expected="un nombre de 0 à 100")))
     monkeypatch.setattr(validation, "TABLES", (*TABLES, goals))
-    for module in (raw, read):  # the table names, derived from TABLES when the modules load
+    for module in (names, read):  # the table names, derived from TABLES when the modules load
         monkeypatch.setattr(module, "TABLE_NAMES", (*module.TABLE_NAMES, "objectifs"))
     folder = csv_region(tmp_path)
     (folder / "Objectifs.csv").write_text(

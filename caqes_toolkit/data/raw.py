@@ -1,12 +1,9 @@
 """What reading gives: every table as text (:class:`RawTable`) and the source it came from
-(:class:`RawSource`), with the helpers that the CSV and workbook readers share (names compared
-as analysts type them, blank rows dropped, lines numbered as a spreadsheet shows them)."""
+(:class:`RawSource`), with the helpers that the CSV and workbook readers share (blank rows
+dropped, lines numbered as a spreadsheet shows them)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,13 +16,10 @@ import pyarrow.compute as pc
 
 from ..errors import Fault, FaultCode
 from .dataset import SourceFile
-from .tables import TABLES
 
-__all__ = ["SHEET_SEP", "TABLE_NAMES", "RawSource", "RawTable", "ambiguous", "by_table", "empty_table",
-           "factorize", "make_table", "name_key", "normalise_header", "renamed", "sha256", "str_series",
-           "with_faults"]
+__all__ = ["SHEET_SEP", "RawSource", "RawTable", "ambiguous", "empty_table", "factorize", "make_table",
+           "normalise_header", "renamed", "str_series", "with_faults"]
 
-TABLE_NAMES: tuple[str, ...] = tuple(spec.name for spec in TABLES)
 SHEET_SEP = " › "
 # pandas' "str" dtype: Arrow strings under pandas 3 (built from Arrow columns without a copy),
 # numpy objects under pandas 2
@@ -106,31 +100,6 @@ def normalise_header(names: Iterable[Any]) -> tuple[str, ...]:
     return tuple(("" if n is None else str(n)).strip().lower() for n in names)
 
 
-_UNIT = re.compile(r"\s*\([^()]*\)\s*$")  # « Produits AM (€) »
-_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015.'’]+")
-
-
-def name_key(name: str) -> str:
-    """A name as compared with the expected ones: case, accents, spaces, underscores, hyphens
-    and a trailing unit in parentheses ignored (« Produits AM (€) » → ``produitsam``)."""
-    text = unicodedata.normalize("NFKD", _UNIT.sub("", name.strip()))
-    return _SEPARATORS.sub("", "".join(c for c in text if not unicodedata.combining(c)).casefold())
-
-
-def by_table(names: dict[str, str | None]) -> tuple[dict[str, list[str]], list[str]]:
-    """The names read as each table, and the others. ``names`` maps each file or sheet name to
-    the text compared with the table names (``None``: never a table, a PDF for instance)."""
-    found: dict[str, list[str]] = {}
-    unread = []
-    for name, compared in names.items():
-        key = None if compared is None else name_key(compared)
-        if key in TABLE_NAMES:
-            found.setdefault(key, []).append(name)
-        else:
-            unread.append(name)
-    return found, unread
-
-
 def renamed(label: str, expected: str, name: str) -> tuple[Fault, ...]:
     """A warning when ``name`` differs from ``expected`` by more than case and surrounding spaces."""
     if name.strip().lower() == expected:
@@ -141,10 +110,6 @@ def renamed(label: str, expected: str, name: str) -> tuple[Fault, ...]:
 
 def with_faults(table: RawTable, faults: tuple[Fault, ...]) -> RawTable:
     return replace(table, faults=(*faults, *table.faults)) if faults else table
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def make_table(name: str, label: str, header: tuple[str, ...], frame: pd.DataFrame,

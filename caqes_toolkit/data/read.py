@@ -2,12 +2,13 @@
 sheets, read every cell as text.
 
 This module only *reads*: it finds ``etablissements``, ``resultats``, … in a folder of CSV
-files or in one ``.xlsx`` or ``.ods`` workbook (names compared by :func:`name_key`; workbooks in
-:mod:`caqes_toolkit.data.workbook`), detects the encoding and the delimiter, and returns each
-table as text (trimmed lower-case headers, cells as written) with the line of every row as a
-spreadsheet shows it (header = line 1). Checks, stripping and typing are in
-:mod:`caqes_toolkit.data.validation`. Inputs are opened read-only and read once; they are never
-modified.
+files or in one ``.xlsx`` or ``.ods`` workbook (names compared by
+:func:`~caqes_toolkit.data.names.name_key`; files read and parsed by
+:mod:`caqes_toolkit.data.files`, workbooks by :mod:`caqes_toolkit.data.workbook`), detects the
+encoding and the delimiter, and returns each table as text (trimmed lower-case headers, cells
+as written) with the line of every row as a spreadsheet shows it (header = line 1). Checks,
+stripping and typing are in :mod:`caqes_toolkit.data.validation`. Inputs are opened read-only
+and read once; they are never modified.
 
 Nothing is guessed silently: UTF-8 is decoded strictly (Windows-1252 only for a file without
 any UTF-8 sequence), and two files or sheets that read as one table are both refused.
@@ -15,53 +16,45 @@ any UTF-8 sequence), and two files or sheets that read as one table are both ref
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from ..errors import CaqesError, Fault, FaultCode
 from .dataset import SourceFile
+from .files import CsvFile, Parsed, Prefetch, layout, lone_cr, parse, read_csv_file, table_files
+from .names import TABLE_NAMES
 from .raw import (
-    TABLE_NAMES,
     RawSource,
     RawTable,
     ambiguous,
-    by_table,
     empty_table,
     make_table,
-    name_key,
     normalise_header,
     renamed,
-    sha256,
     str_series,
     with_faults,
 )
 
-__all__ = ["WORKBOOKS", "RawSource", "RawTable", "name_key", "read_source"]
+__all__ = ["WORKBOOKS", "RawSource", "RawTable", "read_source"]
 
 WORKBOOKS: tuple[str, ...] = (".xlsx", ".ods")
 
 _UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that decoding could not read
 _LINE_END = re.compile("[\r\n]")
-_FIRST_LINE = re.compile("[^\r\n]*")
-_HEAD = 1 << 16  # bytes decoded to find the delimiter and the header
-_LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)?")
 
 
-def read_source(source: str | Path) -> RawSource:
+def read_source(source: str | Path, prefetched: Prefetch | None = None) -> RawSource:
     """Read a folder of CSV files or one ``.xlsx`` or ``.ods`` workbook; raise only for a bad
-    path."""
+    path. The files that ``prefetched`` read (:func:`~caqes_toolkit.data.files.prefetch` on
+    the same folder) are taken from it."""
     path = Path(source)
     if path.is_dir():
-        return _read_folder(path)
+        return _read_folder(path, prefetched)
     if path.is_file() and path.suffix.lower() in WORKBOOKS:
         from .workbook import read_workbook  # deferred: openpyxl and odfpy only for workbooks
 
@@ -75,11 +68,8 @@ def read_source(source: str | Path) -> RawSource:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _read_folder(folder: Path) -> RawSource:
-    files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    # Resultats.CSV, « Résultats.csv », « resultats .csv » are read as resultats.csv
-    found_by_table, unread = by_table({f: Path(f).stem if Path(f).suffix.lower() == ".csv" else None
-                                        for f in files})
+def _read_folder(folder: Path, prefetched: Prefetch | None) -> RawSource:
+    found_by_table, unread = table_files(folder)
     tables: dict[str, RawTable] = {}
     sources: list[SourceFile] = []
     for name in TABLE_NAMES:
@@ -91,17 +81,17 @@ def _read_folder(folder: Path) -> RawSource:
         if not found:
             continue
         path = folder / found[0]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            tables[name] = empty_table(name, label, [
-                Fault(label, None, None, None, f"un fichier lisible ({exc.strerror})",
-                      code=FaultCode.UNREADABLE_FILE)])
-            continue
-        with ThreadPoolExecutor(1) as hasher:  # hashlib and the parser both release the GIL
-            digest = hasher.submit(sha256, data)
-            tables[name] = with_faults(_read_csv(name, label, data), renamed(label, label, path.name))
-            sources.append(SourceFile(path.name, str(path), digest.result()))
+        file = prefetched.take(folder, found[0]) if prefetched else None
+        if file is None:
+            try:
+                file = read_csv_file(path)
+            except OSError as exc:
+                tables[name] = empty_table(name, label, [
+                    Fault(label, None, None, None, f"un fichier lisible ({exc.strerror})",
+                          code=FaultCode.UNREADABLE_FILE)])
+                continue
+        tables[name] = with_faults(_read_csv(name, label, file), renamed(label, label, path.name))
+        sources.append(SourceFile(path.name, str(path), file.digest))
     return RawSource(folder, False, tables, tuple(sources), unread=tuple(unread))
 
 
@@ -152,26 +142,16 @@ def _line_breaks(text: str, start: int, end: int) -> int:
             - text.count("\r\n", start, end))
 
 
-def _detect_delimiter(header_line: str, next_line: str) -> str:
-    """« ; » or « , », as the header line (or the next one, under a title line) counts them."""
-    line = header_line if ";" in header_line or "," in header_line else next_line
-    return ";" if line.count(";") > line.count(",") else ","
-
-
-def _read_csv(name: str, label: str, data: bytes) -> RawTable:
-    """The common file (UTF-8, one line per row, as wide as its header) is parsed at once, its
-    bytes checked by the parser; any other goes the careful way (:func:`_read_csv_carefully`)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+def _read_csv(name: str, label: str, file: CsvFile) -> RawTable:
+    """The common file as parsed at once (:func:`~caqes_toolkit.data.files.read_csv_file`); any
+    other goes the careful way (:func:`_read_csv_carefully`)."""
+    if file.parsed is not None:
+        return _table(name, label, file.parsed)
+    if file.data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         return empty_table(name, label, [Fault(
             label, None, None, None, "un texte encodé en UTF-8 ou en Windows-1252 (ce fichier "
             "est en UTF-16 : l'enregistrer au format « CSV UTF-8 »)", code=FaultCode.ENCODING_ERROR)])
-    head, lone_cr = _utf8_head(data), _lone_cr(data)
-    if head is not None and head.strip() and not lone_cr:
-        try:
-            return _parsed(name, label, data, head, check_utf8=True)
-        except pa.ArrowInvalid:  # a byte that is not UTF-8, a ragged row, a blank line
-            pass
-    return _read_csv_carefully(name, label, data, lone_cr)
+    return _read_csv_carefully(name, label, file.data, lone_cr(file.data))
 
 
 def _read_csv_carefully(name: str, label: str, data: bytes, lone_cr: bool) -> RawTable:
@@ -187,77 +167,18 @@ def _read_csv_carefully(name: str, label: str, data: bytes, lone_cr: bool) -> Ra
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if lone_cr or encoding == "cp1252":  # what kept the file from being parsed at once
         try:
-            return _parsed(name, label, text.encode("utf-8"), text, check_utf8=False)
+            return _table(name, label, parse(text.encode("utf-8"), text, check_utf8=False))
         except pa.ArrowInvalid:
             pass
-    sep, header = _layout(text)
+    sep, header = layout(text)
     frame, faults = _read_csv_tolerant(text, label, sep)
     header += [""] * (len(frame.columns) - len(header))  # a title line above the header
     return make_table(name, label, normalise_header(header), frame, faults)
 
 
-def _parsed(name: str, label: str, data: bytes, text: str, *, check_utf8: bool) -> RawTable:
-    """The table, its header found in ``text`` (the file's start, decoded); raises
-    :class:`pyarrow.ArrowInvalid` when a row is longer or shorter than the header."""
-    sep, header = _layout(text)
-    frame = _read_csv_fast(data, sep, len(header), check_utf8=check_utf8)
-    return make_table(name, label, normalise_header(header), frame)
-
-
-def _layout(text: str) -> tuple[str, list[str]]:
-    """The delimiter and the header's cells (its first record), from the file's start."""
-    sep = _detect_delimiter(*_first_lines(text))
-    return sep, next(csv.reader(_lines(text), delimiter=sep), [])
-
-
-def _utf8_head(data: bytes) -> str | None:
-    """The start of the file decoded (a character cut at the end left out), or ``None`` when
-    it is not UTF-8."""
-    try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:_HEAD], final=False)
-    except UnicodeDecodeError:
-        return None
-
-
-def _lone_cr(data: bytes) -> bool:
-    """Whether some line ends with CR alone (old Mac files)."""
-    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
-
-
-def _first_lines(text: str) -> tuple[str, str]:
-    """The first line and the next non-empty one (without copying the rest of the text)."""
-    first = _FIRST_LINE.match(text).group()  # type: ignore[union-attr]
-    start = len(first)
-    while start < len(text) and text[start] in "\r\n":
-        start += 1
-    end = text.find("\n", start)
-    return first, text[start:end if end >= 0 else len(text)]
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text``, line ends kept, produced as they are read (for the header only)."""
-    return (match.group() for match in _LINE.finditer(text))
-
-
-def _read_csv_fast(data: bytes, sep: str, width: int, *, check_utf8: bool) -> pd.DataFrame:
-    """Every cell as ``str`` (positional columns, header row left out); raises
-    :class:`pyarrow.ArrowInvalid` on a row with more or fewer cells than the header, or on a
-    byte that is not UTF-8 when ``check_utf8``.
-
-    pyarrow's CSV reader is several times faster than pandas' own engines on a region's
-    4 million rows and reads in parallel; cells are read as large strings, the layout of
-    pandas' Arrow-backed strings, so that no column is copied.
-    """
-    names = [str(i) for i in range(width)]
-    table = pa_csv.read_csv(
-        pa.BufferReader(data),  # the bytes themselves, not a copy read through a Python file
-        read_options=pa_csv.ReadOptions(column_names=names, block_size=8 << 20),
-        parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
-            quoted_strings_can_be_null=False, check_utf8=check_utf8),
-    ).slice(1)
-    return pd.DataFrame({i: str_series(table.column(i)) for i in range(width)})
+def _table(name: str, label: str, parsed: Parsed) -> RawTable:
+    frame = pd.DataFrame({i: str_series(parsed.table.column(i)) for i in range(len(parsed.header))})
+    return make_table(name, label, normalise_header(parsed.header), frame)
 
 
 def _read_csv_tolerant(text: str, label: str, sep: str) -> tuple[pd.DataFrame, list[Fault]]:

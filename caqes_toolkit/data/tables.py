@@ -5,7 +5,7 @@ A :class:`TableSpec` names a table (its file ``<name>.csv`` or its sheet ``<name
 unique key. A :class:`ColumnSpec` gives a column's dtype in the Dataset, how validation reads
 it (``kind``, with its bounds or choices and the French text of what a cell must hold) and its
 line in the README's data table. File, sheet and column names are compared as analysts type
-them (:func:`~caqes_toolkit.data.read.name_key`). Adding a table is adding one :class:`TableSpec`
+them (:func:`~caqes_toolkit.data.names.name_key`). Adding a table is adding one :class:`TableSpec`
 to :data:`TABLES` (and its typed attribute to the Dataset, which a test checks).
 """
 
@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MATURITY_STEPS", "TABLES", "ColumnSpec", "Kind", "TableSpec", "readme_table", "table"]
 
@@ -107,6 +108,8 @@ class TableSpec:
 
     def empty(self) -> pd.DataFrame:
         """The table with no row: its columns and dtypes."""
+        import pandas as pd  # deferred: the registry names the files before pandas is loaded
+
         return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in self.columns})
 
 

@@ -25,7 +25,9 @@ import pandas as pd
 
 from ..errors import Fault, FaultCode, Severity
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator, VoletIndicator
-from .raw import RawSource, RawTable, factorize, name_key
+from .files import Prefetch
+from .names import name_key
+from .raw import RawSource, RawTable, factorize
 from .read import read_source
 from .tables import TABLES, ColumnSpec, TableSpec
 from .tables import table as table_spec
@@ -58,13 +60,14 @@ class Checked:
     tables: dict[str, pd.DataFrame] | None
 
 
-def validate(source: str | Path, campaign: Campaign) -> list[Fault]:
-    """Every fault (errors and warnings) of the data in a folder or an ``.xlsx`` or ``.ods`` workbook.
+def validate(source: str | Path, campaign: Campaign, prefetched: Prefetch | None = None) -> list[Fault]:
+    """Every fault (errors and warnings) of the data in a folder or an ``.xlsx`` or ``.ods`` workbook
+    (``prefetched``: see :func:`~caqes_toolkit.data.load.load_dataset`).
 
     Never raises for bad data; raises :class:`~caqes_toolkit.errors.CaqesError` only when the
     path does not exist or is neither a folder nor a workbook.
     """
-    return list(check(read_source(source), campaign).faults)
+    return list(check(read_source(source, prefetched), campaign).faults)
 
 
 def check(raw: RawSource, campaign: Campaign) -> Checked:
@@ -217,7 +220,7 @@ def _did_you_mean(expected: str, found: Sequence[str]) -> str:
 
 def _read_as_known(table: RawTable, spec: TableSpec) -> RawTable:
     """Headers typed as an analyst types them (« Année », « Produits AM (€) ») read as the
-    expected column when exactly one matches (:func:`~caqes_toolkit.data.read.name_key`), with a
+    expected column when exactly one matches (:func:`~caqes_toolkit.data.names.name_key`), with a
     warning each; two headers read as one column are an error naming both."""
     known = spec.known_columns
     keys = {name_key(k): k for k in known}

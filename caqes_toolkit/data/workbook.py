@@ -32,19 +32,17 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import CaqesError, Fault, FaultCode
 from .dataset import SourceFile
+from .files import sha256
+from .names import TABLE_NAMES, by_table, name_key
 from .raw import (
     SHEET_SEP,
-    TABLE_NAMES,
     RawSource,
     RawTable,
     ambiguous,
-    by_table,
     empty_table,
     make_table,
-    name_key,
     normalise_header,
     renamed,
-    sha256,
     with_faults,
 )
 
