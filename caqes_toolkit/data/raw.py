@@ -131,7 +131,7 @@ def make_table(name: str, label: str, header: tuple[str, ...], frame: pd.DataFra
     if len(frame.columns):
         # a blank row is blank in its first column: the others are looked at on those rows only
         rows = np.flatnonzero((frame.iloc[:, 0] == "").to_numpy(bool))
-        for other in range(1, len(frame.columns)):
+        for other in range(1, len(frame.columns) if rows.size else 0):
             rows = rows[(frame.iloc[rows, other] == "").to_numpy(bool)]
         if rows.size:
             keep = np.ones(len(frame), dtype=bool)
