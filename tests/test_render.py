@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import zmq
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from caqes_toolkit.outputs import write_atomic
@@ -449,6 +450,18 @@ def test_run_fresh_failure_writes_notebook_with_banner(tmp_path: Path) -> None:
     assert saved.metadata.papermill["output_path"] == str(out)
     assert info.value.nb.cells[0].source == saved.cells[0].source
     assert [p.name for p in tmp_path.iterdir()] == ["echec.ipynb"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not zmq.has("curve"), reason="pyzmq sans CurveZMQ")
+def test_fresh_kernel_is_encrypted_and_quiet(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The one-off kernel's channels are encrypted: ipykernel's English warning about plain
+    text over TCP (printed by the kernel process itself) never reaches the analyst."""
+    from caqes_toolkit.run.execute import run_fresh
+
+    run_fresh(TOY, tmp_path / "toy.ipynb", PARAMS)
+
+    assert "without encryption" not in capfd.readouterr().err
 
 
 @pytest.mark.slow

@@ -9,7 +9,8 @@ else is papermill's own: parameter injection, ``metadata.papermill`` (parameters
 and status: the audit log of the report), the red banner of a failed notebook.
 
 :func:`execute` runs one report that way; :func:`run_fresh` is plain ``papermill`` in a new
-kernel, for one-off documents (the regional synthesis). A cell error raises
+kernel (its channels encrypted with CurveZMQ where the installed libraries allow it), for
+one-off documents (the regional synthesis). A cell error raises
 :class:`ReportExecutionError`, whose ``nb`` is the failed notebook with papermill's banner
 ("An Exception was encountered at 'In [N]'"), ready to be saved.
 
@@ -27,9 +28,12 @@ from typing import Any
 
 import nbformat
 import papermill
+import zmq
+from jupyter_client.manager import KernelManager
 from nbformat import NotebookNode
 from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
+from traitlets.config import Config
 
 from ..errors import CaqesError
 from .engine import ENGINE, InProcessEngine
@@ -88,6 +92,16 @@ def execute(template: str | os.PathLike[str], parameters: Mapping[str, Any], *,
     return nb
 
 
+def _kernel_config() -> Config:
+    """The new kernel's channels encrypted (CurveZMQ keys provisioned by jupyter_client) when
+    jupyter_client, pyzmq and the kernelspec support it; plain TCP otherwise, over which
+    ipykernel prints an English warning about eavesdropping to the user's terminal."""
+    config = Config()
+    if zmq.has("curve") and "transport_encryption" in KernelManager.class_trait_names():
+        config.KernelManager.transport_encryption = "auto"  # falls back for a kernel without support
+    return config
+
+
 def run_fresh(template: str | os.PathLike[str], out_path: str | os.PathLike[str] | None,
               parameters: Mapping[str, Any] | None = None, *, cwd: str | os.PathLike[str] | None = None,
               execution_timeout: float | None = None) -> NotebookNode:
@@ -108,7 +122,7 @@ def run_fresh(template: str | os.PathLike[str], out_path: str | os.PathLike[str]
             nb = papermill.execute_notebook(str(template), scratch, parameters=params, progress_bar=False,
                                             request_save_on_cell_execute=False,
                                             cwd=None if cwd is None else str(cwd),
-                                            execution_timeout=execution_timeout)
+                                            execution_timeout=execution_timeout, config=_kernel_config())
         except PapermillExecutionError as err:
             error = err
             nb = nbformat.read(scratch, as_version=4)
