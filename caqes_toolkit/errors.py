@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from .formats import fmt_num
+
 __all__ = ["CampaignError", "CaqesError", "DataError", "Fault", "FaultCode", "Severity",
            "escape_controls", "summarise"]
 
@@ -127,10 +129,6 @@ def _kinds(faults: Sequence[Fault]) -> list[tuple[str, str | None, str, str]]:
     return kinds
 
 
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", " ")
-
-
 def summarise(faults: Sequence[Fault], keep: int = SHOWN_PER_KIND) -> list[str]:
     """Faults as display lines: the first ``keep`` of each kind (same source, column, severity
     and expectation but for numbers), then one line counting the others of that kind."""
@@ -159,8 +157,8 @@ def _others_line(kind: tuple, lines: list[int | None]) -> str:
     where = source + (f", colonne « {column} »" if column else "")
     numbers = [n for n in lines if n is not None]
     if numbers:
-        where += f", lignes {_thousands(min(numbers))} à {_thousands(max(numbers))}"
-    return escape_controls(f"  … et {_thousands(len(lines))} autres lignes avec la même "
+        where += f", lignes {fmt_num(min(numbers), 0)} à {fmt_num(max(numbers), 0)}"
+    return escape_controls(f"  … et {fmt_num(len(lines), 0)} autres lignes avec la même "
                            f"anomalie ({where})")
 
 
