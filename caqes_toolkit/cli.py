@@ -27,6 +27,7 @@ from .errors import CaqesError, DataError
 from .outputs import check_outputs, describe_os_error, output_lock
 
 if TYPE_CHECKING:
+    from .data.files import Prefetch
     from .rules.campaign import Campaign
 
 
@@ -99,6 +100,14 @@ class UsageError(CaqesError):
 def _fail(message: str, status: int = 1, label: str = "Erreur") -> typer.Exit:
     err.print(Text.assemble((label, "bold red"), f" : {plain(message)}"))
     return typer.Exit(status)
+
+
+def _read_early(data: Path) -> Prefetch | None:
+    """Start reading the folder's files in the background: first thing in a command that loads
+    data, so that they are read while pandas and the package are imported."""
+    from .data.files import prefetch
+
+    return prefetch(data)
 
 
 @contextmanager
@@ -194,9 +203,7 @@ def validate(
         "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier .csv.")] = None,
 ) -> None:
     """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
-    from .data.files import prefetch
-
-    early = prefetch(data)  # the files are read while pandas and the package are imported
+    early = _read_early(data)
     from .data.validation import validate as check
     from .data.validation import write_faults
     from .errors import summarise
@@ -233,9 +240,7 @@ def score(
     phase: PhaseOpt = 2,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
-    from .data.files import prefetch
-
-    early = prefetch(data)  # the files are read while pandas and the package are imported
+    early = _read_early(data)
     from .data.load import load_dataset
     from .documents.present import LABELS, detail_table, score_table
     from .evaluation.money import evaluate_volets, with_volet_totals, write_volets
@@ -369,9 +374,7 @@ def reports(
             notebook = shipped[1]
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
-        from .data.files import prefetch
-
-        early = prefetch(data)  # the files are read while pandas and the package are imported
+        early = _read_early(data)
         from .data.load import load_dataset
         from .documents.present import LABELS, score_table
         from .evaluation.money import evaluate_volets, with_volet_totals
@@ -435,9 +438,7 @@ def plan(
     allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
-    from .data.files import prefetch
-
-    early = prefetch(data)  # the files are read while pandas and the package are imported
+    early = _read_early(data)
     from .data.load import load_dataset
     from .documents.plan import write_plans
     from .evaluation.money import evaluate_volets
@@ -553,9 +554,7 @@ def synthese(
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements), avec son classeur
     (listes complètes) ; données de plusieurs régions : une synthèse par région et une synthèse nationale."""
-    from .data.files import prefetch
-
-    early = prefetch(data)  # the files are read while pandas and the package are imported
+    early = _read_early(data)
     from .data.load import load_dataset
     from .evaluation.region import regions
     from .run.batch import render_notebook
@@ -603,9 +602,7 @@ def grille(
     finess: FinessOpt = None,
 ) -> None:
     """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
-    from .data.files import prefetch
-
-    early = prefetch(data)  # the files are read while pandas and the package are imported
+    early = _read_early(data)
     from .data.load import load_dataset
     from .documents.grid import write_grids
 
@@ -725,9 +722,7 @@ def ciblage(
     allow_other_year: OtherYearOpt = False,
 ) -> None:
     """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
-    from .data.files import prefetch
-
-    early = prefetch(data)  # the files are read while pandas and the package are imported
+    early = _read_early(data)
     from .data.load import load_dataset
     from .evaluation.targeting import targeting_table, write_targeting
 
