@@ -337,6 +337,20 @@ def test_control_characters_are_errors_in_any_text_cell(tmp_path: Path) -> None:
     assert [f.code for f in got if f.code != "control-character"] == ["unknown-indicator"]  # A\x7f02
 
 
+def test_control_characters_at_either_end_of_a_cell_are_reported_not_stripped(tmp_path: Path) -> None:
+    """U+000B, U+000C and U+0085 are spaces to ``strip``: at either end of a cell they are
+    reported all the same, with the cell as the file holds it."""
+    csv_region(tmp_path, results=[f"{APHP};2018;A01;oui\x85", f"{APHP};2018;\x0bA02;oui",
+                                  f"{APHP};2018;A03; non\x0c", f"{APHP};2018;A05;non"])
+
+    got = validate(tmp_path, CAMPAIGN)
+
+    assert [(f.line, f.column, f.value, f.code) for f in got] == [
+        (2, "valeur", "oui\x85", "control-character"),
+        (3, "indicateur", "\x0bA02", "control-character"),
+        (4, "valeur", " non\x0c", "control-character")]
+
+
 def test_values_echoed_to_the_terminal_carry_no_escape_sequence_nor_markup(tmp_path: Path) -> None:
     fault = Fault("resultats.csv", 2, "motif", "a\x1b]52;c;x\x07b\x00\x9b", "un texte",
                   code=FaultCode.CONTROL_CHARACTER)

@@ -107,6 +107,7 @@ class _Sink:
     faults: list[Fault] = field(default_factory=list)
     _distinct: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict)
     _stripped: set[str] = field(default_factory=set)  # columns where stripping changed a cell
+    _controls: dict[str, np.ndarray] = field(default_factory=dict)  # rows with a control character
     _text: dict[str, pd.Series] = field(default_factory=dict)
 
     @property
@@ -132,11 +133,13 @@ class _Sink:
             for column, distinct in zip(columns, found, strict=True):
                 self._keep(column, distinct)
 
-    def _keep(self, column: str, distinct: tuple[np.ndarray, pd.Series, bool]) -> None:
-        codes, uniques, stripped = distinct
+    def _keep(self, column: str, distinct: tuple[np.ndarray, pd.Series, bool, np.ndarray | None]) -> None:
+        codes, uniques, stripped, controls = distinct
         self._distinct[column] = (codes, uniques)
         if stripped:
             self._stripped.add(column)
+        if controls is not None:
+            self._controls[column] = controls
 
     def text(self, column: str) -> pd.Series:
         """The column with surrounding spaces stripped (the column itself when it has none)."""
@@ -145,6 +148,11 @@ class _Sink:
             self._text[column] = _spread(uniques, codes, self.frame[column],
                                          unchanged=not self.is_stripped(column))
         return self._text[column]
+
+    def controls(self, column: str) -> np.ndarray | None:
+        """Mask of the rows whose cell holds a control character (``None``: no such row)."""
+        self.distinct(column)
+        return self._controls.get(column)
 
     def is_stripped(self, column: str) -> bool:
         """Whether stripping changed some cell of the column."""
@@ -184,15 +192,19 @@ class _Sink:
                                             where.get((f.column or "").split(",")[0], -1)))
 
 
-def _distinct(column: pd.Series) -> tuple[np.ndarray, pd.Series, bool]:
-    """Row codes, the distinct texts stripped of surrounding spaces, and whether stripping
-    changed some text (" A01" and "A01" become one value)."""
+def _distinct(column: pd.Series) -> tuple[np.ndarray, pd.Series, bool, np.ndarray | None]:
+    """Row codes, the distinct texts stripped of surrounding spaces, whether stripping changed
+    some text (" A01" and "A01" become one value), and the mask of the rows holding a control
+    character (``None``: none). Those are looked for before stripping, which would remove some
+    of them unseen (U+000B, U+000C, U+0085 at either end of a cell)."""
     codes, uniques = factorize(column)
+    control = uniques.str.contains(_CONTROL, regex=True).to_numpy(bool)
+    controls = control[codes] if control.any() else None
     stripped = uniques.str.strip()
     if (stripped == uniques).all():
-        return codes, uniques, False
+        return codes, uniques, False, controls
     recoded, stripped = pd.factorize(stripped)
-    return recoded[codes], pd.Series(stripped, dtype="str"), True
+    return recoded[codes], pd.Series(stripped, dtype="str"), True, controls
 
 
 def _missing_table(raw: RawSource, spec: TableSpec) -> list[Fault]:
@@ -595,11 +607,17 @@ def _controls(sink: _Sink) -> None:
     """Report every cell holding a control character (NUL, ESC, C1…), in any column."""
     sink.distinct_all()
     for column in sink.frame.columns:
-        bad = sink.distinct(column)[1].str.contains(_CONTROL, regex=True).to_numpy(bool)
-        if bad.any():
-            sink.texts(bad, column, "un texte sans caractère de contrôle (caractère nul, "
-                       "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
-                       "le supprimer)", code=FaultCode.CONTROL_CHARACTER)
+        rows = sink.controls(column)
+        if rows is not None:
+            sink.rows(rows, column, "un texte sans caractère de contrôle (caractère nul, "
+                      "échappement, U+0080 à U+009F… : reste d'un export ou d'un copier-coller ; "
+                      "le supprimer)", values=partial(_cells, sink.frame[column]),
+                      code=FaultCode.CONTROL_CHARACTER)
+
+
+def _cells(column: pd.Series, rows: np.ndarray) -> list[str]:
+    """The cells of ``rows`` as the file holds them (not stripped)."""
+    return column.take(rows).tolist()
 
 
 def _filled(sink: _Sink, column: str, what: str) -> None:
