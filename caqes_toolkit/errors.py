@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from typing import Literal
 from .formats import fmt_num
 
 __all__ = ["CampaignError", "CaqesError", "DataError", "Fault", "FaultCode", "Severity",
-           "escape_controls", "summarise"]
+           "escape_controls", "os_reason", "summarise"]
 
 Severity = Literal["erreur", "avertissement"]
 
@@ -20,6 +21,27 @@ Severity = Literal["erreur", "avertissement"]
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _NUMBERS = re.compile(r"0x[0-9A-Fa-f]+|[0-9]+")  # what may differ between faults of one kind
 SHOWN_PER_KIND = 5
+
+
+#: File-system errors in French (the system's own text is English).
+OS_ERRORS: dict[int, str] = {
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EISDIR: "est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EEXIST: "existe déjà",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in French when the error is a common one."""
+    return OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 def escape_controls(text: str) -> str:

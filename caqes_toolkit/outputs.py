@@ -8,7 +8,6 @@ characters a workbook cannot hold are replaced by U+FFFD. The machine CSV keeps 
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import os
 import re
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CaqesError
+from .errors import CaqesError, os_reason
 
 if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: render workers stay light
     import numpy as np
@@ -36,19 +35,6 @@ REPLACEMENT = "\ufffd"
 #: Name of the lock file a command holds in the output folder it writes into.
 LOCK_NAME = ".caqes.lock"
 #: French descriptions of the usual errors of the file system.
-OS_ERRORS: dict[int, str] = {
-    errno.ENOSPC: "disque plein",
-    errno.EDQUOT: "quota disque dépassé",
-    errno.EACCES: "permission refusée",
-    errno.EPERM: "opération non permise",
-    errno.EROFS: "système de fichiers en lecture seule",
-    errno.EISDIR: "est un dossier",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EEXIST: "existe déjà",
-    errno.ENAMETOOLONG: "nom de fichier trop long",
-    errno.EIO: "erreur d'entrée-sortie du disque",
-}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE
 
 
@@ -95,7 +81,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
 
 def describe_os_error(exc: OSError) -> str:
     """A French sentence for a file-system error, naming the path."""
-    what = OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+    what = os_reason(exc)
     where = f"{exc.filename} : " if exc.filename is not None else ""
     return f"{where}{what}" + (f" ({exc.filename2})" if exc.filename2 else "")
 

@@ -300,3 +300,9 @@ def test_thousands_of_faults_give_a_short_message(tmp_path):
     text = "campagne: x\n" + "".join(f'a{i}: "\\e"\n' for i in range(5_000))
     message = _refused(tmp_path, text)
     assert message.count("caractère de contrôle") == 20 and "… et 4980 autres" in message
+
+
+def test_an_unreadable_campaign_file_is_said_in_french(tmp_path) -> None:
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(tmp_path / "absente.yml")
+    assert str(caught.value) == f"{tmp_path / 'absente.yml'} : fichier de campagne illisible (fichier ou dossier introuvable)"

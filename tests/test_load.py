@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from pathlib import Path
 
@@ -382,6 +383,24 @@ def test_prefetch_is_only_for_the_folder_it_read(tmp_path: Path) -> None:
     assert early is not None and early.take(tmp_path / "b", "resultats.csv") is None
     assert prefetch(tmp_path / "absent") is None
     assert prefetch(tmp_path / "a" / "resultats.csv") is None  # a file: a workbook is read by the reader
+
+
+def test_an_unreadable_data_file_is_said_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "etablissements.csv", f"finess;raison_sociale;region;activites;liste_en_sus\n{APHP};AP-HP;IDF;MCO;oui\n")
+    write(tmp_path, "resultats.csv", f"finess;annee;indicateur;valeur\n{APHP};2018;A01;oui\n")
+    real = Path.read_bytes
+
+    def denied(path: Path) -> bytes:  # simulated: the tests may run as root, who reads anything
+        if path.name == "resultats.csv":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+
+    with pytest.raises(DataError) as caught:
+        load_dataset(tmp_path, CAMPAIGN, prefetch(tmp_path))
+    assert [(f.source, f.expected, f.code) for f in caught.value.faults] == [
+        ("resultats.csv", "un fichier lisible (permission refusée)", "unreadable-file")]
 
 
 def test_loaded_dataset_is_a_dataset(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import CampaignError
+from ..errors import CampaignError, os_reason
 
 __all__ = [
     "ACTIVITIES",
@@ -610,7 +610,7 @@ def load_campaign(path: str | Path) -> Campaign:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CampaignError(f"{path} : fichier de campagne illisible ({exc.strerror})") from exc
+        raise CampaignError(f"{path} : fichier de campagne illisible ({os_reason(exc)})") from exc
     raw = _read_yaml(path, data)
     if not isinstance(raw, dict):
         raise CampaignError(f"{path} : un dictionnaire YAML est attendu (campagne, annee_t0, …)")
