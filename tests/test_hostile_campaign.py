@@ -306,3 +306,20 @@ def test_an_unreadable_campaign_file_is_said_in_french(tmp_path) -> None:
     with pytest.raises(CampaignError) as caught:
         load_campaign(tmp_path / "absente.yml")
     assert str(caught.value) == f"{tmp_path / 'absente.yml'} : fichier de campagne illisible (fichier ou dossier introuvable)"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("campagne: x\n\tannee: 2019\n", "ligne 2, colonne 1 : tabulation : un fichier YAML s'indente avec des espaces"),
+    ("campagne: x\nannee\n", "ligne 3, colonne 1 : « : » attendu après une clé (ou guillemet manquant)"),
+    ("campagne: CAQES : 2019\n", "ligne 1, colonne 17 : « : » inattendu ici (une valeur qui contient « : » "
+                                  "s'écrit entre guillemets)"),
+    ("chapitres:\n  1: a\n 2: b\n", "ligne 3, colonne 2 : indentation qui ne suit pas celle des lignes au-dessus"),
+    ("campagne: [x, y\n", "ligne 2, colonne 1 : « ] » manquant : liste entre crochets non fermée"),
+    ("campagne: \"x\n", "ligne 2, colonne 1 : fin du fichier avant le guillemet qui ferme le texte"),
+])
+def test_yaml_syntax_errors_are_located_and_said_in_french(tmp_path, text: str, said: str) -> None:
+    path = tmp_path / "campagne.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(path)
+    assert str(caught.value) == f"{path} : YAML invalide, {said}"

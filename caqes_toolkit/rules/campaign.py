@@ -58,6 +58,17 @@ MAX_LISTED = 20
 #: Control characters refused in any text of a campaign (tab, line feed and carriage return are allowed).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MERGE = "tag:yaml.org,2002:merge"
+#: PyYAML's most frequent problems (the start of its text), said in French; others are quoted.
+_YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("found character '\\t'", "tabulation : un fichier YAML s'indente avec des espaces"),
+    ("could not find expected ':'", "« : » attendu après une clé (ou guillemet manquant)"),
+    ("mapping values are not allowed here", "« : » inattendu ici (une valeur qui contient « : » "
+     "s'écrit entre guillemets)"),
+    ("expected <block end>", "indentation qui ne suit pas celle des lignes au-dessus"),
+    ("found unexpected end of stream", "fin du fichier avant le guillemet qui ferme le texte"),
+    ("expected ',' or ']'", "« ] » manquant : liste entre crochets non fermée"),
+    ("expected ',' or '}'", "« } » manquant : dictionnaire entre accolades non fermé"),
+)
 #: libyaml's safe loader, when PyYAML was built with it.
 _C_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 Weight = Annotated[float, Field(gt=0)]
@@ -588,7 +599,15 @@ def _read_yaml(path: Path, data: bytes) -> object:
         raise CampaignError(f"{path} : ligne {line} : {what} ; un texte UTF-8 sans caractère de contrôle "
                             "est attendu") from None
     except yaml.YAMLError as exc:
-        raise CampaignError(f"{path} : YAML invalide : {exc}") from None
+        raise CampaignError(f"{path} : YAML invalide{_yaml_problem(exc)}") from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where PyYAML stopped and why, in French when the problem is a common one."""
+    mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None) or str(exc)
+    said = next((french for start, french in _YAML_PROBLEMS if problem.startswith(start)),
+                f"« {problem} » (message de PyYAML)")
+    return f", ligne {mark.line + 1}, colonne {mark.column + 1} : {said}" if mark else f" : {said}"
 
 
 def _document(path: Path, loader: yaml.SafeLoader) -> object:
