@@ -200,7 +200,8 @@ def validate(
     data: DataArg,
     campaign: CampaignOpt,
     anomalies: Annotated[Path | None, typer.Option(
-        "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier .csv.")] = None,
+        "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier : .csv pour les programmes, "
+        ".xlsx pour un tableur (aucune valeur n'y devient une formule).")] = None,
 ) -> None:
     """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
     early = _read_early(data)
@@ -210,8 +211,8 @@ def validate(
 
     with _user_errors():
         if anomalies is not None:
-            if anomalies.suffix.lower() != ".csv":
-                raise UsageError(f"--anomalies : un fichier .csv est attendu ({anomalies})")
+            if anomalies.suffix.lower() not in (".csv", ".xlsx"):
+                raise UsageError(f"--anomalies : un fichier .csv ou .xlsx est attendu ({anomalies})")
             check_outputs([data, campaign], files=[anomalies])
         faults = check(data, load_campaign(campaign), early)
         if anomalies is not None:

@@ -482,3 +482,21 @@ def test_anomalies_file_is_never_written_into_the_data(tmp_path: Path) -> None:
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert (tmp_path / "resultats.csv").read_bytes() == before
+
+
+def test_anomalies_workbook_keeps_hostile_values_as_texts(tmp_path: Path) -> None:
+    """The listing an analyst opens in a spreadsheet: a value sent by an establishment never
+    becomes a live formula there (the .csv stays verbatim, for programs)."""
+    hostile = ['=HYPERLINK("http://x.invalid")', "=cmd|' /C calc'!A0", "@SUM(A1)"]
+    csv_region(tmp_path / "data", results=[f"{APHP};2018;A0{i};{value}" for i, value in enumerate(hostile, 1)])
+    listing = tmp_path / "anomalies.xlsx"
+
+    result = runner.invoke(app, ["validate", str(tmp_path / "data"), "--campaign", str(CAMPAIGN_PATH),
+                                 "--anomalies", str(listing)])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    rows = list(openpyxl.load_workbook(listing).active.iter_rows())  # formulas would be read as such
+    assert [c.value for c in rows[0]] == ["fichier", "ligne", "colonne", "valeur", "attendu", "gravite", "code"]
+    assert [(r[1].value, r[3].value, r[3].data_type, r[3].quotePrefix) for r in rows[1:]] == [
+        (line, value, "s", True) for line, value in zip([2, 3, 4], hostile, strict=True)]
+    assert [r[6].value for r in rows[1:]] == ["type-error"] * 3

@@ -854,8 +854,9 @@ def _frame(spec: TableSpec, columns: dict[str, pd.Series | np.ndarray]) -> pd.Da
 
 
 def write_faults(faults: Sequence[Fault], path: Path) -> None:
-    """Write every fault to a ``.csv`` file (fichier, ligne, colonne, valeur, attendu,
-    gravite, code), atomically."""
+    """Write every fault (fichier, ligne, colonne, valeur, attendu, gravite, code), atomically, to
+    a ``.csv`` file (values verbatim, for programs) or an ``.xlsx`` workbook (for people: a value
+    such as « =HYPERLINK(…) » stays a text, see :func:`~caqes_toolkit.outputs.write_table`)."""
     from ..outputs import write_table
 
     table = pd.DataFrame({
