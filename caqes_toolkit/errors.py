@@ -24,7 +24,7 @@ SHOWN_PER_KIND = 5
 
 
 #: File-system errors in French (the system's own text is English).
-OS_ERRORS: dict[int, str] = {
+_OS_ERRORS: dict[int, str] = {
     errno.ENOSPC: "disque plein",
     errno.EDQUOT: "quota disque dépassé",
     errno.EACCES: "permission refusée",
@@ -41,7 +41,7 @@ OS_ERRORS: dict[int, str] = {
 
 def os_reason(exc: OSError) -> str:
     """Why a file could not be read or written, in French when the error is a common one."""
-    return OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return _OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 def escape_controls(text: str) -> str:

@@ -34,7 +34,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 REPLACEMENT = "\ufffd"
 #: Name of the lock file a command holds in the output folder it writes into.
 LOCK_NAME = ".caqes.lock"
-#: French descriptions of the usual errors of the file system.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE
 
 
