@@ -68,6 +68,20 @@ def test_windows_1252_semicolons_decimal_comma(tmp_path: Path) -> None:
     assert ds.warnings == ()
 
 
+def test_tab_separated_text_as_excel_saves_it(tmp_path: Path) -> None:
+    """Excel's « Texte (séparateur : tabulation) »: Windows-1252, tabs, commas inside the cells."""
+    write(tmp_path, "etablissements.csv",
+          "finess\traison_sociale\tregion\tactivites\tliste_en_sus\r\n"
+          f"{APHP}\tHôpital, site Nord\tÎle-de-France\tMCO, SSR\toui\r\n", encoding="cp1252")
+    write(tmp_path, "resultats.csv",
+          f"finess\tannee\tindicateur\tvaleur\n{APHP}\t2018\tG01\t45,5 %\n{APHP}\t2018\tA01\toui\n")
+
+    ds = load_dataset(tmp_path, CAMPAIGN)
+
+    assert ds.establishments[["raison_sociale", "activites"]].values.tolist() == [["Hôpital, site Nord", "MCO;SSR"]]
+    assert ds.results["valeur"].tolist() == [45.5, 1.0]
+
+
 def test_utf8_bom_commas_and_spaces(tmp_path: Path) -> None:
     write(tmp_path, "etablissements.csv",
           "\ufeff Finess , Raison_Sociale,REGION,activites,liste_en_sus\n"

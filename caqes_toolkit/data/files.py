@@ -29,6 +29,7 @@ __all__ = ["CsvFile", "Parsed", "Prefetch", "layout", "lone_cr", "parse", "prefe
 _FIRST_LINE = re.compile("[^\r\n]*")
 _LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)?")
 _HEAD = 1 << 16  # bytes decoded to find the delimiter and the header
+_DELIMITERS = (",", ";", "\t")
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,10 @@ def _utf8_head(data: bytes) -> str | None:
 
 
 def _detect_delimiter(header_line: str, next_line: str) -> str:
-    """« ; » or « , », as the header line (or the next one, under a title line) counts them."""
-    line = header_line if ";" in header_line or "," in header_line else next_line
-    return ";" if line.count(";") > line.count(",") else ","
+    """« , », « ; » or a tabulation (Excel's « Texte (séparateur : tabulation) »): the one the
+    header line (or the next one, under a title line) holds most; « , » when in doubt."""
+    line = header_line if any(d in header_line for d in _DELIMITERS) else next_line
+    return max(_DELIMITERS, key=line.count)  # a tie goes to the first
 
 
 def _first_lines(text: str) -> tuple[str, str]:
