@@ -321,9 +321,10 @@ def test_luhn_key_accepts_right_key_and_flags_others(payload: str, shift: int) -
 
 
 @given(st.decimals(min_value=-1000, max_value=10**7, places=2, allow_nan=False),
-       st.sampled_from(["", " %", "%", "\u00a0%"]))
-def test_french_numbers_parse(number, suffix: str) -> None:
-    text = f"{number:,.2f}".replace(",", " ").replace(".", ",") + suffix
+       st.sampled_from(["", " %", "%", "\u00a0%"]), st.sampled_from(["-", "\u2212"]))
+def test_french_numbers_parse(number, suffix: str, minus: str) -> None:
+    """As typed, or as copied from a French document (« −2,5 » with the true minus sign)."""
+    text = f"{number:,.2f}".replace(",", " ").replace(".", ",").replace("-", minus) + suffix
     values, ok = _numbers(pd.Series([text], dtype="str"))
     assert ok.tolist() == [True]
     assert values[0] == pytest.approx(float(number))

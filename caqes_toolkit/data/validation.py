@@ -355,9 +355,10 @@ def _spread(normal: pd.Series, codes: np.ndarray, original: pd.Series,
 
 
 def _numbers(text: pd.Series, suffix: str = "%") -> tuple[np.ndarray, np.ndarray]:
-    """Numbers written the French way ("45,5 %", "1 234,5"), and where parsing succeeded."""
+    """Numbers written the French way ("45,5 %", "1 234,5", "−2,5" with the minus sign of
+    typeset text), and where parsing succeeded."""
     cleaned = (text.str.replace(_SPACES, "", regex=True).str.removesuffix(suffix)
-               .str.replace(",", ".", regex=False))
+               .str.replace(",", ".", regex=False).str.replace("\u2212", "-", regex=False))
     values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return values, np.isfinite(values)
 
