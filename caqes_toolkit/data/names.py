@@ -1,7 +1,7 @@
 """Names as analysts type them: files, sheets and columns compared with the expected ones.
 
 Free of pandas, like :mod:`caqes_toolkit.data.tables`, so that the files of a folder can be
-found before pandas is loaded (:mod:`caqes_toolkit.data.parse`).
+found before pandas is loaded (:mod:`caqes_toolkit.data.files`).
 """
 
 from __future__ import annotations

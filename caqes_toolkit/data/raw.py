@@ -14,11 +14,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import Fault, FaultCode
+from ..errors import Fault, FaultCode, os_reason
 from .dataset import SourceFile
 
 __all__ = ["SHEET_SEP", "RawSource", "RawTable", "ambiguous", "empty_table", "factorize", "make_table",
-           "normalise_header", "renamed", "str_series", "with_faults"]
+           "normalise_header", "renamed", "str_series", "unreadable", "with_faults"]
 
 SHEET_SEP = " › "
 # pandas' "str" dtype: Arrow strings under pandas 3 (built from Arrow columns without a copy),
@@ -106,6 +106,11 @@ def renamed(label: str, expected: str, name: str) -> tuple[Fault, ...]:
         return ()
     return (Fault(label, None, None, name, f"le nom « {expected} » : « {name} » est lu comme "
                   f"« {expected} »", "avertissement", code=FaultCode.RENAMED_TABLE),)
+
+
+def unreadable(label: str, exc: OSError) -> Fault:
+    """A file that could not be read (permissions, disk), the reason said in French."""
+    return Fault(label, None, None, None, f"un fichier lisible ({os_reason(exc)})", code=FaultCode.UNREADABLE_FILE)
 
 
 def with_faults(table: RawTable, faults: tuple[Fault, ...]) -> RawTable:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import CaqesError, Fault, FaultCode, os_reason
+from ..errors import CaqesError, Fault, FaultCode
 from .dataset import SourceFile
 from .files import CsvFile, Parsed, Prefetch, layout, lone_cr, parse, read_csv_file, table_files
 from .names import TABLE_NAMES
@@ -37,6 +37,7 @@ from .raw import (
     normalise_header,
     renamed,
     str_series,
+    unreadable,
     with_faults,
 )
 
@@ -86,9 +87,7 @@ def _read_folder(folder: Path, prefetched: Prefetch | None) -> RawSource:
             try:
                 file = read_csv_file(path)
             except OSError as exc:
-                tables[name] = empty_table(name, label, [
-                    Fault(label, None, None, None, f"un fichier lisible ({os_reason(exc)})",
-                          code=FaultCode.UNREADABLE_FILE)])
+                tables[name] = empty_table(name, label, [unreadable(label, exc)])
                 continue
         tables[name] = with_faults(_read_csv(name, label, file), renamed(label, label, path.name))
         sources.append(SourceFile(path.name, str(path), file.digest))

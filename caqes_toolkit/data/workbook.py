@@ -30,7 +30,7 @@ import pandas as pd
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..errors import CaqesError, Fault, FaultCode, os_reason
+from ..errors import CaqesError, Fault, FaultCode
 from .dataset import SourceFile
 from .files import sha256
 from .names import TABLE_NAMES, by_table, name_key
@@ -43,6 +43,7 @@ from .raw import (
     make_table,
     normalise_header,
     renamed,
+    unreadable,
     with_faults,
 )
 
@@ -66,9 +67,7 @@ def read_workbook(path: Path) -> RawSource:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        fault = Fault(path.name, None, None, None, f"un fichier lisible ({os_reason(exc)})",
-                      code=FaultCode.UNREADABLE_FILE)
-        return RawSource(path, True, {}, (), (fault,))
+        return RawSource(path, True, {}, (), (unreadable(path.name, exc),))
     sources = (SourceFile(path.name, str(path), sha256(data)),)
     ods = path.suffix.lower() == ".ods"
     book = None
