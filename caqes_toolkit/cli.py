@@ -261,10 +261,10 @@ def score(
             by_year = score_by_year(dataset, campaigns, year, allow_other_year, phase=phase)
             money = [evaluate_volets(dataset, campaign_for_year(campaigns, y, allow_other_year), y)
                      for y in sorted(set(year))]
-            table = with_volet_totals(score_table(by_year), money)
+            table = with_volet_totals(score_table(by_year, phase), money)
             write_table({"scores": table}, out_file, LABELS)
             if detail is not None:
-                write_table({"indicateurs": detail_table(by_year)}, detail, LABELS, decimals=2)
+                write_table({"indicateurs": detail_table(by_year, phase)}, detail, LABELS, decimals=2)
             if volets is not None:
                 write_volets(money, volets)
     for fault in dict.fromkeys((*dataset.warnings, *(w for m in money for w in m.warnings))):
@@ -396,7 +396,7 @@ def reports(
             from .evaluation.money import incentive_table
             table = incentive_table([evaluate_volets(dataset, camp, year)], dataset)
         else:
-            table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase))
+            table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase), phase)
             table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 

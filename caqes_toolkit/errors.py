@@ -98,7 +98,8 @@ class FaultCode(StrEnum):
     UNKNOWN_FINESS = "unknown-finess", "FINESS absent de etablissements"
     FINESS_CHECK_DIGIT = "finess-check-digit", "clé de Luhn du FINESS incorrecte (avertissement)"
     TYPE_ERROR = "type-error", "valeur illisible pour sa colonne (nombre, année, date, oui/non)"
-    OUT_OF_RANGE = "out-of-range", "nombre hors de l'intervalle permis"
+    OUT_OF_RANGE = ("out-of-range", "nombre ou date hors de l'intervalle permis (montant au-delà de 10¹²\u202f€, "
+                    "date de contrat hors de 2000–2100)")
     YEAR_AS_DATE = "year-as-date", "année saisie dans une cellule au format date (avertissement)"
     UNKNOWN_INDICATOR = "unknown-indicator", "code d'indicateur absent de la campagne"
     INVALID_CHOICE = "invalid-choice", "valeur hors de la liste permise (activité, oui/non, niveau, volet, poste)"
@@ -109,6 +110,11 @@ class FaultCode(StrEnum):
     OVERLAPPING_CONTRACTS = "overlapping-contracts", "deux contrats du même volet en vigueur à la fois"
     MISSING_EXPENSE = "missing-expense", "dépense requise par un contrat absente de depenses (avertissement)"
     MISSING_RATE = "missing-rate", "taux cible absent de la campagne pour une année requise (avertissement)"
+    NON_FINITE_AMOUNT = "non-finite-amount", "montant calculé infini : taux de la campagne ou dépenses hors d'échelle"
+    ALL_OBJECTIVES_NC = ("all-objectives-nc", "volet sous contrat dont tous les objectifs sont déclarés non "
+                         "concernés (avertissement)")
+    IMPLAUSIBLE_AMOUNT = ("implausible-amount", "dépense nulle ou un million de fois inférieure aux années "
+                          "suivantes (avertissement)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 import caqes_toolkit
 import caqes_toolkit.data.workbook as workbook_reader
 from caqes_toolkit.cli import app
+from caqes_toolkit.data.load import load_dataset
 from caqes_toolkit.data.validation import validate
-from caqes_toolkit.errors import Fault, FaultCode
+from caqes_toolkit.errors import DataError, Fault, FaultCode
+from caqes_toolkit.evaluation.money import evaluate_volets
 from caqes_toolkit.rules.campaign import load_campaign
 
 from .test_hostile_input import (
@@ -139,7 +141,31 @@ CASES: dict[FaultCode, Case] = {
                                                     f"{F},2019,transports,1250000\n"),
     FaultCode.MISSING_RATE: lambda p, _: _volets(p, f"{F},transports,2018-01-01,\n", SPENT,
                                                  rate=("taux_cible: 2.2", "taux_cible: {2019: 2.2}")),
+    FaultCode.NON_FINITE_AMOUNT: lambda p, _: _money_refused(p),
+    FaultCode.ALL_OBJECTIVES_NC: lambda p, _: _all_nc(p),
+    FaultCode.IMPLAUSIBLE_AMOUNT: lambda p, _: _volets(p, f"{F},transports,2018-01-01,\n",
+                                                       SPENT.replace(",2017,transports,1000", ",2017,transports,0")),
 }
+
+
+def _money_refused(tmp_path: Path) -> list[Fault]:
+    """A Dataset built by hand (no reader's ceiling) whose objective overflows."""
+    from .test_money import OPEN
+    from .test_money import campaign as money_campaign
+    from .test_money import dataset as money_dataset
+
+    data = money_dataset(OPEN, [(F, y, "transports", 1.7e308) for y in (2017, 2018, 2019)])
+    try:
+        evaluate_volets(data, money_campaign(tmp_path), 2019)
+    except DataError as exc:
+        return exc.faults
+    return []
+
+
+def _all_nc(tmp_path: Path) -> list[Fault]:
+    folder = region(tmp_path, f"{F},qualite,2018-01-01,\n", resultats=f"{F},2019,Q01,NC\n{F},2019,Q02,NC\n")
+    camp = load_campaign(tiny(tmp_path))
+    return list(evaluate_volets(load_dataset(folder, camp), camp, 2019).warnings)
 
 
 def _only_establishments(tmp_path: Path) -> Path:

@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MATURITY_STEPS", "TABLES", "ColumnSpec", "Kind", "TableSpec", "readme_table", "table"]
+__all__ = ["CONTRACT_YEARS", "MATURITY_STEPS", "MAX_EUROS", "NO_END_DATES", "TABLES", "ColumnSpec", "Kind",
+           "TableSpec", "readme_table", "table"]
+
+#: Ceiling of every amount in euros the data give (``produits_am``, ``depenses.montant``): 10¹² €,
+#: a thousand times the Assurance Maladie's yearly spending on one hospital group. Above it an
+#: amount is a typing or unit mistake (« 1,7e308 »), never a figure to compute money from.
+MAX_EUROS = 10**12
+#: Years a contract date may fall in (a CAQES contract is signed and ends within them).
+CONTRACT_YEARS = (2000, 2100)
+#: End dates that spreadsheets and registers write for « no end »: read as an empty ``date_fin``.
+NO_END_DATES = ("9999-12-31", "2999-12-31")
 
 #: How validation reads a column (each kind is one parser in :mod:`caqes_toolkit.data.validation`).
 Kind = Literal[
@@ -50,7 +60,8 @@ class ColumnSpec:
     ``required``: the file must have it (an optional column absent reads as empty);
     ``expected``: the French text of what a cell holds, for ``filled``, ``choice`` and
     ``number`` columns; ``low``/``high``/``suffix``/``allow_empty``: bounds, unit sign
-    stripped and empty cells allowed for ``number`` (``allow_empty`` also for ``date``).
+    stripped and empty cells allowed for ``number``; for ``date``, ``low``/``high`` bound the
+    year and ``allow_empty`` reads an empty cell, or a date of :data:`NO_END_DATES`, as « no end ».
     ``doc`` may name ``{activities}`` (the campaign module's list, filled in the README).
     """
 
@@ -129,9 +140,9 @@ TABLES: tuple[TableSpec, ...] = (
         ColumnSpec("region", "str", "filled", expected="région de l'établissement"),
         ColumnSpec("activites", "str", "activities", doc="{activities} séparées par `;` ou `,`"),
         ColumnSpec("liste_en_sus", "bool", "yes_no", doc="oui/non"),
-        ColumnSpec("produits_am", "float64", "number", required=False, doc="euros", low=0,
-                   suffix="€", allow_empty=True,
-                   expected="un montant positif en euros (ex. « 12 345 678,90 ») ou vide"),
+        ColumnSpec("produits_am", "float64", "number", required=False, doc="euros, 10¹² € au plus", low=0,
+                   high=MAX_EUROS, suffix="€", allow_empty=True,
+                   expected="un montant positif en euros, 10¹² € au plus (ex. « 12 345 678,90 ») ou vide"),
     )),
     TableSpec("resultats", "results", required=True, key=("finess", "annee", "indicateur"),
               checks=("fractions_by_establishment",),
@@ -160,16 +171,18 @@ TABLES: tuple[TableSpec, ...] = (
         _FINESS,
         ColumnSpec("volet", "str", "volet", doc="code d'un volet additionnel de la campagne : "
                    "transports, pertinence, qualite"),
-        ColumnSpec("date_debut", "datetime64[ns]", "date"),
-        ColumnSpec("date_fin", "datetime64[ns]", "date", allow_empty=True,
-                   doc="`AAAA-MM-JJ` ou `JJ/MM/AAAA` ; vide = sans fin ; 5 ans au plus"),
+        ColumnSpec("date_debut", "datetime64[ns]", "date", low=CONTRACT_YEARS[0], high=CONTRACT_YEARS[1]),
+        ColumnSpec("date_fin", "datetime64[ns]", "date", allow_empty=True, low=CONTRACT_YEARS[0],
+                   high=CONTRACT_YEARS[1], doc="`AAAA-MM-JJ` ou `JJ/MM/AAAA`, de 2000 à 2100 ; vide, 31/12/2999 "
+                   "ou 31/12/9999 = sans fin ; 5 ans au plus"),
     )),
-    TableSpec("depenses", "expenses", key=("finess", "annee", "poste"), columns=(
+    TableSpec("depenses", "expenses", key=("finess", "annee", "poste"), checks=("plausible_expenses",), columns=(
         _FINESS, _YEAR,
         ColumnSpec("poste", "str", "expense_line", doc="poste de dépense d'un volet, ex. `transports`"),
-        ColumnSpec("montant", "float64", "number", low=0, suffix="€",
-                   expected="un montant positif ou nul en euros (ex. « 1 250 000,00 »)",
-                   doc="euros remboursés par l'Assurance Maladie dans l'année ; « 1 250 000,00 » accepté"),
+        ColumnSpec("montant", "float64", "number", low=0, high=MAX_EUROS, suffix="€",
+                   expected="un montant positif ou nul en euros, 10¹² € au plus (ex. « 1 250 000,00 »)",
+                   doc="euros remboursés par l'Assurance Maladie dans l'année, 10¹² € au plus ; "
+                   "« 1 250 000,00 » accepté"),
     )),
 )
 

@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Fault, FaultCode, Severity
+from ..formats import fmt_num
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator, VoletIndicator
 from .files import Prefetch
 from .names import name_key
 from .raw import RawSource, RawTable, factorize
 from .read import read_source
-from .tables import TABLES, ColumnSpec, TableSpec
+from .tables import CONTRACT_YEARS, NO_END_DATES, TABLES, ColumnSpec, TableSpec
 from .tables import table as table_spec
 
 __all__ = ["Checked", "check", "check_values", "contracts_in_force", "number_expectation", "validate", "write_faults"]
@@ -72,7 +73,7 @@ def validate(source: str | Path, campaign: Campaign, prefetched: Prefetch | None
 
 def check(raw: RawSource, campaign: Campaign) -> Checked:
     """Check the raw tables against their declarations (:data:`~caqes_toolkit.data.tables.TABLES`)
-    and normalise them."""
+    and normalise them (``resultats`` before the tables whose checks look at its latest year)."""
     faults: list[Fault] = list(raw.faults)
     frames: dict[str, pd.DataFrame] = {}
     known: pd.Series | None = None
@@ -85,7 +86,9 @@ def check(raw: RawSource, campaign: Campaign) -> Checked:
         sink = _Sink(_without_total(_read_as_known(read, spec)))
         if _usable(sink, spec):
             _controls(sink)
-            frames[spec.field] = _check_table(sink, spec, _Context(campaign, known))
+            results = frames.get("results")
+            latest = int(results["annee"].max()) if results is not None and len(results) else None
+            frames[spec.field] = _check_table(sink, spec, _Context(campaign, known, latest))
             if any(c.kind == "finess_declared" for c in spec.columns):
                 known = frames[spec.field]["finess"]
         faults += sink.sorted()
@@ -638,6 +641,7 @@ class _Context:
 
     campaign: Campaign
     known: pd.Series | None
+    latest: int | None = None  # the latest year with results: the year a validation looks at
     columns: dict[str, pd.Series | np.ndarray] = field(default_factory=dict)
     keys: dict[str, np.ndarray] = field(default_factory=dict)
     indicators: tuple[np.ndarray, list[_Measured | None]] = (np.empty(0, np.int64), [])
@@ -716,7 +720,7 @@ def _parse_number(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
 
 
 def _parse_date(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
-    dates = _dates(sink, column.name, column.allow_empty)
+    dates = _dates(sink, column)
     _keep(ctx, column.name, dates, pd.factorize(dates, use_na_sentinel=False)[0])
 
 
@@ -901,30 +905,52 @@ def _volet_objective(campaign: Campaign, code: str) -> VoletIndicator | None:
     return found[1] if found and found[1].rule != "depense" else None
 
 
-def _dates(sink: _Sink, column: str, allow_empty: bool) -> np.ndarray:
-    """Dates written AAAA-MM-JJ or JJ/MM/AAAA (datetime64, NaT when empty or bad); reports bad
-    ones (impossible dates such as 31/02/2019 included)."""
+def _dates(sink: _Sink, spec: ColumnSpec) -> np.ndarray:
+    """Dates written AAAA-MM-JJ or JJ/MM/AAAA (datetime64, NaT when empty or bad) whose year lies
+    in [spec.low, spec.high]; reports bad ones (impossible dates such as 31/02/2019 included) and
+    dates out of that range. With ``allow_empty``, a « no end » date (:data:`NO_END_DATES`) reads
+    as empty. The range is checked on the text, before any conversion: a timestamp never wraps."""
+    column, allow_empty = spec.name, spec.allow_empty
     codes, uniques = sink.distinct(column)
     iso, fr = uniques.str.extract(_ISO_DATE), uniques.str.extract(_FR_DATE)
-    text = iso[0].fillna(fr[2]) + "-" + iso[1].fillna(fr[1]) + "-" + iso[2].fillna(fr[0])
-    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    year = iso[0].fillna(fr[2])
+    text = year + "-" + iso[1].fillna(fr[1]) + "-" + iso[2].fillna(fr[0])
+    no_end = text.isin(NO_END_DATES).to_numpy(bool) & allow_empty
+    years = pd.to_numeric(year, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    low, high = int(spec.low or CONTRACT_YEARS[0]), int(spec.high or CONTRACT_YEARS[1])
+    with np.errstate(invalid="ignore"):
+        in_range = (years >= low) & (years <= high)
+    dates = pd.to_datetime(text.where(in_range), format="%Y-%m-%d", errors="coerce")
+    outside = ~np.isnan(years) & ~in_range & ~no_end
     empty = " ou vide (contrat sans date de fin)" if allow_empty else ""
-    _bad_cells(sink, column, uniques, dates.notna().to_numpy(bool),
+    _bad_cells(sink, column, uniques, dates.notna().to_numpy(bool) | outside | no_end,
                f"une date AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2018-01-01 ou 01/01/2018){empty}", allow_empty)
+    without = (" ; un contrat sans date de fin : laisser vide (31/12/2999 et 31/12/9999 se lisent aussi "
+               "« sans fin »)") if allow_empty else ""
+    sink.texts(outside, column, f"une date de contrat entre le 01/01/{low} et le 31/12/{high} (un contrat "
+               f"CAQES commence et finit dans ces années ; ailleurs, date mal saisie){without}",
+               code=FaultCode.OUT_OF_RANGE)
     return dates.to_numpy(dtype="datetime64[ns]")[codes]
 
 
 def _contract_periods(sink: _Sink, ctx: _Context) -> None:
-    """Contracts: an end on or after the start, at most MAX_CONTRACT_YEARS long (warning), and
-    no two contracts of one establishment and volet in force at once."""
+    """Contracts: an end on or after the start, at most MAX_CONTRACT_YEARS long (warning; a
+    contract without end that has lasted longer by the end of the latest year with results
+    too), and no two contracts of one establishment and volet in force at once."""
     start, end = np.asarray(ctx.columns["date_debut"]), np.asarray(ctx.columns["date_fin"])
     both = ~np.isnat(start) & ~np.isnat(end)
     sink.rows(both & (end < start), "date_fin", "une date de fin postérieure ou égale à la date "
               "de début", code=FaultCode.DATE_ORDER)
     limit = (pd.Series(start) + pd.DateOffset(years=MAX_CONTRACT_YEARS)).to_numpy()
-    sink.rows(both & (end >= limit), "date_fin",
-              f"un contrat de {MAX_CONTRACT_YEARS} ans au plus (durée maximale d'un volet "
-              "additionnel)", "avertissement", code=FaultCode.LONG_CONTRACT)
+    longest = f"un contrat de {MAX_CONTRACT_YEARS} ans au plus (durée maximale d'un volet additionnel)"
+    sink.rows(both & (end >= limit), "date_fin", longest, "avertissement", code=FaultCode.LONG_CONTRACT)
+    if ctx.latest is not None:
+        year = ctx.latest
+        open_ended = ~np.isnat(start) & np.isnat(end) & (limit <= np.datetime64(f"{year}-12-31"))
+        sink.rows(open_ended, "date_fin", lambda rows: [
+            f"{longest} : ce contrat sans date de fin, commencé le {pd.Timestamp(start[r]):%d/%m/%Y}, dure "
+            f"plus de {MAX_CONTRACT_YEARS} ans à la fin de {year} (dernière année des résultats) ; indiquer "
+            "sa date de fin" for r in rows.tolist()], "avertissement", code=FaultCode.LONG_CONTRACT)
     _overlaps(sink, ctx.keys["finess"], ctx.keys["volet"], start, end)
 
 
@@ -951,9 +977,43 @@ def _overlaps(sink: _Sink, finess_key: np.ndarray, volet_key: np.ndarray, start:
         for r in bad.tolist()], code=FaultCode.OVERLAPPING_CONTRACTS)
 
 
+#: An expense this many times below every later one of its establishment and line is implausible.
+IMPLAUSIBLE_RATIO = 10**6
+
+
+def _plausible_expenses(sink: _Sink, ctx: _Context) -> None:
+    """Expenses: a warning for an amount that would make a reference year's objective absurd —
+    0 € while a later year of the same establishment and line is not, or at least
+    :data:`IMPLAUSIBLE_RATIO` times below every later year (a unit or typing mistake)."""
+    amount = np.asarray(ctx.columns["montant"], dtype=float)
+    if not len(amount):
+        return
+    frame = pd.DataFrame({"g": ctx.keys["finess"].astype(np.int64) * (int(ctx.keys["poste"].max()) + 1)
+                          + ctx.keys["poste"], "annee": ctx.columns["annee"], "montant": amount})
+    later = frame.sort_values(["g", "annee"], ascending=[True, False], kind="stable")
+    grouped = later.groupby("g")["montant"]
+    low = grouped.cummin().groupby(later["g"]).shift()  # smallest amount of the later years
+    high = grouped.cummax().groupby(later["g"]).shift()
+    low, high = low.reindex(frame.index).to_numpy(float), high.reindex(frame.index).to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        zero = (amount == 0) & (high > 0)
+        tiny = (amount > 0) & (amount <= low / IMPLAUSIBLE_RATIO)
+    years = np.asarray(ctx.columns["annee"])
+
+    def said(rows: np.ndarray) -> list[str]:
+        return [(f"un montant plausible : 0 € en {years[r]} alors que les années suivantes atteignent "
+                 f"{fmt_num(high[r], 0, unit='€')} (année de référence d'un objectif de dépenses : "
+                 "objectif nul, toute la dépense deviendrait dépassement) ; vérifier la saisie") if zero[r] else
+                (f"un montant plausible : {fmt_num(amount[r], 2, trim=True, unit='€')} en {years[r]}, au moins "
+                 f"un million de fois moins que chaque année suivante (au moins "
+                 f"{fmt_num(low[r], 0, unit='€')}) : erreur d'unité ou de saisie ?") for r in rows.tolist()]
+
+    sink.rows(zero | tiny, "montant", said, "avertissement", code=FaultCode.IMPLAUSIBLE_AMOUNT)
+
+
 _TABLE_CHECKS: dict[str, Callable[[_Sink, _Context], None]] = {
     "fractions_by_establishment": _fractions_by_establishment, "fractions": _reference_fractions,
-    "contract_periods": _contract_periods,
+    "contract_periods": _contract_periods, "plausible_expenses": _plausible_expenses,
 }
 
 

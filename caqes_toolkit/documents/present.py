@@ -8,7 +8,10 @@ import pandas as pd
 from ..evaluation.analysis import summary
 from ..evaluation.scoring import Scores
 
-__all__ = ["LABELS", "detail_table", "score_table"]
+__all__ = ["LABELS", "PROVISIONAL", "detail_table", "score_table"]
+
+#: Added to the campaign column of a phase-1 evaluation's files: their figures are provisional.
+PROVISIONAL = " (provisoire — phase 1)"
 
 #: French headers of the scores workbook.
 LABELS: dict[str, str] = {
@@ -61,12 +64,20 @@ def _yes_no(flag: pd.Series) -> pd.Series:
     return flag.map({True: "oui", False: "non"})
 
 
-def score_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
-    """The scores file: one row per establishment and year (contract columns first)."""
+def _phase_label(table: pd.DataFrame, phase: int) -> pd.DataFrame:
+    """The campaign column saying that a phase-1 evaluation is provisional (phase 2: unchanged)."""
+    if phase == 1:
+        table["campagne"] = table["campagne"] + PROVISIONAL
+    return table
+
+
+def score_table(scores_by_year: dict[int, Scores], phase: int = 2) -> pd.DataFrame:
+    """The scores file: one row per establishment and year (contract columns first); ``phase`` 1
+    marks every row provisional in its ``campagne`` column."""
     frames = []
     for year, scores in sorted(scores_by_year.items()):
         frames.append(summary(scores, year))
-    table = pd.concat(frames, ignore_index=True)
+    table = _phase_label(pd.concat(frames, ignore_index=True), phase)
     table["sanction_proposee"] = _yes_no(table["sanction_proposee"])
     table["liste_en_sus"] = _yes_no(table["liste_en_sus"])
     chapters = sorted({c for s in scores_by_year.values() for c in s.campaign.chapters})
@@ -78,8 +89,9 @@ def score_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
     return table[first + rest]
 
 
-def detail_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
-    """Indicator-level scores of every establishment and year, with the catalogue's label."""
+def detail_table(scores_by_year: dict[int, Scores], phase: int = 2) -> pd.DataFrame:
+    """Indicator-level scores of every establishment and year, with the catalogue's label
+    (``phase`` 1: marked provisional in the ``campagne`` column)."""
     frames = []
     for year, scores in sorted(scores_by_year.items()):
         ind = scores.indicators[scores.indicators["annee"] == year].copy()
@@ -87,4 +99,4 @@ def detail_table(scores_by_year: dict[int, Scores]) -> pd.DataFrame:
         ind.insert(3, "libelle", ind["indicateur"].map(labels))
         ind["campagne"] = scores.campaign.label_for(year)
         frames.append(ind)
-    return pd.concat(frames, ignore_index=True)
+    return _phase_label(pd.concat(frames, ignore_index=True), phase)

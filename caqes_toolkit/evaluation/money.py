@@ -34,7 +34,9 @@ import pandas as pd
 
 from ..data import validation
 from ..data.dataset import Dataset, empty_table
-from ..errors import CaqesError, Fault, FaultCode
+from ..data.tables import MAX_EUROS
+from ..errors import CaqesError, DataError, Fault, FaultCode
+from ..formats import fmt_num
 from ..rules.campaign import Campaign, Volet, VoletIndicator, Weights
 from .scoring import score
 
@@ -66,6 +68,7 @@ MONEY = ("montant_reference", "objectif", "montant", "economies", "depassement",
          "reversement_max")
 FLAGS = ("sanction_proposee", "ciblage")
 _FIRST = "debut_contrat"
+_MT_R = "MT_R"  # the reference year's spending, as the method names it
 
 
 @dataclass(frozen=True)
@@ -119,13 +122,14 @@ def _objective_campaign(campaign: Campaign) -> tuple[Campaign | None, dict[int, 
 
 
 def _achievement(dataset: Dataset, campaign: Campaign, year: int,
-                 contracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Achievement A (0–1) of each contracted (finess, volet), and the objectives' scores."""
+                 contracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[Fault]]:
+    """Achievement A (0–1) of each contracted (finess, volet), the objectives' scores, and a
+    warning for each volet whose objectives were all declared NC."""
     pairs = contracts[["finess", "volet"]]
     data = _objective_data(dataset, campaign, pairs["finess"])
     pseudo, volet_of = _objective_campaign(campaign)
     if pseudo is None or pairs.empty:
-        return pairs.assign(atteinte=1.0), _measures(data, campaign, year, pairs, None)
+        return pairs.assign(atteinte=1.0), _measures(data, campaign, year, pairs, None), []
     # an objective without a value counts 0: give each contracted establishment a row for every
     # objective of year N, so that it is scored even without any value
     codes = pd.DataFrame([(v.code, i.code) for v in campaign.volets for i in v.scored],
@@ -142,7 +146,25 @@ def _achievement(dataset: Dataset, campaign: Campaign, year: int,
     a["atteinte"] = (a.pop("score") / 100).fillna(1.0)
     ind = scores.indicators.assign(volet=lambda d: d["chapitre"].map(volet_of))
     ind = ind.merge(pairs, on=["finess", "volet"])
-    return a, _measures(data, campaign, year, pairs, ind)
+    return a, _measures(data, campaign, year, pairs, ind), _all_declared_nc(ind, year, _label(dataset, "resultats"))
+
+
+def _all_declared_nc(objectives: pd.DataFrame, year: int, source: str) -> list[Fault]:
+    """A warning for each contracted volet none of whose scored objectives counts, some of them
+    declared NC: its achievement is then complete by the rule, and its sanction vanishes."""
+    by_pair = objectives[objectives["annee"] == year].groupby(["finess", "volet"], sort=True)
+    counted, declared = by_pair["applicable"].any(), (by_pair["motif_nc"].agg(lambda m: (m == "déclaré NC").any()))
+    faults = []
+    for finess, volet in counted.index[~counted & declared]:
+        codes = ", ".join(objectives.loc[(objectives["finess"] == finess) & (objectives["volet"] == volet)
+                                         & (objectives["annee"] == year), "indicateur"])
+        faults.append(Fault(source, None, "valeur", f"{finess} / {year} / {volet}",
+                            f"des objectifs du volet « {volet} » renseignés : l'établissement {finess} a déclaré "
+                            f"non concernés (NC) tous ceux qui le concernent ({codes}) en {year} ; l'atteinte du "
+                            "volet est alors réputée complète et aucune sanction n'est proposée (règle appliquée "
+                            "telle quelle) : vérifier ces déclarations", "avertissement",
+                            code=FaultCode.ALL_OBJECTIVES_NC))
+    return faults
 
 
 def _objective_data(dataset: Dataset, campaign: Campaign, finess: pd.Series) -> Dataset:
@@ -268,13 +290,13 @@ def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarra
     return list(dict.fromkeys(faults))
 
 
-def _label(dataset: Dataset) -> str:
-    """How faults name the depenses table: ``depenses.csv`` or ``classeur.xlsx › depenses``."""
+def _label(dataset: Dataset, table: str) -> str:
+    """How faults name a table: ``depenses.csv`` or ``classeur.xlsx › depenses``."""
     names = [f.name for f in dataset.sources]
-    if "depenses.csv" in (n.lower() for n in names):
-        return next(n for n in names if n.lower() == "depenses.csv")
+    if f"{table}.csv" in (n.lower() for n in names):
+        return next(n for n in names if n.lower() == f"{table}.csv")
     books = [n for n in names if n.lower().endswith(".xlsx")]
-    return f"{books[0]} › depenses" if len(books) == 1 else "depenses"
+    return f"{books[0]} › {table}" if len(books) == 1 else table
 
 
 def _cap(volet: Volet, income: np.ndarray) -> np.ndarray:
@@ -401,12 +423,14 @@ def _evaluate(dataset: Dataset, campaign: Campaign, year: int, contracts: pd.Dat
     require_parameters(campaign, set(contracts["volet"]))
     income = dataset.establishments.set_index("finess")["produits_am"]
     contracts = contracts.assign(annee=year, produits_am=contracts["finess"].map(income).astype(float))
-    achievement, objectives = _achievement(dataset, campaign, year, contracts)
+    achievement, objectives, declared_nc = _achievement(dataset, campaign, year, contracts)
     contracts = contracts.merge(achievement, on=["finess", "volet"], how="left")
     contracts["atteinte"] = 100 * contracts["atteinte"]
-    lines, warnings = _expense_rows(dataset.expenses, campaign, year, contracts, _label(dataset))
-    lines = _money(lines, campaign)
-    total = _totals(contracts, lines, campaign)
+    with np.errstate(over="ignore", invalid="ignore"):  # an infinite amount is refused below, not warned of
+        lines, warnings = _expense_rows(dataset.expenses, campaign, year, contracts, _label(dataset, "depenses"))
+        lines = _money(lines, campaign)
+        total = _totals(contracts, lines, campaign)
+    _refuse_non_finite(lines, campaign)
     rows = pd.concat([lines.assign(_total=0), total.assign(_total=1)], ignore_index=True)
     order = {v.code: k for k, v in enumerate(campaign.volets)}
     line_order = {c: k for k, c in enumerate(campaign.volet_indicators)}  # the campaign's order
@@ -418,7 +442,27 @@ def _evaluate(dataset: Dataset, campaign: Campaign, year: int, contracts: pd.Dat
         rows[flag] = rows[flag].astype(object).where(rows[flag].notna(), None)
     rows[["_bonus", "_clawback"]] = rows[["_bonus", "_clawback"]].fillna(False).astype(bool)
     spent = dataset.expenses[dataset.expenses["finess"].isin(contracts["finess"])].reset_index(drop=True)
-    return VoletResults(year, campaign, rows, objectives, tuple(warnings), spent)
+    return VoletResults(year, campaign, rows, objectives, (*warnings, *declared_nc), spent)
+
+
+def _refuse_non_finite(lines: pd.DataFrame, campaign: Campaign) -> None:
+    """Refuse (:class:`DataError`) expense rows whose money is infinite: an objective
+    MT_R × Π (1 + x_k / 100) beyond what a float holds (a taux_cible far too large, or amounts
+    beyond the data contract's ceiling in a Dataset built by hand). Never an infinity in an output."""
+    columns = [c for c in (*MONEY, "evolution") if c in lines]
+    values = lines[columns].to_numpy(dtype=float)
+    bad = np.isinf(values).any(axis=1)
+    if not bad.any():
+        return
+    name = Path(campaign.path).name if campaign.path else campaign.name
+    raise DataError([
+        Fault(name, None, f"volets[{row.volet}].indicateurs[{row.indicateur}].taux_cible",
+              f"{row.finess} / {row.annee} / {row.indicateur}",
+              f"un objectif de dépenses fini : {_MT_R} × Π (1 + taux/100) de {int(row.annee_reference)} à "
+              f"{row.annee} dépasse ce qu'un calcul peut tenir (taux_cible démesuré, ou montants de dépenses "
+              f"au-delà de {fmt_num(MAX_EUROS, 0, unit='€')}) ; aucun montant n'est calculé",
+              code=FaultCode.NON_FINITE_AMOUNT)
+        for row in lines[bad].itertuples()])
 
 
 # --- outputs ---------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ MAX_LISTED = 20
 #: Control characters refused in any text of a campaign (tab, line feed and carriage return are allowed).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MERGE = "tag:yaml.org,2002:merge"
+#: A message of a check across the campaign that names its keys itself (« volets[0] (code X).… : … »).
+_KEYED = re.compile(r"(?:volets|indicateurs)\[[0-9]+\] \(code ")
 #: PyYAML's most frequent problems (the start of its text), said in French; others are quoted.
 _YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
     ("found character '\\t'", "tabulation : un fichier YAML s'indente avec des espaces"),
@@ -216,6 +218,17 @@ class VoletIndicator(_Objective):
         except ValidationError as exc:
             raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
         return self
+
+    @field_validator("target_rate")
+    @classmethod
+    def _rate_above_minus_100(cls, value: float | dict[int, float] | None) -> float | dict[int, float] | None:
+        rates = value.items() if isinstance(value, dict) else [(None, value)] if value is not None else []
+        for year, rate in rates:
+            if rate <= -100:
+                when = f" (année {year})" if year is not None else ""
+                raise ValueError(f"un taux supérieur à −100 %/an est attendu{when} : à −100 % ou moins, l'objectif de "
+                                 "dépenses serait nul ou négatif, et toute dépense deviendrait un dépassement")
+        return value
 
     def rate(self, year: int) -> float | None:
         """Target growth rate (%/year) of ``year``; None when the campaign gives none."""
@@ -396,7 +409,52 @@ class Campaign(_Frozen):
             if unknown:
                 raise ValueError(f"l'indicateur {ind.code} : son referentiel cite l'indicateur {unknown[0]}, "
                                  "absent de la campagne")
+        faults = [*self._shared_expense_lines(), *self._referentiel_faults()]
+        if faults:
+            raise ValueError("\n  ".join(faults))
         return self
+
+    def _key(self, volet: Volet | None, ind: Indicator | VoletIndicator) -> str:
+        """An indicator's key path as the campaign file writes it: ``volets[0] (code X).indicateurs[2] (code Y)``."""
+        if volet is None:
+            return f"indicateurs[{self.indicators.index(ind)}] (code {ind.code})"
+        return (f"volets[{self.volets.index(volet)}] (code {volet.code}).indicateurs[{volet.indicators.index(ind)}] "
+                f"(code {ind.code})")
+
+    def _shared_expense_lines(self) -> list[str]:
+        """An expense line (``poste``) measured by two ``depense`` objectives would pay the same savings
+        twice (or claw back the same overrun twice): refused, naming both keys."""
+        first: dict[str, str] = {}
+        faults = []
+        for volet in self.volets:
+            for line in volet.expenses:
+                key = f"{self._key(volet, line)}.poste"
+                if line.expense in first:
+                    faults.append(f"{key} : le poste « {line.expense} » est déjà celui de {first[line.expense]} ; un "
+                                  "poste ne peut être l'objectif de dépenses que d'un seul indicateur (les mêmes "
+                                  "économies compteraient deux fois dans l'intéressement)")
+                first.setdefault(str(line.expense), key)
+        return faults
+
+    def _referentiel_faults(self) -> list[str]:
+        """Référentiel conditions that could never be evaluated: on a ``poste`` that no ``depense``
+        objective measures, or on a ``depense`` objective (its value lives in depenses, never in
+        resultats: the condition would always read « donnée manquante »)."""
+        lines = {i.expense for v in self.volets for i in v.expenses}
+        expense_of = {i.code: i.expense for v in self.volets for i in v.expenses}
+        faults = []
+        for volet, ind in self.with_referentiel:
+            for k, condition in enumerate(ind.referentiel or ()):
+                key = f"{self._key(volet, ind)}.referentiel[{k}]"
+                if condition.expense is not None and condition.expense not in lines:
+                    known = ", ".join(sorted(str(x) for x in lines)) or "aucun"
+                    faults.append(f"{key}.poste : poste « {condition.expense} » inconnu : aucun objectif « regle: "
+                                  f"depense » ne le mesure (postes de la campagne : {known})")
+                if condition.indicator in expense_of:
+                    faults.append(f"{key}.indicateur : {condition.indicator} est un objectif de dépenses, dont la "
+                                  "valeur n'est jamais dans resultats (la condition lirait toujours « donnée "
+                                  f"manquante ») ; écrire « poste: {expense_of[condition.indicator]} »")
+        return faults
 
     def _weight_tables(self) -> tuple[tuple[str, dict[int, float]], ...]:
         if self.weights is None:
@@ -529,7 +587,8 @@ def _messages(exc: ValidationError, raw: dict) -> list[str]:
     for error in exc.errors():
         where, message, got = _describe(error, raw)
         by_key.setdefault(where, ([], got))[0].append(message)
-    return [f"{where} : {' ; ou '.join(messages)}{got}" for where, (messages, got) in by_key.items()]
+    return [f"{where} : {' ; ou '.join(messages)}{got}" if not _KEYED.match(messages[0]) else messages[0]
+            for where, (messages, got) in by_key.items()]
 
 
 def _tree_faults(root: yaml.Node) -> list[str]:
