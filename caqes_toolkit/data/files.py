@@ -21,10 +21,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .names import by_table
+from .names import table_files
 
-__all__ = ["CsvFile", "Parsed", "Prefetch", "layout", "lone_cr", "parse", "prefetch", "read_csv_file",
-           "sha256", "table_files"]
+__all__ = ["CsvFile", "Parsed", "Prefetch", "layout", "lone_cr", "parse", "prefetch", "read_csv_file", "sha256"]
 
 _FIRST_LINE = re.compile("[^\r\n]*")
 _LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)?")
@@ -54,13 +53,6 @@ class CsvFile:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def table_files(folder: Path) -> tuple[dict[str, list[str]], list[str]]:
-    """The files of ``folder`` read as each table (``Resultats.CSV``, « Résultats.csv »,
-    « resultats .csv » read as ``resultats.csv``), and the other files."""
-    files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    return by_table({f: Path(f).stem if Path(f).suffix.lower() == ".csv" else None for f in files})
 
 
 def read_csv_file(path: Path) -> CsvFile:

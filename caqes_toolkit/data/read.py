@@ -26,8 +26,8 @@ import pyarrow as pa
 
 from ..errors import CaqesError, Fault, FaultCode
 from .dataset import SourceFile
-from .files import CsvFile, Parsed, Prefetch, layout, lone_cr, parse, read_csv_file, table_files
-from .names import TABLE_NAMES
+from .files import CsvFile, Parsed, Prefetch, layout, lone_cr, parse, read_csv_file
+from .names import TABLE_NAMES, table_files
 from .raw import (
     RawSource,
     RawTable,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..data.dataset import Dataset, SourceFile
 from ..data.load import load_dataset
+from ..data.names import input_files
 from ..errors import CaqesError
 from ..rules.campaign import Campaign, load_campaign
 from .scoring import Scores, score
@@ -22,8 +23,9 @@ __all__ = ["campaign_source", "evaluate_region", "file_key", "load_region", "reg
 
 
 def file_key(path: Path) -> str:
-    """Content key of a data source (a folder's CSV files, or a workbook), for caching."""
-    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    """Content key of a data source or a campaign file, for caching: the names and bytes of the
+    files the loader reads (:func:`~caqes_toolkit.data.names.input_files`)."""
+    files = input_files(path)
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.name.encode())

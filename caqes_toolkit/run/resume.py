@@ -3,6 +3,7 @@
 After a batch where no report failed, :func:`record` writes ``DIR/.caqes-lot.json``: a key of
 the request (the toolkit's code and version, the options, the SHA-256 of every file of the data
 folder or workbook, of the campaigns and of the notebooks) and the fingerprint of each report.
+The data files are those the loader reads (:func:`~caqes_toolkit.data.names.input_files`).
 A later identical request is answered by :func:`up_to_date` from that file, the reports'
 ``.caqes-done.json`` and the presence of their files, before any data is read, any worker or
 Chromium is started or any notebook library imported. Any difference (a data file edited or
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..data.names import input_files
 from ..outputs import write_atomic
 from .batch import DONE, Job, code_fingerprint
 
@@ -27,13 +29,6 @@ __all__ = ["MARKER", "batch_key", "record", "up_to_date"]
 MARKER = ".caqes-lot.json"
 #: Outputs of the whole batch, beside each report's folder.
 BATCH_FILES = ("index.html", "scores.xlsx")
-
-
-def _files(path: Path) -> list[Path]:
-    """The data files a request may read: the workbook, or every file of the folder."""
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file())
-    return [path]
 
 
 def _digest(path: Path) -> str:
@@ -46,7 +41,7 @@ def _digest(path: Path) -> str:
 def batch_key(data: Path, campaigns: Sequence[Path], notebooks: Sequence[Path], **options: object) -> str:
     """SHA-256 of what a ``caqes reports`` request depends on: the toolkit, the ``options`` as
     given, and the content of the data, campaign and notebook files."""
-    files = [*_files(data), *campaigns, *notebooks]
+    files = [*input_files(data), *campaigns, *notebooks]
     parts = {"version": __version__, "code": code_fingerprint(), "options": {k: repr(v) for k, v in options.items()},
              "files": [[str(p.resolve()), _digest(p)] for p in files]}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
