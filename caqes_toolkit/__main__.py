@@ -1,5 +1,5 @@
 """``python -m caqes_toolkit`` runs the ``caqes`` command line."""
 
-from .cli import main
+from .cli_interrupt import main
 
 main()

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .cli_fr import install
+from .cli_interrupt import progress, run
 from .errors import CaqesError, DataError
 from .outputs import check_outputs, describe_os_error, output_lock
 
@@ -272,6 +273,14 @@ def score(
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
 
 
+def _reports_done(done: int, total: int) -> str:
+    """What an interrupted ``caqes reports`` has done, for its last line."""
+    left = total - done
+    rest = "le rapport restant" if left == 1 else f"les {left} rapports restants"
+    made = f"{done} rapport{'s' if done > 1 else ''} à jour sur {total}, aucun fichier à moitié écrit"
+    return f"{made} ; relancez la même commande pour faire {rest} (ceux qui sont à jour ne sont pas refaits)"
+
+
 FinessOpt = Annotated[list[str] | None, typer.Option(
     "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
 
@@ -357,6 +366,7 @@ def reports(
             out.print(f"0 rapport(s) produit(s), {count} déjà à jour, 0 échec(s) — index : {out_dir / 'index.html'}")
             return
         from .run.batch import ReportPool, make_jobs, run_jobs
+        from .run.pool import available_cpus
         from .run.render import chromium_available
         from .run.resume import MARKER, record
 
@@ -373,6 +383,10 @@ def reports(
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
             notebook = shipped[1]
+        if scheduler is None and jobs > (cpus := available_cpus()):
+            err.print(f"avertissement — --jobs {jobs} ramené à {cpus} : processeurs disponibles sur cette machine "
+                      "(plus de processus de travail n'iraient pas plus vite)")
+            jobs = cpus
         # The local workers' forkserver starts now and loads its modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
         early = _read_early(data)
@@ -401,13 +415,15 @@ def reports(
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
 
         counts = {"failed": 0, "skipped": 0}
-        with _progress() as progress:
-            task = progress.add_task(f"Rapports {year}", total=len(job_list), **counts)
+        progress(_reports_done(0, len(job_list)))
+        with _progress() as bar:
+            task = bar.add_task(f"Rapports {year}", total=len(job_list), **counts)
 
             def advance(outcome) -> None:
                 if outcome.status in counts:
                     counts[outcome.status] += 1
-                progress.update(task, advance=1, **counts)
+                bar.update(task, advance=1, **counts)
+                progress(_reports_done(int(bar.tasks[0].completed) - counts["failed"], len(job_list)))
 
             outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance,
                                 pool=pool)
@@ -764,5 +780,6 @@ for _french, _command in ALIASES.items():
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """The command line, Ctrl-C said in one French line (:mod:`caqes_toolkit.cli_interrupt`, whose
+    ``main`` is the console entry point)."""
+    run(app)

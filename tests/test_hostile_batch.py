@@ -3,16 +3,28 @@ ends in one French line, exit 130, nothing half-written; ``--jobs`` never exceed
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
 
 from caqes_toolkit.data.load import load_dataset
 from caqes_toolkit.data.names import input_files
 from caqes_toolkit.evaluation.region import file_key, load_region
 from caqes_toolkit.run.batch import TEMPLATE, make_jobs
+from caqes_toolkit.run.render import chromium_available
 from caqes_toolkit.run.resume import batch_key
 
-from .conftest import CAMPAIGN_2019, SAMPLE
+from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
 
 OLD, NEW = "094869773,2019,A01,non", "094869773,2019,A01,oui"
 
@@ -53,3 +65,100 @@ def test_one_list_of_input_files_keys_the_cache_the_fingerprint_and_the_resume(t
     (data / "notes.txt").write_text("des notes à côté des données", encoding="utf-8")  # never read
     (data / ".~lock.Resultats.CSV#").write_text("verrou de LibreOffice", encoding="utf-8")
     assert _keys(data, campaign_2019, tmp_path) == edited
+
+
+# --- Ctrl-C --------------------------------------------------------------------------------------
+
+THREE = "094869773,2A5477391,017462946"
+_ENGLISH = re.compile(r"Traceback|Error|Exception|never retrieved|KeyboardInterrupt|Aborted")
+
+
+def _reports(out: Path, delay: float | None) -> tuple[subprocess.CompletedProcess, float]:
+    """``caqes reports`` as a terminal runs it (its own process group), Ctrl-C sent to the whole
+    group after ``delay`` seconds (as a terminal sends it), and the seconds until its end."""
+    command = [sys.executable, "-m", "caqes_toolkit", "reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019",
+               "--out", str(out), "--formats", "html,pdf", "--jobs", "2", "--finess", THREE]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            start_new_session=True)
+    if delay is not None:
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+    start = time.monotonic()
+    try:
+        stdout, stderr = proc.communicate(timeout=600)
+    finally:
+        _wait_for_group(proc.pid)
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr), time.monotonic() - start
+
+
+def _wait_for_group(group: int) -> None:
+    """Every process of the command's group ends with it (the forkserver once its imports are done)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(group, signal.SIGKILL)
+    raise AssertionError("des processus du lot survivent à la commande")
+
+
+def _complete(path: Path) -> bool:
+    """Whether an output file is whole (a truncated one fails to parse or lacks its end)."""
+    data = path.read_bytes()
+    if path.suffix in (".ipynb", ".json"):
+        json.loads(data)
+        return True
+    if path.suffix == ".pdf":
+        return data.startswith(b"%PDF") and b"%%EOF" in data[-1024:]
+    if path.suffix == ".html":
+        return data.rstrip().endswith(b"</html>")
+    if path.suffix == ".xlsx":
+        openpyxl.load_workbook(path).close()
+        return True
+    return path.name == ".caqes.lock"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not chromium_available(), reason="Chromium absent")
+def test_ctrl_c_at_any_moment_of_a_batch_says_one_french_line_and_leaves_nothing_half_written(tmp_path):
+    out = tmp_path / "rapports"
+    seen = []
+    for delay in (0.3, 1.2, 2.5, 4.0, 6.0):
+        run, stopping = _reports(out, delay)
+        seen.append(run.returncode)
+        if run.returncode == 0:  # the batch was over before the signal: only the longest delay may see it
+            assert delay == 6.0 and "3 rapport(s) produit(s)" in run.stdout
+            continue
+        assert run.returncode == 130, run.stderr
+        lines = [line for line in run.stderr.splitlines() if not line.startswith("Rapports 2019")]  # progress bar
+        assert len(lines) == 1 and lines[0].startswith("Interrompu (Ctrl-C) : "), run.stderr
+        assert "relancez" in lines[0] and not _ENGLISH.search(run.stderr) and run.stdout == ""
+        assert stopping < 30  # stops at once, workers and Chromium included
+        files = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+        assert not [p for p in files if p.name.endswith(".tmp")]
+        assert all(_complete(p) for p in files if p.suffix != "" or p.name == ".caqes.lock"), files
+        assert not (out / ".caqes-lot.json").exists()
+    assert seen.count(130) >= 4
+    again, _ = _reports(out, None)  # the same command completes what is missing
+    assert again.returncode == 0, again.stderr
+    assert all((out / finess / "rapport.pdf").exists() for finess in THREE.split(","))
+
+
+def test_jobs_are_capped_to_the_available_cpus(tmp_path, monkeypatch):
+    from caqes_toolkit.cli import app
+    from caqes_toolkit.run import pool
+
+    from .test_pool import stub_notebook
+
+    spawned = []
+    real = pool.Pool._spawn
+    monkeypatch.setattr(pool, "available_cpus", lambda: 1)
+    monkeypatch.setattr(pool.Pool, "_spawn", lambda self: spawned.append(1) or real(self))
+    run = CliRunner().invoke(app, ["reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out",
+                                   str(tmp_path / "r"), "--formats", "html", "--jobs", "1000", "--finess", THREE,
+                                   "--notebook", str(stub_notebook(tmp_path / "nb.ipynb"))])
+    assert run.exit_code == 0, run.output
+    assert "--jobs 1000 ramené à 1 : processeurs disponibles" in run.output
+    assert len(spawned) == 1

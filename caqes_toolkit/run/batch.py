@@ -193,8 +193,7 @@ def execute_job(job: Job) -> Outcome:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / DONE).unlink(missing_ok=True)
-        for stale in folder.glob(".*.tmp"):  # left by a batch killed in the middle of a write
-            stale.unlink(missing_ok=True)
+        _remove_stale(folder)
         if job.renderer == "quarto":
             return _run_quarto(job, start)
         nb = execute(job.template, job.parameters, output_path=folder / NOTEBOOK, cwd=Path(job.template).parent)
@@ -213,6 +212,12 @@ def execute_job(job: Job) -> Outcome:
     except Exception as exc:
         return _outcome(job, start, "failed", error=_error_text(exc))
     return _outcome(job, start, scores=scores, notebook=nb)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove the temporary files of writes a killed worker left in a report's folder."""
+    for stale in folder.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def _start_kernel() -> None:
@@ -373,7 +378,9 @@ class ReportPool:
         self.pool.start()
 
     def close(self) -> None:
-        self.pool.close()
+        """Stop the workers (a report stopped in its run leaves no temporary file) and Chromium."""
+        for job in self.pool.close():
+            _remove_stale(Path(job.out_dir))
         self._printer.close()
 
     def run(self, todo: Sequence[Job], record: Callable[[Outcome], None]) -> None:

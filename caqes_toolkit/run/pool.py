@@ -15,6 +15,9 @@ runs too long, or replace one dead worker without failing every job in flight.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -24,7 +27,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, Literal, TypeVar
 
-__all__ = ["Failure", "Pool"]
+__all__ = ["Failure", "Pool", "available_cpus"]
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -49,6 +52,13 @@ class _Slot:
     job: Any = None
     sent: float = 0.0
     started: float | None = None
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _serve(conn: Connection, init: Callable[[], None] | None, fn: Callable[[Any], Any]) -> None:
@@ -109,17 +119,29 @@ class Pool(Generic[J, R]):
         self.close()
 
     def start(self) -> None:
-        """Launch the forkserver, which imports ``preload`` in the background (no waiting)."""
+        """Launch the forkserver, which imports ``preload`` in the background (no waiting).
+
+        It is started with Ctrl-C ignored, as every worker it forks then is: an interrupt is
+        for the parent, which stops them (:meth:`close`), never a traceback of theirs."""
         from multiprocessing import forkserver
 
         self._context.set_forkserver_preload(self.preload)
-        forkserver.ensure_running()
+        if threading.current_thread() is not threading.main_thread():  # signals belong to the main thread
+            forkserver.ensure_running()
+            return
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
-    def close(self) -> None:
-        """Stop every worker (those still running a job at once)."""
+    def close(self) -> list[J]:
+        """Stop every worker (those still running a job at once); the jobs so stopped unfinished."""
+        stopped = [slot.job for slot in self._slots if slot.job is not None]
         for slot in self._slots:
             _stop(slot)
         self._slots = []
+        return stopped
 
     def spawn(self, count: int) -> None:
         """Start workers up to ``count`` (at most ``workers``) before jobs come."""
