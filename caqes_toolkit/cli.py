@@ -25,7 +25,7 @@ from rich.text import Text
 from .cli_fr import install
 from .cli_interrupt import progress, run
 from .errors import CaqesError, DataError
-from .outputs import check_outputs, describe_os_error, output_lock
+from .outputs import check_outputs, describe_os_error, output_lock, refuse_overwrite, remember_outputs
 
 if TYPE_CHECKING:
     from .data.files import Prefetch
@@ -89,6 +89,9 @@ OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.
 OtherYearOpt = Annotated[bool, typer.Option(
     "--allow-other-year", help="Évaluer une année avec les règles d'une campagne d'une autre année "
     "(sinon refusé) ; les sorties le signalent.")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Remplacer aussi les fichiers de sortie qu'une personne a faits ou modifiés (grille remplie, "
+    "plan complété…) : sans elle, la commande s'arrête sans rien remplacer.")]
 PhaseOpt = Annotated[int, typer.Option(
     "--phase", min=1, max=2, help="1 : évaluation provisoire (indicateurs Assurance Maladie en attente) ; "
     "2 : définitive (défaut).")]
@@ -203,6 +206,7 @@ def validate(
     anomalies: Annotated[Path | None, typer.Option(
         "--anomalies", help="Écrit la liste complète des anomalies dans ce fichier : .csv pour les programmes, "
         ".xlsx pour un tableur (aucune valeur n'y devient une formule).")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
     early = _read_early(data)
@@ -215,9 +219,11 @@ def validate(
             if anomalies.suffix.lower() not in (".csv", ".xlsx"):
                 raise UsageError(f"--anomalies : un fichier .csv ou .xlsx est attendu ({anomalies})")
             check_outputs([data, campaign], files=[anomalies])
+            refuse_overwrite([anomalies], force)
         faults = check(data, load_campaign(campaign), early)
         if anomalies is not None:
             write_faults(faults, anomalies)
+            remember_outputs([anomalies])
     errors = [f for f in faults if f.severity == "erreur"]
     for line in summarise(faults):
         out.print(line, markup=False, emoji=False)
@@ -240,6 +246,7 @@ def score(
         help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
              "plus une ligne de total par contrat.")] = None,
     phase: PhaseOpt = 2,
+    force: ForceOpt = False,
 ) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     early = _read_early(data)
@@ -253,6 +260,7 @@ def score(
         year = year or [_year(None, campaign)]
         outputs = [out_file, *(p for p in (detail, volets) if p is not None)]
         check_outputs([data, *campaign], files=outputs)
+        refuse_overwrite(outputs, force)
         campaigns = _load_campaigns(campaign)
         dataset = load_dataset(data, campaign_for_year(campaigns, max(year), allow_other_year), early)
         if _second_generation(campaigns, year, allow_other_year, detail):
@@ -264,10 +272,13 @@ def score(
                      for y in sorted(set(year))]
             table = with_volet_totals(score_table(by_year, phase), money)
             write_table({"scores": table}, out_file, LABELS)
+            remember_outputs([out_file])
             if detail is not None:
                 write_table({"indicateurs": detail_table(by_year, phase)}, detail, LABELS, decimals=2)
+                remember_outputs([detail])
             if volets is not None:
                 write_volets(money, volets)
+                remember_outputs([volets])
     for fault in dict.fromkeys((*dataset.warnings, *(w for m in money for w in m.warnings))):
         err.print(str(fault))
     out.print(f"{len(table)} ligne(s) écrite(s) dans {out_file}.")
@@ -336,7 +347,8 @@ def reports(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")] = 2,
     finess: FinessOpt = None,
     scheduler: Annotated[str | None, typer.Option(help="Adresse d'un ordonnanceur Dask (tcp://hôte:port).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Refaire aussi les rapports à jour.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Refaire aussi les rapports à jour, et remplacer scores.xlsx "
+                                        "et index.html même modifiés depuis leur écriture.")] = False,
     renderer: Annotated[str, typer.Option(help="Moteur : nbclient (défaut) ou quarto.")] = "nbclient",
     notebook: Annotated[Path | None, typer.Option(
         help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")] = None,
@@ -378,8 +390,9 @@ def reports(
             raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
                              "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
                              "« chromium » (make sysdeps) ou demandez --formats html")
-        check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir],
-                      files=[out_dir / "scores.xlsx", out_dir / "index.html"])
+        batch_files = [out_dir / "scores.xlsx", out_dir / "index.html"]
+        check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir], files=batch_files)
+        refuse_overwrite(batch_files, force)
         camp, previous = _campaigns(campaign, year, allow_other_year)
         if camp.second_generation and notebook is None:  # the contract report: volets incitatifs only
             notebook = shipped[1]
@@ -413,6 +426,7 @@ def reports(
             table = score_table(score_by_year(dataset, [camp], [year], allow_other_year, phase=phase), phase)
             table = with_volet_totals(table, [evaluate_volets(dataset, camp, year)])
         write_table({"scores": table[table["finess"].isin(selected)]}, out_dir / "scores.xlsx", LABELS)
+        remember_outputs([out_dir / "scores.xlsx"])
 
         counts = {"failed": 0, "skipped": 0}
         progress(_reports_done(0, len(job_list)))
@@ -427,8 +441,9 @@ def reports(
 
             outcomes = run_jobs(job_list, workers=jobs, scheduler=scheduler, force=force, on_outcome=advance,
                                 pool=pool)
-        write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts,
-                    workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes))
+        remember_outputs([write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=fmts,
+                                      workbook="scores.xlsx", establishments=dataset.establishments,
+                                      classes=list(camp.classes))])
         if not any(o.status == "failed" for o in outcomes):
             record(out_dir, request, job_list)
     done = sum(o.status == "ok" for o in outcomes)
@@ -453,6 +468,7 @@ def plan(
     year: YearOpt = None,
     finess: FinessOpt = None,
     allow_other_year: OtherYearOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
     early = _read_early(data)
@@ -472,8 +488,8 @@ def plan(
         volets = evaluate_volets(dataset, camp, year) if camp.volets else None
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task(f"Plans d'actions {year}", total=len(selected), failed=0, skipped=0)
-            written = write_plans(scores, year, out_dir, selected,
-                                  progress=lambda _finess: progress.update(task, advance=1), volets=volets)
+            written = write_plans(scores, year, out_dir, selected, volets=volets, force=force,
+                                  progress=lambda _finess: progress.update(task, advance=1))
     out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
 
 
@@ -482,6 +498,7 @@ def methode(
     campaign: CampaignOpt,
     out_dir: OutDirOpt,
     formats: Annotated[str, typer.Option("--formats", help="Formats : html, pdf.")] = "html,pdf",
+    force: ForceOpt = False,
 ) -> None:
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
     from .documents.method import method_document
@@ -494,8 +511,10 @@ def methode(
         with output_lock(out_dir), _progress() as progress:
             task = progress.add_task("Méthode", total=1, failed=0, skipped=0)
             document = method_document(camp)
+            refuse_overwrite([out_dir / f"{document.name}.{fmt}" for fmt in fmts], force)
             written = publish(document.html, out_dir.resolve() / document.name, fmts,
                               header=document.header, footer=document.footer)
+            remember_outputs(written)
             progress.update(task, advance=1)
     for path in written:
         out.print(f"écrit : {path}")
@@ -538,6 +557,15 @@ def _synthesis_plan(out_dir: Path, year: int, covered: list[str], region: str, s
     return plan
 
 
+@contextmanager
+def _remembered(written: list[Path]) -> Iterator[None]:
+    """Record the files of ``written`` as the command's own, when it ends or stops."""
+    try:
+        yield
+    finally:
+        remember_outputs(written)
+
+
 def _synthesis_workbook(params: dict[str, Any], second_generation: bool, path: Path) -> Path:
     """Write the workbook that accompanies a regional synthesis (every row of its long lists)."""
     from .documents import synthesis_workbook as wb
@@ -568,6 +596,7 @@ def synthese(
              "DOSSIER/<région>/ et une synthèse nationale).")] = "",
     allow_other_year: OtherYearOpt = False,
     phase: PhaseOpt = 2,
+    force: ForceOpt = False,
 ) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements), avec son classeur
     (listes complètes) ; données de plusieurs régions : une synthèse par région et une synthèse nationale."""
@@ -591,11 +620,12 @@ def synthese(
                   "campagne_precedente": str(Path(str(previous.path)).resolve()) if previous else "",
                   **({"autre_annee": True} if allow_other_year else {}), "phase": phase}
         plan = _synthesis_plan(out_dir, year, regions(dataset), region, camp.second_generation, params)
-        check_outputs([data, *campaign], folders=[out_dir, *{base.parent for _, _, base, _, _ in plan}],
-                      files=[base.with_suffix(f".{fmt}") for kind, _, base, _, _ in plan
-                             for fmt in ("ipynb", *fmts, *(["xlsx"] if kind == "region" else []))])
+        files = [base.with_suffix(f".{fmt}") for kind, _, base, _, _ in plan
+                 for fmt in ("ipynb", *fmts, *(["xlsx"] if kind == "region" else []))]
+        check_outputs([data, *campaign], folders=[out_dir, *{base.parent for _, _, base, _, _ in plan}], files=files)
+        refuse_overwrite(files, force)
         written: list[Path] = []
-        with output_lock(out_dir), _progress() as progress:
+        with output_lock(out_dir), _progress() as progress, _remembered(written):
             task = progress.add_task(f"Synthèse {year}", total=len(plan), failed=0, skipped=0)
             for kind, template, base, values, title in plan:
                 if kind == "region":  # first: the document names it
@@ -603,6 +633,7 @@ def synthese(
                 try:
                     written += render_notebook(template, values, base, fmts, title=title)
                 except ReportExecutionError as exc:
+                    written.append(base.with_suffix(".ipynb"))  # the failed notebook, with its error: ours too
                     raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
                                      f"(notebook : {base.with_suffix('.ipynb')})") from None
                 progress.update(task, advance=1)
@@ -617,6 +648,7 @@ def grille(
     out_dir: OutDirOpt,
     year: YearOpt = None,
     finess: FinessOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
     early = _read_early(data)
@@ -632,7 +664,7 @@ def grille(
         with output_lock(out_dir), _progress() as progress:
             total = len(wanted) if wanted is not None else len(dataset.establishments)
             task = progress.add_task(f"Grilles {year}", total=total, failed=0, skipped=0)
-            written = write_grids(dataset, camp, year, out_dir, wanted,
+            written = write_grids(dataset, camp, year, out_dir, wanted, force=force,
                                   progress=lambda _finess: progress.update(task, advance=1))
     out.print(f"{len(written)} grille(s) écrite(s) dans {out_dir}.")
 
@@ -645,22 +677,26 @@ def collecte(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")],
     year: YearOpt = None,
     suivi: Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
-    from .documents.collect import STATUSES, collect, write_follow_up
+    from .documents.collect import STATUSES, check_out, collect, write_follow_up
 
     with _user_errors():
+        check_out(out_dir, data, force)  # before anything is read
         year = _year(year, [campaign])
         if suivi is not None and suivi.suffix.lower() not in (".csv", ".xlsx"):
             raise CaqesError(f"{suivi} : extension attendue .csv ou .xlsx pour le tableau de suivi")
         check_outputs([data, campaign, grids], folders=[out_dir], files=[suivi] if suivi is not None else [])
+        refuse_overwrite([suivi] if suivi is not None else [], force)
         if suivi is not None and out_dir.resolve() in suivi.resolve().parents:
             raise CaqesError(f"{suivi} : le tableau de suivi ne s'écrit pas dans le dossier de données produit "
                              f"({out_dir}), qui est remplacé en entier")
         camp, _ = _campaigns([campaign], year)
-        result = collect(grids, camp, year, data, out_dir)
+        result = collect(grids, camp, year, data, out_dir, force)
         if suivi is not None:
             write_follow_up(result.follow_up, suivi)
+            remember_outputs([suivi])
     for fault in result.faults:
         err.print(str(fault))
     counts = result.follow_up["statut"].value_counts()
@@ -725,8 +761,10 @@ def _score_second_generation(dataset, campaigns: list[Campaign], years: list[int
              for y in sorted(set(years))]
     table = incentive_table(money, dataset)
     write_table({"interessement": table}, out_file, decimals=2)
+    remember_outputs([out_file])
     if volets is not None:
         write_volets(money, volets)
+        remember_outputs([volets])
     return money, table
 
 
@@ -737,6 +775,7 @@ def ciblage(
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Liste de ciblage .csv ou .xlsx.")],
     year: YearOpt = None,
     allow_other_year: OtherYearOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
     early = _read_early(data)
@@ -746,6 +785,7 @@ def ciblage(
     with _user_errors():
         year = _year(year, campaign)
         check_outputs([data, *campaign], files=[out_file])
+        refuse_overwrite([out_file], force)
         camp, _ = _campaigns(campaign, year, allow_other_year)
         dataset = load_dataset(data, camp, early)
         _years_with_contracts(dataset, [year])
@@ -754,6 +794,7 @@ def ciblage(
             raise CaqesError(f"la campagne {camp.name} ne définit aucun référentiel de ciblage (clé "
                              "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
         write_targeting(table, out_file)
+        remember_outputs([out_file])
     for fault in dataset.warnings:
         err.print(str(fault))
     counts = table["cible"].value_counts()

@@ -115,6 +115,17 @@ class FaultCode(StrEnum):
                          "concernés (avertissement)")
     IMPLAUSIBLE_AMOUNT = ("implausible-amount", "dépense nulle ou un million de fois inférieure aux années "
                           "suivantes (avertissement)")
+    # self-evaluation grids (caqes collecte)
+    NOT_A_GRID = "not-a-grid", "classeur qui n'est pas une grille écrite par caqes grille, ou pas au format .xlsx"
+    OTHER_CAMPAIGN = ("other-campaign", "grille d'une autre campagne, d'une autre année ou d'un autre fichier de "
+                      "campagne")
+    IDENTITY_MISMATCH = ("identity-mismatch", "identification cachée d'une grille différente de son identité "
+                         "affichée (FINESS, année)")
+    INVALID_SEAL = ("invalid-seal", "sceau d'une grille absent ou faux : identification modifiée, ou grille d'une "
+                    "autre installation")
+    DUPLICATE_GRID = "duplicate-grid", "deux grilles pour un même établissement"
+    MISSING_ROW = "missing-row", "ligne d'un indicateur ou d'une étape de maturité absente d'une grille"
+    SKIPPED_LINK = "skipped-link", "lien symbolique du dossier des grilles, non suivi (avertissement)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,9 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     import pyarrow as pa
     from openpyxl.cell.cell import Cell
 
-__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "atomic_path", "check_outputs", "csv_text", "describe_os_error",
-           "output_lock", "set_text", "sheet_text", "write_atomic", "write_table"]
+__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
+           "describe_os_error", "foreign_files", "output_lock", "refuse_overwrite", "remember_outputs", "set_text",
+           "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,6 +35,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 REPLACEMENT = "\ufffd"
 #: Name of the lock file a command holds in the output folder it writes into.
 LOCK_NAME = ".caqes.lock"
+#: The record, in a folder, of the files the commands wrote there and of their SHA-256: a file may be
+#: replaced only while it is the one a command wrote (never a filled grid nor a completed plan).
+WRITTEN = ".caqes-ecrits.json"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE
 
 
@@ -428,3 +432,70 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
         yield path
     finally:
         lock.release()
+
+
+# --------------------------------------------------------------------------- what a person made
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _written(folder: Path) -> dict[str, str]:
+    """File name → SHA-256 of the files the commands wrote in ``folder`` (empty when unrecorded)."""
+    import json
+
+    try:
+        files = json.loads((folder / WRITTEN).read_text(encoding="utf-8"))["fichiers"]
+        return {str(name): str(digest) for name, digest in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _ours(path: Path, records: dict[Path, dict[str, str]]) -> bool:
+    """Whether ``path`` is a file a command wrote and nobody changed since."""
+    record = records.setdefault(path.parent, _written(path.parent))
+    try:
+        return record.get(path.name) == _sha256(path)
+    except OSError:
+        return False
+
+
+def _listed(paths: list[Path], most: int = 5) -> str:
+    shown = ", ".join(str(p) for p in paths[:most])
+    return shown + (f" et {len(paths) - most} autres" if len(paths) > most else "")
+
+
+def refuse_overwrite(paths: Iterable[str | Path], force: bool = False) -> None:
+    """Refuse (:class:`CaqesError`), before anything is written, to replace an existing file that no
+    command wrote or that was changed since (a returned grid, a completed plan, a person's file of
+    the same name). ``force``: replace them knowingly."""
+    records: dict[Path, dict[str, str]] = {}
+    kept = [p for p in map(Path, paths) if p.is_file() and not _ours(p, records)]
+    if kept and not force:
+        these, them = (("ces fichiers existent et ne sont pas ceux", "les") if len(kept) > 1 else
+                       ("ce fichier existe et n'est pas celui", "le"))
+        raise CaqesError(f"{_listed(kept)} : {these} que caqes a écrits (modifiés depuis, ou faits par une "
+                         "personne : grille remplie, plan complété…) ; rien n'est remplacé. Choisissez un autre "
+                         f"dossier, déplacez-{them}, ou ajoutez --force pour {them} remplacer sciemment")
+
+
+def remember_outputs(paths: Iterable[str | Path]) -> None:
+    """Record the files just written (their SHA-256) in their folders' :data:`WRITTEN` file."""
+    import json
+
+    by_folder: dict[Path, list[Path]] = {}
+    for path in map(Path, paths):
+        if path.is_file():
+            by_folder.setdefault(path.parent, []).append(path)
+    for folder, files in by_folder.items():
+        record = _written(folder)
+        record.update({p.name: _sha256(p) for p in files})
+        write_atomic(folder / WRITTEN, json.dumps({"fichiers": dict(sorted(record.items()))}, indent=1))
+
+
+def foreign_files(folder: str | Path) -> list[Path]:
+    """What a folder holds that no command wrote or that was changed since (its lock and record aside)."""
+    folder = Path(folder)
+    records: dict[Path, dict[str, str]] = {}
+    return sorted(p for p in folder.iterdir() if p.name not in (WRITTEN, LOCK_NAME) and not _ours(p, records))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,9 @@ import pytest
 
 from caqes_toolkit.data.dataset import COLUMNS, MATURITY_STEPS, Dataset
 from caqes_toolkit.rules.campaign import Campaign, load_campaign
+
+# The grids' seal key of the test session, never the user's own (the commands run by the tests inherit it)
+os.environ["CAQES_CLE_GRILLES"] = str(Path(tempfile.mkdtemp(prefix="caqes-cle-")) / "cle-grilles")
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN_2018 = ROOT / "params" / "caqes-2018.yml"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import pathlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -35,6 +37,7 @@ from .test_hostile_input import (
 from .test_volets import F, region, tiny
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE, CAMPAIGN_2019 = ROOT / "data" / "exemple", ROOT / "params" / "caqes-2019.yml"
 Case = Callable[[Path, pytest.MonkeyPatch], list[Fault]]
 
 
@@ -145,7 +148,39 @@ CASES: dict[FaultCode, Case] = {
     FaultCode.ALL_OBJECTIVES_NC: lambda p, _: _all_nc(p),
     FaultCode.IMPLAUSIBLE_AMOUNT: lambda p, _: _volets(p, f"{F},transports,2018-01-01,\n",
                                                        SPENT.replace(",2017,transports,1000", ",2017,transports,0")),
+    FaultCode.NOT_A_GRID: lambda p, _: _collected(p, lambda folder, _g: openpyxl.Workbook().save(folder / "t.xlsx")),
+    FaultCode.OTHER_CAMPAIGN: lambda p, _: _collected(p, lambda folder, _g: _grid(folder, 2018)),
+    FaultCode.IDENTITY_MISMATCH: lambda p, _: _collected(p, lambda _f, grid: _edit(grid, "B2", "2A5477391")),
+    FaultCode.INVALID_SEAL: lambda p, _: _collected(p, lambda _f, grid: _edit(grid, "B7", None)),
+    FaultCode.DUPLICATE_GRID: lambda p, _: _collected(p, lambda folder, grid: shutil.copy(grid, folder / "bis.xlsx")),
+    FaultCode.MISSING_ROW: lambda p, _: _collected(p, lambda _f, grid: _edit(grid, "A6", None, "Indicateurs")),
+    FaultCode.SKIPPED_LINK: lambda p, _: _collected(p, lambda folder, grid: (folder / "lien.xlsx").symlink_to(grid)),
 }
+
+GRID_FINESS = "090255480"
+
+
+def _grid(folder: Path, year: int = 2019) -> Path:
+    from caqes_toolkit.documents.grid import write_grids
+
+    campaign = load_campaign(CAMPAIGN_2019)
+    (path,) = write_grids(load_dataset(SAMPLE, campaign), campaign, year, folder, [GRID_FINESS])
+    return path
+
+
+def _edit(grid: Path, cell: str, value: object, sheet: str = "caqes") -> None:
+    book = openpyxl.load_workbook(grid)
+    book[sheet][cell] = value
+    book.save(grid)
+
+
+def _collected(tmp_path: Path, tamper: Callable[[Path, Path], object]) -> list:
+    """The faults (GridFault, each with its code) of a collection of one grid, tampered with."""
+    from caqes_toolkit.documents.collect import collect
+
+    folder = tmp_path / "grilles"
+    tamper(folder, _grid(folder))
+    return list(collect(folder, load_campaign(CAMPAIGN_2019), 2019, SAMPLE, tmp_path / "out").faults)
 
 
 def _money_refused(tmp_path: Path) -> list[Fault]:

@@ -253,7 +253,7 @@ def test_grids_of_another_year_campaign_or_origin_are_refused(tmp_path, sample, 
     for f in result.faults:
         by_file.setdefault(f.file, []).append(f.expected)
     assert any("année" in e and "2019" in e for e in by_file[f"grille_{HAD}_{YEAR}.xlsx"])
-    assert any("une seule grille" in e for e in by_file["grille_bis.xlsx"])
+    assert any("une seule grille" in e for e in by_file["copie/grille_bis.xlsx"])
     assert any("une seule grille" in e for e in by_file[f"grille_{BIG}_{YEAR}.xlsx"])
     assert any("caqes grille" in e for e in by_file["tableau.xlsx"])
     assert any("empreinte" in e for e in by_file["dialyse.xlsx"])
@@ -274,8 +274,9 @@ def test_grille_command(tmp_path):
     run = CliRunner().invoke(app, ["grille", str(SAMPLE), "--campaign", str(CAMPAIGN_2019), "--year",
                                    "2019", "--out", str(tmp_path), "--finess", f"{DIALYSIS},{BIG}"])
     assert run.exit_code == 0, run.output
-    # the command's lock file (.caqes.lock) aside, only the grids asked for
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".caqes.lock") == [
+    # the command's lock file (.caqes.lock) and record of what it wrote (.caqes-ecrits.json) aside, only
+    # the grids asked for
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in (".caqes.lock", ".caqes-ecrits.json")) == [
         f"grille_{DIALYSIS}_2019.xlsx", f"grille_{BIG}_2019.xlsx"]
 
 

@@ -19,7 +19,7 @@ import xml.sax
 import xml.sax.handler
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,8 @@ from .raw import (
     with_faults,
 )
 
-__all__ = ["MAX_WORKBOOK_ENV", "cell_text", "read_workbook"]
+__all__ = ["MAX_WORKBOOK_ENV", "Sheets", "archive_refusal", "cell_text", "read_sheets", "read_workbook",
+           "uncalculated_cells"]
 
 # Workbook limits, checked in the zip directory before any parsing. Python's zipfile never
 # inflates a member beyond the size its directory declares (it stops and fails the CRC), so
@@ -73,7 +74,7 @@ def read_workbook(path: Path) -> RawSource:
     book = None
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        refusal = _oversized(archive)
+        refusal = archive_refusal(archive)
         if refusal is None:
             book = _OdsBook(data) if ods else openpyxl.load_workbook(
                 io.BytesIO(data), read_only=True, data_only=True)
@@ -99,15 +100,61 @@ def read_workbook(path: Path) -> RawSource:
         book.close()
     return RawSource(path, True, tables, sources, unread=tuple(unread))
 
-def _oversized(archive: zipfile.ZipFile) -> tuple[FaultCode, str] | None:
-    """Why a workbook is refused before parsing (too big, or a zip bomb), or ``None``."""
+@dataclass(frozen=True)
+class Sheets:
+    """Some sheets of a small workbook read at once (a returned grid): ``rows`` of cells by sheet
+    title (row 1 first; a cell's column is its position + 1), the formulas without value by sheet
+    and cell reference (``D6``: read as empty cells), the custom document properties."""
+
+    rows: dict[str, list[tuple[Any, ...]]]
+    uncalculated: dict[str, dict[str, str]]
+    properties: dict[str, str]
+
+
+def read_sheets(path: Path, titles: Iterable[str], limit_mb: float) -> Sheets | tuple[FaultCode, str]:
+    """The sheets ``titles`` of the ``.xlsx`` workbook ``path`` (those it has), or why it is refused:
+    larger than ``limit_mb`` megabytes once inflated, a zip bomb (both before any parsing), damaged.
+    Read as the data reader reads (read-only, cached values, every row whatever the sheet's
+    declared size)."""
+    wanted = set(titles)
+    try:
+        if path.stat().st_size > limit_mb * 10**6:
+            return FaultCode.OVERSIZED_WORKBOOK, (f"un classeur de {limit_mb:g} Mo au plus (celui-ci en fait "
+                                                  f"{path.stat().st_size / 10**6:.0f} compressé)")
+        data = path.read_bytes()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        refusal = archive_refusal(archive, limit_mb)
+        if refusal is not None:
+            return refusal
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            rows, uncalculated = {}, {}
+            for sheet in book.worksheets:
+                if sheet.title in wanted:
+                    sheet.reset_dimensions()  # a wrong declared size would cut rows off
+                    rows[sheet.title] = [tuple(row) for row in sheet.iter_rows()]
+                    uncalculated[sheet.title] = {f"{letters}{row}": formula for letters, row, formula in
+                                                 uncalculated_cells(archive.open(sheet._worksheet_path))}
+            properties = {p.name: str(p.value) for p in getattr(book, "custom_doc_props", [])}
+        finally:
+            book.close()
+    except _CORRUPT as exc:
+        return FaultCode.CORRUPT_WORKBOOK, f"un classeur Excel .xlsx lisible ({exc})"
+    return Sheets(rows, uncalculated, properties)
+
+
+def archive_refusal(archive: zipfile.ZipFile, limit_mb: float | None = None) -> tuple[FaultCode, str] | None:
+    """Why a workbook is refused before parsing (too big once inflated, or a zip bomb), or ``None``.
+    ``limit_mb``: the ceiling in megabytes (default: the data's, set by ``CAQES_MAX_CLASSEUR_MO``)."""
     members = archive.infolist()
-    limit = _max_workbook_mb()
+    limit = _max_workbook_mb() if limit_mb is None else limit_mb
     total = sum(m.file_size for m in members)
     if total > limit * 10**6:
+        how = (f"limite réglable par la variable d'environnement {MAX_WORKBOOK_ENV}" if limit_mb is None
+               else "classeur refusé avant lecture")
         return FaultCode.OVERSIZED_WORKBOOK, (
-            f"un classeur de {limit} Mo au plus une fois décompressé (celui-ci en fait "
-            f"{total / 10**6:.0f}) ; limite réglable par la variable d'environnement {MAX_WORKBOOK_ENV}")
+            f"un classeur de {limit:g} Mo au plus une fois décompressé (celui-ci en fait "
+            f"{total / 10**6:.0f}) ; {how}")
     for m in members:
         if m.file_size > BOMB_MIN_BYTES and m.file_size > BOMB_RATIO * max(m.compress_size, 1):
             return FaultCode.COMPRESSION_BOMB, (f"un classeur Excel ordinaire : « {m.filename} » se décompresse "
@@ -178,6 +225,32 @@ _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _TYPE = re.compile(rb'\bt="([^"]*)"')
 _CHUNK = 1 << 24
 
+def _pieces(xml: Any) -> Iterator[tuple[bytes, bool]]:
+    """A sheet's XML by chunks cut after a cell's end, each with whether it is the last."""
+    rest = b""
+    with xml:
+        while True:
+            chunk = xml.read(_CHUNK)
+            data = rest + chunk
+            cut = _after_last_cell(data) if chunk else len(data)
+            piece, rest = data[:cut], data[cut:]
+            yield piece, not chunk
+            if not chunk:
+                return
+
+
+def _has_formula(piece: bytes) -> bool:
+    return b"<f" in piece or b":f>" in piece or b":f " in piece
+
+
+def uncalculated_cells(xml: Any) -> Iterator[tuple[str, int, str]]:
+    """(column letters, row, formula) of each cell of a sheet's XML (a binary file object) that
+    holds a formula without a cached value: openpyxl reads it as an empty cell."""
+    for piece, _ in _pieces(xml):
+        if _has_formula(piece):
+            yield from _uncached(piece)
+
+
 def _untrusted_cells(label: str, title: str, header: tuple[str, ...], xml: Any) -> list[Fault]:
     """Formulas never calculated and merged ranges of the table (``header`` columns), from
     the sheet's XML: read-only openpyxl shows neither, only empty cells.
@@ -186,35 +259,30 @@ def _untrusted_cells(label: str, title: str, header: tuple[str, ...], xml: Any) 
     go through the cell pattern, so a sheet without formulas costs one pass of ``in``.
     """
     faults: list[Fault] = []
-    rest = b""
-    with xml:
-        while True:
-            chunk = xml.read(_CHUNK)
-            data = rest + chunk
-            cut = _after_last_cell(data) if chunk else len(data)
-            piece, rest = data[:cut], data[cut:]
-            if b"<f" in piece or b":f>" in piece or b":f " in piece:
-                faults += _uncached(label, title, header, piece)
-            if not chunk:
-                break
-    for match in _MERGED.finditer(piece):  # merges follow the cells, in the last piece
-        first, row, last, end = (g.decode() for g in match.groups())
-        if column_index_from_string(first) <= len(header):
-            ref = f"{first}{row}:{last}{end}"
-            faults.append(Fault(label, int(row), None, f"{title}!{ref}",
-                                f"des cellules non fusionnées : la plage {title}!{ref} est "
-                                "fusionnée, ses cellules autres que la première se lisent vides ; "
-                                "défusionner et recopier la valeur dans chaque cellule",
-                                code=FaultCode.MERGED_CELLS))
+    for piece, last in _pieces(xml):
+        if _has_formula(piece):
+            faults += _formula_faults(label, title, header, _uncached(piece))
+        if not last:
+            continue
+        for match in _MERGED.finditer(piece):  # merges follow the cells, in the last piece
+            first, row, end_col, end = (g.decode() for g in match.groups())
+            if column_index_from_string(first) <= len(header):
+                ref = f"{first}{row}:{end_col}{end}"
+                faults.append(Fault(label, int(row), None, f"{title}!{ref}",
+                                    f"des cellules non fusionnées : la plage {title}!{ref} est "
+                                    "fusionnée, ses cellules autres que la première se lisent vides ; "
+                                    "défusionner et recopier la valeur dans chaque cellule",
+                                    code=FaultCode.MERGED_CELLS))
     return faults
+
 
 def _after_last_cell(xml: bytes) -> int:
     """Position just after the last cell end tag (``</c>`` or ``</x:c>``), 0 if none."""
     plain, prefixed = xml.rfind(b"</c>"), xml.rfind(b":c>")
     return max(plain + 4 if plain >= 0 else 0, prefixed + 3 if prefixed >= 0 else 0)
 
-def _uncached(label: str, title: str, header: tuple[str, ...], xml: bytes) -> list[Fault]:
-    faults = []
+
+def _uncached(xml: bytes) -> Iterator[tuple[str, int, str]]:
     for match in _UNCACHED.finditer(xml):
         attributes, formula, empty_value = match.groups()
         kind = _TYPE.search(attributes)
@@ -223,18 +291,25 @@ def _uncached(label: str, title: str, header: tuple[str, ...], xml: bytes) -> li
         ref = _REF.search(attributes)
         if ref is None:
             continue  # no position to report (rare writers): openpyxl saw it empty
-        letters, row = ref.group(1).decode(), ref.group(2).decode()
+        text = html.unescape((formula or b"").decode("utf-8", "replace"))
+        yield ref.group(1).decode(), int(ref.group(2)), text
+
+
+def _formula_faults(label: str, title: str, header: tuple[str, ...],
+                    cells: Iterable[tuple[str, int, str]]) -> list[Fault]:
+    faults = []
+    for letters, row, text in cells:
         position = column_index_from_string(letters)
         if position > len(header):
             continue  # outside the table: an ignored column
-        text = html.unescape((formula or b"").decode("utf-8", "replace"))
-        faults.append(Fault(label, int(row), header[position - 1] or None, f"={text}",
+        faults.append(Fault(label, row, header[position - 1] or None, f"={text}",
                             f"une valeur calculée : la cellule {title}!{letters}{row} contient "
                             "une formule jamais calculée (classeur écrit par un programme et "
                             "jamais ouvert dans un tableur), qui se lirait vide ; ouvrir et "
                             "enregistrer le classeur dans un tableur, ou saisir la valeur",
                             code=FaultCode.FORMULA_WITHOUT_VALUE))
     return faults
+
 
 def cell_text(cell: Any) -> str:
     """A cell as text, as a person reads it: percentages ×100, integral numbers without .0."""

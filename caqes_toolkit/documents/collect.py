@@ -13,11 +13,12 @@ never sinks the others: its establishment keeps the input's rows and its faults 
 
 from __future__ import annotations
 
+import hmac
 import os
+import re
 import shutil
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +28,19 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter
 
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..data.load import load_dataset
 from ..data.read import RawSource, RawTable, read_source
 from ..data.validation import check
-from ..data.workbook import cell_text
-from ..errors import CaqesError, DataError, Severity
+from ..data.workbook import Sheets, cell_text, read_sheets
+from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
 from ..evaluation.money import contracts_in_force
-from ..outputs import atomic_path
+from ..outputs import atomic_path, foreign_files, remember_outputs
 from ..rules.campaign import Campaign
 from .grid import (
+    ESTABLISHMENT_SHEET,
     GRID_FORMAT,
     HEADER_FILL,
     INDICATORS_SHEET,
@@ -49,14 +50,18 @@ from .grid import (
     applicable_indicators,
     volet_objectives,
 )
+from .seal import KEY_ENV, grid_seal, key_path, read_key
 
-__all__ = ["FOLLOW_UP_COLUMNS", "STATUSES", "Collection", "GridFault", "collect", "write_follow_up"]
+__all__ = ["FOLLOW_UP_COLUMNS", "STATUSES", "Collection", "GridFault", "check_out", "collect", "write_follow_up"]
 
 #: Statuses of an establishment in the follow-up table.
 STATUSES: tuple[str, ...] = ("recue", "incomplete", "invalide", "manquante")
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "statut", "valeurs_manquantes",
                                       "anomalies", "fichier")
 _SEARCHED_ROWS = 40  # the header row is looked for among the first rows of a sheet
+#: A returned grid larger than this once inflated is refused before it is parsed: a grid written
+#: by ``caqes grille`` takes well under 1 MB, even re-saved by a spreadsheet.
+MAX_GRID_MB = 20
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class GridFault:
     value: str | None
     expected: str
     severity: Severity = "erreur"
+    code: FaultCode = field(kw_only=True)
 
     @property
     def reference(self) -> str:
@@ -82,14 +88,15 @@ class GridFault:
         if self.indicator:
             where += f", indicateur {self.indicator}"
         got = f" : valeur « {self.value} »" if self.value is not None else ""
-        return f"{self.severity} — {where}{got} ; attendu : {self.expected}"
+        return escape_controls(f"{self.severity} [{self.code}] — {where}{got} ; attendu : {self.expected}")
 
 
 @dataclass
 class _Grid:
-    """What was read from one returned workbook."""
+    """What was read from one returned workbook (``name``: its path relative to the grids' folder)."""
 
     path: Path
+    name: str
     finess: str = ""
     faults: list[GridFault] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # indicators this grid asks the ES for
@@ -103,9 +110,8 @@ class _Grid:
         return not any(f.severity == "erreur" for f in self.faults)
 
     def fault(self, expected: str, sheet: str = "", cell: str = "", indicator: str = "",
-              value: str | None = None, severity: Severity = "erreur") -> None:
-        self.faults.append(GridFault(self.path.name, sheet, cell, indicator, value, expected,
-                                     severity))
+              value: str | None = None, severity: Severity = "erreur", *, code: FaultCode) -> None:
+        self.faults.append(GridFault(self.name, sheet, cell, indicator, value, expected, severity, code=code))
 
 
 @dataclass(frozen=True)
@@ -122,12 +128,13 @@ class Collection:
 
 
 def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
-            out: str | Path) -> Collection:
-    """Read every returned grid in ``grids``, check it, and write the data folder ``out``."""
+            out: str | Path, force: bool = False) -> Collection:
+    """Read every returned grid in ``grids``, check it, and write the data folder ``out`` (which
+    :func:`check_out` must accept)."""
     grids, data, out = Path(grids), Path(data), Path(out)
+    check_out(out, data, force)
     if not grids.is_dir():
         raise CaqesError(f"{grids} : dossier des grilles retournées introuvable")
-    _check_out(out, data)
     raw = read_source(data)
     checked = check(raw, campaign)
     if checked.tables is None:
@@ -137,7 +144,9 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     volets = contracts.groupby("finess")["volet"].agg(set).to_dict()
     identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}
-    read = [_read_grid(path, campaign, year, identities) for path in _workbooks(grids)]
+    paths, links = _workbooks(grids)
+    key = read_key()
+    read = [*links, *(_read_grid(path, grids, campaign, year, identities, key) for path in paths)]
     _duplicates(read)
     _validate_values(read, raw.tables["etablissements"], campaign, year)
     kept = {g.finess: g for g in read if g.finess and g.valid}
@@ -151,10 +160,24 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
 # --- reading one workbook -------------------------------------------------------------------
 
 
-def _workbooks(folder: Path) -> list[Path]:
-    """Every workbook of the folder and its subfolders (Office lock files « ~$… » skipped)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("~$", "."))
-                  and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"))
+def _workbooks(folder: Path) -> tuple[list[Path], list[_Grid]]:
+    """Every workbook of the folder and its subfolders (Office lock files « ~$… » skipped), regular
+    files only; each symbolic link met (to a file or a folder) is not followed and is reported."""
+    found, links = [], []
+    for root, dirs, files in os.walk(folder):  # never into a linked folder
+        here = Path(root)
+        for name in sorted([*dirs, *files]):
+            path = here / name
+            if path.is_symlink():
+                link = _Grid(path, path.relative_to(folder).as_posix())
+                link.fault(f"un fichier ordinaire du dossier des grilles : lien symbolique vers "
+                           f"« {os.readlink(path)} » non suivi (copier la grille elle-même dans le dossier)",
+                           severity="avertissement", code=FaultCode.SKIPPED_LINK)
+                links.append(link)
+            elif (name in files and not name.startswith(("~$", ".")) and path.is_file()
+                  and path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")):
+                found.append(path)
+    return sorted(found), links
 
 
 def _norm(text: Any) -> str:
@@ -163,36 +186,63 @@ def _norm(text: Any) -> str:
     return "".join(c for c in plain if not unicodedata.combining(c)).strip().casefold()
 
 
-def _read_grid(path: Path, campaign: Campaign, year: int,
-               identities: dict[str, tuple[str, bool, set[str]]]) -> _Grid:
-    grid = _Grid(path)
+@dataclass
+class _Book:
+    """A returned workbook's sheets (:class:`~caqes_toolkit.data.workbook.Sheets`), read cell by cell
+    for one grid: reading a cell that holds a formula never calculated is a fault of the grid."""
+
+    grid: _Grid
+    sheets: Sheets
+
+    def has(self, title: str) -> bool:
+        return title in self.sheets.rows
+
+    def rows(self, title: str) -> list[tuple[Any, ...]]:
+        return self.sheets.rows.get(title, [])
+
+    def text(self, title: str, row: int, column: int, indicator: str = "") -> str:
+        """A cell (row and column from 1) as a person reads it, spaces trimmed."""
+        ref = f"{get_column_letter(column)}{row}"
+        formula = self.sheets.uncalculated.get(title, {}).get(ref)
+        if formula is not None:
+            self.grid.fault("une valeur : la cellule contient une formule jamais calculée (grille remplie par un "
+                            "programme et jamais ouverte dans un tableur), qui se lirait vide ; ouvrir et "
+                            "enregistrer la grille dans un tableur, ou saisir la valeur", title, ref, indicator,
+                            f"={formula}", code=FaultCode.FORMULA_WITHOUT_VALUE)
+            return ""
+        cells = self.rows(title)[row - 1] if row <= len(self.rows(title)) else ()
+        cell = cells[column - 1] if column <= len(cells) else None
+        return cell_text(cell).strip().replace("\u00a0", " ").strip()
+
+
+def _read_grid(path: Path, root: Path, campaign: Campaign, year: int,
+               identities: dict[str, tuple[str, bool, set[str]]], key: bytes | None) -> _Grid:
+    grid = _Grid(path, path.relative_to(root).as_posix())
     if path.suffix.lower() in (".xls", ".ods"):
-        grid.fault("un classeur au format .xlsx (enregistrer la grille au format Excel .xlsx)")
+        grid.fault("un classeur au format .xlsx (enregistrer la grille au format Excel .xlsx)",
+                   code=FaultCode.NOT_A_GRID)
         return grid
-    try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        grid.fault(f"un classeur Excel .xlsx lisible ({exc})")
+    sheets = read_sheets(path, (ESTABLISHMENT_SHEET, INDICATORS_SHEET, MATURITY_SHEET, META_SHEET), MAX_GRID_MB)
+    if not isinstance(sheets, Sheets):
+        code, text = sheets
+        grid.fault(f"{text} ; une grille d'auto-évaluation en fait moins d'un" if code == FaultCode.OVERSIZED_WORKBOOK
+                   else text, code=code)
         return grid
+    book = _Book(grid, sheets)
     meta = _identity(book)
     if meta.get("format") != GRID_FORMAT:
         grid.fault("une grille d'auto-évaluation écrite par « caqes grille » (ce classeur n'en "
-                   "contient pas l'identification)")
+                   "contient pas l'identification)", code=FaultCode.NOT_A_GRID)
         return grid
     finess = meta.get("finess", "").strip().upper()
+    if not _same_identity(book, finess, meta.get("annee", "")):
+        return grid  # whose grid it is cannot be told
     if finess not in identities:
-        grid.fault("une grille d'un établissement de la table etablissements", value=finess)
+        grid.fault("une grille d'un établissement de la table etablissements", value=finess,
+                   code=FaultCode.UNKNOWN_FINESS)
         return grid
-    grid.finess = finess
-    wrong = [(label, got, want) for label, got, want in (
-        ("campagne", meta.get("campagne", ""), campaign.name),
-        ("année", meta.get("annee", ""), str(year)),
-        ("empreinte de la campagne", meta.get("empreinte", ""), campaign.sha256 or ""))
-        if got != want]
-    for label, got, want in wrong:
-        grid.fault(f"une grille de la campagne {campaign.name}, année {year} ({label} attendue : "
-                   f"{want})", value=got)
-    if wrong:
+    grid.finess = finess  # an invalid grid is still listed as this establishment's return
+    if not (_this_campaign(grid, meta, campaign, year) and _sealed(grid, meta, finess, key)):
         return grid
     activities, with_list, volets = identities[finess]
     objectives = [ind for _, group in volet_objectives(campaign, activities, volets) for ind in group]
@@ -205,93 +255,129 @@ def _read_grid(path: Path, campaign: Campaign, year: int,
     return grid
 
 
-def _identity(book: openpyxl.Workbook) -> dict[str, str]:
+def _identity(book: _Book) -> dict[str, str]:
     """The identification stored in the workbook: hidden sheet, else document properties."""
-    if META_SHEET in book.sheetnames:
-        sheet = book[META_SHEET]
-        return {str(k).strip(): "" if v is None else _cell_text_of(v)
-                for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True) if k}
-    props = {p.name: str(p.value) for p in getattr(book, "custom_doc_props", [])}
+    if book.has(META_SHEET):
+        return {book.text(META_SHEET, r, 1): book.text(META_SHEET, r, 2)
+                for r in range(1, len(book.rows(META_SHEET)) + 1) if book.text(META_SHEET, r, 1)}
+    props = book.sheets.properties
     return {k.removeprefix("caqes_"): v for k, v in props.items() if k.startswith("caqes_")}
 
 
-def _cell_text_of(value: Any) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+_TITLE = re.compile(r"Indicateurs (\S+) — .*\(FINESS (\S+)\)", re.DOTALL)
 
 
-def _header(sheet: Worksheet, names: Iterable[str]) -> tuple[int, dict[str, int]] | None:
+def _same_identity(book: _Book, finess: str, year: str) -> bool:
+    """The hidden identification (FINESS, year) is the one the grid shows: on its first sheet and
+    in the title of its « Indicateurs » sheet (a grid whose hidden sheet was edited is refused)."""
+    shown = {book.text(ESTABLISHMENT_SHEET, r, 1): book.text(ESTABLISHMENT_SHEET, r, 2)
+             for r in range(1, len(book.rows(ESTABLISHMENT_SHEET)) + 1)}
+    title = _TITLE.fullmatch(book.text(INDICATORS_SHEET, 1, 1))
+    seen = [("FINESS", f"{ESTABLISHMENT_SHEET}, ligne « FINESS »", shown.get("FINESS", "").upper(), finess),
+            ("année", f"{ESTABLISHMENT_SHEET}, ligne « Année évaluée »", shown.get("Année évaluée", ""), year),
+            ("FINESS", f"titre de la feuille {INDICATORS_SHEET}", title.group(2).upper() if title else "", finess),
+            ("année", f"titre de la feuille {INDICATORS_SHEET}", title.group(1) if title else "", year)]
+    wrong = [(what, where, got, want) for what, where, got, want in seen if got != want]
+    for what, where, got, want in wrong:
+        book.grid.fault(f"une grille dont l'identification cachée ({what} {want or '—'}) est celle qu'elle affiche "
+                        f"({where} : {got or 'absente'}) ; identification modifiée : grille refusée",
+                        value=got or None, code=FaultCode.IDENTITY_MISMATCH)
+    return not wrong
+
+
+def _this_campaign(grid: _Grid, meta: dict[str, str], campaign: Campaign, year: int) -> bool:
+    wrong = [(label, got, want) for label, got, want in (
+        ("campagne", meta.get("campagne", ""), campaign.name),
+        ("année", meta.get("annee", ""), str(year)),
+        ("empreinte de la campagne", meta.get("empreinte", ""), campaign.sha256 or ""))
+        if got != want]
+    for label, got, want in wrong:
+        grid.fault(f"une grille de la campagne {campaign.name}, année {year} ({label} attendue : "
+                   f"{want})", value=got, code=FaultCode.OTHER_CAMPAIGN)
+    return not wrong
+
+
+def _sealed(grid: _Grid, meta: dict[str, str], finess: str, key: bytes | None) -> bool:
+    """The grid's seal is the one ``caqes grille`` wrote (:mod:`caqes_toolkit.documents.seal`)."""
+    if key is None:
+        grid.fault(f"une grille dont le sceau peut être vérifié : clé des grilles introuvable sur ce poste "
+                   f"({key_path()}) ; collecter avec la clé du poste qui a écrit les grilles (variable "
+                   f"d'environnement {KEY_ENV})", code=FaultCode.INVALID_SEAL)
+        return False
+    seal = meta.get("sceau", "")
+    if hmac.compare_digest(seal, grid_seal(key, finess, meta.get("annee", ""), meta.get("empreinte", ""))):
+        return True
+    why = ("sans sceau (écrite par une version antérieure de caqes-toolkit ?)" if not seal else
+           "au sceau faux : identification modifiée, ou grille écrite sur une autre installation (autre clé)")
+    grid.fault(f"une grille scellée par « caqes grille » ; grille {why} : envoyer à l'établissement une grille "
+               "écrite par caqes grille avec la clé de ce poste", code=FaultCode.INVALID_SEAL)
+    return False
+
+
+def _header(book: _Book, title: str, names: Iterable[str]) -> tuple[int, dict[str, int]] | None:
     """Row and columns of the first row holding every one of ``names`` (normalised)."""
     wanted = {_norm(n): n for n in names}
-    for row in sheet.iter_rows(max_row=_SEARCHED_ROWS):
-        found = {wanted[_norm(c.value)]: c.column for c in row if _norm(c.value) in wanted}
+    for r, row in enumerate(book.rows(title)[:_SEARCHED_ROWS], start=1):
+        found = {wanted[_norm(c.value)]: k for k, c in enumerate(row, start=1) if _norm(c.value) in wanted}
         if len(found) == len(wanted):
-            return row[0].row, found
+            return r, found
     return None
 
 
-def _value(cell: Any) -> str:
-    """A value cell as text, as a person reads it (percent cells × 100), spaces trimmed."""
-    return cell_text(cell).strip().replace("\u00a0", " ").strip()
-
-
-def _read_indicators(grid: _Grid, book: openpyxl.Workbook, campaign: Campaign) -> None:
-    if INDICATORS_SHEET not in book.sheetnames:
-        grid.fault(f"une feuille « {INDICATORS_SHEET} »")
+def _read_indicators(grid: _Grid, book: _Book, campaign: Campaign) -> None:
+    if not book.has(INDICATORS_SHEET):
+        grid.fault(f"une feuille « {INDICATORS_SHEET} »", code=FaultCode.MISSING_TABLE)
         return
-    sheet = book[INDICATORS_SHEET]
-    found = _header(sheet, ("Code", "Valeur"))
+    found = _header(book, INDICATORS_SHEET, ("Code", "Valeur"))
     if found is None:
         grid.fault("une ligne d'en-tête avec les colonnes « Code » et « Valeur »",
-                   INDICATORS_SHEET)
+                   INDICATORS_SHEET, code=FaultCode.MISSING_COLUMN)
         return
     header_row, cols = found
     seen: set[str] = set()
-    for row in sheet.iter_rows(min_row=header_row + 1):
-        by_col = {c.column: c for c in row}
-        code_cell, value_cell = by_col.get(cols["Code"]), by_col.get(cols["Valeur"])
-        if code_cell is None or value_cell is None:
-            continue
-        code = _value(code_cell)
-        value = _value(value_cell)
+    for r in range(header_row + 1, len(book.rows(INDICATORS_SHEET)) + 1):
+        code = book.text(INDICATORS_SHEET, r, cols["Code"])
+        value = book.text(INDICATORS_SHEET, r, cols["Valeur"], code)
+        ref = f"{get_column_letter(cols['Valeur'])}{r}"
         if code in grid.codes:
             seen.add(code)
             if value:
-                grid.rows.append((code, value, value_cell.coordinate))
+                grid.rows.append((code, value, ref))
         elif code and value and code not in campaign.by_code:
-            grid.fault(f"un code d'indicateur de la campagne {campaign.name} dans la colonne "
-                       "« Code »", INDICATORS_SHEET, code_cell.coordinate, code, code)
+            grid.fault(f"un code d'indicateur de la campagne {campaign.name} dans la colonne « Code »",
+                       INDICATORS_SHEET, f"{get_column_letter(cols['Code'])}{r}", code, code,
+                       code=FaultCode.UNKNOWN_INDICATOR)
     absent = [c for c in grid.codes if c not in seen]
     for code in absent:
         grid.fault("une ligne pour cet indicateur (ligne supprimée ?) : compté non renseigné",
-                   INDICATORS_SHEET, indicator=code, severity="avertissement")
+                   INDICATORS_SHEET, indicator=code, severity="avertissement", code=FaultCode.MISSING_ROW)
     filled = {code for code, _, _ in grid.rows}
     grid.missing += len([c for c in grid.codes if c not in filled])
 
 
-def _read_maturity(grid: _Grid, book: openpyxl.Workbook) -> None:
-    if MATURITY_SHEET not in book.sheetnames:
+def _read_maturity(grid: _Grid, book: _Book) -> None:
+    if not book.has(MATURITY_SHEET):
         grid.fault(f"une feuille « {MATURITY_SHEET} » : maturité comptée non renseignée",
-                   severity="avertissement")
+                   severity="avertissement", code=FaultCode.MISSING_TABLE)
         grid.missing += 1
         return
-    sheet = book[MATURITY_SHEET]
-    found = _header(sheet, ("Étape", "Cotation"))
+    found = _header(book, MATURITY_SHEET, ("Étape", "Cotation"))
     if found is None:
         grid.fault("une ligne d'en-tête avec les colonnes « Étape » et « Cotation »",
-                   MATURITY_SHEET)
+                   MATURITY_SHEET, code=FaultCode.MISSING_COLUMN)
         return
     header_row, cols = found
     names = [_norm(n) for n in MATURITY_STEP_NAMES]
     steps: dict[int, tuple[str, str]] = {}
-    for row in sheet.iter_rows(min_row=header_row + 1):
-        by_col = {c.column: c for c in row}
-        step, score = by_col.get(cols["Étape"]), by_col.get(cols["Cotation"])
-        if step is None or score is None or _norm(step.value) not in names:
-            continue
-        steps[names.index(_norm(step.value))] = (_value(score), score.coordinate)
+    for r in range(header_row + 1, len(book.rows(MATURITY_SHEET)) + 1):
+        step = _norm(book.text(MATURITY_SHEET, r, cols["Étape"]))
+        if step in names:
+            ref = f"{get_column_letter(cols['Cotation'])}{r}"
+            steps[names.index(step)] = (book.text(MATURITY_SHEET, r, cols["Cotation"]), ref)
     if len(steps) != len(names):
         lost = [MATURITY_STEP_NAMES[i] for i in range(len(names)) if i not in steps]
-        grid.fault(f"les sept étapes de maturité (absentes : {', '.join(lost)})", MATURITY_SHEET)
+        grid.fault(f"les sept étapes de maturité (absentes : {', '.join(lost)})", MATURITY_SHEET,
+                   code=FaultCode.MISSING_ROW)
         return
     grid.has_maturity = True
     if all(not value for value, _ in steps.values()):
@@ -309,10 +395,10 @@ def _duplicates(grids: list[_Grid]) -> None:
             by_finess.setdefault(grid.finess, []).append(grid)
     for finess, same in by_finess.items():
         if len(same) > 1:
-            names = ", ".join(g.path.name for g in same)
+            names = ", ".join(g.name for g in same)
             for grid in same:
                 grid.fault(f"une seule grille par établissement (FINESS {finess} : {names})",
-                           value=finess)
+                           value=finess, code=FaultCode.DUPLICATE_GRID)
 
 
 # --- checking the values as the data contract does ------------------------------------------
@@ -346,12 +432,12 @@ def _validate_values(grids: list[_Grid], establishments: RawTable, campaign: Cam
             continue
         if fault.source == "resultats":
             grid, cell, code = res_where[fault.line - 2]
-            grid.fault(fault.expected, INDICATORS_SHEET, cell, code, fault.value, fault.severity)
+            grid.fault(fault.expected, INDICATORS_SHEET, cell, code, fault.value, fault.severity, code=fault.code)
         elif fault.source == "maturite" and fault.column in MATURITY_STEPS:
             grid, cells = mat_where[fault.line - 2]
             step = MATURITY_STEPS.index(fault.column)
             grid.fault(f"{fault.expected} — étape « {MATURITY_STEP_NAMES[step]} »",
-                       MATURITY_SHEET, cells[step], maturity_code, fault.value, fault.severity)
+                       MATURITY_SHEET, cells[step], maturity_code, fault.value, fault.severity, code=fault.code)
 
 
 def _raw(name: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> RawTable:
@@ -363,15 +449,23 @@ def _raw(name: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -
 # --- writing the data folder and the follow-up -----------------------------------------------
 
 
-def _check_out(out: Path, data: Path) -> None:
+def check_out(out: str | Path, data: str | Path, force: bool = False) -> None:
+    """Refuse (:class:`CaqesError`) a data folder to write that is the input, is a file, or exists
+    with something in it that ``caqes collecte`` did not write there (or that was changed since:
+    another data set, a person's notes), since the folder is replaced whole; ``force``: replace
+    it knowingly. Checked before anything is read."""
+    out, data = Path(out), Path(data)
     if out.resolve() == data.resolve() or data.resolve() in out.resolve().parents:
         raise CaqesError(f"{out} : le dossier de sortie doit être distinct des données d'entrée "
                          f"({data}), qui ne sont jamais modifiées")
     if out.exists() and not out.is_dir():
         raise CaqesError(f"{out} : un dossier est attendu (un fichier porte ce nom)")
-    if out.is_dir() and any(not p.name.endswith(".csv") for p in out.iterdir()):
-        raise CaqesError(f"{out} : ce dossier existe et contient autre chose que des fichiers "
-                         ".csv ; choisir un dossier nouveau ou vide")
+    foreign = foreign_files(out) if out.is_dir() else []
+    if foreign and not force:
+        shown = ", ".join(p.name for p in foreign[:5]) + (f" et {len(foreign) - 5} autres" if len(foreign) > 5 else "")
+        raise CaqesError(f"{out} : ce dossier existe et contient ce que caqes collecte n'y a pas écrit, ou modifié "
+                         f"depuis ({shown}) ; il serait remplacé en entier : choisissez un dossier nouveau ou vide, "
+                         "ou ajoutez --force pour le remplacer sciemment")
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -403,6 +497,7 @@ def _write_folder(raw: RawSource, kept: dict[str, _Grid], year: int, out: Path) 
         for name, frame in frames.items():
             frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
             os.chmod(tmp / f"{name}.csv", 0o644)
+        remember_outputs(tmp / f"{name}.csv" for name in frames)  # what a later collecte may replace
         os.chmod(tmp, 0o755)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
@@ -434,7 +529,7 @@ def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> 
             missing = kept[finess].missing
             status = "incomplete" if missing else "recue"
         rows.append((finess, name, status, missing, errors,
-                     ", ".join(g.path.name for g in returned)))
+                     ", ".join(g.name for g in returned)))
     return pd.DataFrame(rows, columns=list(FOLLOW_UP_COLUMNS))
 
 

@@ -8,7 +8,8 @@ Values are typed in the indicator's unit, as in the data contract (62,5 for 62,5
 an Excel percentage. Indicators whose data come from the Assurance Maladie or the HAS
 (``source_donnees``) are shown locked, with their value when the ARS already has it. What
 identifies the workbook (FINESS, year, campaign name and SHA-256 fingerprint) is stored in a
-hidden sheet and in the document properties, so collection never trusts the file name.
+hidden sheet and in the document properties, with its seal (:mod:`caqes_toolkit.documents.seal`),
+so collection never trusts the file name, nor an identification edited by hand.
 """
 
 from __future__ import annotations
@@ -32,15 +33,16 @@ from ..data.dataset import MATURITY_STEPS, Dataset
 from ..data.validation import number_expectation
 from ..errors import CaqesError
 from ..formats import fmt_num
-from ..outputs import atomic_path
+from ..outputs import atomic_path, refuse_overwrite, remember_outputs
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
 from .rule_texts import RULES
+from .seal import KEY_ENV, grid_seal, key_path, read_key
 from .sections import target_text
 
-__all__ = ["INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET", "applicable_indicators",
-           "volet_objectives", "write_grids"]
+__all__ = ["ESTABLISHMENT_SHEET", "INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET",
+           "applicable_indicators", "volet_objectives", "write_grids"]
 
 ESTABLISHMENT_SHEET = "Établissement"
 INDICATORS_SHEET = "Indicateurs"
@@ -114,8 +116,10 @@ def volet_objectives(campaign: Campaign, activities: str,
 
 def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                 finess: list[str] | None = None,
-                progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths."""
+                progress: Callable[[str], None] | None = None, force: bool = False) -> list[Path]:
+    """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths. A file of
+    that name that no command wrote, or changed since (a returned grid), is never replaced, unless
+    ``force`` (:func:`~caqes_toolkit.outputs.refuse_overwrite`)."""
     if campaign.second_generation:
         raise CaqesError("campagne de deuxième génération (generation: 2) : la grille d'auto-évaluation est celle "
                          "du volet obligatoire de la première génération ; non produite pour cette campagne")
@@ -126,12 +130,22 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
         raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
     paths = [_grid_path(out_dir, f, year) for f in wanted]
     known = _Known(data, campaign, year)
-    for code, path in zip(wanted, paths, strict=True):
-        book = _workbook(es.loc[code], campaign, year, known)
-        with atomic_path(path) as tmp:
-            book.save(tmp)
-        if progress is not None:
-            progress(code)
+    key = read_key(create=True)
+    if key is None:
+        raise CaqesError(f"{key_path()} : clé des grilles illisible (64 chiffres hexadécimaux attendus) ; "
+                         f"corrigez-la ou indiquez un autre fichier par la variable d'environnement {KEY_ENV}")
+    refuse_overwrite(paths, force)
+    written = []
+    try:
+        for code, path in zip(wanted, paths, strict=True):
+            book = _workbook(es.loc[code], campaign, year, known, key)
+            with atomic_path(path) as tmp:
+                book.save(tmp)
+            written.append(path)
+            if progress is not None:
+                progress(code)
+    finally:  # what was written is recorded even if the command stops in the middle
+        remember_outputs(written)
     return paths
 
 
@@ -256,7 +270,7 @@ def _protect(sheet: Worksheet) -> None:
     sheet.protection.formatRows = False
 
 
-def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: _Known) -> Workbook:
+def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: _Known, key: bytes) -> Workbook:
     finess = str(identity["finess"])
     indicators = applicable_indicators(campaign, str(identity["activites"]),
                                        bool(identity["liste_en_sus"]))
@@ -270,15 +284,15 @@ def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: _Known)
         _maturity_sheet(book.create_sheet(MATURITY_SHEET), finess, campaign, year, known)
     meta = {"format": GRID_FORMAT, "finess": finess, "annee": str(year),
             "campagne": campaign.name, "empreinte": campaign.sha256 or "",
-            "version": __version__}
+            "version": __version__, "sceau": grid_seal(key, finess, year, campaign.sha256 or "")}
     sheet = book.create_sheet(META_SHEET)
-    for row, (key, value) in enumerate(meta.items(), start=1):
-        _text(sheet.cell(row=row, column=1), key)
+    for row, (name, value) in enumerate(meta.items(), start=1):
+        _text(sheet.cell(row=row, column=1), name)
         _text(sheet.cell(row=row, column=2), value)
     sheet.sheet_state = "hidden"
     _protect(sheet)
-    for key, value in meta.items():
-        book.custom_doc_props.append(StringProperty(name=f"caqes_{key}", value=value))
+    for name, value in meta.items():
+        book.custom_doc_props.append(StringProperty(name=f"caqes_{name}", value=value))
     book.properties.title = f"Grille d'auto-évaluation CAQES {year} — FINESS {finess}"
     book.properties.creator = f"caqes-toolkit {__version__}"
     return book

@@ -29,7 +29,7 @@ from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
 from ..evaluation.scoring import Scores
 from ..formats import fmt_pct
-from ..outputs import atomic_path, set_text, sheet_text
+from ..outputs import atomic_path, refuse_overwrite, remember_outputs, set_text, sheet_text
 from .fragments import french_date
 from .sections import target_text, value_text
 
@@ -91,13 +91,15 @@ def _plan_path(out_dir: Path, finess: str, year: int) -> Path:
 
 def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | None = None,
                 n: int | None = None, progress: Callable[[str], None] | None = None,
-                volets: VoletResults | None = None) -> list[Path]:
+                volets: VoletResults | None = None, force: bool = False) -> list[Path]:
     """Write the action plan of each establishment scored in ``year`` (or of ``finess`` only).
 
     ``n`` keeps the ``n`` best priorities (default: every indicator with points to gain).
     ``progress`` is called with each FINESS once its workbook is written. With ``volets``, the
     objectives not yet met of the additional volets in force follow the priorities. Nothing is written
-    when a FINESS has no score in ``year`` or would give a path outside ``out_dir``.
+    when a FINESS has no score in ``year`` or would give a path outside ``out_dir``, nor when a plan
+    would replace a file that no command wrote or that was changed since (a completed plan), unless
+    ``force``.
     """
     rows = scores.establishments[scores.establishments["annee"] == year].set_index("finess")
     wanted = list(dict.fromkeys(finess)) if finess is not None else list(rows.index)
@@ -105,14 +107,20 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     if unknown:
         raise CaqesError(f"aucun score en {year} pour le(s) FINESS : {', '.join(unknown)}")
     paths = [_plan_path(out_dir, f, year) for f in wanted]
+    refuse_overwrite(paths, force)
     today = dt.date.today()
-    for code, path in zip(wanted, paths):
-        book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
-                         _volet_rows(volets, code))
-        with atomic_path(path) as tmp:
-            book.save(tmp)
-        if progress is not None:
-            progress(code)
+    written = []
+    try:
+        for code, path in zip(wanted, paths):
+            book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
+                             _volet_rows(volets, code))
+            with atomic_path(path) as tmp:
+                book.save(tmp)
+            written.append(path)
+            if progress is not None:
+                progress(code)
+    finally:  # what was written is recorded even if the command stops in the middle
+        remember_outputs(written)
     return paths
 
 
