@@ -225,7 +225,7 @@ def _read_grid(path: Path, root: Path, campaign: Campaign, year: int,
     sheets = read_sheets(path, (ESTABLISHMENT_SHEET, INDICATORS_SHEET, MATURITY_SHEET, META_SHEET), MAX_GRID_MB)
     if not isinstance(sheets, Sheets):
         code, text = sheets
-        grid.fault(f"{text} ; une grille d'auto-évaluation en fait moins d'un" if code == FaultCode.OVERSIZED_WORKBOOK
+        grid.fault(f"{text} ; une grille écrite par caqes grille fait moins de 1 Mo" if code == FaultCode.OVERSIZED_WORKBOOK
                    else text, code=code)
         return grid
     book = _Book(grid, sheets)
