@@ -76,4 +76,7 @@ def main() -> None:
 
         app()
 
-    run(command)
+    try:
+        run(command)
+    finally:  # the command is over: a Ctrl-C now would only cut its exit short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -473,11 +473,13 @@ def refuse_overwrite(paths: Iterable[str | Path], force: bool = False) -> None:
     records: dict[Path, dict[str, str]] = {}
     kept = [p for p in map(Path, paths) if p.is_file() and not _ours(p, records)]
     if kept and not force:
-        these, them = (("ces fichiers existent et ne sont pas ceux", "les") if len(kept) > 1 else
-                       ("ce fichier existe et n'est pas celui", "le"))
-        raise CaqesError(f"{_listed(kept)} : {these} que caqes a écrits (modifiés depuis, ou faits par une "
-                         "personne : grille remplie, plan complété…) ; rien n'est remplacé. Choisissez un autre "
-                         f"dossier, déplacez-{them}, ou ajoutez --force pour {them} remplacer sciemment")
+        these, them = (("ces fichiers existent et ne sont pas ceux que caqes a écrits (modifiés depuis, ou "
+                        "faits par une personne", "les") if len(kept) > 1 else
+                       ("ce fichier existe et n'est pas celui que caqes a écrit (modifié depuis, ou fait par une "
+                        "personne", "le"))
+        raise CaqesError(f"{_listed(kept)} : {these} : grille remplie, plan complété…) ; rien n'est remplacé. "
+                         f"Choisissez un autre dossier, déplacez-{them}, ou ajoutez --force pour {them} remplacer "
+                         "sciemment")
 
 
 def remember_outputs(paths: Iterable[str | Path]) -> None:

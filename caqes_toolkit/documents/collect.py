@@ -225,8 +225,8 @@ def _read_grid(path: Path, root: Path, campaign: Campaign, year: int,
     sheets = read_sheets(path, (ESTABLISHMENT_SHEET, INDICATORS_SHEET, MATURITY_SHEET, META_SHEET), MAX_GRID_MB)
     if not isinstance(sheets, Sheets):
         code, text = sheets
-        grid.fault(f"{text} ; une grille écrite par caqes grille fait moins de 1 Mo" if code == FaultCode.OVERSIZED_WORKBOOK
-                   else text, code=code)
+        small = " ; une grille écrite par caqes grille fait moins de 1 Mo"
+        grid.fault(text + (small if code == FaultCode.OVERSIZED_WORKBOOK else ""), code=code)
         return grid
     book = _Book(grid, sheets)
     meta = _identity(book)
