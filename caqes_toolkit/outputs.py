@@ -12,7 +12,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     from openpyxl.cell.cell import Cell
 
 __all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
-           "describe_os_error", "foreign_files", "output_lock", "refuse_overwrite", "remember_outputs", "set_text",
-           "sheet_text", "write_atomic", "write_table"]
+           "describe_os_error", "foreign_files", "output_lock", "refuse_overwrite", "remember_outputs",
+           "save_workbooks", "set_text", "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -494,6 +494,26 @@ def remember_outputs(paths: Iterable[str | Path]) -> None:
         record = _written(folder)
         record.update({p.name: _sha256(p) for p in files})
         write_atomic(folder / WRITTEN, json.dumps({"fichiers": dict(sorted(record.items()))}, indent=1))
+
+
+def save_workbooks(paths: Sequence[Path], build: Callable[[int], Any], *, force: bool = False,
+                   saved: Callable[[int], None] | None = None) -> list[Path]:
+    """Save the openpyxl workbook ``build(k)`` to ``paths[k]`` for each k, atomically; refused before
+    the first is built when one would replace a file a person made (:func:`refuse_overwrite`); each
+    recorded as written, even when the command stops in the middle. ``saved(k)`` after each."""
+    refuse_overwrite(paths, force)
+    written: list[Path] = []
+    try:
+        for k, path in enumerate(paths):
+            book = build(k)
+            with atomic_path(path) as tmp:
+                book.save(tmp)
+            written.append(path)
+            if saved is not None:
+                saved(k)
+    finally:
+        remember_outputs(written)
+    return list(paths)
 
 
 def foreign_files(folder: str | Path) -> list[Path]:

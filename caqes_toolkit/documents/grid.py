@@ -33,7 +33,7 @@ from ..data.dataset import MATURITY_STEPS, Dataset
 from ..data.validation import number_expectation
 from ..errors import CaqesError
 from ..formats import fmt_num
-from ..outputs import atomic_path, refuse_overwrite, remember_outputs
+from ..outputs import save_workbooks
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
@@ -119,7 +119,7 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                 progress: Callable[[str], None] | None = None, force: bool = False) -> list[Path]:
     """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths. A file of
     that name that no command wrote, or changed since (a returned grid), is never replaced, unless
-    ``force`` (:func:`~caqes_toolkit.outputs.refuse_overwrite`)."""
+    ``force`` (:func:`~caqes_toolkit.outputs.save_workbooks`)."""
     if campaign.second_generation:
         raise CaqesError("campagne de deuxième génération (generation: 2) : la grille d'auto-évaluation est celle "
                          "du volet obligatoire de la première génération ; non produite pour cette campagne")
@@ -134,19 +134,8 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
     if key is None:
         raise CaqesError(f"{key_path()} : clé des grilles illisible (64 chiffres hexadécimaux attendus) ; "
                          f"corrigez-la ou indiquez un autre fichier par la variable d'environnement {KEY_ENV}")
-    refuse_overwrite(paths, force)
-    written = []
-    try:
-        for code, path in zip(wanted, paths, strict=True):
-            book = _workbook(es.loc[code], campaign, year, known, key)
-            with atomic_path(path) as tmp:
-                book.save(tmp)
-            written.append(path)
-            if progress is not None:
-                progress(code)
-    finally:  # what was written is recorded even if the command stops in the middle
-        remember_outputs(written)
-    return paths
+    return save_workbooks(paths, lambda k: _workbook(es.loc[wanted[k]], campaign, year, known, key), force=force,
+                          saved=None if progress is None else lambda k: progress(wanted[k]))
 
 
 class _Known:

@@ -29,7 +29,7 @@ from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
 from ..evaluation.scoring import Scores
 from ..formats import fmt_pct
-from ..outputs import atomic_path, refuse_overwrite, remember_outputs, set_text, sheet_text
+from ..outputs import save_workbooks, set_text, sheet_text
 from .fragments import french_date
 from .sections import target_text, value_text
 
@@ -107,21 +107,14 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     if unknown:
         raise CaqesError(f"aucun score en {year} pour le(s) FINESS : {', '.join(unknown)}")
     paths = [_plan_path(out_dir, f, year) for f in wanted]
-    refuse_overwrite(paths, force)
     today = dt.date.today()
-    written = []
-    try:
-        for code, path in zip(wanted, paths):
-            book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
-                             _volet_rows(volets, code))
-            with atomic_path(path) as tmp:
-                book.save(tmp)
-            written.append(path)
-            if progress is not None:
-                progress(code)
-    finally:  # what was written is recorded even if the command stops in the middle
-        remember_outputs(written)
-    return paths
+
+    def build(k: int) -> Workbook:
+        code = wanted[k]
+        return _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
+                         _volet_rows(volets, code))
+
+    return save_workbooks(paths, build, force=force, saved=None if progress is None else lambda k: progress(wanted[k]))
 
 
 def _font(**style: object) -> Font:
