@@ -400,7 +400,7 @@ def reports(
             err.print(f"avertissement — --jobs {jobs} ramené à {cpus} : processeurs disponibles sur cette machine "
                       "(plus de processus de travail n'iraient pas plus vite)")
             jobs = cpus
-        # The local workers' forkserver starts now and loads its modules while the data are read.
+        # The local workers start now (forkserver or spawn) and load their modules while the data are read.
         pool = None if scheduler else stack.enter_context(ReportPool(jobs, timeout=timeout))
         early = _read_early(data)
         from .data.load import load_dataset

@@ -114,3 +114,11 @@ def campaign_2018() -> Campaign:
 @pytest.fixture(scope="session")
 def campaign_2019() -> Campaign:
     return load_campaign(CAMPAIGN_2019)
+
+
+@pytest.fixture(params=["forkserver", "spawn"])
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The local workers started each way (``CAQES_START_METHOD``, which the commands a test runs
+    inherit): ``spawn`` is Windows' only way, run here on Linux."""
+    monkeypatch.setenv("CAQES_START_METHOD", request.param)
+    return request.param

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import time
 
 
@@ -19,3 +21,14 @@ def square(x: int) -> int:
 
 def pid(_: int) -> int:
     return os.getpid()
+
+
+def loaded(name: str) -> tuple[int, bool]:
+    """This worker's process and whether it has imported the module ``name``."""
+    return os.getpid(), name in sys.modules
+
+
+def interrupts(_: int) -> tuple[bool, bool]:
+    """Whether this process ignores Ctrl-C (SIGINT) and whether it blocks it."""
+    return (signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+            signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))

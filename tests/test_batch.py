@@ -52,7 +52,7 @@ def failing_notebook(tmp_path: Path) -> Path:
 
 
 @needs_chromium
-def test_batch_writes_every_output(tmp_path: Path):
+def test_batch_writes_every_output(tmp_path: Path, start_method: str):
     out = tmp_path / "rapports"
     result = runner.invoke(app, ["reports", str(SAMPLE), "--campaign", str(CAMPAIGN_2019), "--year", "2019",
                                  "--out", str(out), "--finess", ",".join(THREE), "--jobs", "2"])
@@ -75,7 +75,7 @@ def test_batch_writes_every_output(tmp_path: Path):
     assert (out / "scores.xlsx").exists()
 
 
-def test_one_failure_never_stops_the_others(tmp_path: Path, failing_notebook: Path):
+def test_one_failure_never_stops_the_others(tmp_path: Path, failing_notebook: Path, start_method: str):
     out = tmp_path / "rapports"
     result = runner.invoke(app, ["reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out),
                                  "--finess", ",".join(THREE), "--formats", "html", "--jobs", "1",
@@ -94,7 +94,7 @@ def test_one_failure_never_stops_the_others(tmp_path: Path, failing_notebook: Pa
     assert "échec" in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_worker_whose_report_failed_is_replaced(tmp_path: Path):
+def test_a_worker_whose_report_failed_is_replaced(tmp_path: Path, start_method: str):
     notebook = _with_cell(tmp_path, 'import os\nprint("processus", os.getpid())\n'
                                     'if finess == "2A5477391":\n    raise RuntimeError("panne simulée")')
     jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "out", THREE, ("html",), template=notebook)
@@ -109,7 +109,7 @@ def test_a_worker_whose_report_failed_is_replaced(tmp_path: Path):
     assert pid("094869773") == pid("2A5477391") != pid("017462946")  # a new process, hence a new kernel
 
 
-def test_a_worker_killed_during_a_report_fails_that_report_only(tmp_path: Path):
+def test_a_worker_killed_during_a_report_fails_that_report_only(tmp_path: Path, start_method: str):
     notebook = _with_cell(tmp_path, 'import os, signal\nif finess == "2A5477391":\n'
                                     '    os.kill(os.getpid(), signal.SIGKILL)')
     jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path / "out", THREE, ("html",), template=notebook)
@@ -120,7 +120,7 @@ def test_a_worker_killed_during_a_report_fails_that_report_only(tmp_path: Path):
     assert (tmp_path / "out" / "017462946" / "rapport.html").exists()
 
 
-def test_resume_after_a_kill(tmp_path: Path):
+def test_resume_after_a_kill(tmp_path: Path, start_method: str):
     out = tmp_path / "rapports"
     cmd = [CAQES, "reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out),
            "--formats", "html", "--jobs", "1", "--finess", ",".join(THREE)]

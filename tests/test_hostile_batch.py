@@ -122,7 +122,8 @@ def _complete(path: Path) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not chromium_available(), reason="Chromium absent")
-def test_ctrl_c_at_any_moment_of_a_batch_says_one_french_line_and_leaves_nothing_half_written(tmp_path):
+def test_ctrl_c_at_any_moment_of_a_batch_says_one_french_line_and_leaves_nothing_half_written(tmp_path,
+                                                                                          start_method):
     out = tmp_path / "rapports"
     seen = []
     for delay in (0.8, 1.5, 2.5, 4.0, 6.0):  # not sooner: Python itself is starting, no code of ours runs yet

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,8 +15,8 @@ from typer.testing import CliRunner
 from caqes_toolkit.cli import app
 from caqes_toolkit.run.pool import Failure, Pool
 
-from .conftest import CAMPAIGN_2019, SAMPLE
-from .pool_jobs import pid, square
+from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
+from .pool_jobs import loaded, pid, square
 
 runner = CliRunner()
 SCORES = "application/vnd.caqes.scores+json"
@@ -36,7 +38,7 @@ def stub_notebook(path: Path, extra: str = "") -> Path:
 
 
 @pytest.mark.slow
-def test_pool_replaces_workers_after_an_error_a_death_and_a_timeout() -> None:
+def test_pool_replaces_workers_after_an_error_a_death_and_a_timeout(start_method: str) -> None:
     results: dict[int, object] = {}
     start = time.monotonic()
     with Pool(square, workers=2, time_limit=3) as pool:
@@ -49,7 +51,7 @@ def test_pool_replaces_workers_after_an_error_a_death_and_a_timeout() -> None:
 
 
 @pytest.mark.slow
-def test_a_retired_worker_is_replaced_by_a_new_process() -> None:
+def test_a_retired_worker_is_replaced_by_a_new_process(start_method: str) -> None:
     pids: list[int] = []
     with Pool(pid, workers=1, retire=lambda result: len(pids) == 1) as pool:
         pool.run([1, 2, 3], lambda job, result: pids.append(result))
@@ -57,7 +59,7 @@ def test_a_retired_worker_is_replaced_by_a_new_process() -> None:
 
 
 @pytest.mark.slow
-def test_an_endless_report_fails_after_the_timeout_and_the_others_are_made(tmp_path: Path) -> None:
+def test_an_endless_report_fails_after_the_timeout_and_the_others_are_made(tmp_path: Path, start_method: str) -> None:
     endless = "2A5477391"
     notebook = stub_notebook(tmp_path / "boucle.ipynb", f'while finess == "{endless}":\n    pass')
     out = tmp_path / "rapports"
@@ -75,6 +77,55 @@ def test_an_endless_report_fails_after_the_timeout_and_the_others_are_made(tmp_p
         assert (out / finess / "rapport.html").exists()
     assert not (out / endless / "rapport.html").exists() and not (out / endless / ".caqes-done.json").exists()
     assert "délai dépassé (8 s)" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_spawned_worker_imports_the_preload_once_before_its_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """(A forkserver imports it once for all its forks: the first pool of a process starts the
+    server, whose preload the others share.)"""
+    monkeypatch.setenv("CAQES_START_METHOD", "spawn")
+    results: list[tuple[int, bool]] = []
+    with Pool(loaded, workers=1, preload=["colorsys"]) as pool:
+        pool.run(["colorsys", "colorsys"], lambda job, result: results.append(result))
+    with Pool(loaded, workers=1) as pool:  # the control: nothing else imports it
+        pool.run(["colorsys"], lambda job, result: results.append(result))
+    assert pool.method == "spawn"
+    (first, in_first), (second, in_second), (other, in_other) = results
+    assert in_first and in_second and not in_other
+    assert first == second != other  # one worker ran both jobs: its start-up was paid once
+
+
+# In a new process: the first worker spawned there also starts multiprocessing's resource tracker.
+CTRL_C_AT_ONCE = """
+import os, signal
+from caqes_toolkit.run.pool import Pool
+from tests.pool_jobs import interrupts
+results = []
+with Pool(interrupts, workers=1) as pool:
+    if pool.method == "spawn":  # start() started the worker: its Python is still starting
+        os.kill(pool._slots[0].process.pid, signal.SIGINT)
+    pool.run([1], lambda job, result: results.append(result))
+print(results)
+"""
+
+
+@pytest.mark.slow
+def test_workers_ignore_ctrl_c_and_a_ctrl_c_while_a_spawned_worker_starts_is_not_for_it(start_method: str) -> None:
+    run = subprocess.run([sys.executable, "-c", CTRL_C_AT_ONCE], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert run.returncode == 0 and run.stdout == "[(True, False)]\n", run.stderr  # ignored, no longer blocked
+    assert run.stderr == ""
+
+
+@pytest.mark.slow
+def test_a_worker_still_starting_up_is_stopped_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAQES_START_METHOD", "spawn")
+    pool: Pool[int, int] = Pool(square, workers=2, preload=["tests.pool_slow_start"])  # 30 s to start
+    pool.start()
+    workers = [slot.process for slot in pool._slots]
+    start = time.monotonic()
+    pool.close()
+    assert time.monotonic() - start < 10
+    assert len(workers) == 2 and not any(process.is_alive() for process in workers)
 
 
 def test_timeout_option_is_checked() -> None:

@@ -29,7 +29,8 @@ def _reports(data: Path, out: Path, notebook: Path, *extra: str, finess: list[st
     return proc.stdout
 
 
-def test_up_to_date_reports_are_answered_without_reading_or_starting_anything(tmp_path: Path) -> None:
+def test_up_to_date_reports_are_answered_without_reading_or_starting_anything(tmp_path: Path,
+                                                                                start_method: str) -> None:
     data, out = tmp_path / "donnees", tmp_path / "rapports"
     shutil.copytree(SAMPLE, data)
     notebook = stub_notebook(tmp_path / "rapport.ipynb")

@@ -59,8 +59,8 @@ __all__ = [
 FORMATS = ("html", "pdf")
 #: Seconds a report may run before its worker is killed and the report listed as failed.
 DEFAULT_TIMEOUT = 600.0
-#: Imported once in the forkserver, then inherited by every local worker process it forks: with
-#: the kernel in-process, this is the start-up of the worker and of its kernel.
+#: Imported once in the forkserver, then inherited by every local worker process it forks (or
+#: once by each spawned worker): with the kernel in-process, the start-up of the worker and of its kernel.
 WORKER_PRELOAD = ("caqes_toolkit.run.preload",)
 TEMPLATE = notebook("rapport_etablissement.ipynb")
 DONE = ".caqes-done.json"
@@ -333,7 +333,7 @@ def run_jobs(jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = N
     elif pool is not None:
         pool.run(todo, record)
     else:
-        with ReportPool(workers, timeout=timeout) as own:
+        with ReportPool(min(workers, len(todo)), timeout=timeout) as own:
             own.run(todo, record)
     return outcomes
 
@@ -355,8 +355,9 @@ class ReportPool:
     Chromium). A worker whose report failed, died or outlived ``timeout`` seconds is replaced
     (its kernel with it); only its own report fails.
 
-    :meth:`start` only launches the forkserver, which imports :mod:`caqes_toolkit.run.preload` in
-    the background: a caller starts the pool first and loads its data meanwhile.
+    :meth:`start` only launches the forkserver (or the spawned workers), which imports
+    :mod:`caqes_toolkit.run.preload` in the background: a caller starts the pool first and loads its
+    data meanwhile.
     """
 
     def __init__(self, workers: int = 2, *, timeout: float | None = DEFAULT_TIMEOUT) -> None:

@@ -7,25 +7,33 @@ segmentation fault) and after a job that outlived the time limit (the process is
 its own job fails). A result that ``retire`` flags also retires its worker (e.g. a job whose
 failure may have left the process in a doubtful state).
 
-Workers are forked from a forkserver that imports ``preload`` once: each new worker starts
-with those modules already imported. The standard library's pools do not fit: neither
-``multiprocessing.Pool`` nor ``concurrent.futures.ProcessPoolExecutor`` can stop one job that
-runs too long, or replace one dead worker without failing every job in flight.
+Workers start as :mod:`~caqes_toolkit.run.start_method` says. Forked from a forkserver that
+imports ``preload`` once (Linux, macOS), each new worker starts with those modules already
+imported; spawned (Windows, or ``CAQES_START_METHOD=spawn``), each worker imports them itself
+before its worker-init, once for all the jobs it runs. Workers never see a Ctrl-C: their
+parent stops them. The standard library's pools do not fit: neither ``multiprocessing.Pool`` nor
+``concurrent.futures.ProcessPoolExecutor`` can stop one job that runs too long, or replace one
+dead worker without failing every job in flight.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, Literal, TypeVar
+
+from .start_method import start_method
 
 __all__ = ["Failure", "Pool", "available_cpus"]
 
@@ -45,13 +53,15 @@ class Failure:
 @dataclass
 class _Slot:
     """One worker process, its end of the pipe, the job it was given at ``sent`` and has run
-    since ``started`` (``None`` while the worker still starts up)."""
+    since ``started`` (``None`` while the worker still starts up); ``ready`` once its start-up
+    is over."""
 
     process: BaseProcess
     conn: Connection
     job: Any = None
     sent: float = 0.0
     started: float | None = None
+    ready: bool = False
 
 
 def available_cpus() -> int:
@@ -61,11 +71,52 @@ def available_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _serve(conn: Connection, init: Callable[[], None] | None, fn: Callable[[Any], Any]) -> None:
-    """Body of a worker: ``init()``, then ``fn(job)`` for each job until the parent sends ``None``."""
+@contextmanager
+def _interrupts_kept_from_children() -> Iterator[None]:
+    """While a worker is spawned: it is born deaf to Ctrl-C, before its Python even starts.
+
+    POSIX: SIGINT blocked in this thread, a mask the child inherits until :func:`_ignore_interrupts`
+    (the standard library's resource tracker does the same, bpo-33613); any thread may do it. The
+    tracker is started first: starting it unblocks SIGINT. Windows: Ctrl-C ignored by this process
+    for the instant of the creation, an attribute the child inherits
+    (``SetConsoleCtrlHandler(NULL, TRUE)``)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        ctypes.windll.kernel32.SetConsoleCtrlHandler(None, True)
+        try:
+            yield
+        finally:
+            ctypes.windll.kernel32.SetConsoleCtrlHandler(None, False)
+    else:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C ignored, then unblocked (a pending one is discarded)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _serve(conn: Connection, preload: tuple[str, ...], init: Callable[[], None] | None,
+           fn: Callable[[Any], Any]) -> None:
+    """Body of a worker: ``preload`` imported and ``init()`` (its start-up, then "ready"), then
+    ``fn(job)`` for each job until the parent sends ``None``."""
+    _ignore_interrupts()
     try:
+        for module in preload:
+            importlib.import_module(module)
         if init is not None:
             init()
+        conn.send(("ready", None))
         while (job := conn.recv()) is not None:
             conn.send(("start", None))  # the job's time limit runs from now
             try:
@@ -73,19 +124,31 @@ def _serve(conn: Connection, init: Callable[[], None] | None, fn: Callable[[Any]
             except Exception as exc:
                 conn.send(("error", f"{type(exc).__name__}: {exc}"))
                 return  # the parent replaces this worker
-    except (EOFError, KeyboardInterrupt):
+    except (EOFError, ConnectionError, KeyboardInterrupt):  # the parent is gone, or stopped us
         return
 
 
-def _stop(slot: _Slot) -> None:
-    """End a worker: politely when idle, at once (SIGKILL) when it still runs a job."""
+def _ready(slot: _Slot) -> bool:
+    """Whether the worker's start-up is over (it said so, perhaps in a message not read yet)."""
     try:
-        if slot.job is None and slot.process.is_alive():
+        while not slot.ready and slot.conn.poll():
+            slot.ready = slot.conn.recv()[0] == "ready"
+    except (EOFError, OSError):
+        return False
+    return slot.ready
+
+
+def _stop(slot: _Slot) -> None:
+    """End a worker: politely when idle, at once (SIGKILL) when it still runs a job or still starts
+    up (it has nothing to finish, and its start-up may take seconds)."""
+    polite = slot.job is None and _ready(slot)
+    try:
+        if polite and slot.process.is_alive():
             slot.conn.send(None)
     except OSError:
         pass
     slot.conn.close()
-    slot.process.join(timeout=None if slot.job is None else 0)
+    slot.process.join(timeout=None if polite else 0)
     if slot.process.is_alive():
         slot.process.kill()
         slot.process.join()
@@ -106,9 +169,10 @@ class Pool(Generic[J, R]):
         self.fn, self.init, self.retire, self.name = fn, init, retire, name
         self.workers = max(1, workers)
         self.time_limit = time_limit
-        self.startup_limit = startup_limit  # a new worker's start-up (init included), before its first job
-        self.preload = list(preload)
-        self._context = get_context("forkserver")
+        self.startup_limit = startup_limit  # a new worker's start-up (preload under spawn, init), before its first job
+        self.preload = tuple(preload)
+        self.method = start_method()
+        self._context = get_context("spawn") if self.method == "spawn" else get_context("forkserver")
         self._slots: list[_Slot] = []
 
     def __enter__(self) -> Pool[J, R]:
@@ -119,13 +183,17 @@ class Pool(Generic[J, R]):
         self.close()
 
     def start(self) -> None:
-        """Launch the forkserver, which imports ``preload`` in the background (no waiting).
+        """Begin the workers' start-up in the background (no waiting): launch the forkserver, which
+        imports ``preload``; under ``spawn``, start the workers themselves.
 
-        It is started with Ctrl-C ignored, as every worker it forks then is: an interrupt is
-        for the parent, which stops them (:meth:`close`), never a traceback of theirs."""
+        The forkserver is started with Ctrl-C ignored, as every worker it forks then is: an
+        interrupt is for the parent, which stops them (:meth:`close`), never a traceback of theirs."""
+        if self.method == "spawn":
+            self.spawn(self.workers)
+            return
         from multiprocessing import forkserver
 
-        self._context.set_forkserver_preload(self.preload)
+        self._context.set_forkserver_preload(list(self.preload))
         if threading.current_thread() is not threading.main_thread():  # signals belong to the main thread
             forkserver.ensure_running()
             return
@@ -150,9 +218,11 @@ class Pool(Generic[J, R]):
 
     def _spawn(self) -> _Slot:
         ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(theirs, self.init, self.fn), name=self.name,
-                                         daemon=True)
-        process.start()
+        spawned = self.method == "spawn"
+        process = self._context.Process(target=_serve, args=(theirs, self.preload if spawned else (), self.init,
+                                                             self.fn), name=self.name, daemon=True)
+        with _interrupts_kept_from_children() if spawned else nullcontext():
+            process.start()
         theirs.close()
         return _Slot(process, ours)
 
@@ -181,9 +251,12 @@ class Pool(Generic[J, R]):
         """The worker's result, if it sent one (its "start" notice is recorded on the way)."""
         while slot.conn.poll():  # a message, or the end of the pipe of a dead worker
             kind, value = slot.conn.recv()
-            if kind != "start":
+            if kind == "ready":
+                slot.ready = True
+            elif kind == "start":
+                slot.started = time.monotonic()
+            else:
                 return kind, value
-            slot.started = time.monotonic()
         return None
 
     def run(self, jobs: Iterable[J], on_result: Callable[[J, R | Failure], None]) -> None:

@@ -1,9 +1,10 @@
-"""Start-up of the local report workers, paid once in the forkserver of a batch.
+"""Start-up of the local report workers, paid once in the forkserver of a batch, or once per worker.
 
 Local report batches fork their worker processes from a forkserver that imports this module
-first (see :class:`caqes_toolkit.run.batch.ReportPool`). Each worker runs its report kernel
-in-process, so what is imported and warmed here is the whole start-up of a worker and of its
-kernel: pandas, Matplotlib, ipykernel's in-process kernel, Papermill's client, the toolkit's
+first (see :class:`caqes_toolkit.run.batch.ReportPool`); where workers are spawned instead
+(Windows, ``CAQES_START_METHOD=spawn``), each imports it before its first report. Each worker
+runs its report kernel in-process, so what is imported and warmed here is the whole start-up of
+a worker and of its kernel: pandas, Matplotlib, ipykernel's in-process kernel, Papermill's client, the toolkit's
 report modules, the compiled section templates and Matplotlib's fonts (the HTML export is the
 parent's). Nothing here depends on the data of a batch, and nothing is kept that a report could
 change.
