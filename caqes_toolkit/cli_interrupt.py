@@ -20,6 +20,8 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
+from .console import fit_streams, handler
+
 __all__ = ["EXIT_STATUS", "Interrupted", "main", "progress", "run"]
 
 #: Exit status of an interrupted command (128 + SIGINT, as shells report it).
@@ -43,7 +45,8 @@ def _line() -> str:
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
     if _state["interrupted"]:  # a second Ctrl-C while unwinding: stop now
-        os.write(2, _line().encode())
+        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+        os.write(2, _line().encode(encoding, handler(encoding)))
         os._exit(EXIT_STATUS)
     _state["interrupted"] = True
     # Playwright's driver, in the terminal's process group, is stopped by the same Ctrl-C: asyncio
@@ -69,7 +72,9 @@ def run(command: Callable[[], object]) -> None:
 
 
 def main() -> None:
-    """Console entry point: the handler first, then the command line (typer, rich…) imported."""
+    """Console entry point: the handler first, the console's encoding (:mod:`caqes_toolkit.console`),
+    then the command line (typer, rich…) imported."""
+    fit_streams()
 
     def command() -> None:
         from .cli import app

@@ -4,6 +4,10 @@ paths, a file another program holds open, a console in Windows-1252."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from caqes_toolkit.cli import app
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.run import start_method as method
 
-from .conftest import CAMPAIGN_2019, SAMPLE
+from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
 
 runner = CliRunner()
 
@@ -42,3 +46,54 @@ def test_an_unknown_start_method_is_a_french_error_of_the_command(tmp_path: Path
     assert result.exit_code == 1
     assert ("Erreur : CAQES_START_METHOD = « fork » : méthode de démarrage des processus de travail inconnue ; "
             "attendu : forkserver ou spawn") in result.output
+
+
+# --- a console in Windows-1252 ---------------------------------------------------------------------
+
+def _caqes(*args: str, env: dict[str, str | None], encoding: str = "cp1252") -> subprocess.CompletedProcess[str]:
+    """A command as a console in ``encoding`` runs it (``PYTHONIOENCODING``), with ``env`` (``None``:
+    unset); its output decoded strictly, so that a byte of another encoding fails."""
+    variables = {**os.environ, "PYTHONIOENCODING": encoding, **env}
+    run = subprocess.run([sys.executable, "-m", "caqes_toolkit", *args], capture_output=True, cwd=ROOT, check=False,
+                         env={name: value for name, value in variables.items() if value is not None})
+    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(encoding),
+                                       run.stderr.decode(encoding))
+
+
+def test_numbers_in_a_windows_1252_console_keep_their_no_break_space(tmp_path: Path) -> None:
+    data = tmp_path / "donnees"
+    shutil.copytree(ROOT / "data" / "exemple-2022", data)
+    text = (data / "depenses.csv").read_text(encoding="utf-8")
+    assert "380001016,2022,ipp,200 000\n" in text  # 2 10¹⁵ € below: beyond the ceiling of amounts
+    (data / "depenses.csv").write_text(text.replace("380001016,2022,ipp,200 000\n",
+                                                    "380001016,2022,ipp,2000000 000 000 000\n"), encoding="utf-8")
+    run = _caqes("validate", str(data), "-c", str(data / "caqes-2022-region-fictive.yml"), env={})
+    assert run.returncode == 1, run.stderr
+    assert ("colonne « montant » : valeur « 2000000 000 000 000 » ; attendu : un montant positif ou nul en euros, "
+            "10¹²\xa0€ au plus (ex. « 1 250 000,00 »)") in run.stdout  # U+202F → U+00A0, the rest as it is
+    assert f"{data} : 1 erreur(s), 0 avertissement(s)." in run.stdout
+    assert "Traceback" not in run.stderr and "?" not in run.stdout
+
+
+def test_messages_in_a_windows_1252_console_write_what_it_lacks_as_its_nearest() -> None:
+    run = _caqes("reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "--out", "x", "--jobs", "0", env={})
+    assert run.returncode == 2
+    assert "Valeur invalide pour '--jobs' / '-j' : un nombre >= 1 est attendu" in run.stderr  # ≥
+    assert "Aide : « python -m caqes_toolkit reports --help »." in run.stderr and "\\u" not in run.stderr
+    program = ("from caqes_toolkit.console import fit_streams\nfrom caqes_toolkit.formats import fmt_num\n"
+               "fit_streams()\nprint(fmt_num(-1234.5, unit='%'), '→', 'Σ')")
+    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True,
+                           env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert shown.stdout == "-1\xa0234,5\xa0% -> \\u03a3\n".encode("cp1252")  # U+2212, U+202F, →; Σ escaped
+
+
+def test_windows_paths_and_spaces_are_printed_as_they_are_in_a_windows_1252_console(tmp_path: Path) -> None:
+    data = tmp_path / r"C:\Users\Mme Dupont\Données ARS"  # on Linux, one folder of that name
+    shutil.copytree(SAMPLE, data)
+    run = _caqes("validate", str(data), "-c", str(CAMPAIGN_2019), env={})
+    assert run.returncode == 0, run.stderr
+    assert f"{data} : 0 erreur(s)" in run.stdout and r"\Users\Mme Dupont\Données ARS : " in run.stdout
+    folder = tmp_path / "Mon dossier CAQES (région)"
+    run = _caqes("init", str(folder), env={})
+    assert run.returncode == 0, run.stderr
+    assert f"Dossier de travail créé : {folder} (" in run.stdout and f"  cd {folder}\n" in run.stdout
