@@ -378,6 +378,7 @@ def reports(
             out.print(f"0 rapport(s) produit(s), {count} déjà à jour, 0 échec(s) — index : {out_dir / 'index.html'}")
             return
         from .run.batch import ReportPool, make_jobs, run_jobs
+        from .run.browser import missing_message
         from .run.pool import available_cpus
         from .run.render import chromium_available
         from .run.resume import MARKER, record
@@ -387,9 +388,7 @@ def reports(
             raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
                              "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
         if "pdf" in fmts and renderer == "nbclient" and not chromium_available():
-            raise CaqesError("Chromium introuvable (/usr/bin/chromium-headless-shell, /usr/bin/chromium ou "
-                             "CAQES_CHROMIUM) : installez le paquet Debian « chromium-headless-shell » ou "
-                             "« chromium » (make sysdeps) ou demandez --formats html")
+            raise CaqesError(missing_message())
         batch_files = [out_dir / "scores.xlsx", out_dir / "index.html"]
         check_outputs([data, *campaign, notebook or TEMPLATE], folders=[out_dir], files=batch_files)
         refuse_overwrite(batch_files, force)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from caqes_toolkit.cli import app
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.run import start_method as method
+from caqes_toolkit.run.browser import find_chromium, missing_message
 
 from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
 
@@ -97,3 +98,65 @@ def test_windows_paths_and_spaces_are_printed_as_they_are_in_a_windows_1252_cons
     run = _caqes("init", str(folder), env={})
     assert run.returncode == 0, run.stderr
     assert f"Dossier de travail créé : {folder} (" in run.stdout and f"  cd {folder}\n" in run.stdout
+
+
+# --- the browser -----------------------------------------------------------------------------------
+
+WINDOWS = {"ProgramFiles": r"C:\Program Files", "ProgramFiles(x86)": r"C:\Program Files (x86)",
+           "LOCALAPPDATA": r"C:\Users\Mme Dupont\AppData\Local"}
+EDGE = r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe"
+CHROME = r"C:\Program Files\Google\Chrome\Application\chrome.exe"
+CHROME_FOR_ONE_USER = r"C:\Users\Mme Dupont\AppData\Local\Google\Chrome\Application\chrome.exe"
+
+
+def _disk(*files: str):
+    """A fake file system holding ``files`` only."""
+    return set(files).__contains__
+
+
+def test_on_windows_edge_is_found_where_windows_installs_it() -> None:
+    assert find_chromium("win32", WINDOWS, _disk(EDGE)) == EDGE
+    assert find_chromium("win32", {}, _disk(EDGE)) == EDGE  # the variables unset: Windows' usual folders
+
+
+def test_on_windows_chrome_comes_first_installed_for_all_users_or_for_one() -> None:
+    assert find_chromium("win32", WINDOWS, _disk(EDGE, CHROME, CHROME_FOR_ONE_USER)) == CHROME
+    assert find_chromium("win32", WINDOWS, _disk(EDGE, CHROME_FOR_ONE_USER)) == CHROME_FOR_ONE_USER
+    other_drive = {**WINDOWS, "ProgramFiles": r"D:\Programmes"}  # Windows installed elsewhere than C:
+    assert (find_chromium("win32", other_drive, _disk(r"D:\Programmes\Google\Chrome\Application\chrome.exe"))
+            == r"D:\Programmes\Google\Chrome\Application\chrome.exe")
+    assert find_chromium("win32", WINDOWS, _disk(r"C:\Windows\notepad.exe")) is None
+
+
+def test_on_macos_the_applications_folder_then_the_users() -> None:
+    chrome = "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"
+    edge = "/Users/dupont/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge"
+    home = {"HOME": "/Users/dupont"}
+    assert find_chromium("darwin", home, _disk(chrome, edge)) == chrome
+    assert find_chromium("darwin", home, _disk(edge)) == edge
+    assert find_chromium("linux", home, _disk(chrome)) is None
+
+
+def test_on_linux_the_headless_shell_first_and_the_variable_before_all() -> None:
+    both = _disk("/usr/bin/chromium", "/usr/bin/chromium-headless-shell")
+    assert find_chromium("linux", {}, both) == "/usr/bin/chromium-headless-shell"
+    assert find_chromium("linux", {}, _disk("/usr/bin/chromium")) == "/usr/bin/chromium"
+    named = {**WINDOWS, "CAQES_CHROMIUM": r"E:\Navigateurs\Chrome portable\chrome.exe"}
+    assert find_chromium("win32", named, _disk(EDGE)) == r"E:\Navigateurs\Chrome portable\chrome.exe"
+
+
+def test_no_browser_says_where_it_was_looked_for_and_what_to_do() -> None:
+    message = missing_message("win32", WINDOWS)
+    assert f"cherché : {CHROME}, C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe, " \
+           f"{CHROME_FOR_ONE_USER}, {EDGE}, C:\\Program Files\\Microsoft\\Edge\\Application\\msedge.exe" in message
+    assert "installez Google Chrome ou Microsoft Edge" in message and "--formats html" in message
+    assert "paquet Debian" in missing_message("linux", {})
+
+
+def test_a_browser_named_where_there_is_none_is_a_french_error_naming_it(tmp_path: Path) -> None:
+    named = r"C:\Programmes\Google Chrome\chrome.exe"  # on Linux, a file name that does not exist
+    run = _caqes("reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(tmp_path / "r"),
+                 "--finess", "094869773", env={"CAQES_CHROMIUM": named})
+    assert run.returncode == 1
+    assert f"Erreur : Chromium, Chrome ou Edge introuvable (CAQES_CHROMIUM = {named} : aucun fichier ni commande " \
+           "de ce nom)" in run.stderr

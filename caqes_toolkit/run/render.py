@@ -4,9 +4,9 @@
   script, nothing fetched from the network, no code, no prompts, A4 print stylesheet), from
   nbconvert's ``HTMLExporter`` with the packaged template ``templates/caqes_report.html.j2``.
   The exporter is built once per process (:func:`html_exporter`).
-* :class:`PdfPrinter` — one headless Chromium per process (Playwright driving Debian's
-  ``chromium-headless-shell`` or ``chromium``), one reused page: ``set_content`` then
-  ``page.pdf`` (A4, footer "Page X / Y", optional header text, drawn by CSS page-margin boxes).
+* :class:`PdfPrinter` — one headless Chromium per process (Playwright driving the browser that
+  :mod:`~caqes_toolkit.run.browser` finds: Chromium, Chrome or Edge), one reused page:
+  ``set_content`` then ``page.pdf`` (A4, footer "Page X / Y", optional header text, drawn by CSS page-margin boxes).
   Restarts the browser when it crashed.
 """
 
@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, Self
 from nbformat import NotebookNode
 
 from ..documents.templating import TEMPLATES_DIR
+from ..errors import CaqesError
 from ..outputs import write_atomic
+from .browser import default_chromium, missing_message
 from .scores import SCORES_MIME
 
 if TYPE_CHECKING:  # heavy imports kept out of module import time
@@ -31,7 +33,6 @@ if TYPE_CHECKING:  # heavy imports kept out of module import time
 
 __all__ = [
     "CHROMIUM_ARGS",
-    "CHROMIUM_CANDIDATES",
     "CHROMIUM_PATH",
     "PdfPrinter",
     "chromium_available",
@@ -45,13 +46,9 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_FILE = "caqes_report.html.j2"
 
-#: Chromium builds that can print, best first: Debian's old headless shell (package
-#: ``chromium-headless-shell``: the same Blink without the browser around it, which starts in
-#: half the time and prints a report in three quarters of it), then Debian's Chromium.
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
-#: The Chromium used: the CAQES_CHROMIUM environment variable, else the first candidate installed.
-CHROMIUM_PATH = os.environ.get("CAQES_CHROMIUM") or next(
-    (path for path in CHROMIUM_CANDIDATES if Path(path).exists()), CHROMIUM_CANDIDATES[-1])
+#: The Chromium used: the CAQES_CHROMIUM environment variable, else the first installed at its
+#: usual place (:mod:`caqes_toolkit.run.browser`); ``None`` when there is none.
+CHROMIUM_PATH = default_chromium()
 
 #: Flags for every Chromium we start: no sandbox (containers, root), no GPU, and nothing that
 #: reaches the network (the machines have no internet access).
@@ -346,6 +343,8 @@ class PdfPrinter:
             return
         from playwright.sync_api import sync_playwright
 
+        if not chromium_available():
+            raise CaqesError(missing_message())
         if self._pw is None:
             self._pw_cm = sync_playwright()
             self._pw = self._pw_cm.start()
@@ -438,6 +437,7 @@ class PdfPrinter:
         self._stop_driver()
 
 
-def chromium_available(executable_path: str = CHROMIUM_PATH) -> bool:
+def chromium_available(executable_path: str | None = CHROMIUM_PATH) -> bool:
     """Whether the Chromium binary is there (tests skip the PDF part without it)."""
-    return Path(executable_path).exists() or shutil.which(executable_path) is not None
+    return executable_path is not None and (Path(executable_path).exists()
+                                            or shutil.which(executable_path) is not None)
