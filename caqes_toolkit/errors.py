@@ -39,9 +39,22 @@ _OS_ERRORS: dict[int, str] = {
 }
 
 
+#: Windows' own errors (``OSError.winerror``), which say more than their errno (EACCES): Windows
+#: refuses to replace or remove a file another program holds open (a workbook open in Excel, a PDF
+#: in a reader), where Linux and macOS let the program keep the old file.
+_IN_USE = "fichier ouvert dans un autre programme (Excel, un lecteur de PDF…) : fermez-le, puis relancez la commande"
+_WINDOWS_ERRORS: dict[int, str] = {
+    5: "accès refusé par Windows : fichier ouvert dans un autre programme (Excel, un lecteur de PDF…), en lecture "
+       "seule, ou dossier protégé",  # ERROR_ACCESS_DENIED
+    32: _IN_USE,  # ERROR_SHARING_VIOLATION
+    33: _IN_USE,  # ERROR_LOCK_VIOLATION
+}
+
+
 def os_reason(exc: OSError) -> str:
     """Why a file could not be read or written, in French when the error is a common one."""
-    return _OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return (_WINDOWS_ERRORS.get(getattr(exc, "winerror", None) or 0) or _OS_ERRORS.get(exc.errno or 0)
+            or exc.strerror or str(exc))
 
 
 def escape_controls(text: str) -> str:

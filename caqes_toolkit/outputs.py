@@ -47,7 +47,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
     A reader never sees a half-written file; the file gets the usual permissions (umask). An
     ``OSError`` that names no file (a full disk while writing) or the temporary file is given
-    ``path``, so that the message names the output.
+    ``path``, so that the message names the output (a file another program holds open, which
+    Windows refuses to replace, included: :func:`describe_os_error` says so).
     """
     path = Path(path)
     tmp = None
@@ -61,6 +62,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except OSError as exc:
         if exc.filename is None or exc.filename == tmp:
             exc.filename = str(path)
+            if str(exc.filename2) == str(path):  # os.replace names both: the temporary file, then the output
+                exc.filename2 = None
         raise
     finally:
         if tmp is not None and os.path.exists(tmp):

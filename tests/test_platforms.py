@@ -4,6 +4,7 @@ paths, a file another program holds open, a console in Windows-1252."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -15,12 +16,16 @@ from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
 from caqes_toolkit.errors import CaqesError
+from caqes_toolkit.outputs import describe_os_error
 from caqes_toolkit.run import start_method as method
+from caqes_toolkit.run.batch import TEMPLATE, Job
 from caqes_toolkit.run.browser import find_chromium, missing_message
 
 from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
+from .test_pool import stub_notebook
 
 runner = CliRunner()
+IN_USE = "fichier ouvert dans un autre programme (Excel, un lecteur de PDF…) : fermez-le, puis relancez la commande"
 
 
 # --- the start method ------------------------------------------------------------------------------
@@ -160,3 +165,75 @@ def test_a_browser_named_where_there_is_none_is_a_french_error_naming_it(tmp_pat
     assert run.returncode == 1
     assert f"Erreur : Chromium, Chrome ou Edge introuvable (CAQES_CHROMIUM = {named} : aucun fichier ni commande " \
            "de ce nom)" in run.stderr
+
+
+# --- Windows paths, and a file another program holds open --------------------------------------------
+
+def test_windows_paths_reach_the_report_notebook_unchanged() -> None:
+    """Drive letters, backslashes (« \\N », « \\x », « \\u » included: escapes in a Python string),
+    spaces, quotes and accents in the paths given to a report's notebook."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    data = r"C:\Users\Mme Dupont\Nouveau dossier\x2019\u00e9tudes\Données ARS"
+    campaign = r"\\serveur-ars\partage\CAQES 2019\campagne « 2019 » \"validée\".yml"
+    job = Job("094869773", 2019, data, campaign, r"D:\Rapports 2019\094869773", ("html",), "empreinte",
+              campagne_precedente=r"C:\params\caqes-2018.yml")
+    nb = parameterize_notebook(load_notebook_node(str(TEMPLATE)), job.parameters)  # as papermill does
+    [cell] = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    namespace: dict[str, object] = {}
+    exec(cell.source, namespace)
+    assert (namespace["donnees"], namespace["campagne"], namespace["campagne_precedente"]) == (
+        data, campaign, r"C:\params\caqes-2018.yml")
+
+
+def _held_open(monkeypatch: pytest.MonkeyPatch, *held: str) -> None:
+    """``os.replace`` onto a file whose path ends with ``held`` fails as on Windows when another
+    program has it open (a sharing violation)."""
+    replace = os.replace
+
+    def windows_replace(src, dst) -> None:
+        if Path(dst).parts[-len(held):] == held:
+            error = PermissionError(errno.EACCES, "The process cannot access the file because it is being used "
+                                    "by another process", src, None, dst)
+            error.winerror = 32  # type: ignore[attr-defined]  # ERROR_SHARING_VIOLATION, as Windows' OSError has
+            raise error
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", windows_replace)
+
+
+def test_a_workbook_open_in_excel_is_a_french_error_naming_it(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "Mes sorties CAQES" / "scores.xlsx"
+    command = ["score", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out)]
+    assert runner.invoke(app, command).exit_code == 0
+    before = out.read_bytes()
+    _held_open(monkeypatch, "scores.xlsx")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert f"Erreur : {out} : {IN_USE}\n" in result.output
+    assert "Traceback" not in result.output and "process" not in result.output
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == [".caqes-ecrits.json", "scores.xlsx"]  # no stray file
+
+
+@pytest.mark.slow
+def test_a_report_open_in_another_program_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "rapports"
+    _held_open(monkeypatch, "017462946", "rapport.html")
+    result = runner.invoke(app, ["reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out),
+                                 "--finess", "094869773,017462946", "--formats", "html", "--jobs", "1",
+                                 "--notebook", str(stub_notebook(tmp_path / "rapport.ipynb"))])
+    assert result.exit_code == 1, result.output
+    assert "1 rapport(s) produit(s), 0 déjà à jour, 1 échec(s)" in result.output
+    assert f"017462946 — hors cellule — rendu : {out / '017462946' / 'rapport.html'} : {IN_USE}" in result.output
+    assert (out / "094869773" / "rapport.html").exists() and not (out / "017462946" / "rapport.html").exists()
+
+
+def test_windows_access_denied_says_what_it_may_be() -> None:
+    error = PermissionError(errno.EACCES, "Access is denied", r"C:\Rapports CAQES\094869773\rapport.pdf")
+    error.winerror = 5  # type: ignore[attr-defined]
+    assert describe_os_error(error) == (r"C:\Rapports CAQES\094869773\rapport.pdf : accès refusé par Windows : "
+                                        "fichier ouvert dans un autre programme (Excel, un lecteur de PDF…), en "
+                                        "lecture seule, ou dossier protégé")
