@@ -1,4 +1,4 @@
-"""Benchmark: report generation for the 20 sample establishments, four ways, in one run.
+"""Benchmark: report generation for the 20 sample establishments, five ways, in one run.
 
     .venv/bin/python benchmarks/bench_reports.py            # what ``make bench`` runs
 
@@ -9,11 +9,15 @@
 3. floor — the same cell code (build the report, draw the same charts, build the same HTML
    sections) in 2 plain Python processes, no notebook, no kernel, no HTML export, no PDF;
 4. the same ``caqes reports`` sent to a local Dask cluster of 2 single-thread workers
-   (``--scheduler``; the cluster is started before and not timed), alternated with 2.
+   (``--scheduler``; the cluster is started before and not timed), alternated with 2;
+5. the same ``caqes reports`` with its workers spawned (``CAQES_START_METHOD=spawn``: Windows'
+   only way, each worker importing its modules itself, once) rather than forked from the
+   forkserver (2, forced to ``forkserver``), alternated with 2.
 
 Each is timed from the outside as whole processes. Prints the throughputs in reports per
 minute and the ratios: caqes / naive (goal ≥ 10), caqes / floor time (goal ≤ 2,5), Dask /
-local pool throughput per core (both on 2 cores; goal ≥ 80 %).
+local pool throughput per core (both on 2 cores; goal ≥ 80 %), spawn / forkserver throughput
+(goal ≥ 0,8).
 
 Then the resume of 300 up-to-date reports: a synthetic region of 300 establishments
 (``caqes_toolkit.data.synthetic``) is made once with a stub report notebook (``--notebook``: a
@@ -37,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "rapport_etablissement.ipynb"
 CHROMIUM = os.environ.get("CAQES_CHROMIUM", "/usr/bin/chromium")
+START = "CAQES_START_METHOD"  # how the local workers start: forkserver (Linux's default) or spawn
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pdf-header-footer"]
 
@@ -141,7 +146,9 @@ def main() -> int:
         floor_script.write_text(FLOOR.format(year=args.year, data=str(data), campaign=str(campaign)))
         caqes_cmd = [str(BIN / "caqes"), "reports", str(data), "--campaign", str(campaign), "--year",
                      str(args.year), "--out", str(tmp / "caqes"), "--jobs", "2", "--formats", "html,pdf", "--force"]
-        floor, ours, dask = [], [], []
+        spawn_cmd = [*caqes_cmd[:caqes_cmd.index("--out")], "--out", str(tmp / "spawn"), "--formats", "html,pdf",
+                     "--force"]
+        floor, ours, dask, spawned = [], [], [], []
         from distributed import LocalCluster
 
         # silence_logs: the workers' heartbeat racing the scheduler's shutdown logs a harmless traceback
@@ -151,15 +158,16 @@ def main() -> int:
                         "--force", "--scheduler", cluster.scheduler_address]
             for _ in range(args.repeat):  # alternate, so that machine noise hits all alike
                 floor.append(_timed([sys.executable, str(floor_script), *finess], cwd=ROOT))
-                ours.append(_timed(caqes_cmd, cwd=ROOT))
+                ours.append(_timed(caqes_cmd, cwd=ROOT, env={**os.environ, START: "forkserver"}))
                 dask.append(_timed(dask_cmd, cwd=ROOT))
-                print(f"  plancher {floor[-1]:.1f} s, caqes {ours[-1]:.1f} s, caqes sur Dask {dask[-1]:.1f} s",
-                      flush=True)
+                spawned.append(_timed(spawn_cmd, cwd=ROOT, env={**os.environ, START: "spawn"}))
+                print(f"  plancher {floor[-1]:.1f} s, caqes {ours[-1]:.1f} s, caqes sur Dask {dask[-1]:.1f} s, "
+                      f"caqes en spawn {spawned[-1]:.1f} s", flush=True)
         resume = resume_300(tmp, args.year, args.repeat)
         (tmp / "naive").mkdir()
         naive = naive_loop(finess, data, campaign, args.year, tmp / "naive")
     t_naive, t_ours, t_floor = naive, statistics.median(ours), statistics.median(floor)
-    t_dask, t_resume = statistics.median(dask), statistics.median(resume)
+    t_dask, t_resume, t_spawn = statistics.median(dask), statistics.median(resume), statistics.median(spawned)
     rate = {name: 60 * n / t for name, t in (("naive", t_naive), ("caqes", t_ours), ("floor", t_floor))}
     print(f"boucle naïve (papermill → nbconvert → chromium) : {t_naive:7.1f} s  {rate['naive']:6.1f} rapports/min")
     print(f"caqes reports --jobs 2 (HTML + PDF)            : {t_ours:7.1f} s  {rate['caqes']:6.1f} rapports/min"
@@ -168,12 +176,15 @@ def main() -> int:
           f"  (essais : {', '.join(f'{t:.1f}' for t in floor)})")
     print(f"caqes reports sur Dask (2 travailleurs)        : {t_dask:7.1f} s  {60 * n / t_dask:6.1f} rapports/min"
           f"  (essais : {', '.join(f'{t:.1f}' for t in dask)})")
+    print(f"caqes reports, travailleurs en spawn           : {t_spawn:7.1f} s  {60 * n / t_spawn:6.1f} rapports/min"
+          f"  (essais : {', '.join(f'{t:.1f}' for t in spawned)})")
     print(f"reprise de 300 rapports à jour                 : {t_resume:7.2f} s"
           f"  (essais : {', '.join(f'{t:.2f}' for t in resume)})")
     speedup, overhead = t_naive / t_ours, t_ours / t_floor
     print(f"caqes / boucle naïve : ×{speedup:.1f} (objectif ≥ 10)")
     print(f"caqes / plancher     : ×{overhead:.2f} du temps du plancher (objectif ≤ 2,5)")
     print(f"Dask / pool local    : {100 * t_ours / t_dask:.0f} % du débit par cœur (2 cœurs chacun ; objectif ≥ 80 %)")
+    print(f"spawn / forkserver   : ×{t_ours / t_spawn:.2f} du débit (objectif ≥ 0,8)")
     print(f"reprise (300 à jour) : {t_resume:.2f} s (objectif < 1 s)")
     return 0
 

@@ -5,7 +5,9 @@ paths, a file another program holds open, a console in Windows-1252."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -237,3 +239,35 @@ def test_windows_access_denied_says_what_it_may_be() -> None:
     assert describe_os_error(error) == (r"C:\Rapports CAQES\094869773\rapport.pdf : accès refusé par Windows : "
                                         "fichier ouvert dans un autre programme (Excel, un lecteur de PDF…), en "
                                         "lecture seule, ou dossier protégé")
+
+
+# --- the same reports either way ----------------------------------------------------------------
+
+@pytest.mark.slow
+def test_spawned_workers_make_the_twenty_reports_of_the_default_path(tmp_path: Path) -> None:
+    """Every report of the sample region, its scores and its text, the same whichever way the
+    workers start (the notebook, whose metadata hold run times, aside)."""
+    def reports(folder: str, start: str | None) -> Path:
+        out = tmp_path / folder
+        run = _caqes("reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out),
+                     "--formats", "html", "--jobs", "2", env={method.ENV: start}, encoding="utf-8")
+        assert run.returncode == 0, run.stderr
+        assert "20 rapport(s) produit(s), 0 déjà à jour, 0 échec(s)" in run.stdout
+        return out
+
+    default = reports("par-defaut", None)  # forkserver, here
+    spawned = reports("spawn", "spawn")
+    finess = sorted(p.name for p in default.iterdir() if p.is_dir())
+    assert len(finess) == 20 and finess == sorted(p.name for p in spawned.iterdir() if p.is_dir())
+    for code in finess:
+        scores = json.loads((default / code / "scores.json").read_text(encoding="utf-8"))
+        assert scores["finess"] == code and "score_global" in scores
+        assert json.loads((spawned / code / "scores.json").read_text(encoding="utf-8")) == scores
+        html = _without_cell_ids((default / code / "rapport.html").read_text(encoding="utf-8"))
+        assert scores["raison_sociale"] in html
+        assert _without_cell_ids((spawned / code / "rapport.html").read_text(encoding="utf-8")) == html, code
+
+
+def _without_cell_ids(html: str) -> str:
+    """The report without its cells' ids: papermill draws the injected parameters cell's at random."""
+    return re.sub(r'id="cell-id=[0-9a-f-]+"', 'id="cell-id"', html)
