@@ -166,7 +166,7 @@ def test_a_browser_named_where_there_is_none_is_a_french_error_naming_it(tmp_pat
                  "--finess", "094869773", env={"CAQES_CHROMIUM": named})
     assert run.returncode == 1
     assert f"Erreur : Chromium, Chrome ou Edge introuvable (CAQES_CHROMIUM = {named} : aucun fichier ni commande " \
-           "de ce nom)" in run.stderr
+           "de ce nom) : corrigez la variable CAQES_CHROMIUM ou retirez-la" in run.stderr
 
 
 # --- Windows paths, and a file another program holds open --------------------------------------------

@@ -86,10 +86,13 @@ def missing_message(platform: str = sys.platform, environ: Mapping[str, str] = o
     machine by default)."""
     system = SYSTEMS.get(platform, SYSTEMS["linux"])
     named = environ.get(ENV, "").strip()
-    looked = (f"{ENV} = {named} : aucun fichier ni commande de ce nom" if named else
-              f"cherché : {', '.join(candidates(platform, environ))}, et la variable {ENV}")
-    return (f"Chromium, Chrome ou Edge introuvable ({looked}) : {system.advice}, indiquez son chemin dans la "
-            f"variable {ENV}, ou demandez --formats html")
+    if named:
+        return (f"Chromium, Chrome ou Edge introuvable ({ENV} = {named} : aucun fichier ni commande de ce nom) : "
+                f"corrigez la variable {ENV} ou retirez-la (le navigateur est alors cherché à sa place habituelle), "
+                "ou demandez --formats html")
+    return (f"Chromium, Chrome ou Edge introuvable (cherché : {', '.join(candidates(platform, environ))}, et la "
+            f"variable {ENV}) : {system.advice}, indiquez son chemin dans la variable {ENV}, ou demandez "
+            "--formats html")
 
 
 def default_chromium() -> str | None:
