@@ -34,7 +34,9 @@ IN_USE = "fichier ouvert dans un autre programme (Excel, un lecteur de PDF…) :
 
 def test_the_start_method_follows_the_system_unless_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(method.ENV, raising=False)
-    assert method.start_method() == "forkserver"  # Linux
+    assert method.start_method() == ("spawn" if sys.platform == "win32" else "forkserver")  # this system
+    monkeypatch.setattr(method, "get_all_start_methods", lambda: ["fork", "spawn", "forkserver"])  # Linux
+    assert method.start_method() == "forkserver"
     monkeypatch.setattr(method, "get_all_start_methods", lambda: ["fork", "spawn", "forkserver"])  # macOS
     assert method.start_method() == "forkserver"
     monkeypatch.setattr(method, "get_all_start_methods", lambda: ["spawn"])  # Windows
@@ -64,8 +66,8 @@ def _caqes(*args: str, env: dict[str, str | None], encoding: str = "cp1252") -> 
     variables = {**os.environ, "PYTHONIOENCODING": encoding, **env}
     run = subprocess.run([sys.executable, "-m", "caqes_toolkit", *args], capture_output=True, cwd=ROOT, check=False,
                          env={name: value for name, value in variables.items() if value is not None})
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(encoding),
-                                       run.stderr.decode(encoding))
+    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(encoding).replace("\r\n", "\n"),
+                                       run.stderr.decode(encoding).replace("\r\n", "\n"))
 
 
 def test_numbers_in_a_windows_1252_console_keep_their_no_break_space(tmp_path: Path) -> None:
@@ -92,15 +94,16 @@ def test_messages_in_a_windows_1252_console_write_what_it_lacks_as_its_nearest()
                "fit_streams()\nprint(fmt_num(-1234.5, unit='%'), '→', 'Σ')")
     shown = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True,
                            env={**os.environ, "PYTHONIOENCODING": "cp1252"})
-    assert shown.stdout == "-1\xa0234,5\xa0% -> \\u03a3\n".encode("cp1252")  # U+2212, U+202F, →; Σ escaped
+    assert shown.stdout.rstrip() == "-1\xa0234,5\xa0% -> \\u03a3".encode("cp1252")  # U+2212, U+202F, →; Σ escaped
 
 
 def test_windows_paths_and_spaces_are_printed_as_they_are_in_a_windows_1252_console(tmp_path: Path) -> None:
-    data = tmp_path / r"C:\Users\Mme Dupont\Données ARS"  # on Linux, one folder of that name
+    # On Windows, a folder in a folder; elsewhere, one folder of that name (backslashes and colon included)
+    data = tmp_path / (r"Mme Dupont\Données ARS" if sys.platform == "win32" else r"C:\Users\Mme Dupont\Données ARS")
     shutil.copytree(SAMPLE, data)
     run = _caqes("validate", str(data), "-c", str(CAMPAIGN_2019), env={})
     assert run.returncode == 0, run.stderr
-    assert f"{data} : 0 erreur(s)" in run.stdout and r"\Users\Mme Dupont\Données ARS : " in run.stdout
+    assert f"{data} : 0 erreur(s)" in run.stdout and r"\Mme Dupont\Données ARS : " in run.stdout
     folder = tmp_path / "Mon dossier CAQES (région)"
     run = _caqes("init", str(folder), env={})
     assert run.returncode == 0, run.stderr
