@@ -33,9 +33,8 @@ from ..evaluation.targeting import referentiel_rows
 from ..formats import fmt_euros, fmt_num, fmt_pct
 from ..rules.campaign import Campaign, Condition, Volet, VoletIndicator, campaign_for_year
 from .examples import EXAMPLE_FINESS, example_dataset, example_establishments
-from .fragments import REPORT_READERS, Html, french_date, provenance, render, with_other_rules_notice
+from .fragments import REPORT_READERS, SYNTHESIS_READERS, Html, french_date, provenance, render, with_other_rules_notice
 from .rule_texts import rate_text
-from .synthesis import INTERNAL
 from .synthesis_workbook import SHEETS, more_notes, workbook_name
 from .templating import environment
 from .volets import CHOICE, Presentation, report_section, spending_facts
@@ -371,7 +370,7 @@ def targeted(s: ContractSynthesis) -> Html:
 
 
 def synthesis_provenance(s: ContractSynthesis) -> Html:
-    return provenance(s.generated_on, __version__, s.sources, INTERNAL)
+    return provenance(s.generated_on, __version__, s.sources, SYNTHESIS_READERS)
 
 
 def workbook_sheets(s: ContractSynthesis) -> dict[str, pd.DataFrame]:

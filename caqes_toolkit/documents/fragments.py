@@ -17,12 +17,14 @@ from ..rules.campaign import Campaign
 from .charts import figure_svg
 from .templating import environment
 
-__all__ = ["REPORT_READERS", "Html", "figure", "french_date", "macros", "other_rules_notice", "provenance",
-           "provisional_notice", "render", "with_other_rules_notice"]
+__all__ = ["REPORT_READERS", "SYNTHESIS_READERS", "Html", "figure", "french_date", "macros", "other_rules_notice",
+           "provenance", "provisional_notice", "render", "with_other_rules_notice"]
 
 #: Who may read an establishment's report (any generation's).
 REPORT_READERS = ("Document destiné à l'établissement, à l'ARS et à l'Assurance Maladie. Les autres établissements "
                   "n'y apparaissent que sous forme de distribution régionale anonyme.")
+#: Who may read a synthesis (any generation's): it names the establishments.
+SYNTHESIS_READERS = "Document interne à l'ARS : il nomme les établissements. Ne pas diffuser tel quel."
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 

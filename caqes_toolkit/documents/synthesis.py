@@ -25,7 +25,7 @@ from ..evaluation.scoring import Scores, score
 from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points, fmt_rate
 from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from . import charts
-from .fragments import Html, figure, french_date, provisional_notice, render, with_other_rules_notice
+from .fragments import SYNTHESIS_READERS, Html, figure, french_date, provisional_notice, render, with_other_rules_notice
 from .fragments import provenance as provenance_fragment
 from .sections import rule_changes_table
 from .synthesis_workbook import SHEETS, more_note, workbook_name
@@ -360,12 +360,8 @@ def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names:
                                        "sources": [f"{v.label} : {v.source}" for v in c.volets if v.source]})
 
 
-#: Who may read a synthesis (any generation's).
-INTERNAL = "Document interne à l'ARS : il nomme les établissements. Ne pas diffuser tel quel."
-
-
 def provenance(s: RegionalSynthesis) -> Html:
-    return provenance_fragment(s.generated_on, __version__, s.sources, INTERNAL)
+    return provenance_fragment(s.generated_on, __version__, s.sources, SYNTHESIS_READERS)
 
 
 def key_figures(s: RegionalSynthesis) -> list[str]:
