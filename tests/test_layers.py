@@ -175,3 +175,22 @@ def test_the_checker_sees_a_circle() -> None:
     assert _circles({"a": {"b"}, "b": set()}) == []
     source = "def f():\n    from .volets import report_section\n"
     assert _imported(source, ("documents", "sections")) == [(2, ("documents", "volets"))]
+
+
+def test_no_private_name_of_another_library() -> None:
+    """The package imports no private module or name of another library (typer's vendored click,
+    nbconvert's private methods…): what it uses of them is their public interface."""
+    private = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module and node.module != "__future__":
+                if node.module.split(".")[0] != "caqes_toolkit" and (
+                        any(part.startswith("_") for part in node.module.split("."))
+                        or any(a.name.startswith("_") for a in node.names)):
+                    private.append(f"{path.relative_to(PACKAGE)}:{node.lineno} from {node.module}")
+            elif isinstance(node, ast.Import):
+                private += [f"{path.relative_to(PACKAGE)}:{node.lineno} import {a.name}" for a in node.names
+                            if any(part.startswith("_") for part in a.name.split(".")[1:])]
+            elif isinstance(node, ast.Attribute) and node.attr in ("_click", "_init_resources", "_nb_metadata"):
+                private.append(f"{path.relative_to(PACKAGE)}:{node.lineno} .{node.attr}")
+    assert not private, "\n".join(private)
