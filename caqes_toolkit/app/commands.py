@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from ..documents.collect import Collection
 
-__all__ = ["Scored", "Targeted", "Validated", "ciblage", "collecte", "grille", "init", "methode", "plan", "score",
+__all__ = ["ScoreResult", "Targeted", "Validated", "ciblage", "collecte", "grille", "init", "methode", "plan", "score",
            "validate"]
 
 
@@ -63,14 +63,14 @@ def validate(req: Request, anomalies: Path | None = None) -> Validated:
 
 
 @dataclass(frozen=True)
-class Scored:
+class ScoreResult:
     """What ``caqes score`` wrote: its rows, and the warnings of the data and the money."""
 
     rows: int
     warnings: list[Fault]
 
 
-def score(req: Request, out: Path, detail: Path | None = None, volets: Path | None = None) -> Scored:
+def score(req: Request, out: Path, detail: Path | None = None, volets: Path | None = None) -> ScoreResult:
     """``caqes score``: the scores file (one row per establishment and year), the indicators' detail
     and the volets' money, each by the generation of the years' campaigns."""
     from ..documents.generations import generation_of_years
@@ -99,7 +99,7 @@ def score(req: Request, out: Path, detail: Path | None = None, volets: Path | No
         write_volets(scored.money, volets)
         remember_outputs([volets])
     warnings = dict.fromkeys((*opened.dataset.warnings, *(w for m in scored.money for w in m.warnings)))
-    return Scored(len(scored.table), list(warnings))
+    return ScoreResult(len(scored.table), list(warnings))
 
 
 @dataclass(frozen=True)

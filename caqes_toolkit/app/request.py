@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..rules.campaign import Campaign
 
 __all__ = ["FORMATS", "Listener", "OpenRequest", "Request", "UsageError", "load_campaigns", "open_request",
-           "output_file", "request"]
+           "output_file", "request", "with_years"]
 
 #: Formats a document can be published in (see :mod:`caqes_toolkit.run.publish`).
 FORMATS = ("html", "pdf")
