@@ -1,27 +1,29 @@
 """The command line's own texts in French: click's and typer's help and error messages.
 
-click (and typer's own module) mark their texts with ``gettext`` in the process-wide default
-domain, so a translation catalogue would depend on the user's locale and on a domain shared with
-every other library. Instead :func:`install` gives those modules' ``_`` and ``ngettext`` a French
-catalogue of their own: deterministic whatever the locale, and scoped to click and typer.
-
-typer 0.29 and later carry their own copy of click (``typer._click``) whose texts are written
-without ``gettext``: for it, :func:`install` goes through click's extension points instead — the
-context's ``formatter_class`` (« Utilisation : »), the help option's text, and the ``show``
-method of usage errors, whose English message is translated by :data:`PATTERNS`. A text missing
-from both stays in English; tests check the ones a user meets (usage, options, help, missing
-option, unknown command or option, invalid value).
+click and typer write their texts in English (marked for ``gettext`` in the process-wide default
+domain, or not at all in the copy of click that typer 0.29 carries): a translation catalogue would
+depend on the user's locale and on a domain shared with every other library. Instead the command
+line's group and commands (:class:`FrenchGroup`, :class:`FrenchCommand`) go through click's public
+extension points: their context's ``formatter_class`` writes « Utilisation : », the section titles
+and the ``[défaut : …]`` of options in French; ``get_help_option`` gives the help option its French
+text; and a usage error met while reading the command line is raised again as a
+:class:`FrenchUsageError` (a ``typer.BadParameter``) whose message :func:`french` translates and
+whose ``show`` writes French. Deterministic whatever the locale; nothing of typer or click is
+changed. A text missing from :data:`FRENCH` and :data:`PATTERNS` stays in English; tests check the
+ones a user meets (usage, options, help, missing option, unknown command or option, invalid value).
 """
 
 from __future__ import annotations
 
-import gettext
 import re
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["FRENCH", "PATTERNS", "french", "install"]
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+__all__ = ["FRENCH", "PATTERNS", "FrenchCommand", "FrenchGroup", "FrenchUsageError", "french"]
 
 FRENCH: dict[str, str] = {
     # help pages
@@ -80,8 +82,6 @@ FRENCH: dict[str, str] = {
     "unknown error": "erreur inconnue",
 }
 
-_MODULES = ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
-            "click.types", "click.termui", "click.utils", "typer.core", "typer.rich_utils")
 _KINDS = {"option": "Option manquante", "argument": "Argument manquant", "parameter": "Paramètre manquant"}
 _TYPES = {"integer": "un nombre entier", "int": "un nombre entier", "float": "un nombre",
           "boolean": "oui ou non (true/false)", "bool": "oui ou non (true/false)"}
@@ -95,6 +95,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = t
         (r"Missing parameter: (.*)", lambda m: f"Paramètre manquant : {m[1]}"),
         (r"No such option: (.*)", lambda m: f"Option inconnue : {m[1]}"),
         (r"No such command (.*)\.", lambda m: f"Commande inconnue : {m[1]}."),
+        (r"No such command (.*)", lambda m: f"Commande inconnue : {m[1]}"),
         (r"Invalid value for (.*?): (.*)", lambda m: f"Valeur invalide pour {m[1]} : {french(m[2])}"),
         (r"Invalid value: (.*)", lambda m: f"Valeur invalide : {french(m[1])}"),
         (r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", lambda m: f"Argument(s) en trop : {m[1]}"),
@@ -124,69 +125,111 @@ def french(message: str) -> str:
     return FRENCH.get(message, message)
 
 
-class _Catalogue(gettext.NullTranslations):
-    """Translations from :data:`FRENCH`; a text absent from it is returned unchanged."""
-
-    def gettext(self, message: str) -> str:
-        return FRENCH.get(message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
+#: An option's notes as click writes them in its help (« [default: 2; required] »), item by item.
+_NOTES = re.compile(r"\[([^\[\]]*)\]$")
+_NOTE_ITEMS = ((re.compile(r"default: (.*)"), lambda m: f"défaut : {FRENCH.get(m[1], m[1])}"),
+               (re.compile(r"env var: (.*)"), lambda m: f"variable d'environnement : {m[1]}"),
+               (re.compile(r"required"), lambda m: "obligatoire"))
 
 
-def install() -> None:
-    """Give click's and typer's modules the French catalogue, and typer's click copy its French
-    help and errors (idempotent)."""
-    catalogue = _Catalogue()
-    for name in _MODULES:
-        # only the modules already loaded: typer imports the click it uses, and typer.rich_utils
-        # (0.3 s of rich's markdown and traceback) serves only rich markup, which the app turns off
-        module = sys.modules.get(name)
-        if module is None:
-            continue
-        if hasattr(module, "_"):
-            setattr(module, "_", catalogue.gettext)  # noqa: B010 (a module's private name)
-        if hasattr(module, "ngettext"):
-            module.ngettext = catalogue.ngettext  # type: ignore[attr-defined]
-    try:
-        from typer._click import core, exceptions, formatting, utils
-    except ImportError:  # typer before 0.29 uses click itself: the catalogue is enough
-        return
-    _install_vendored(core, exceptions, formatting, utils)
+def _note(item: str) -> str:
+    for pattern, replace in _NOTE_ITEMS:
+        found = pattern.fullmatch(item)
+        if found:
+            return replace(found)
+    return item
 
 
-def _install_vendored(core: Any, exceptions: Any, formatting: Any, utils: Any) -> None:
-    class FrenchFormatter(formatting.HelpFormatter):
-        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-            super().write_usage(prog, args, "Utilisation : " if prefix is None else prefix)
+def _french_help(text: str) -> str:
+    """An option's help with its notes (« [default: 2; required] ») in French."""
+    return _NOTES.sub(lambda m: "[" + "; ".join(_note(i) for i in m[1].split("; ")) + "]", text)
 
-    core.Context.formatter_class = FrenchFormatter
-    if not getattr(core.Command.get_help_option, "french", False):
-        english = core.Command.get_help_option
 
-        def get_help_option(self: Any, ctx: Any) -> Any:
-            option = english(self, ctx)
-            if option is not None:
-                option.help = FRENCH["Show this message and exit."]
-            return option
+#: click's help formatter, as typer's public context names it.
+_HelpFormatter: Any = typer.Context.formatter_class
 
-        get_help_option.french = True  # type: ignore[attr-defined]
-        core.Command.get_help_option = get_help_option
 
-    def show_click(self: Any, file: Any = None) -> None:
-        utils.echo(f"Erreur : {french(self.format_message())}", file=file or exceptions.get_text_stderr(),
-                   color=self.show_color)
+class FrenchFormatter(_HelpFormatter):
+    """click's help formatter, writing its own words in French."""
 
-    def show_usage(self: Any, file: Any = None) -> None:
-        file = file or exceptions.get_text_stderr()
-        color = None
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, FRENCH["Usage:"] + " " if prefix is None else prefix)
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        with super().section(FRENCH.get(name, name)):
+            yield
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(term, _french_help(text)) for term, text in rows], *args, **kwargs)
+
+
+class FrenchContext(typer.Context):
+    """typer's context with the French help formatter."""
+
+    formatter_class = FrenchFormatter
+
+
+#: click's usage error, named through the public ``typer.BadParameter`` that derives from it (typer
+#: and click export no other name of it): what a command line wrong in itself raises.
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class FrenchUsageError(typer.BadParameter):
+    """A usage error of the command line, said in French (exit status 2)."""
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        hint = ""
+        if self.ctx is not None and self.ctx.command.get_help_option(self.ctx) is not None:
+            hint = f"Aide : « {self.ctx.command_path} {self.ctx.help_option_names[0]} ».\n"
         if self.ctx is not None:
-            color = self.ctx.color
-            hint = ""
-            if self.ctx.command.get_help_option(self.ctx) is not None:
-                hint = f"Aide : « {self.ctx.command_path} {self.ctx.help_option_names[0]} ».\n"
-            utils.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=color)
-        utils.echo(f"Erreur d'utilisation : {french(self.format_message())}", file=file, color=color)
+            typer.echo(f"{self.ctx.get_usage()}\n{hint}", err=True, color=self.ctx.color)
+        typer.echo(f"Erreur d'utilisation : {self.message}", err=True, color=self.ctx.color if self.ctx else None)
 
-    exceptions.ClickException.show = show_click
-    exceptions.UsageError.show = show_usage
+
+@contextmanager
+def _in_french() -> Iterator[None]:
+    """A usage error raised inside, raised again in French (the help shown for a group called
+    without a command is left as it is)."""
+    try:
+        yield
+    except FrenchUsageError:
+        raise
+    except _USAGE_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        ctx = getattr(exc, "ctx", None)
+        raise FrenchUsageError(french(exc.format_message()), ctx=ctx) from None  # type: ignore[attr-defined]
+
+
+class _French:
+    """What the French group and commands share: their help option and usage errors."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = FRENCH["Show this message and exit."]
+        return option
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        with _in_french():
+            return super().make_context(info_name, args, parent, **extra)  # type: ignore[misc]
+
+
+class FrenchCommand(_French, TyperCommand):
+    """A typer command whose help and usage errors are French."""
+
+    context_class = FrenchContext
+
+
+class FrenchGroup(_French, TyperGroup):
+    """The typer group of the command line, its help and usage errors in French."""
+
+    context_class = FrenchContext
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        with _in_french():
+            return super().resolve_command(ctx, args)

@@ -1,7 +1,8 @@
 """Ctrl-C in the command line: one French line, exit status 130, never a traceback.
 
-The console entry point (``caqes``, ``python -m caqes_toolkit``) is :func:`main`, which installs
-the handler before the command line and its libraries are even imported. The first Ctrl-C raises
+The console entry point (``caqes``, ``python -m caqes_toolkit``:
+:func:`caqes_toolkit.__main__.main`) installs the handler with :func:`run` before the command line
+and its libraries are even imported. The first Ctrl-C raises
 :class:`Interrupted` in the main thread: not an ``Exception``, so no ``except Exception`` of the
 package or of a library swallows it, and every ``with`` and ``finally`` on the way out runs
 (temporary files removed, workers stopped, locks released; outputs are written atomically, so
@@ -20,9 +21,9 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from .console import fit_streams, handler
+from .console import handler
 
-__all__ = ["EXIT_STATUS", "Interrupted", "main", "progress", "run"]
+__all__ = ["EXIT_STATUS", "Interrupted", "progress", "run"]
 
 #: Exit status of an interrupted command (128 + SIGINT, as shells report it).
 EXIT_STATUS = 128 + signal.SIGINT
@@ -69,19 +70,3 @@ def run(command: Callable[[], object]) -> None:
         sys.stdout.flush()
         sys.stderr.write(_line())
         raise SystemExit(EXIT_STATUS)
-
-
-def main() -> None:
-    """Console entry point: the handler first, the console's encoding (:mod:`caqes_toolkit.console`),
-    then the command line (typer, rich…) imported."""
-    fit_streams()
-
-    def command() -> None:
-        from .cli import app
-
-        app()
-
-    try:
-        run(command)
-    finally:  # the command is over: a Ctrl-C now would only cut its exit short
-        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -220,3 +220,31 @@ def test_quarto_renderer_needs_quarto(tmp_path: Path):
     else:
         assert result.exit_code == 0, result.output
         assert (tmp_path / THREE[0] / "rapport.html").exists()
+
+
+def test_quarto_renders_the_notebook_executed_once(tmp_path: Path):
+    """``--renderer quarto``: the report notebook is executed once, by papermill, and Quarto renders
+    that executed notebook to each format, never executing it again; ``scores.json`` is what the
+    notebook displayed (its declared output), not a computation of its own."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "quarto.log"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"  # records its arguments and writes the file it is asked for
+    fake.write_text(f"#!{sys.executable}\nimport sys\nargs = sys.argv[1:]\n"
+                    f"open({str(log)!r}, 'a').write(' '.join(args) + '\\n')\n"
+                    "open(args[args.index('--output') + 1], 'w').write('rendu par quarto')\n", encoding="utf-8")
+    fake.chmod(0o755)
+    out = tmp_path / "rapports"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run([CAQES, "reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out),
+                           "--finess", THREE[0], "--renderer", "quarto", "--jobs", "1"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "render rapport.ipynb --to html --output rapport.html", "render rapport.ipynb --to pdf --output rapport.pdf"]
+    folder = out / THREE[0]
+    assert (folder / "rapport.pdf").read_text(encoding="utf-8") == "rendu par quarto"
+    nb = nbformat.read(folder / "rapport.ipynb", as_version=4)
+    shown = [o["data"]["application/vnd.caqes.scores+json"] for c in nb.cells for o in c.get("outputs", [])
+             if "application/vnd.caqes.scores+json" in o.get("data", {})]
+    assert json.loads((folder / "scores.json").read_text(encoding="utf-8")) == shown[-1]
+    assert shown[-1]["finess"] == THREE[0] and (folder / ".caqes-done.json").exists()

@@ -166,7 +166,7 @@ def test_bad_campaign_and_output_extension(tmp_path: Path):
     assert result.exit_code == 1 and "annee_t0" in result.output
     result = runner.invoke(app, ["score", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019",
                                  "--out", str(tmp_path / "x.txt")])
-    assert result.exit_code == 1 and ".csv ou .xlsx" in result.output
+    assert result.exit_code == 2 and ".csv ou .xlsx" in result.output  # a usage error, as in every command
 
 
 def test_python_dash_m_entry_point():

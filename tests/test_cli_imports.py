@@ -16,7 +16,7 @@ HEAVY = ("pandas", "numpy", "pyarrow", "pydantic", "yaml", "openpyxl", "matplotl
          "papermill", "jinja2", "importlib.metadata")
 PROGRAM = f"""
 import json, sys
-from caqes_toolkit.cli import main
+from caqes_toolkit.__main__ import main
 sys.argv = ["caqes", *sys.argv[1:]]
 try:
     main()

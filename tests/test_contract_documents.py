@@ -6,8 +6,8 @@ import datetime as dt
 import html as html_lib
 import re
 
-from caqes_toolkit.documents import contract_synthesis as cs
-from caqes_toolkit.documents.method import method_html
+from caqes_toolkit.documents import contracts as cs
+from caqes_toolkit.documents.contracts import method_html
 from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import ROOT
@@ -32,7 +32,7 @@ def test_synthesis_totals_by_volet_and_indicator():
     targeted = text_of(cs.targeted(s))
     assert "12 000 boîtes ≥ 8 500" in targeted and "Clinique du Lac fictif" in targeted
     assert "Clinique des Chimères" not in targeted.split("EZETIMIBE")[0]  # complies with IPP: not listed
-    whole = text_of("".join([cs.header(s), cs.key_figures(s), table, cs.contracts(s), targeted]))
+    whole = text_of("".join([cs.synthesis_header(s), cs.key_figures(s), table, cs.contracts(s), targeted]))
     assert "sanction" not in whole.lower() and not re.search(r"\bclasses?\b", whole.lower())  # « classeur » is
 
 

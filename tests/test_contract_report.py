@@ -10,8 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
-from caqes_toolkit.documents import contract_report as contrat
-from caqes_toolkit.documents import sections
+from caqes_toolkit.documents import contracts as contrat
 from caqes_toolkit.errors import CaqesError
 
 from .conftest import ROOT
@@ -31,7 +30,7 @@ def report(finess: str = SONGE):
 
 def whole(r) -> str:
     return text_of("".join([contrat.header(r), contrat.synthesis(r), contrat.volets(r), contrat.targeting(r),
-                            contrat.method_annex(r), sections.provenance(r)]))
+                            contrat.method_annex(r), contrat.report_provenance(r)]))
 
 
 def test_report_shows_the_incentive_and_no_class_nor_sanction():

@@ -23,7 +23,7 @@ from caqes_toolkit.cli import app, plain
 from caqes_toolkit.documents.plan import write_plans
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.outputs import LOCK_NAME, check_outputs, describe_os_error, write_table
-from caqes_toolkit.run import batch
+from caqes_toolkit.run import batch, jobs
 from caqes_toolkit.run.batch import make_jobs
 
 from .conftest import CAMPAIGN_2019, SAMPLE, make_dataset
@@ -189,6 +189,7 @@ def test_score_refuses_inputs_reached_by_another_path(tmp_path: Path):
     book.write_bytes(b"PK")  # the data workbook (content irrelevant: refused before reading)
     campaign = tmp_path / "campagne.yml"
     shutil.copy(CAMPAIGN_2019, campaign)
+    os.link(campaign, tmp_path / "campagne.csv")  # the campaign under an output's name (a wrong kind: exit 2)
     before = _snapshot(tmp_path)
     for out in (tmp_path / "lien_dur.csv", tmp_path / "lien.csv"):
         result = _score(data, "--out", str(out))
@@ -196,7 +197,7 @@ def test_score_refuses_inputs_reached_by_another_path(tmp_path: Path):
     result = runner.invoke(app, ["score", str(book), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(book)])
     assert result.exit_code == 1 and "fichier d'entrée" in result.output
     result = runner.invoke(app, ["score", str(data), "-c", str(campaign), "-y", "2019",
-                                 "--out", str(tmp_path / "s.csv"), "--detail", str(campaign)])
+                                 "--out", str(tmp_path / "s.csv"), "--detail", str(tmp_path / "campagne.csv")])
     assert result.exit_code == 1 and "fichier d'entrée" in result.output
     assert _snapshot(tmp_path) == before
 
@@ -383,7 +384,7 @@ def test_fingerprint_covers_what_the_loader_read(tmp_path: Path, campaign_2019, 
                                         encoding="utf-8")
     edited = fingerprint()
     assert edited != first
-    monkeypatch.setattr(batch, "code_fingerprint", lambda: "un autre code")
+    monkeypatch.setattr(jobs, "code_fingerprint", lambda: "un autre code")
     assert fingerprint() != edited  # the toolkit's code is part of it
 
 

@@ -1,8 +1,10 @@
-"""The package's folders are its layers: each imports only the layers below it.
+"""The package's folders are its layers: each imports only the layers below it, and no modules
+import each other in a circle, not even inside one folder.
 
-rules → data → evaluation → documents → run → cli, with ``errors``, ``outputs``, ``formats`` and the
-package's own files (``resources``, ``notebook``, ``workspace``) at the bottom, usable by every layer. Imports inside functions count too: a deferred import is still a
-dependency.
+rules → data → evaluation → documents → run → app → cli, with ``errors``, ``outputs``, ``formats``
+and the package's own files (``resources``, ``notebook``, ``workspace``) at the bottom, usable by
+every layer. Imports inside functions count too, and so do imports for type annotations only: a
+deferred import is still a dependency.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "caqes_toolkit"
-ORDER = ["rules", "data", "evaluation", "documents", "run"]
+ORDER = ["rules", "data", "evaluation", "documents", "run", "app"]
 BASE = {"errors", "outputs", "formats", "resources", "notebook", "workspace"}
-TOP = {"cli", "cli_fr", "__main__", "__init__"}
+TOP = {"cli", "cli_fr", "cli_interrupt", "__main__", "__init__"}
 
 
 def _layer(parts: tuple[str, ...]) -> str:
@@ -83,3 +85,112 @@ def test_the_checker_sees_an_upward_import() -> None:
     targets = [target for _, target in _imported(source, ("evaluation", "probe"))]
     assert targets == [("run", "render"), ("evaluation", "charts")]
     assert _rank(_layer(("run", "render"))) > _rank("evaluation")
+
+
+# Circles still being removed, each by the change that owns its folder; must end empty.
+KNOWN_CIRCLES: set[frozenset[str]] = {
+    frozenset({"evaluation/money.py", "evaluation/targeting.py"}),  # to be removed by the change splitting money
+}
+
+
+def _module_file(parts: tuple[str, ...]) -> Path | None:
+    """The file of a module given its dotted parts below caqes_toolkit (a package: its __init__)."""
+    if not parts:
+        return None
+    path = PACKAGE.joinpath(*parts)
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    return path / "__init__.py" if (path / "__init__.py").is_file() else None
+
+
+def _imported_files(path: Path) -> set[Path]:
+    """The package's modules that ``path`` imports (``from . import x`` of a module x: that module)."""
+    module = path.relative_to(PACKAGE).with_suffix("").parts
+    found = set()
+    for _, target in _imported(path.read_text(encoding="utf-8"), module):
+        file = _module_file(target)
+        if file is None and len(target) > 1:  # « from .x import name »: the module x
+            file = _module_file(target[:-1])
+        if file is not None and file != path:
+            found.add(file)
+    return found
+
+
+def _circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components of more than one node of ``graph`` (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                top = stack.pop()
+                component.add(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _folder_graph() -> dict[str, set[str]]:
+    """Imports between modules of one same folder, by path relative to the package."""
+    graph: dict[str, set[str]] = {}
+    for path in MODULES:
+        name = path.relative_to(PACKAGE).as_posix()
+        graph[name] = {target.relative_to(PACKAGE).as_posix() for target in _imported_files(path)
+                       if target.parent == path.parent and target.name != "__init__.py"}
+    return graph
+
+
+def test_no_circle_inside_a_folder() -> None:
+    circles = [c for c in _circles(_folder_graph()) if frozenset(c) not in KNOWN_CIRCLES]
+    assert not circles, "\n".join(" ↔ ".join(sorted(c)) for c in circles)
+
+
+def test_the_known_circles_still_exist() -> None:
+    """An entry of KNOWN_CIRCLES is removed with its circle."""
+    circles = {frozenset(c) for c in _circles(_folder_graph())}
+    assert KNOWN_CIRCLES <= circles
+
+
+def test_the_checker_sees_a_circle() -> None:
+    """A circle of three, and a deferred import that closes one, are found; a chain is not a circle."""
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+    assert _circles({"a": {"b"}, "b": set()}) == []
+    source = "def f():\n    from .volets import report_section\n"
+    assert _imported(source, ("documents", "sections")) == [(2, ("documents", "volets"))]
+
+
+def test_no_private_name_of_another_library() -> None:
+    """The package imports no private module or name of another library (typer's vendored click,
+    nbconvert's private methods…): what it uses of them is their public interface."""
+    private = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module and node.module != "__future__":
+                if node.module.split(".")[0] != "caqes_toolkit" and (
+                        any(part.startswith("_") for part in node.module.split("."))
+                        or any(a.name.startswith("_") for a in node.names)):
+                    private.append(f"{path.relative_to(PACKAGE)}:{node.lineno} from {node.module}")
+            elif isinstance(node, ast.Import):
+                private += [f"{path.relative_to(PACKAGE)}:{node.lineno} import {a.name}" for a in node.names
+                            if any(part.startswith("_") for part in a.name.split(".")[1:])]
+            elif isinstance(node, ast.Attribute) and node.attr in ("_click", "_init_resources", "_nb_metadata"):
+                private.append(f"{path.relative_to(PACKAGE)}:{node.lineno} .{node.attr}")
+    assert not private, "\n".join(private)

@@ -7,7 +7,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from caqes_toolkit.documents.method import method_document, method_html
+from caqes_toolkit.documents.generations import method_document
+from caqes_toolkit.documents.method import method_html
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.run.render import chromium_available

@@ -16,6 +16,7 @@ from caqes_toolkit.documents.rule_texts import (
     ClassRange,
     class_ranges,
     readme_section,
+    rule_value,
     update_readme,
 )
 from caqes_toolkit.rules.campaign import RuleChange, compare_campaigns, load_campaign
@@ -92,7 +93,7 @@ def test_rule_changes_carry_typed_values(tmp_path: Path):
     assert changes[("", "classes")].after == {"A": 85.0, "B": 70.0, "C": 50.0, "D": 30.0, "E": 0.0}
     assert changes[("X3", "seuils")].after == ((60.0, 1.0),)
     assert (changes[("Z9", "indicateur")].before, changes[("Z9", "indicateur")].after) == (False, True)
-    shown = {key: (sections.rule_value(new_c, c, c.before), sections.rule_value(new_c, c, c.after))
+    shown = {key: (rule_value(new_c, c, c.before), rule_value(new_c, c, c.after))
              for key, c in changes.items()}
     assert shown[("X2", "cible")] == (f"45,5{NB}%", f"49,0{NB}%")
     assert shown[("", "classes")][1] == "A : 85 ; B : 70 ; C : 50 ; D : 30 ; E : 0"

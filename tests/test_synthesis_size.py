@@ -116,7 +116,7 @@ def test_long_lists_show_their_first_rows_and_name_the_workbook(large):
 
 
 def test_the_workbook_has_every_row(large, tmp_path):
-    path = wb.write_workbook(wb.regional_sheets(large), tmp_path / wb.workbook_name(2019))
+    path = wb.write_workbook(synthesis.workbook_sheets(large), tmp_path / wb.workbook_name(2019))
     everyone = _sheet(path, "Établissements")
     assert len(everyone) == len(large.table) == 3000
     assert set(everyone["FINESS"]) == set(large.table["finess"])
@@ -150,7 +150,7 @@ def test_extremes_name_the_largest_and_smallest_changes(large):
 
 
 def test_synthesis_does_not_import_the_report():
-    code = ("import sys, caqes_toolkit.documents.synthesis, caqes_toolkit.documents.contract_synthesis, "
+    code = ("import sys, caqes_toolkit.documents.synthesis, caqes_toolkit.documents.contracts, "
             "caqes_toolkit.documents.national; print('caqes_toolkit.documents.report' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
@@ -233,20 +233,22 @@ def test_an_unknown_region_is_refused_with_the_regions_present(tmp_path):
 def test_plan_of_the_documents_by_region(tmp_path):
     """One region: the synthesis in the output folder; several: one folder per region (a name
     a folder cannot hold made safe) and the national overview, none for second-generation data."""
-    from caqes_toolkit.cli import _synthesis_plan
+    from caqes_toolkit.app.documents import synthesis_plan as _synthesis_plan
+    from caqes_toolkit.documents.generations import GENERATIONS
 
-    one = _synthesis_plan(tmp_path, 2019, ["Bretagne"], "", False, {"annee": 2019})
+    first, second_generation = GENERATIONS[1], GENERATIONS[2]
+    one = _synthesis_plan(tmp_path, 2019, ["Bretagne"], "", first, {"annee": 2019})
     assert [(k, base, p["region"]) for k, _, base, p, _ in one] == [
         ("region", tmp_path / "synthese_regionale_2019", "Bretagne")]
-    plan = _synthesis_plan(tmp_path, 2019, ["Bretagne", "Corse/Sud"], "", False,
+    plan = _synthesis_plan(tmp_path, 2019, ["Bretagne", "Corse/Sud"], "", first,
                            {"annee": 2019, "campagne_precedente": "", "phase": 2})
     assert [(k, base.relative_to(tmp_path).as_posix()) for k, _, base, _, _ in plan] == [
         ("region", "Bretagne/synthese_regionale_2019"), ("region", "Corse-Sud/synthese_regionale_2019"),
         ("national", "synthese_nationale_2019")]
     assert "region" not in plan[-1][3] and "campagne_precedente" not in plan[-1][3]
-    second = _synthesis_plan(tmp_path, 2023, ["Bretagne", "Occitanie"], "", True, {"annee": 2023})
+    second = _synthesis_plan(tmp_path, 2023, ["Bretagne", "Occitanie"], "", second_generation, {"annee": 2023})
     assert [k for k, *_ in second] == ["region", "region"]
-    assert _synthesis_plan(tmp_path, 2019, ["Bretagne", "Occitanie"], "Occitanie", False, {})[0][2] == \
+    assert _synthesis_plan(tmp_path, 2019, ["Bretagne", "Occitanie"], "Occitanie", first, {})[0][2] == \
         tmp_path / "synthese_regionale_2019"
     with pytest.raises(CaqesError, match="même nom de dossier"):
-        _synthesis_plan(tmp_path, 2019, ["A/B", "A:B"], "", False, {})
+        _synthesis_plan(tmp_path, 2019, ["A/B", "A:B"], "", first, {})

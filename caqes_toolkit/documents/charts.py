@@ -26,18 +26,21 @@ from ..rules.campaign import Campaign
 
 __all__ = [
     "CHAPTER_COLOURS",
+    "WIDTH",
     "chapters_vs_region",
     "class_distribution",
     "figure_svg",
     "history",
     "indicator_achievement",
     "indicator_status",
+    "margins",
     "maturity_profile",
     "progress_extremes",
     "progress_scatter",
     "regions_classes",
     "regions_scores",
     "score_distribution",
+    "style",
 ]
 
 #: Classes A (best) to E: green to red, as the ARS colour scale.
@@ -74,7 +77,7 @@ WIDTH = 7.0  # inches: the text width of an A4 page
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def style() -> Iterator[None]:
     with plt.rc_context(STYLE):
         yield
 
@@ -89,7 +92,7 @@ def _class_bands(ax: Axes, campaign: Campaign, *, alpha: float, x: float, label:
                 va="center", fontsize=8, color="#444444")
 
 
-def _margins(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
+def margins(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
     """Fixed margins in inches: the report's charts have known labels, and a fixed layout
     draws three times faster than matplotlib's constrained layout."""
     width, height = fig.get_size_inches()
@@ -107,9 +110,9 @@ def chapters_vs_region(chapters: pd.DataFrame, campaign: Campaign) -> Figure:
     ``chapters``: chapitre, score, part, q1, mediane, q3 (one row per chapter).
     """
     rows = chapters.sort_values("chapitre", ascending=False)
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(rows) + 1.1))
-        _margins(fig, left=1.35, right=0.15, top=0.4, bottom=0.5)
+        margins(fig, left=1.35, right=0.15, top=0.4, bottom=0.5)
         y = np.arange(len(rows))
         for yi, (_, row) in zip(y, rows.iterrows()):
             if pd.notna(row["q1"]):
@@ -139,9 +142,9 @@ def history(history: pd.DataFrame, campaign: Campaign) -> Figure:
     """
     hist = history.sort_values("annee")
     years = hist["annee"].astype(int).tolist()
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
-        _margins(fig, left=0.6, right=1.45, top=0.15, bottom=0.5)
+        margins(fig, left=0.6, right=1.45, top=0.15, bottom=0.5)
         _class_bands(ax, campaign, alpha=0.18, x=1.005, label="{}")
         for chapter in sorted(campaign.chapters):
             col = f"chapitre_{chapter}"
@@ -169,9 +172,9 @@ def maturity_profile(maturity: pd.DataFrame) -> Figure:
     ``maturity``: annee, etape_1 … etape_7.
     """
     rows = maturity.sort_values("annee")
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 2.9))
-        _margins(fig, left=0.6, right=0.1, top=0.6, bottom=0.5)
+        margins(fig, left=0.6, right=0.1, top=0.6, bottom=0.5)
         x = np.arange(len(MATURITY_STEPS))
         width = 0.8 / max(len(rows), 1)
         shades = ["#bdbdbd", "#7fa7cf", "#0072B2"][-len(rows):] if len(rows) <= 3 else None
@@ -194,9 +197,9 @@ def indicator_status(indicators: pd.DataFrame, statuses: tuple[str, ...]) -> Fig
     """Number of indicators in each status, chapter by chapter (stacked bars)."""
     counts = (indicators.groupby(["chapitre", "statut"]).size().unstack(fill_value=0)
               .reindex(columns=list(statuses), fill_value=0).sort_index(ascending=False))
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(counts) + 1.2))
-        _margins(fig, left=0.9, right=0.15, top=0.4, bottom=0.5)
+        margins(fig, left=0.9, right=0.15, top=0.4, bottom=0.5)
         left = np.zeros(len(counts))
         y = np.arange(len(counts))
         for status in statuses:
@@ -220,7 +223,7 @@ def class_distribution(now: pd.DataFrame, before: pd.DataFrame, campaign: Campai
     names = list(campaign.classes)
     x = np.arange(len(names))
     n_now = now["classe"].value_counts().reindex(names, fill_value=0).to_numpy()
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 2.6), layout="constrained")
         if not before.empty:
             n_before = before["classe"].value_counts().reindex(names, fill_value=0).to_numpy()
@@ -246,7 +249,7 @@ def score_distribution(table: pd.DataFrame, campaign: Campaign) -> Figure:
     labels = ["Score global"] + [f"Chapitre {c}" for c in sorted(campaign.chapters)]
     data = [table[c].dropna().to_numpy(dtype=float) for c in cols]
     size, alpha = _point_style(len(table))
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
         colours = ["#111111"] + [_chapter_colour(c) for c in sorted(campaign.chapters)]
         positions = np.arange(len(cols))
@@ -272,9 +275,9 @@ def progress_scatter(table: pd.DataFrame, campaign: Campaign, year: int) -> Figu
     colour; above the diagonal an establishment progressed. Readable from 20 to 3,000 points."""
     rows = table.dropna(subset=["score_global_t0", "score_global"])
     size, alpha = _point_style(len(rows))
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 4.6))
-        _margins(fig, left=0.65, right=1.5, top=0.2, bottom=0.55)
+        margins(fig, left=0.65, right=1.5, top=0.2, bottom=0.55)
         _class_bands(ax, campaign, alpha=0.12, x=1.01, label="Classe {}")
         ax.plot([0, 100], [0, 100], color="#777777", lw=0.8, ls=":", zorder=1)
         if campaign.sanction_threshold is not None and not campaign.without_sanction:
@@ -309,9 +312,9 @@ def progress_extremes(table: pd.DataFrame, campaign: Campaign, n: int) -> Figure
     shown = pd.concat([best, worst]).iloc[::-1]
     y = np.arange(len(shown), dtype=float)
     y[len(worst):] += 0.8  # a gap between the two groups
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(shown) + 1.4))
-        _margins(fig, left=3.15, right=0.55, top=0.35, bottom=0.55)
+        margins(fig, left=3.15, right=0.55, top=0.35, bottom=0.55)
         for yi, r in zip(y, shown.itertuples()):
             ax.plot([r.score_global_t0, r.score_global], [yi, yi], color="#bbbbbb", lw=1.4, zorder=1)
             ax.scatter(r.score_global_t0, yi, s=26, facecolor="white", edgecolor="#555555", zorder=2)
@@ -341,9 +344,9 @@ def indicator_achievement(achievement: pd.DataFrame) -> Figure:
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     step = 0.12 * lines + 0.1
     y = np.arange(len(rows))
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, step * len(rows) + 0.9))
-        _margins(fig, left=3.3, right=0.15, top=0.15, bottom=0.55)
+        margins(fig, left=3.3, right=0.15, top=0.15, bottom=0.55)
         ax.barh(y, rows["points_perdus"], color=[_chapter_colour(c) for c in rows["chapitre"]],
                 height=min(0.7, 0.22 / step + 0.3))
         for yi, (_, r) in zip(y, rows.iterrows()):
@@ -368,9 +371,9 @@ def regions_classes(regions: pd.DataFrame, campaign: Campaign) -> Figure:
     y[0] -= 0.4 if len(rows) > 1 else 0.0  # the whole country apart, at the bottom
     counts = rows[names].to_numpy(dtype=float)
     shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
-        _margins(fig, left=2.2, right=0.3, top=0.45, bottom=0.5)
+        margins(fig, left=2.2, right=0.3, top=0.45, bottom=0.5)
         left = np.zeros(len(rows))
         for k, name in enumerate(names):
             colour = CLASS_COLOURS.get(name, "#777777")
@@ -395,9 +398,9 @@ def regions_scores(table: pd.DataFrame, campaign: Campaign, order: list[str]) ->
     stats = (table.groupby("region")["score_global"].describe()[["min", "25%", "50%", "75%", "max", "mean"]]
              .reindex(order))
     y = np.arange(len(stats))[::-1].astype(float)
-    with _style():
+    with style():
         fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(stats) + 1.0))
-        _margins(fig, left=2.2, right=0.3, top=0.15, bottom=0.5)
+        margins(fig, left=2.2, right=0.3, top=0.15, bottom=0.5)
         ax.hlines(y, stats["min"], stats["max"], color="#777777", lw=1)
         ax.barh(y, stats["75%"] - stats["25%"], left=stats["25%"], height=0.6, color="#d9d9d9", edgecolor="#555555")
         ax.vlines(stats["50%"], y - 0.3, y + 0.3, color="#111111", lw=2)
@@ -413,7 +416,7 @@ def regions_scores(table: pd.DataFrame, campaign: Campaign, order: list[str]) ->
 def figure_svg(fig: Figure) -> bytes:
     """SVG bytes of a figure (then closed), reproducible (no date, fixed ids), text kept as text."""
     buffer = io.BytesIO()
-    with _style():
+    with style():
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return buffer.getvalue()

@@ -1,20 +1,30 @@
-"""HTML fragments shared by the report and the synthesis: Jinja2 macros, embedded figures."""
+"""HTML fragments shared by every document: Jinja2 macros, embedded figures, the notice of another
+year's rules, the provenance."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Iterable
 from functools import cache
 
 from jinja2.environment import TemplateModule
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from ..data.dataset import SourceFile
 from ..rules.campaign import Campaign
 from .charts import figure_svg
 from .templating import environment
 
-__all__ = ["Html", "figure", "french_date", "provisional_notice", "render"]
+__all__ = ["REPORT_READERS", "SYNTHESIS_READERS", "Html", "figure", "french_date", "macros", "other_rules_notice",
+           "provenance", "provisional_notice", "render", "with_other_rules_notice"]
 
+#: Who may read an establishment's report (any generation's).
+REPORT_READERS = ("Document destiné à l'établissement, à l'ARS et à l'Assurance Maladie. Les autres établissements "
+                  "n'y apparaissent que sous forme de distribution régionale anonyme.")
+#: Who may read a synthesis (any generation's): it names the establishments.
+SYNTHESIS_READERS = "Document interne à l'ARS : il nomme les établissements. Ne pas diffuser tel quel."
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 
@@ -34,13 +44,14 @@ class Html(str):
 
 
 @cache
-def _macros() -> TemplateModule:
+def macros() -> TemplateModule:
+    """The macros of ``templates/sections.html.j2`` (loaded once per process)."""
     return environment().get_template("sections.html.j2").module
 
 
 def render(macro: str, *args) -> Html:
     """Render one macro of ``templates/sections.html.j2`` (values are escaped)."""
-    return Html(str(getattr(_macros(), macro)(*args)))
+    return Html(str(getattr(macros(), macro)(*args)))
 
 
 def figure(fig: Figure, alt: str, caption: str) -> Html:
@@ -64,3 +75,22 @@ def provisional_notice(campaign: Campaign, phase: int) -> str:
                 "l'Assurance Maladie sont « en attente » et retirés du calcul ; le score définitif "
                 f"sera établi en phase 2{date}.")
     return ""
+
+
+def other_rules_notice(text: str) -> Html:
+    """A boxed warning (the year evaluated under another year's rules), escaped like every value."""
+    return Html(Markup('<p class="caqes-note caqes-other-rules" role="alert" style="border: 2px solid #b00020; '
+                       'padding: 6pt 8pt; color: #b00020; font-weight: bold; font-size: 10pt">{}</p>').format(text))
+
+
+def with_other_rules_notice(html: Html, campaign: Campaign, year: int) -> Html:
+    """``html`` followed by the notice of a year evaluated under another year's rules, if it is."""
+    notice = campaign.other_year_notice(year)
+    return Html(html + other_rules_notice(notice)) if notice else html
+
+
+def provenance(generated_on: dt.date, version: str, sources: Iterable[SourceFile], confidentiality: str) -> Html:
+    """Date, toolkit version and SHA-256 of the campaign and input files, and who may read the document."""
+    return render("provenance", {
+        "date": french_date(generated_on), "version": version,
+        "files": [{"name": f.name, "sha256": f.sha256} for f in sources], "confidentiality": confidentiality})

@@ -37,9 +37,8 @@ from ..outputs import save_workbooks
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
-from .rule_texts import RULES
+from .rule_texts import RULES, target_text
 from .seal import KEY_ENV, grid_seal, key_path, read_key
-from .sections import target_text
 
 __all__ = ["ESTABLISHMENT_SHEET", "INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET",
            "applicable_indicators", "volet_objectives", "write_grids"]
@@ -120,9 +119,9 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
     """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths. A file of
     that name that no command wrote, or changed since (a returned grid), is never replaced, unless
     ``force`` (:func:`~caqes_toolkit.outputs.save_workbooks`)."""
-    if campaign.second_generation:
-        raise CaqesError("campagne de deuxième génération (generation: 2) : la grille d'auto-évaluation est celle "
-                         "du volet obligatoire de la première génération ; non produite pour cette campagne")
+    if not campaign.chapters:  # the grid is the socle's (the commands ask the generation first)
+        raise CaqesError(f"campagne {campaign.name} : pas de volet obligatoire (chapitres), donc pas de grille "
+                         "d'auto-évaluation")
     es = data.establishments.set_index("finess", drop=False)
     wanted = list(dict.fromkeys(finess)) if finess is not None else list(es.index)
     unknown = [f for f in wanted if f not in es.index]

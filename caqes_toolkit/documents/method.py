@@ -1,5 +1,5 @@
-"""The method document of a campaign: its YAML file as a readable, self-contained French HTML
-(and PDF), that an ARS publishes so that each establishment can check its score by hand.
+"""The method document of a first-generation campaign: its YAML file as a readable, self-contained
+French HTML (and PDF), that an ARS publishes so that each establishment can check its score by hand.
 
 Every number comes from the campaign; the worked examples are scored by the scoring engine
 itself (:func:`caqes_toolkit.evaluation.scoring.score`) on fictitious values, so the document cannot
@@ -17,18 +17,30 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..data.dataset import COLUMNS, MATURITY_STEPS, Dataset
+from ..data.dataset import MATURITY_STEPS, Dataset
 from ..errors import CaqesError
+from ..evaluation.analysis import target_value
+from ..evaluation.cap import income_cap
+from ..evaluation.money import evaluate_volets
 from ..evaluation.scoring import score
 from ..formats import fmt_euros, fmt_num, fmt_pct
-from ..rules.campaign import ACTIVITIES, Campaign, Indicator
+from ..rules.campaign import Campaign, Indicator, Volet, VoletIndicator
+from .examples import EXAMPLE_FINESS, EXAMPLE_INCOME, example_dataset, example_establishments
 from .fragments import french_date
-from .rule_texts import ROUNDING, RULES, class_ranges, not_applicable_reasons, rules_used
-from .sections import target_text, value_text
+from .rule_texts import (
+    ROUNDING,
+    RULES,
+    class_ranges,
+    not_applicable_reasons,
+    rate_text,
+    rules_used,
+    target_text,
+    value_text,
+)
 from .templating import environment
-from .volet_sections import method_section
+from .volets import CHOICE
 
-__all__ = ["MethodDocument", "method_document", "method_html"]
+__all__ = ["method_html"]
 
 DIRECTIONS = {"hausse": "↑ hausse", "baisse": "↓ baisse"}
 SCOPES = {"national": "nationale", "regional": "régionale"}
@@ -37,34 +49,13 @@ SOURCES = {"seed": "documents ARS", "texte": "texte officiel", "défaut": "défa
 SEED_MATURITY = ((2, 4, 3, 3, 2, 3, 3), (2, 3, 3, 3, 2, 2, 2))
 #: Fictitious chapter scores of the aggregation example, in chapter order.
 EXAMPLE_CHAPTER_SCORES = (80.0, 50.0, 100.0, 75.0, 60.0)
-EXAMPLE_INCOME = 10_000_000.0
 SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
 def method_html(campaign: Campaign) -> str:
-    """The method document of ``campaign`` as one self-contained HTML page (French, A4 print)."""
-    if campaign.second_generation:  # volets incitatifs only: référentiels, savings and intéressement
-        from .contract_method import contract_method_content
-
-        return environment().get_template("methode_contrat.html.j2").render(m=contract_method_content(campaign))
+    """The method document of a first-generation ``campaign`` as one self-contained HTML page (French,
+    A4 print); any generation's: :func:`caqes_toolkit.documents.generations.method_document`."""
     return environment().get_template("methode.html.j2").render(m=_content(campaign))
-
-
-@dataclass(frozen=True)
-class MethodDocument:
-    """The method document of a campaign, ready to publish (HTML, PDF)."""
-
-    html: str
-    name: str  # file name without extension: methode_<campagne>
-    header: str  # printed on every PDF page
-    footer: str
-
-
-def method_document(campaign: Campaign) -> MethodDocument:
-    """The method document of ``campaign``, named ``methode_<campagne>``."""
-    stem = SAFE_NAME.sub("_", campaign.name).lstrip(".") or "campagne"
-    return MethodDocument(method_html(campaign), f"methode_{stem}",
-                          f"Méthode d'évaluation CAQES — campagne {campaign.name}", f"caqes-toolkit {__version__}")
 
 
 # --------------------------------------------------------------------------- formatting
@@ -128,17 +119,14 @@ def _engine_scores(campaign: Campaign, cases: list[_Case]) -> list[float]:
             results.append((fid, year, code, case.value))
         if case.t0 is not None:
             results.append((fid, t0, code, case.t0))
-    es = pd.DataFrame({"finess": ids, "raison_sociale": "Exemple", "region": "Exemple",
-                       "activites": ";".join(ACTIVITIES), "liste_en_sus": True,
-                       "produits_am": np.nan})
-    res = pd.DataFrame(results, columns=["finess", "annee", "indicateur", "valeur"]).astype(
-        {"annee": "int64", "valeur": float})
-    res = res.assign(nc=False, brut=res["valeur"].astype(str))
-    mat = pd.DataFrame(maturity, columns=["finess", "annee", *MATURITY_STEPS]).astype(
-        {"annee": "int64", **dict.fromkeys(MATURITY_STEPS, float)})
-    refs = pd.DataFrame(columns=COLUMNS["references"]).astype({"annee": "int64", "valeur": float})
-    adj = pd.DataFrame(columns=COLUMNS["adjustments"]).astype({"annee": "int64", "valeur": float})
-    scored = score(Dataset(es, res, refs, mat, adj), campaign, [year]).indicators
+    fids, years, codes, values = zip(*results) if results else ((), (), (), ())
+    data = example_dataset(
+        establishments=example_establishments(ids, income=np.nan),
+        results={"finess": list(fids), "annee": list(years), "indicateur": list(codes), "valeur": list(values),
+},
+        maturity={"finess": [m[0] for m in maturity], "annee": [m[1] for m in maturity],
+                  **{step: [m[2 + k] for m in maturity] for k, step in enumerate(MATURITY_STEPS)}})
+    scored = score(data, campaign, [year]).indicators
     by_key = scored.set_index(["finess", "indicateur"])["score"]
     return [float(by_key[(fid, case.indicator.code)]) for fid, case in zip(ids, cases)]
 
@@ -315,7 +303,8 @@ def _sanction(campaign: Campaign) -> list[str]:
         texts.append("Montant : le rapport affiche une estimation du plafond, égal à "
                      f"{fmt_pct(cap, 1)} des produits versés par l'Assurance Maladie à "
                      "l'établissement ; par exemple "
-                     f"{fmt_euros(EXAMPLE_INCOME * cap / 100, 0)} pour {fmt_euros(EXAMPLE_INCOME, 0)} de produits. "
+                     f"{fmt_euros(income_cap(cap, EXAMPLE_INCOME), 0)} pour {fmt_euros(EXAMPLE_INCOME, 0)} "
+                     "de produits. "
                      "Il s'agit d'un plafond estimé, non du montant de la sanction.")
         if campaign.sanction.formula:
             texts.append(f"Formule de la campagne : {campaign.sanction.formula}")
@@ -349,6 +338,135 @@ def _catalogue(campaign: Campaign) -> list[dict]:
     return groups
 
 
+# --------------------------------------------------------------------------- additional volets
+
+METHOD_TEXTS = (
+    ("Un volet additionnel (transports, pertinence des soins, qualité) est un contrat signé par les "
+     "établissements ciblés, pour 5 ans au plus. Un contrat est en vigueur l'année N s'il commence au plus "
+     "tard le 31 décembre de N et n'a pas de date de fin ou finit au plus tôt le 1er janvier de N."),
+    ("Les objectifs d'un volet sont notés comme les indicateurs du volet obligatoire (règles binaire, cible, "
+     "seuils, maturité) ; ils n'entrent jamais dans les chapitres ni dans le score global. Un objectif de "
+     "règle « mesure » est relevé et affiché, jamais noté. L'atteinte A du volet est la moyenne des scores "
+     "de ses objectifs notés applicables, pondérée par leur poids (A = 100 % sans objectif noté)."),
+    ("Une ligne de dépense (règle « depense ») est un montant remboursé par l'Assurance Maladie par année "
+     "civile (table depenses). L'année de référence R est l'année qui précède le début du contrat "
+     "(référence « debut_contrat ») ou l'année précédente N − 1 (« annee_precedente ») ; MT_R est la "
+     "dépense de R."),
+    ("Objectif de l'année N : MTc_N = MT_R × (1 + x_R+1 / 100) × … × (1 + x_N / 100), où x est le taux "
+     "d'évolution cible de chaque année (un taux unique ou un taux par année). Évolution = 100 × "
+     "(MT_N / MT_N−1 − 1). Dépassement = max(0 ; MT_N − MTc_N). Économies = max(0 ; MTc_N − MT_N) avec "
+     "la référence « debut_contrat », max(0 ; MT_N−1 − MT_N) avec « annee_precedente »."),
+    ("Intéressement estimé = part d'intéressement × économies × A. Reversement maximum estimé = "
+     "min(part de reversement × dépassement ; plafond × produits Assurance Maladie), sans plafond si les "
+     "produits ne sont pas connus ; aucun reversement si la campagne est évaluée sans sanction ou si le "
+     "volet ne prévoit pas de part de reversement. Une sanction est proposée si ce montant est positif."),
+    ("Un volet sans ligne de dépense (qualité) propose une sanction si 100 × A est inférieur à son seuil "
+     "d'atteinte ; son montant maximum est le plafond × les produits Assurance Maladie."),
+    ("Ciblage (premier contrat ou renouvellement) : un établissement est signalé si l'évolution de sa "
+     "dépense dépasse le taux cible de l'année ou si sa dépense atteint le seuil de ciblage."),
+    ("Une dépense nécessaire qui manque laisse les montants vides (jamais 0) et est signalée. Les montants "
+     "sont arrondis au centime."),
+)
+
+
+def _pct_or_dash(x: float | None) -> str:
+    return "—" if x is None else fmt_pct(x, 0 if float(x).is_integer() else 1)
+
+
+def _example_dataset(volet: Volet, line: VoletIndicator, year: int, spent: tuple[float, ...]) -> Dataset:
+    """A fictitious establishment with a contract from 01/01/(N − 1), every objective of the
+    volet met, and the given spending of N − 2, N − 1 and N."""
+    rows = []
+    for objective in volet.scored:  # every objective met; one with a reference target: NC
+        ind = objective.as_indicator(1)
+        nc = ind.target_kind in ("national", "regional")
+        number = float(ind.target) if isinstance(ind.target, int | float) else None
+        rows.append((ind.code, np.nan if nc else target_value(ind, number), nc))
+    codes, values, ncs = zip(*rows) if rows else ((), (), ())
+    return example_dataset(
+        establishments=example_establishments(),
+        results={"finess": EXAMPLE_FINESS, "annee": year, "indicateur": list(codes), "valeur": list(values),
+                 "nc": list(ncs)},
+        contracts={"finess": [EXAMPLE_FINESS], "volet": volet.code, "date_debut": [pd.Timestamp(year - 1, 1, 1)]},
+        expenses={"finess": EXAMPLE_FINESS, "annee": [year - 2, year - 1, year], "poste": line.expense,
+                  "montant": list(spent)})
+
+
+def _worked_example(campaign: Campaign, year: int) -> dict | None:
+    """A worked example of the method document, computed by :func:`evaluate_volets` on fictitious spending."""
+    found = [(v, i) for v in campaign.volets for i in v.expenses if i.reference == "debut_contrat"]
+    if not found:
+        return None
+    volet, line = found[0]
+    spent = (1_200_000.0, 1_230_000.0, 1_250_000.0)
+    result = evaluate_volets(_example_dataset(volet, line, year, spent), campaign, year)
+    row = result.rows.iloc[0]
+    r = year - 2
+    rates = " × ".join(f"(1 + {fmt_pct(line.rate(k))})" if line.rate(k) is not None else "?"
+                       for k in range(r + 1, year + 1))
+    share = volet.share_savings
+    rows = [
+        (f"Dépenses {r} (référence : contrat débutant le 01/01/{year - 1})", fmt_euros(spent[0])),
+        (f"Dépenses {year - 1} ; {year}", f"{fmt_euros(spent[1])} ; {fmt_euros(spent[2])}"),
+        (f"Objectif {year} = {fmt_num(spent[0], 0)} × {rates}", fmt_euros(row["objectif"])),
+        (f"Évolution {year - 1} → {year}", fmt_pct(row["evolution"], 2, sign=True)),
+        ("Économies = objectif − dépenses", fmt_euros(row["economies"])),
+        ("Atteinte des objectifs du volet (tous atteints)", fmt_pct(row["atteinte"], 0)),
+    ]
+    if share is not None:
+        rows.append((f"Intéressement estimé = {fmt_pct(share, 0)} × {fmt_euros(row['economies'])} × "
+                     f"{fmt_pct(row['atteinte'], 0)}", fmt_euros(row["interessement"])))
+    if line.targeting_threshold is not None:
+        rows.append((f"Ciblage : évolution > {fmt_pct(line.rate(year))} ou dépenses ≥ "
+                     f"{fmt_euros(line.targeting_threshold, 0)}", {True: "oui", False: "non"}.get(row["ciblage"], "—")))
+    over = (1_200_000.0, 1_230_000.0, 1_400_000.0)
+    result = evaluate_volets(_example_dataset(volet, line, year, over), campaign, year)
+    o = result.rows.iloc[0]
+    if campaign.without_sanction or volet.share_overrun is None:
+        overrun = (f"Avec des dépenses {year} de {fmt_euros(over[2])}, le dépassement est de "
+                   f"{fmt_euros(o['depassement'])} ; "
+                   + (f"la campagne {campaign.name} étant évaluée sans sanction, aucun reversement n'est estimé."
+                      if campaign.without_sanction else "le volet ne prévoit pas de reversement."))
+    else:
+        cap = (f" ; plafond {fmt_pct(volet.cap_pct_income, 1)} × {fmt_euros(EXAMPLE_INCOME, 0)} de produits = "
+               f"{fmt_euros(income_cap(volet.cap_pct_income, EXAMPLE_INCOME))}" if volet.cap_pct_income is not None
+               else "")
+        overrun = (f"Avec des dépenses {year} de {fmt_euros(over[2])}, le dépassement est de "
+                   f"{fmt_euros(o['depassement'])} ; "
+                   f"reversement maximum = min({fmt_pct(volet.share_overrun, 0)} × {fmt_euros(o['depassement'])}{cap}) "
+                   f"= {fmt_euros(o['reversement_max'])}.")
+    return {"titre": f"Exemple (volet {volet.code}, ligne {line.code}, année {year}), calculé par l'outil",
+            "rows": rows, "overrun": overrun}
+
+
+def _volets_section(campaign: Campaign) -> dict | None:
+    """The volets part of the method document (None for a campaign without volets)."""
+    if not campaign.volets:
+        return None
+    first = _t0(campaign) + 2
+    year = campaign.year if campaign.year and campaign.year >= first else first
+    volets = [{"code": v.code, "libelle": v.label, "interessement": _pct_or_dash(v.share_savings),
+               "reversement": _pct_or_dash(v.share_overrun), "plafond": _pct_or_dash(v.cap_pct_income),
+               "seuil": _pct_or_dash(v.achievement_threshold), "source": v.source} for v in campaign.volets]
+    objectives = []
+    for v in campaign.volets:
+        for i in v.indicators:
+            if i.rule == "depense":
+                rule = (f"dépense « {i.expense} », taux cible {rate_text(i)}, référence "
+                        f"{'début du contrat' if i.reference == 'debut_contrat' else 'année précédente'}"
+                        + (f", seuil de ciblage {fmt_euros(i.targeting_threshold, 0)}" if i.targeting_threshold
+                           is not None else ""))
+            elif i.rule == "mesure":
+                rule = "mesure (non notée)"
+            else:
+                ind = i.as_indicator(1)
+                rule = f"{i.rule} : {target_text(ind, _target_number(ind))}"
+            objectives.append({"volet": v.code, "code": i.code, "libelle": i.label, "regle": rule,
+                               "source": SOURCES[i.source]})
+    return {"texts": METHOD_TEXTS, "volets": volets, "objectives": objectives,
+            "example": _worked_example(campaign, year), "choix": CHOICE}
+
+
 def _content(campaign: Campaign) -> dict:
     return {
         "title": f"Méthode d'évaluation de la campagne {campaign.name}",
@@ -362,7 +480,7 @@ def _content(campaign: Campaign) -> dict:
         "classes": _classes(campaign),
         "sanction": _sanction(campaign),
         "catalogue": _catalogue(campaign),
-        "volets": method_section(campaign),
+        "volets": _volets_section(campaign),
         "source_file": Path(campaign.path).name if campaign.path else None,
         "sha256": campaign.sha256,
         "version": __version__,

@@ -21,7 +21,7 @@ from ..evaluation.region import campaign_source, evaluate_region, regions
 from ..formats import fmt_num, fmt_pct
 from ..rules.campaign import Campaign, campaign_for_year
 from . import charts
-from .fragments import Html, figure, french_date, provisional_notice, render
+from .fragments import Html, figure, french_date, provisional_notice, render, with_other_rules_notice
 
 __all__ = ["NationalOverview", "build_national", "chart_classes", "chart_scores", "header", "key_figures",
            "provenance", "regions_table"]
@@ -77,12 +77,7 @@ def header(s: NationalOverview) -> Html:
     html = render("national_header", {
         "campagne": s.campaign.label_for(s.annee), "annee": s.annee, "date": french_date(s.generated_on),
         "n": len(s.table), "regions": len(s.regions) - 1, "provisoire": provisional_notice(s.campaign, s.phase)})
-    notice = s.campaign.other_year_notice(s.annee)
-    if notice:
-        from .sections import other_rules_notice
-
-        return Html(html + other_rules_notice(notice))
-    return html
+    return with_other_rules_notice(html, s.campaign, s.annee)
 
 
 def key_figures(s: NationalOverview) -> Html:

@@ -31,7 +31,8 @@ from ..evaluation.scoring import Scores
 from ..formats import fmt_pct
 from ..outputs import save_workbooks, set_text, sheet_text
 from .fragments import french_date
-from .sections import target_text, value_text
+from .rule_texts import target_text, value_text
+from .volets import volet_objectives
 
 __all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "write_plans"]
 
@@ -232,8 +233,6 @@ def _volet_rows(volets: VoletResults | None, finess: str) -> list[list[object]]:
     or sanction depends on them."""
     if volets is None:
         return []
-    from .volet_sections import volet_objectives
-
     out: list[list[object]] = []
     for row in volet_objectives(volets, finess).itertuples():
         volet, objective = volets.campaign.volet_indicators[row.indicateur]

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
 
 from ..evaluation.scoring import STATUSES
-from ..formats import fmt_num, fmt_pct, fmt_points, fmt_rate
-from ..rules.campaign import Campaign, Indicator, RuleChange, RuleValue
+from ..formats import fmt_pct, fmt_points
+from ..rules.campaign import Campaign, RuleChange
 from . import charts
-from .fragments import Html, figure, french_date, render
+from .fragments import REPORT_READERS, Html, figure, french_date, render, with_other_rules_notice
+from .fragments import provenance as provenance_fragment
 from .narrative import synthesis_sentences
 from .rule_texts import (
     AGGREGATION,
@@ -27,8 +27,12 @@ from .rule_texts import (
     RULES,
     class_ranges,
     not_applicable_reasons,
+    rule_value,
     rules_used,
+    target_text,
+    value_text,
 )
+from .volets import ADDITIONAL, report_section
 
 if TYPE_CHECKING:  # annotations only: the synthesis uses these sections without the report
     from .report import EstablishmentReport
@@ -43,15 +47,11 @@ __all__ = [
     "header",
     "indicators",
     "method_annex",
-    "other_rules_notice",
     "priorities",
     "provenance",
     "rule_changes",
     "rule_changes_table",
-    "rule_value",
     "synthesis",
-    "target_text",
-    "value_text",
     "volets",
 ]
 
@@ -60,39 +60,6 @@ N_PRIORITIES = 5
 
 def _yes_no(flag) -> str:
     return "oui" if bool(flag) else "non"
-
-
-def value_text(indicator: Indicator, value: float | None, nc: bool = False) -> str:
-    """An indicator value as the report shows it (« 45,5 % », « oui », « +3,2 %/an », « NC »)."""
-    if nc:
-        return "NC"
-    if value is None or pd.isna(value):
-        return "—"
-    if indicator.rule == "binaire":
-        return "oui" if value >= 0.5 else "non"
-    if indicator.unit == "%/an":
-        return fmt_rate(value, sign=True)
-    if indicator.unit == "%" or indicator.rule == "maturite":
-        return fmt_pct(value)
-    return fmt_num(value, unit=indicator.unit)
-
-
-def target_text(indicator: Indicator, target: float) -> str:
-    """The target or reference of an indicator (« ≥ 45,5 % », « ≤ 4,0 %/an (réf. nationale) »)."""
-    up = indicator.direction == "hausse"
-    if indicator.rule == "binaire":
-        return "oui"
-    if indicator.rule == "maturite":
-        return f"5/5 à chaque étape ({fmt_pct(100, 0)})"
-    if indicator.rule == "seuils":
-        sign = "≥" if up else "≤"
-        return " ; ".join(f"{sign} {value_text(indicator, t)} : {fmt_num(p, 1)}"
-                          for t, p in indicator.thresholds or ())
-    if pd.isna(target):
-        return "référence absente"
-    text = f"{'≥' if up else '≤'} {value_text(indicator, target).lstrip('+')}"
-    kind = indicator.target_kind
-    return text + (" (réf. nationale)" if kind == "national" else " (réf. régionale)" if kind == "regional" else "")
 
 
 def header(r: EstablishmentReport) -> Html:
@@ -105,13 +72,7 @@ def header(r: EstablishmentReport) -> Html:
         "campagne": r.campaign.label_for(r.annee), "annee": r.annee, "annee_t0": r.campaign.t0_year,
         "date": french_date(r.generated_on), "provisoire": r.provisional,
     })
-    return Html(html + other_rules_notice(r.other_year_notice)) if r.other_year_notice else html
-
-
-def other_rules_notice(text: str) -> Html:
-    """A boxed warning (the year evaluated under another year's rules), escaped like every value."""
-    return Html(Markup('<p class="caqes-note caqes-other-rules" role="alert" style="border: 2px solid #b00020; '
-                       'padding: 6pt 8pt; color: #b00020; font-weight: bold; font-size: 10pt">{}</p>').format(text))
+    return with_other_rules_notice(html, r.campaign, r.annee)
 
 
 def synthesis(r: EstablishmentReport) -> Html:
@@ -182,36 +143,6 @@ def chart_status(r: EstablishmentReport) -> Html:
         charts.indicator_status(r.indicators, STATUSES),
         "Statut des indicateurs par chapitre",
         f"Nombre d'indicateurs par statut dans chaque chapitre en {r.annee}.")
-
-
-def rule_value(campaign: Campaign, change: RuleChange, value: RuleValue) -> str:
-    """One side of a :class:`RuleChange` in French, the indicator's values with their unit (the
-    indicator as ``campaign`` defines it, else as the change names it)."""
-    ind = campaign.by_code.get(change.code)
-    if value is None:
-        return "—"
-    if change.field == "indicateur":
-        return "présent" if value else "absent"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, dict):
-        return " ; ".join(f"{key} : {fmt_num(v, 3, trim=True)}" for key, v in value.items())
-    if change.field == "cible" and isinstance(value, str):
-        return value.replace("reference_", "référence ").replace("regionale", "régionale")
-    if change.field == "cible" and isinstance(value, int | float) and ind is not None:
-        return value_text(ind, float(value)).lstrip("+")
-    if change.field == "seuils" and isinstance(value, tuple) and ind is not None:
-        pairs = [pair for pair in value if isinstance(pair, tuple)]
-        return " ; ".join(f"{value_text(ind, t)} : {fmt_num(p, 1)}" for t, p in pairs)
-    if change.field == "activites" and isinstance(value, tuple):
-        return ", ".join(str(v) for v in value)
-    if change.field == "regle" and isinstance(value, str):
-        return RULES[value].name if value in RULES else value
-    if change.field == "seuil_sanction" and isinstance(value, int | float):
-        return fmt_pct(value, 1 if value % 1 else 0)
-    if isinstance(value, int | float):
-        return fmt_num(value, 3, trim=True)
-    return str(value)
 
 
 def rule_changes(r: EstablishmentReport) -> Html:
@@ -318,9 +249,7 @@ def adjustments(r: EstablishmentReport) -> Html:
 def volets(r: EstablishmentReport) -> Html:
     """Additional volets in force (objectives, spending against the objective, estimated money);
     empty when the establishment has no contract in force."""
-    from .volet_sections import report_section
-
-    return report_section(r.volets, r.finess)
+    return report_section(r.volets, r.finess, ADDITIONAL)
 
 
 def method_annex(r: EstablishmentReport) -> Html:
@@ -351,10 +280,4 @@ def method_annex(r: EstablishmentReport) -> Html:
 
 def provenance(r: EstablishmentReport) -> Html:
     """Toolkit version, SHA-256 of the campaign and input files, date of generation."""
-    return render("provenance", {
-        "date": french_date(r.generated_on), "version": r.toolkit_version,
-        "files": [{"name": f.name, "sha256": f.sha256} for f in r.sources],
-        "confidentiality": ("Document destiné à l'établissement, à l'ARS et à l'Assurance Maladie. "
-                            "Les autres établissements n'y apparaissent que sous forme de "
-                            "distribution régionale anonyme."),
-    })
+    return provenance_fragment(r.generated_on, r.toolkit_version, r.sources, REPORT_READERS)

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -21,12 +22,14 @@ from ..evaluation.analysis import summary
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
 from ..evaluation.region import campaign_source, evaluate_region, select_region
 from ..evaluation.scoring import Scores, score
-from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points
+from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points, fmt_rate
 from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
 from . import charts
-from .fragments import Html, figure, french_date, provisional_notice, render
-from .sections import other_rules_notice, rule_changes_table
+from .fragments import SYNTHESIS_READERS, Html, figure, french_date, provisional_notice, render, with_other_rules_notice
+from .fragments import provenance as provenance_fragment
+from .sections import rule_changes_table
 from .synthesis_workbook import SHEETS, more_note, workbook_name
+from .volets import CHOICE, date_text
 
 __all__ = [
     "RegionalSynthesis",
@@ -47,6 +50,7 @@ __all__ = [
     "sanctions",
     "summary_box",
     "volets",
+    "workbook_sheets",
 ]
 
 N_WORST = 15    # indicators in the chart of those that weigh most
@@ -153,8 +157,7 @@ def header(s: RegionalSynthesis) -> Html:
         "date": french_date(s.generated_on), "n": len(s.table), "annee_t0": s.campaign.t0_year,
         "provisoire": provisional_notice(s.campaign, s.phase),
     })
-    notice = s.campaign.other_year_notice(s.annee)
-    return Html(html + other_rules_notice(notice)) if notice else html
+    return with_other_rules_notice(html, s.campaign, s.annee)
 
 
 def activities(s: RegionalSynthesis) -> Html:
@@ -298,18 +301,67 @@ def rule_changes(s: RegionalSynthesis, title: str = "Changements de règles entr
 
 def volets(s: RegionalSynthesis) -> Html:
     """Additional volets: contracts, money at stake, establishments flagged for a next contract."""
-    from .volet_sections import synthesis_section
-
     names = dict(zip(s.table["finess"], s.table["raison_sociale"]))
-    return synthesis_section(s.volets, s.targeted if s.targeted is not None else pd.DataFrame(), names)
+    return _volets_section(s.volets, s.targeted if s.targeted is not None else pd.DataFrame(), names)
+
+
+def _known_sum(values: pd.Series) -> tuple[str, int]:
+    """Sum of the known amounts, and how many are unknown."""
+    return fmt_euros(values.sum(min_count=1) if values.notna().any() else np.nan, 0), int(values.isna().sum())
+
+
+def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names: dict[str, str]) -> Html:
+    """The « Volets additionnels » section of the regional synthesis: per volet, contracts in
+    force, savings and overruns, estimated intéressement and reversement, and the establishments
+    the targeting rule flags for a next contract."""
+    if results is None or not results.campaign.volets:
+        return Html("")
+    c, year = results.campaign, results.annee
+    totals = results.rows[results.rows["indicateur"] == ""]
+    summary, notes = [], []
+    for volet in c.volets:
+        rows = totals[totals["volet"] == volet.code]
+        money = {}
+        for column, applies in (("economies", bool(volet.expenses)), ("depassement", bool(volet.expenses)),
+                                ("interessement", volet.expenses and volet.share_savings is not None),
+                                ("reversement_max", rows["_clawback"].any() if len(rows) else False)):
+            if not applies or rows.empty:
+                money[column] = "—"
+                continue
+            values = rows[column] if column != "reversement_max" else rows.loc[rows["_clawback"], column]
+            text, unknown = _known_sum(values)
+            money[column] = text + (f" ({unknown} non calculé{'s' if unknown > 1 else ''})" if unknown else "")
+        summary.append({"volet": volet.label, "code": volet.code, "n": len(rows), **money,
+                        "sanctions": int(rows["sanction_proposee"].eq(True).sum())})
+    contracts = [{
+        "finess": r.finess, "nom": names.get(r.finess, ""), "volet": r.volet,
+        "periode": f"{date_text(r.date_debut)} – {date_text(r.date_fin) if pd.notna(r.date_fin) else 'sans fin'}",
+        "atteinte": fmt_pct(r.atteinte, 0), "economies": fmt_euros(r.economies, 0),
+        "depassement": fmt_euros(r.depassement, 0),
+        "interessement": fmt_euros(r.interessement, 0), "reversement": fmt_euros(r.reversement_max, 0),
+        "sanction": {True: "oui", False: "non"}.get(r.sanction_proposee, "—"),
+    } for r in totals.assign(_o=totals["volet"].map({v.code: k for k, v in enumerate(c.volets)}))
+        .sort_values(["_o", "finess"]).itertuples()]
+    flagged = [{"finess": t.finess, "nom": names.get(t.finess, ""), "volet": t.volet,
+                "indicateur": t.indicateur, "montant": fmt_euros(t.montant, 0),
+                "evolution": fmt_pct(t.evolution, 2, sign=True),
+                "contrat": "oui" if t.sous_contrat else "non"} for t in targeted.itertuples()]
+    lines = [i for v in c.volets for i in v.expenses if i.targeting_threshold is not None]
+    rule = " ; ".join(f"{i.code} : évolution {year - 1} → {year} supérieure à "
+                      f"{fmt_rate(i.rate(year))} ou dépenses {year} "
+                      f"d'au moins {fmt_euros(i.targeting_threshold, 0)}" for i in lines)
+    notes.append(f"Règle de ciblage (premier contrat ou renouvellement) — {rule}." if rule else
+                 "Aucune règle de ciblage (seuil_ciblage) dans la campagne.")
+    if c.without_sanction:
+        notes.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est estimé.")
+    notes.append(CHOICE)
+    return render("synthesis_volets", {"annee": year, "summary": summary, "contracts": contracts,
+                                       "flagged": flagged, "notes": notes,
+                                       "sources": [f"{v.label} : {v.source}" for v in c.volets if v.source]})
 
 
 def provenance(s: RegionalSynthesis) -> Html:
-    return render("provenance", {
-        "date": french_date(s.generated_on), "version": __version__,
-        "files": [{"name": f.name, "sha256": f.sha256} for f in s.sources],
-        "confidentiality": "Document interne à l'ARS : il nomme les établissements. Ne pas diffuser tel quel.",
-    })
+    return provenance_fragment(s.generated_on, __version__, s.sources, SYNTHESIS_READERS)
 
 
 def key_figures(s: RegionalSynthesis) -> list[str]:
@@ -340,3 +392,46 @@ def key_figures(s: RegionalSynthesis) -> list[str]:
 def summary_box(s: RegionalSynthesis) -> Html:
     return render("bullets", key_figures(s))
 
+
+# --- the companion workbook ------------------------------------------------------------------
+
+
+def _yes_no(values: pd.Series) -> pd.Series:
+    return values.map({True: "oui", False: "non"})
+
+
+def workbook_sheets(s: RegionalSynthesis) -> dict[str, pd.DataFrame]:
+    """Every establishment, and each long list of the regional synthesis, in full."""
+    t = s.table
+    establishments = pd.DataFrame({
+        "FINESS": t["finess"], "Établissement": t["raison_sociale"], "Activités": t["activites"],
+        "Liste en sus": _yes_no(t["liste_en_sus"]),
+        f"Score global {s.annee} (%)": t["score_global"], "Classe": t["classe"],
+        f"Score global T0 {s.campaign.t0_year} (%)": t["score_global_t0"],
+        "Évolution depuis le T0 (points)": t["evolution_t0"],
+        f"Score global {s.annee - 1} (%)": t["score_global_n1"],
+        f"Évolution depuis {s.annee - 1} (points)": t["evolution_n1"],
+        "Rang régional": t["rang_regional"],
+        "Sanction proposée": _yes_no(t["sanction_proposee"]),
+        "Produits Assurance Maladie (€)": t["produits_am"],
+        "Plafond estimé de la sanction (€)": t["plafond_sanction"],
+        "Indicateurs non renseignés": t["nb_non_renseignes"],
+    })
+    proposed = establishments[t["sanction_proposee"].to_numpy()].sort_values(f"Score global {s.annee} (%)")
+    incomplete = establishments[(t["nb_non_renseignes"] > 0).to_numpy()].sort_values(
+        "Indicateurs non renseignés", ascending=False, kind="stable")
+    keep = ["FINESS", "Établissement", f"Score global {s.annee} (%)", "Classe"]
+    a = s.achievement
+    indicators = pd.DataFrame({
+        "Code": a["indicateur"], "Indicateur": a["libelle"], "Chapitre": a["chapitre"],
+        "Établissements concernés": a["applicable"], "Atteint": a["atteint"],
+        "Taux d'atteinte (%)": a["taux_atteinte"], "Non renseigné": a["non_renseigne"],
+        "Points perdus (moyenne)": a["points_perdus"],
+    })
+    return {
+        SHEETS["establishments"]: establishments,
+        SHEETS["sanctions"]: proposed[[*keep, "Produits Assurance Maladie (€)", "Plafond estimé de la sanction (€)"]],
+        SHEETS["incomplete"]: incomplete[[*keep, "Indicateurs non renseignés"]],
+        SHEETS["missing"]: s.missing.rename(columns={"finess": "FINESS", "raison_sociale": "Établissement"}),
+        SHEETS["indicators"]: indicators,
+    }

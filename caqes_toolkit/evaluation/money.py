@@ -38,6 +38,7 @@ from ..data.tables import MAX_EUROS
 from ..errors import CaqesError, DataError, Fault, FaultCode
 from ..formats import fmt_num
 from ..rules.campaign import Campaign, Volet, VoletIndicator, Weights
+from .cap import income_cap
 from .scoring import score
 
 __all__ = [
@@ -303,7 +304,7 @@ def _cap(volet: Volet, income: np.ndarray) -> np.ndarray:
     """plafond % × produits_am; +inf (no cap) without plafond or produits_am."""
     if volet.cap_pct_income is None:
         return np.full(len(income), np.inf)
-    return np.where(np.isnan(income), np.inf, volet.cap_pct_income / 100 * income)
+    return np.where(np.isnan(income), np.inf, income_cap(volet.cap_pct_income, income))
 
 
 def _money(rows: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..errors import CaqesError
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator, campaign_for_year
+from .cap import income_cap
 
 #: Refusal of the socle's scoring for a second-generation campaign (evaluated by its volets alone).
 SECOND_GENERATION = ("campagne de deuxième génération (generation: 2) : pas de volet obligatoire à noter (ni score "
@@ -562,7 +563,7 @@ def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], yea
     grade[np.isnan(glob)] = np.nan
     sanction = ~np.isnan(glob) & (rounded < campaign.sanction_threshold) & (not campaign.without_sanction)
     income = es["produits_am"].array.take(e_idx)
-    cap = campaign.sanction.cap_pct_income / 100 if campaign.sanction else np.nan
+    cap = income_cap(campaign.sanction.cap_pct_income, np.asarray(income, dtype=float)) if campaign.sanction else np.nan
     by_chapter = ch_score.reshape(-1, len(chapters)).take(row, axis=0)
 
     def taken(*names: str) -> dict:
@@ -577,7 +578,7 @@ def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], yea
         "produits_am": income,
         **{f"chapitre_{k}": by_chapter[:, j].copy() for j, k in enumerate(chapters)},
         "nb_non_renseignes": missing.reshape(-1).take(y_idx * len(es) + e_idx),
-        "plafond_sanction": np.where(sanction, np.asarray(income, dtype=float) * cap, np.nan),
+        "plafond_sanction": np.where(sanction, cap, np.nan),
     }, copy=False)  # the columns are new arrays
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .batch import Job, Outcome, execute_job, publish_report
+from .jobs import Job, Outcome, execute_job, publish_report
 from .render import PdfPrinter
 
 __all__ = ["run_on_cluster", "run_one"]

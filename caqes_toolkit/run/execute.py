@@ -4,7 +4,8 @@
 papermill's engine registry and by the ``papermill.engine`` entry point). It runs the notebook
 on this process's kernel (:mod:`caqes_toolkit.run.kernel`, ipykernel's in-process kernel:
 nothing to start per report, no transport), reset before each report by
-:mod:`caqes_toolkit.run.reset`. Everything
+:mod:`caqes_toolkit.run.reset`; a cell error comes back as the engine's own
+:class:`ReportExecutionError`, holding the executed notebook. Everything
 else is papermill's own: parameter injection, ``metadata.papermill`` (parameters, per-cell timings
 and status: the audit log of the report), the red banner of a failed notebook.
 
@@ -35,37 +36,10 @@ from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from traitlets.config import Config
 
-from ..errors import CaqesError
-from .engine import ENGINE, InProcessEngine
-from .kernel import warm_kernel
+from .engine import ENGINE, InProcessEngine, ReportExecutionError
 
 __all__ = ["ENGINE", "InProcessEngine", "ReportExecutionError", "execute", "run_fresh"]
 
-
-
-class ReportExecutionError(PapermillExecutionError, CaqesError):
-    """A report notebook failed; ``nb`` is the executed notebook with papermill's banner.
-
-    Papermill's attributes (``cell_index``, ``exec_count``, ``source``, ``ename``, ``evalue``,
-    ``traceback``) plus ``nb`` and ``parameters``. Picklable, so it can cross a process pool.
-    """
-
-    def __init__(self, cell_index: int, exec_count: int | None, source: str, ename: str, evalue: str,
-                 traceback: list[str], nb: NotebookNode | None = None,
-                 parameters: Mapping[str, Any] | None = None):
-        super().__init__(cell_index, exec_count, source, ename, evalue, traceback)
-        self.nb = nb if nb is not None else nbformat.v4.new_notebook()
-        self.parameters = dict(parameters or {})
-
-    @classmethod
-    def from_papermill(cls, error: PapermillExecutionError, nb: NotebookNode,
-                       parameters: Mapping[str, Any] | None = None) -> ReportExecutionError:
-        return cls(error.cell_index, error.exec_count, error.source, error.ename, error.evalue,
-                   error.traceback, nb, parameters)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.cell_index, self.exec_count, self.source, self.ename, self.evalue,
-                             self.traceback, self.nb, self.parameters))
 
 
 papermill_engines.register(ENGINE, InProcessEngine)  # also when the entry point is not installed
@@ -84,10 +58,9 @@ def execute(template: str | os.PathLike[str], parameters: Mapping[str, Any], *,
     try:
         nb = papermill.execute_notebook(str(template), None, parameters=params, engine_name=ENGINE,
                                         progress_bar=False, cwd=None if cwd is None else str(cwd))
-    except PapermillExecutionError as err:
-        failed = warm_kernel().last_notebook or nbformat.v4.new_notebook(metadata={"papermill": {}})
-        failed.metadata.papermill["output_path"] = out
-        raise ReportExecutionError.from_papermill(err, failed, params) from err
+    except ReportExecutionError as failed:  # the engine raises it with the executed notebook
+        failed.nb.metadata.papermill["output_path"] = out
+        raise
     nb.metadata.papermill["output_path"] = out
     return nb
 

@@ -12,8 +12,6 @@ import os
 import sys
 from typing import Any
 
-from nbformat import NotebookNode
-
 from .reset import ProcessState, reset
 
 __all__ = ["PRELOAD", "WarmKernel", "close_kernel", "warm_kernel"]
@@ -49,7 +47,6 @@ class WarmKernel:
             # What a child-process kernel does when pyplot is first imported: the inline backend.
             self.shell.enable_matplotlib("inline")
         self.state = ProcessState.capture()
-        self.last_notebook: NotebookNode | None = None
         # The preloaded modules live as long as the process: out of the collector's reach, so
         # that each report's collections only scan what reports created.
         import gc

@@ -26,8 +26,8 @@ from . import batch, execute, scores  # noqa: F401
 
 def _warm() -> None:
     """Compile the section templates and load the chart fonts."""
-    fragments._macros()
-    with charts._style():
+    fragments.macros()
+    with charts.style():
         figure, axes = plt.subplots(figsize=(1, 1))
         axes.set_title("Évaluation")
     charts.figure_svg(figure)

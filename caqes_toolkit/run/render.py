@@ -98,20 +98,21 @@ def _make_exporter() -> HTMLExporter:
         document to give an English alternative text to images that lack one and tab stops to
         the cells of JupyterLab's page layout: the report's charts have a French alternative
         text (``fragments.figure`` and the template set it) and its template has no such
-        layout. That pass was four fifths of an export. A test checks that the result is the
-        stock exporter's otherwise."""
+        layout. That pass was four fifths of an export. The conversion is the base
+        ``TemplateExporter``'s, with the two filters ``HTMLExporter`` registers before it (built
+        from nbconvert's public classes and the notebook's own metadata). A test checks that the
+        result is the stock exporter's otherwise."""
 
         def from_notebook_node(self, nb, resources=None, **kw):
-            # HTMLExporter.from_notebook_node (nbconvert 7) up to the BeautifulSoup pass.
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources
-            )
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", filter_data_type)
+            meta = (resources or {}).get("metadata", {})
+            # The key by which the widget filter finds the notebook's metadata (name and folder).
+            key = os.path.join(meta.get("path", ""), meta.get("name", ""))
+            self.register_filter("highlight_code",
+                                 self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata={key: nb.metadata}, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     class DropStderr(Preprocessor):

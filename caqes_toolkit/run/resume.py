@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import __version__
 from ..data.names import input_files
 from ..outputs import write_atomic
-from .batch import DONE, Job, code_fingerprint
+from .jobs import DONE, Job, code_fingerprint
 
 __all__ = ["MARKER", "batch_key", "record", "up_to_date"]
 

@@ -1,0 +1,232 @@
+"""The commands that run notebooks: ``caqes reports`` (one report per establishment, in a batch) and
+``caqes synthese`` (one synthesis per region, and the national overview). Each notebook is the one of
+the campaign's generation (:mod:`caqes_toolkit.documents.generations`).
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import CaqesError
+from ..outputs import check_outputs, output_lock, refuse_overwrite, remember_outputs
+from .request import OpenRequest, Request, UsageError, open_request, with_years
+
+if TYPE_CHECKING:
+    from ..documents.generation import Generation
+    from ..run.batch import Outcome
+
+__all__ = ["Planned", "Reports", "ReportsOptions", "reports", "synthese", "synthesis_plan"]
+
+RENDERERS = ("nbclient", "quarto")
+
+
+@dataclass(frozen=True)
+class ReportsOptions:
+    """How ``caqes reports`` runs: workers, Dask scheduler, renderer, notebook, time limit."""
+
+    jobs: int = 2
+    scheduler: str | None = None
+    renderer: str = "nbclient"
+    notebook: Path | None = None  # None: the generation's report notebook
+    timeout: float = 600
+
+
+@dataclass(frozen=True)
+class Reports:
+    """What ``caqes reports`` did: every outcome (``up_to_date``: the whole request was already)."""
+
+    outcomes: list[Outcome]
+    up_to_date: int | None = None
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return sorted((o for o in self.outcomes if o.status == "failed"), key=lambda o: o.finess)
+
+
+def _refuse_missing_tools(req: Request, options: ReportsOptions) -> None:
+    import shutil
+
+    from ..run.browser import missing_message
+    from ..run.render import chromium_available
+
+    if options.renderer == "quarto" and shutil.which("quarto") is None:
+        raise CaqesError("quarto introuvable sur le PATH : installez Quarto (par exemple "
+                         "« conda install -c conda-forge quarto ») ou utilisez --renderer nbclient")
+    if "pdf" in req.formats and options.renderer == "nbclient" and not chromium_available():
+        raise CaqesError(missing_message())
+
+
+def _workers(req: Request, options: ReportsOptions) -> int:
+    from ..run.pool import available_cpus
+
+    if options.scheduler is None and options.jobs > (cpus := available_cpus()):
+        req.listener.warn(f"avertissement — --jobs {options.jobs} ramené à {cpus} : processeurs disponibles sur "
+                          "cette machine (plus de processus de travail n'iraient pas plus vite)")
+        return cpus
+    return options.jobs
+
+
+def reports(req: Request, out_dir: Path, options: ReportsOptions) -> Reports:
+    """``caqes reports``: each establishment's report (notebook, HTML, PDF, scores.json), the scores
+    workbook and the index of the batch; a request whose every report is up to date is answered at once."""
+    from ..documents.generations import GENERATIONS
+    from ..resources import notebook
+    from ..run.resume import batch_key, up_to_date
+
+    if options.renderer not in RENDERERS:
+        raise UsageError(f"--renderer : moteur inconnu : {options.renderer} (attendu : nbclient ou quarto)")
+    shipped = [notebook(g.report_notebook) for g in GENERATIONS.values()]
+    assert req.data is not None
+    key = batch_key(req.data, req.campaigns, [options.notebook] if options.notebook else shipped,
+                    year=req.years[0] if req.years else None, formats=req.formats,
+                    finess=list(req.finess) if req.finess is not None else None, renderer=options.renderer,
+                    allow_other_year=req.allow_other_year, phase=req.phase)
+    if not req.force and (count := up_to_date(out_dir, key)) is not None:
+        return Reports([], up_to_date=count)
+    req = with_years(req)
+    _refuse_missing_tools(req, options)
+    with ExitStack() as stack:
+        return _run_batch(req, out_dir, options, key, stack)
+
+
+def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, stack: ExitStack) -> Reports:
+    from ..resources import notebook
+    from ..run.batch import TEMPLATE, ReportPool, make_jobs, run_jobs
+    from ..run.index import write_index
+    from ..run.resume import MARKER, record
+
+    batch_files = [out_dir / "scores.xlsx", out_dir / "index.html"]
+    opened = open_request(req, files=batch_files, folders=[out_dir], load=False,
+                          also_read=[options.notebook or TEMPLATE])
+    template = options.notebook or notebook(opened.generation.report_notebook)
+    workers = _workers(req, options)
+    # The local workers start now (forkserver or spawn) and load their modules while the data are read.
+    pool = None if options.scheduler else stack.enter_context(ReportPool(workers, timeout=options.timeout))
+    opened = opened.with_data()
+    dataset, camp, year = opened.dataset, opened.campaign, opened.year
+    assert dataset is not None
+    wanted = list(req.finess) if req.finess is not None else None
+    selected = opened.generation.evaluated(dataset, camp, year, wanted)
+    stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
+    (out_dir / MARKER).unlink(missing_ok=True)  # the request is answered anew
+    jobs = make_jobs(req.data or Path(), str(camp.path), year, out_dir, selected, req.formats, template=template,
+                     renderer=options.renderer, campagne_precedente=opened.previous.path if opened.previous else None,
+                     autre_annee=req.allow_other_year, sources=dataset.sources, phase=req.phase)
+    _write_scores(opened, selected, out_dir / "scores.xlsx")
+    counts = {"failed": 0, "skipped": 0}
+    with req.listener.task(f"Rapports {year}", len(jobs)) as advance:
+        def done(outcome: Outcome) -> None:
+            if outcome.status in counts:
+                counts[outcome.status] += 1
+            advance(**counts)
+
+        outcomes = run_jobs(jobs, workers=workers, scheduler=options.scheduler, force=req.force, on_outcome=done,
+                            pool=pool)
+    remember_outputs([write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=req.formats,
+                                  workbook="scores.xlsx", establishments=dataset.establishments,
+                                  classes=list(camp.classes))])
+    if not any(o.status == "failed" for o in outcomes):
+        record(out_dir, key, jobs)
+    return Reports(outcomes)
+
+
+def _write_scores(opened: OpenRequest, selected: list[str], path: Path) -> None:
+    """The batch's scores workbook: the rows of the establishments reported on."""
+    from ..documents.present import LABELS
+    from ..outputs import write_table
+
+    assert opened.dataset is not None
+    table = opened.generation.score(opened.dataset, [opened.campaign], [opened.year],
+                                    allow_other_year=opened.request.allow_other_year, phase=opened.request.phase).table
+    write_table({"scores": table[table["finess"].isin(selected)]}, path, LABELS)
+    remember_outputs([path])
+
+
+class Planned(NamedTuple):
+    """One document of a synthesis: its kind (« region » or « national »), notebook, output base
+    (without suffix), parameters and title."""
+
+    kind: str
+    notebook: Path
+    base: Path
+    parameters: dict[str, Any]
+    title: str
+
+
+#: Characters a folder name cannot hold on Windows, macOS or Linux (a region becomes a folder).
+_NOT_IN_FOLDER_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def _region_folder(region: str) -> str:
+    """The folder of a region's synthesis: its name, without the characters a folder cannot hold."""
+    return _NOT_IN_FOLDER_NAMES.sub("-", region).strip(" .") or "region"
+
+
+def synthesis_plan(out_dir: Path, year: int, covered: list[str], region: str, generation: Generation,
+                   params: dict[str, Any]) -> list[Planned]:
+    """Each document of a synthesis: one for one region (in ``out_dir``), or one per region
+    (``out_dir/<région>/``) and the national overview when the generation has one."""
+    from ..documents.synthesis_workbook import synthesis_stem
+    from ..resources import notebook
+
+    if region and region not in covered:
+        raise CaqesError(f"--region : région {region!r} absente des données ; régions présentes : "
+                         + ", ".join(covered))
+    template = notebook(generation.synthesis_notebook)
+    stem, title = synthesis_stem(year), f"Synthèse régionale CAQES {year}"
+    if region or len(covered) == 1:
+        return [Planned("region", template, out_dir / stem, {**params, "region": region or covered[0]}, title)]
+    folders = {r: _region_folder(r) for r in covered}
+    same = [r for r in covered if list(folders.values()).count(folders[r]) > 1]
+    if same:
+        raise CaqesError(f"régions {', '.join(map(repr, same))} : même nom de dossier ({folders[same[0]]}) ; "
+                         "choisissez-en une avec --region")
+    plan = [Planned("region", template, out_dir / folders[r] / stem, {**params, "region": r}, f"{title} — {r}")
+            for r in covered]
+    if generation.national_notebook is not None:
+        national = {k: v for k, v in params.items() if k not in ("campagne_precedente", "region")}
+        plan.append(Planned("national", notebook(generation.national_notebook), out_dir / f"synthese_nationale_{year}",
+                            national, f"Synthèse nationale CAQES {year}"))
+    return plan
+
+
+def synthese(req: Request, out_dir: Path, region: str = "") -> list[Path]:
+    """``caqes synthese``: the synthesis of each region (with its workbook) and the national overview."""
+    from ..documents.synthesis_workbook import write_workbook
+    from ..evaluation.region import regions
+    from ..run.batch import render_notebook
+    from ..run.execute import ReportExecutionError
+
+    opened = open_request(req, folders=[out_dir])  # every data fault shown before any kernel starts
+    assert opened.dataset is not None
+    generation = opened.generation
+    generation.require_years(opened.dataset, [opened.year])
+    plan = synthesis_plan(out_dir, opened.year, regions(opened.dataset), region, generation, opened.parameters)
+    files = [p.base.with_suffix(f".{fmt}") for p in plan
+             for fmt in ("ipynb", *req.formats, *(["xlsx"] if p.kind == "region" else []))]
+    check_outputs(req.inputs, folders=[out_dir, *{p.base.parent for p in plan}], files=files)
+    refuse_overwrite(files, req.force)
+    written: list[Path] = []
+    with output_lock(out_dir), req.listener.task(f"Synthèse {opened.year}", len(plan)) as advance:
+        try:
+            for p in plan:
+                if p.kind == "region":  # first: the document names it
+                    written.append(write_workbook(generation.synthesis_sheets(p.parameters),
+                                                  p.base.with_suffix(".xlsx")))
+                try:
+                    written += render_notebook(p.notebook, p.parameters, p.base, req.formats, title=p.title)
+                except ReportExecutionError as exc:
+                    written.append(p.base.with_suffix(".ipynb"))  # the failed notebook, with its error: ours too
+                    raise CaqesError(f"cellule [{exc.exec_count}] : {exc.ename}: {exc.evalue} "
+                                     f"(notebook : {p.base.with_suffix('.ipynb')})") from None
+                advance()
+        finally:
+            remember_outputs(written)  # the files of the command, even when it stops midway
+    return written

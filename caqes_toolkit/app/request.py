@@ -1,0 +1,213 @@
+"""A command's request, and the request opened: its inputs read once, in one order, for every command.
+
+:func:`request` turns a command's options into a :class:`Request`; it is the one place where options
+are read and checked (a mistake in them is a :class:`UsageError`, exit status 2) and where the
+defaults of a workspace file will fill what the options leave out. :func:`open_request` then does
+what every command that reads data does first: start reading the files early, settle the year, check
+the outputs, read the campaigns (saying their warnings) and load the data; its
+:class:`OpenRequest` names the generation that evaluates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CaqesError
+from ..outputs import check_outputs, refuse_overwrite
+
+if TYPE_CHECKING:
+    from ..data.dataset import Dataset
+    from ..documents.generation import Generation
+    from ..rules.campaign import Campaign
+
+__all__ = ["FORMATS", "Listener", "OpenRequest", "Request", "UsageError", "load_campaigns", "open_request",
+           "output_file", "request", "with_years"]
+
+#: Formats a document can be published in (see :mod:`caqes_toolkit.run.publish`).
+FORMATS = ("html", "pdf")
+
+
+class UsageError(CaqesError):
+    """An option wrong in itself, whatever the data (exit status 2)."""
+
+
+class Listener:
+    """What a command says while it runs: warnings, and the progress of its long tasks (the
+    command line draws a bar; this default says nothing)."""
+
+    def warn(self, text: str) -> None:
+        """A warning (a campaign's weights, a worker count reduced…)."""
+
+    @contextmanager
+    def task(self, description: str, total: int) -> Iterator[Callable[..., None]]:
+        """A task of ``total`` steps: call what it yields after each step (with the counts of
+        ``failed`` and ``skipped`` steps so far, when there are any)."""
+        yield lambda **counts: None
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a command is asked to do: its inputs, the year(s), the phase, the formats, the
+    establishments and whether to replace what a person made."""
+
+    data: Path | None = None
+    campaigns: tuple[Path, ...] = ()
+    years: tuple[int, ...] = ()  # none given: the year of the only campaign
+    phase: int = 2
+    allow_other_year: bool = False
+    force: bool = False
+    formats: tuple[str, ...] = FORMATS
+    finess: tuple[str, ...] | None = None  # None: every establishment
+    listener: Listener = field(default_factory=Listener, compare=False)
+
+    @property
+    def inputs(self) -> list[Path]:
+        """The files and folders the command reads (never an output)."""
+        return [*([self.data] if self.data is not None else []), *self.campaigns]
+
+
+def _formats(text: str | None) -> tuple[str, ...]:
+    """The formats asked for, each once; at least one, all known."""
+    if text is None:
+        return FORMATS
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in fmts if f not in FORMATS]
+    if unknown or not fmts:
+        got = f"format(s) inconnu(s) : {', '.join(unknown)}" if unknown else "aucun format"
+        raise UsageError(f"--formats : {got} ; formats possibles : {', '.join(FORMATS)}")
+    return fmts
+
+
+def _finess(finess: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The FINESS asked for, each once in the order given; ``None``: every establishment."""
+    if finess is None:
+        return None
+    wanted = tuple(dict.fromkeys(f for value in finess for f in value.replace(" ", ",").split(",") if f))
+    if not wanted:
+        raise UsageError("--finess : aucun FINESS indiqué (valeur vide)")
+    return wanted
+
+
+def output_file(path: Path | None, option: str, suffixes: Sequence[str] = (".csv", ".xlsx")) -> Path | None:
+    """``path`` when its extension is one of ``suffixes`` (:class:`UsageError` otherwise)."""
+    if path is not None and path.suffix.lower() not in suffixes:
+        expected = " ou ".join(suffixes)
+        raise UsageError(f"{option} : un fichier {expected} est attendu ({path})")
+    return path
+
+
+def request(*, data: Path | None = None, campaigns: Sequence[Path] = (), years: Sequence[int] | int | None = None,
+            phase: int = 2, allow_other_year: bool = False, force: bool = False, formats: str | None = None,
+            finess: Sequence[str] | None = None, listener: Listener | None = None) -> Request:
+    """The request of a command's options, each read and checked here (:class:`UsageError`).
+
+    The one place that builds a request: a workspace file's defaults (data folder, campaigns, year,
+    formats) will be filled in here, for the options the command line leaves out."""
+    asked = () if years is None else (years,) if isinstance(years, int) else tuple(years)
+    return Request(data=data, campaigns=tuple(campaigns), years=asked, phase=phase,
+                   allow_other_year=allow_other_year, force=force, formats=_formats(formats),
+                   finess=_finess(finess), listener=listener or Listener())
+
+
+def load_campaigns(req: Request) -> list[Campaign]:
+    """Read the campaign files; their warnings (weights that do not sum to 100) go to the listener."""
+    from ..rules.campaign import load_campaign
+
+    campaigns = [load_campaign(p) for p in req.campaigns]
+    for c in campaigns:
+        for warning in c.warnings:
+            req.listener.warn(f"avertissement — {c.path} : {warning}")
+    return campaigns
+
+
+def _default_year(req: Request) -> int:
+    """The ``annee`` of the only campaign given (no year asked)."""
+    from ..rules.campaign import load_campaign
+
+    if len(req.campaigns) != 1:
+        raise UsageError(f"--year : année à préciser ({len(req.campaigns)} fichiers de campagne donnés : "
+                         "l'année par défaut est celle d'une campagne unique)")
+    campaign = load_campaign(req.campaigns[0])
+    if campaign.year is None:
+        raise UsageError(f"--year : année à préciser (la campagne {req.campaigns[0]} n'a pas de clé « annee »)")
+    return campaign.year
+
+
+def with_years(req: Request) -> Request:
+    """``req`` with its year(s) settled: those asked, or the only campaign's."""
+    return req if req.years else replace(req, years=(_default_year(req),))
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A request opened: its year(s), campaigns and data read; ``campaign`` evaluates the last year
+    (``year``), ``previous`` is the campaign of the year before when given; ``generation`` is the
+    strategy of ``campaign``'s generation."""
+
+    request: Request
+    campaigns: list[Campaign]
+    campaign: Campaign
+    previous: Campaign | None
+    dataset: Dataset | None
+    generation: Generation
+
+    @property
+    def years(self) -> list[int]:
+        return list(self.request.years)
+
+    @property
+    def year(self) -> int:
+        return max(self.request.years)
+
+    def with_data(self, early: Any = None) -> OpenRequest:
+        """The request with its data read (``early``: the background reading already started)."""
+        if self.request.data is None:
+            return self
+        from ..data.load import load_dataset
+
+        early = early if early is not None else _read_early(self.request)
+        dataset = load_dataset(self.request.data, self.campaign, early)
+        return replace(self, dataset=dataset)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The notebooks' parameters common to this request's documents."""
+        data = self.request.data
+        return {"annee": self.year, "donnees": str(data.resolve()) if data else "",
+                "campagne": str(Path(str(self.campaign.path)).resolve()),
+                "campagne_precedente": str(Path(str(self.previous.path)).resolve()) if self.previous else "",
+                **({"autre_annee": True} if self.request.allow_other_year else {}), "phase": self.request.phase}
+
+
+def open_request(req: Request, *, files: Sequence[Path] = (), folders: Sequence[Path] = (),
+                 load: bool = True, also_read: Sequence[Path] = ()) -> OpenRequest:
+    """Open ``req`` (see the module docstring): its outputs ``files`` (not replaced if a person
+    made them, unless ``force``) and ``folders`` checked before anything is read (against the
+    request's inputs and ``also_read``); ``load``: read the data too (else :meth:`OpenRequest.with_data`)."""
+    from ..documents.generations import generation_of
+    from ..rules.campaign import campaign_for_year
+
+    early = _read_early(req) if load else None
+    req = with_years(req)
+    check_outputs([*req.inputs, *also_read], files=files, folders=folders)
+    refuse_overwrite(files, req.force)
+    campaigns = load_campaigns(req)
+    year = max(req.years)
+    campaign = campaign_for_year(campaigns, year, req.allow_other_year)
+    previous = next((c for c in campaigns if c.year == year - 1), None)
+    opened = OpenRequest(req, campaigns, campaign, previous, None, generation_of(campaign))
+    return opened.with_data(early) if load else opened
+
+
+def _read_early(req: Request) -> Any:
+    """Start reading the data folder's files in the background (first: they are read while the
+    package is imported)."""
+    if req.data is None:
+        return None
+    from ..data.files import prefetch
+
+    return prefetch(req.data)
