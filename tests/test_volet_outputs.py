@@ -1,0 +1,121 @@
+"""The volets' output tables, whole: columns, types, order, empty cases, texts (values by hand)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from caqes_toolkit.errors import CaqesError
+from caqes_toolkit.evaluation.money import (
+    INCENTIVE_COLUMNS,
+    VOLET_COLUMNS,
+    evaluate_volets,
+    incentive_table,
+    objective_path,
+    volet_table,
+    volet_totals,
+)
+from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, missing_parameter, targeting_table
+
+from .test_money import OPEN, WORKED, campaign, dataset
+
+F, G = "010000016", "020000014"
+# Worked example of tests/test_money.py: objective 1 253 380.80, savings 3 380.80, A = 1 → 1 014.24 €.
+ACHIEVED = [(F, 2019, "T01", "oui"), (F, 2019, "T02", "oui")]
+
+
+def test_incentive_table_of_nothing_has_the_columns_and_their_types():
+    table = incentive_table([], dataset([], []))
+    assert list(table.columns) == list(INCENTIVE_COLUMNS) and table.empty
+    assert table.dtypes.astype(str).to_dict() == {"finess": "object", "raison_sociale": "object", "annee": "int64",
+                                                  "volets": "object", "interessement_total": "float64"}
+
+
+def test_incentive_table_lists_the_volets_in_campaign_order_by_finess(tmp_path):
+    """G holds transports and qualité, F transports: « transports, qualite » (campaign order)
+    for G; rows by FINESS. F: 1 014.24 €; G: no expense (NaN) → its total is unknown."""
+    contracts = [(G, "qualite", "2018-01-01", None), (G, "transports", "2018-01-01", None), *OPEN]
+    data = dataset(contracts, WORKED, [*ACHIEVED, (G, 2019, "Q01", "oui")])
+    result = evaluate_volets(data, campaign(tmp_path), 2019)
+    table = incentive_table([result], data)
+    assert table["finess"].tolist() == [F, G]
+    assert table["volets"].tolist() == ["transports", "transports, qualite"]
+    assert table["raison_sociale"].tolist() == ["Établissement F", "Établissement G"]
+    assert table["annee"].tolist() == [2019, 2019] and table.index.tolist() == [0, 1]
+    assert table["interessement_total"].iloc[0] == pytest.approx(1_014.24, abs=0.005)
+    assert np.isnan(table["interessement_total"].iloc[1])
+    unnamed = replace(data, establishments=data.establishments[data.establishments["finess"] == G])
+    assert incentive_table([result], unnamed)["raison_sociale"].tolist() == ["", "Établissement G"]
+
+
+def test_volet_table_as_values_and_as_text(tmp_path):
+    """Typed: annee_reference an integer (None on the total row), flags True/False/None as
+    « oui »/« non »/None, euros rounded to the cent. Text (CSV): the same with « » for None."""
+    result = evaluate_volets(dataset(OPEN, WORKED, ACHIEVED), campaign(tmp_path), 2019)
+    typed = volet_table([result], text=False)
+    assert list(typed.columns) == list(VOLET_COLUMNS)
+    assert typed["annee_reference"].tolist() == [2017, None]
+    assert typed["ciblage"].tolist() == ["oui", "oui"]
+    assert typed["sanction_proposee"].tolist() == ["non", "non"]
+    assert typed["objectif"].iloc[0] == 1_253_380.8 and np.isnan(typed["objectif"].iloc[1])
+    text = volet_table([result], text=True)
+    assert text["annee_reference"].tolist() == ["2017", ""]
+    assert text["objectif"].tolist() == ["1253380.80", ""]
+    assert text["atteinte"].tolist() == ["100.00", "100.00"]
+    assert text["annee"].dtype == "int64"
+    assert volet_table([], text=True).columns.tolist() == list(VOLET_COLUMNS)
+
+
+def test_volet_totals_of_nothing():
+    table = volet_totals([])
+    assert table.dtypes.astype(str).to_dict() == {"finess": "object", "annee": "int64",
+                                                  "interessement_total": "float64",
+                                                  "reversement_max_total": "float64"}
+
+
+def test_objective_path_of_the_worked_example(tmp_path):
+    """R = 2017: objective 1 200 000 × 1.022^(k − 2017) for k = 2017, 2018, 2019 = 1 200 000,
+    1 226 400, 1 253 380.80; spending 1 200 000, 1 230 000, 1 250 000 (no row for the total)."""
+    c = campaign(tmp_path)
+    data = dataset(OPEN, WORKED, ACHIEVED)
+    result = evaluate_volets(data, c, 2019)
+    path = objective_path(result.rows, data.expenses, c, 2019)
+    assert path.columns.tolist() == ["volet", "indicateur", "annee", "objectif", "montant"]
+    assert path[["volet", "indicateur", "annee"]].values.tolist() == [
+        ["transports", "TR1", 2017], ["transports", "TR1", 2018], ["transports", "TR1", 2019]]
+    assert path["objectif"].tolist() == pytest.approx([1_200_000, 1_226_400, 1_253_380.80])
+    assert path["montant"].tolist() == [1_200_000, 1_230_000, 1_250_000]
+
+
+def test_targeting_table_of_nothing_has_the_columns_and_their_types(tmp_path):
+    """No référentiel and no seuil_ciblage in the tiny campaign of test_money without volets."""
+    c = campaign(tmp_path).model_copy(update={"volets": ()})
+    table = targeting_table(dataset([], []), c, 2019)
+    assert list(table.columns) == list(TARGETING_COLUMNS) and table.empty
+    assert table["annee"].dtype == "int64" and table["finess"].dtype == object
+
+
+def test_targeting_rows_by_finess_with_the_establishment_name(tmp_path):
+    """G then F both spend ≥ 500 000 (seuil_ciblage): rows sorted by FINESS, each named."""
+    spend = [*WORKED, (G, 2018, "transports", 600_000), (G, 2019, "transports", 600_000)]
+    table = targeting_table(dataset([], spend), campaign(tmp_path), 2019)
+    assert table["finess"].tolist() == [F, G] and table.index.tolist() == [0, 1]
+    assert table["raison_sociale"].tolist() == ["Établissement F", "Établissement G"]
+    assert table["referentiel"].tolist() == ["TR1", "TR1"] and table["cible"].tolist() == ["oui", "oui"]
+    assert table["motif"].tolist() == ["dépense transports 1\u202f250\u202f000\u202f€ ≥ 500\u202f000\u202f€",
+                                       "dépense transports 600\u202f000\u202f€ ≥ 500\u202f000\u202f€"]
+
+
+def test_missing_parameter_message(tmp_path):
+    c = campaign(tmp_path)
+    error = missing_parameter(c, "TR1", "taux_cible")
+    assert isinstance(error, CaqesError)
+    assert str(error) == (
+        "campagne.yml : l'indicateur TR1 a un paramètre vide : « taux_cible ». Cette valeur nationale n'a pas "
+        "été retrouvée ; la région doit la renseigner dans sa copie du fichier de campagne avant de cibler ou "
+        "de calculer un intéressement sur cet indicateur (voir params/README.md, « Deuxième génération »).")
+    unnamed = c.model_copy(update={"path": None})
+    assert str(missing_parameter(unnamed, "TR1", "taux_cible")).startswith("test-tiny : l'indicateur TR1 ")
+
