@@ -1,7 +1,7 @@
 """Summary of a mutation run (``make mutation``): score per module and per folder, surviving mutants.
 
-Reads what ``mutmut run`` left in ``mutants/`` (one ``.meta`` file of verdicts per mutated module)
-and the list of equivalent mutants kept beside this script (``equivalents.txt``). A mutant is
+Reads what ``mutmut run`` left in ``mutants/`` (one ``.meta`` file of verdicts per mutated module;
+mutants it did not run, outside the names ``make mutation`` gives it, are left out) and the list of equivalent mutants kept beside this script (``equivalents.txt``). A mutant is
 *killed* when a test failed (or timed out) with it; the score of a module is killed / (mutants −
 equivalents). Every other mutant is listed with its file, line and the changed line, so that a test
 can be written for it, or its line added to ``equivalents.txt`` with the reason it cannot change
@@ -94,6 +94,8 @@ def collect(root: Path) -> list[Mutant]:
         source = root / path
         lines, spans = source.read_text(encoding="utf-8").splitlines(), _spans(source)
         for name, code in sorted(verdicts.items()):
+            if code is None:  # not run: outside the names given to mutmut run (see the Makefile)
+                continue
             status = status_by_exit_code[code]
             function, cls = _function(name)
             qualified = f"{cls}.{function}" if cls else function

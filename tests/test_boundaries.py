@@ -145,3 +145,43 @@ def test_spending_just_under_the_threshold_is_not_targeted(tmp_path):
     assert rows(evaluate_volets(data, c, 2019))["ciblage"] is False
     assert money.targeting(data, c, 2019).empty
     assert isinstance(targeting_table(data, c, 2019), pd.DataFrame)
+
+
+def test_targeting_lists_who_is_under_contract(tmp_path):
+    """F (contract in force) and G (none) both spend ≥ 500 000: both listed, by FINESS, F under
+    contract; growth 1 250 000 / 1 230 000 − 1 = +1.63 % for F, G unknown (no 2018 spending)."""
+    spend = [*WORKED, ("020000014", 2019, "transports", 700_000)]
+    flagged = money.targeting(dataset(OPEN, spend), campaign(tmp_path), 2019)
+    assert flagged.columns.tolist() == ["finess", "volet", "indicateur", "montant", "evolution", "sous_contrat"]
+    assert flagged["finess"].tolist() == [F, "020000014"] and flagged.index.tolist() == [0, 1]
+    assert flagged["sous_contrat"].tolist() == [True, False]
+    assert flagged["montant"].tolist() == [1_250_000, 700_000]
+    assert flagged["evolution"].iloc[0] == pytest.approx(100 * (1_250_000 / 1_230_000 - 1))
+    assert np.isnan(flagged["evolution"].iloc[1])
+
+
+@pytest.mark.parametrize(("before", "growth"), [(0.0, None), (1.0, 100.0), (0.5, 300.0)])
+def test_growth_needs_a_positive_previous_spending(tmp_path, before, growth):
+    """2018: 0 €, 1 € or 0.50 €; 2019: 2 €. Growth 100 × (2 / 1 − 1) = 100 %, 100 × (2 / 0.5 − 1)
+    = 300 % (> 2.2 %: targeted); none after 0 € (unknown: not targeted, 2 € < 500 000)."""
+    spend = [(F, 2018, "transports", before), (F, 2019, "transports", 2.0)]
+    flagged = money.targeting(dataset([], spend), campaign(tmp_path), 2019)
+    if growth is None:
+        assert flagged.empty
+    else:
+        assert flagged["evolution"].tolist() == [growth]
+
+
+def test_targeting_reads_every_line_with_a_threshold(tmp_path):
+    """A first line without seuil_ciblage does not stop the reading of the next one."""
+    c = campaign(tmp_path)
+    volet = c.volets[0]
+    no_threshold = volet.indicators[0].model_copy(update={"code": "TR0", "targeting_threshold": None,
+                                                          "expense": "ambulances"})
+    c = c.model_copy(update={"volets": (volet.model_copy(update={"indicators": (no_threshold, *volet.indicators)}),
+                                        *c.volets[1:])})
+    flagged = money.targeting(dataset([], WORKED), c, 2019)
+    assert flagged["indicateur"].tolist() == ["TR1"]
+    no_line = c.model_copy(update={"volets": ()})
+    empty = money.targeting(dataset([], WORKED), no_line, 2019)
+    assert empty.empty and empty.columns.tolist() == flagged.columns.tolist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from caqes_toolkit.errors import CaqesError
@@ -18,10 +19,13 @@ from caqes_toolkit.evaluation.money import (
     volet_totals,
 )
 from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, missing_parameter, targeting_table
+from caqes_toolkit.rules.campaign import load_campaign
 
+from .conftest import make_dataset, write_campaign
 from .test_money import OPEN, WORKED, campaign, dataset
 
-F, G = "010000016", "020000014"
+F, G, H = "010000016", "020000014", "030000012"
+NB = "\u202f"  # narrow no-break space between thousands and before a unit
 # Worked example of tests/test_money.py: objective 1 253 380.80, savings 3 380.80, A = 1 → 1 014.24 €.
 ACHIEVED = [(F, 2019, "T01", "oui"), (F, 2019, "T02", "oui")]
 
@@ -104,8 +108,8 @@ def test_targeting_rows_by_finess_with_the_establishment_name(tmp_path):
     assert table["finess"].tolist() == [F, G] and table.index.tolist() == [0, 1]
     assert table["raison_sociale"].tolist() == ["Établissement F", "Établissement G"]
     assert table["referentiel"].tolist() == ["TR1", "TR1"] and table["cible"].tolist() == ["oui", "oui"]
-    assert table["motif"].tolist() == ["dépense transports 1\u202f250\u202f000\u202f€ ≥ 500\u202f000\u202f€",
-                                       "dépense transports 600\u202f000\u202f€ ≥ 500\u202f000\u202f€"]
+    assert table["motif"].tolist() == [f"dépense transports 1{NB}250{NB}000{NB}€ ≥ 500{NB}000{NB}€",
+                                       f"dépense transports 600{NB}000{NB}€ ≥ 500{NB}000{NB}€"]
 
 
 def test_missing_parameter_message(tmp_path):
@@ -119,3 +123,41 @@ def test_missing_parameter_message(tmp_path):
     unnamed = c.model_copy(update={"path": None})
     assert str(missing_parameter(unnamed, "TR1", "taux_cible")).startswith("test-tiny : l'indicateur TR1 ")
 
+
+
+UNITS = """
+campagne: test-unites
+generation: 2
+volets:
+  - code: produits_sante
+    libelle: "Produits de santé"
+    part_interessement: 25
+    indicateurs:
+      - {code: IPP, libelle: "Dépenses d'IPP", portee: national, regle: depense, poste: ipp,
+         taux_cible: -5, reference: annee_precedente,
+         referentiel: [{indicateur: COUT, inferieur_a: 1000}, {indicateur: BOITES, inferieur_a: 8500},
+                       {poste: ipp, inferieur_a: 50000}]}
+      - {code: COUT, libelle: "Coût", portee: national, regle: mesure, unite: "€"}
+      - {code: BOITES, libelle: "Boîtes", portee: national, regle: mesure, unite: "boîtes"}
+"""
+
+
+def test_targeting_motifs_name_each_condition_in_its_unit(tmp_path):
+    """A cost in € reads « COUT 1 200 € ≥ 1 000 € » (code, value and limit in €); a count in
+    boîtes « 9 000 boîtes ≥ 8 500 » (the unit names it, no code). F: cost not under, boxes under
+    → complies (« non »); G: cost unknown first, boxes known and not under, expense unknown → à
+    vérifier; H: nothing under → targeted, every condition said."""
+    c = load_campaign(write_campaign(tmp_path, UNITS))
+    es = [(f, f"Établissement {f[1]}", "R", "MCO", True) for f in (F, G, H)]
+    data = make_dataset(es, [(F, 2023, "COUT", "1200"), (F, 2023, "BOITES", "8000"), (G, 2023, "BOITES", "9000"),
+                             (H, 2023, "COUT", "1200"), (H, 2023, "BOITES", "9000")])
+    spent = pd.DataFrame([(F, 2023, "ipp", 60_000.0), (H, 2023, "ipp", 60_000.0)],
+                         columns=["finess", "annee", "poste", "montant"]).astype({"annee": "int64"})
+    table = targeting_table(replace(data, expenses=spent), c, 2023)
+    assert table["finess"].tolist() == [F, G, H] and table.index.tolist() == [0, 1, 2]
+    assert table["cible"].tolist() == ["non", "a_verifier", "oui"]
+    assert table["motif"].tolist() == [
+        f"8{NB}000{NB}boîtes < 8{NB}500",
+        f"COUT : donnée manquante ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; dépense ipp : donnée manquante",
+        f"COUT 1{NB}200{NB}€ ≥ 1{NB}000{NB}€ ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; "
+        f"dépense ipp 60{NB}000{NB}€ ≥ 50{NB}000{NB}€"]
