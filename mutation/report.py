@@ -24,6 +24,7 @@ from pathlib import Path
 
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import walk_mutatable_files
 
 HERE = Path(__file__).resolve().parent
 EQUIVALENTS = HERE / "equivalents.txt"
@@ -86,8 +87,10 @@ def _change(name: str, path: str, lines: list[str], span: tuple[int, int]) -> tu
 def collect(root: Path) -> list[Mutant]:
     """Every mutant of the last run, with its verdict and its place in the source."""
     mutants = []
-    for meta in sorted((root / "mutants").rglob("*.py.meta")):
-        path = meta.relative_to(root / "mutants").as_posix().removesuffix(".meta")
+    for source_path in sorted(walk_mutatable_files()):  # the files [tool.mutmut] mutates
+        path, meta = source_path.as_posix(), root / "mutants" / f"{source_path}.meta"
+        if not meta.exists():
+            continue
         verdicts = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         if not verdicts:
             continue

@@ -86,3 +86,20 @@ def test_a_missing_year_names_the_file_to_add(tmp_path):
     unnamed = [c.model_copy(update={"path": None}) for c in campaigns]
     with pytest.raises(CampaignError, match=r"ajoutez --campaign params/caqes-2020\.yml "):
         campaign_for_year(unnamed, 2020)
+
+
+def test_the_file_to_add_follows_a_campaign_named_after_its_year(tmp_path):
+    """A generic campaign (no annee, generique.yml) given first is skipped: the name comes from
+    caqes-2018.yml."""
+    generic = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "generique.yml"))
+    dated = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false").replace(
+        "annee_t0: 2017", "annee: 2018\nannee_t0: 2017"), "caqes-2018.yml"))
+    with pytest.raises(CampaignError) as caught:
+        campaign_for_year([generic, dated], 2020)
+    assert f"ajoutez --campaign {tmp_path / 'caqes-2020.yml'} " in str(caught.value)
+
+
+def test_short_chapter_label_falls_back_on_the_name(tmp_path):
+    text = TINY_CAMPAIGN.format(sans_sanction="false").replace("chapitres: {1:", "chapitres_courts: {2: \"Deux (court)\"}\nchapitres: {1:")
+    c = load_campaign(write_campaign(tmp_path, text))
+    assert (c.short_label(1), c.short_label(2)) == ("Un", "Deux (court)")

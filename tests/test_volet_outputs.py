@@ -50,6 +50,9 @@ def test_incentive_table_lists_the_volets_in_campaign_order_by_finess(tmp_path):
     assert table["annee"].tolist() == [2019, 2019] and table.index.tolist() == [0, 1]
     assert table["interessement_total"].iloc[0] == pytest.approx(1_014.24, abs=0.005)
     assert np.isnan(table["interessement_total"].iloc[1])
+    earlier = evaluate_volets(data, campaign(tmp_path), 2018)
+    both = incentive_table([result, earlier], data)  # given latest first: rows by FINESS, then year
+    assert both[["finess", "annee"]].values.tolist() == [[F, 2018], [F, 2019], [G, 2018], [G, 2019]]
     unnamed = replace(data, establishments=data.establishments[data.establishments["finess"] == G])
     assert incentive_table([result], unnamed)["raison_sociale"].tolist() == ["", "Établissement G"]
 

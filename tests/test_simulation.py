@@ -1,0 +1,69 @@
+"""What-if simulation and regional figures, whole: the fields of a Simulation, the data it scores,
+the default number of priorities, the columns of a regional distribution (values by hand)."""
+
+from __future__ import annotations
+
+import pytest
+
+from caqes_toolkit.evaluation.analysis import _with_values, priorities, regional_distribution, simulate
+from caqes_toolkit.evaluation.scoring import score
+
+from .conftest import make_dataset
+from .test_analysis import GAIN_Y2
+from .test_scoring import ES_A, ES_B, G_A, MATURITY, REFERENCES, RESULTS
+
+A = "010000001"
+
+
+@pytest.fixture
+def data():
+    return make_dataset([ES_A, ES_B], RESULTS, REFERENCES, MATURITY,
+                        adjustments=[(A, 2018, "X2", "42", "saisie corrigée"), (A, 2018, "Y1", "9", "corrigé"),
+                                     (A, 2017, "X2", "31", "corrigé")])
+
+
+def test_simulation_carries_who_when_and_its_scores(tiny_campaign):
+    """Y2 oui for A in 2018: G_A + GAIN_Y2 (test_analysis), the after-scores those of A alone."""
+    sim = simulate(make_dataset([ES_A, ES_B], RESULTS, REFERENCES, MATURITY), tiny_campaign, 2018, A, {"Y2": "oui"})
+    assert (sim.finess, sim.annee, sim.changes) == (A, 2018, {"Y2": 1.0})
+    assert sim.score_after == pytest.approx(G_A + GAIN_Y2)
+    assert sim.scores.establishments["finess"].tolist() == [A]
+    assert sim.scores.establishments["score_global"].tolist() == [pytest.approx(G_A + GAIN_Y2)]
+
+
+def test_simulation_of_an_unknown_establishment(tiny_campaign):
+    with pytest.raises(KeyError) as caught:
+        simulate(make_dataset([ES_A], RESULTS[:1]), tiny_campaign, 2018, "999999999", {"Y2": "oui"})
+    assert caught.value.args == ("FINESS 999999999 absent des établissements",)
+
+
+def test_changed_values_replace_the_results_and_the_adjustments_of_that_year(data):
+    """X2 changed to 45.5 in 2018: its 2018 result row replaced (one row left), its 2018
+    adjustment dropped; the adjustments of Y1 (unchanged) and of X2 in 2017 kept."""
+    one = data.only([A])
+    rows = make_dataset([ES_A], [(A, 2018, "X2", "45,5")]).results[["indicateur", "valeur", "nc", "brut"]]
+    changed = _with_values(one, 2018, rows, drop_maturity=False)
+    x2 = changed.results[(changed.results["indicateur"] == "X2") & (changed.results["annee"] == 2018)]
+    assert x2["valeur"].tolist() == [45.5]
+    assert len(changed.results) == len(one.results)
+    assert sorted(map(tuple, changed.adjustments[["annee", "indicateur"]].values.tolist())) == [
+        (2017, "X2"), (2018, "Y1")]
+    assert len(changed.maturity) == 1
+    assert len(_with_values(one, 2018, rows, drop_maturity=True).maturity) == 0
+
+
+def test_priorities_are_five_by_default(tiny_campaign):
+    """Nothing reported for B in 2018: X1, X2, X3, M1 (ch. 1), Y1, Y2 (ch. 2)… all at 0: the
+    default lists 5 of them, n=None all."""
+    s = score(make_dataset([("020000002", "CH", "R", "MCO", True)], [("020000002", 2018, "X1", "")]),
+              tiny_campaign, [2018])
+    assert len(priorities(s, "020000002", 2018)) == 5
+    assert len(priorities(s, "020000002", 2018, n=None)) > 5
+
+
+def test_regional_distribution_counts_the_region_and_the_year_only(tiny_campaign):
+    """Region R: A (G_A) only; B is in region S; the 2017 rows are not of the year."""
+    s = score(make_dataset([ES_A, ES_B], RESULTS, REFERENCES, MATURITY), tiny_campaign, [2017, 2018])
+    dist = regional_distribution(s, 2018, "R")
+    assert dist.columns.tolist() == ["n", "min", "q1", "mediane", "q3", "max"]
+    assert dist.loc["score_global"].tolist() == pytest.approx([1, G_A, G_A, G_A, G_A, G_A])
