@@ -1,14 +1,15 @@
 """Summary of a mutation run (``make mutation``): score per module and per folder, surviving mutants.
 
 Reads what ``mutmut run`` left in ``mutants/`` (one ``.meta`` file of verdicts per mutated module;
-mutants it did not run, outside the names ``make mutation`` gives it, are left out) and the list of equivalent mutants kept beside this script (``equivalents.txt``). A mutant is
-*killed* when a test failed (or timed out) with it; the score of a module is killed / (mutants −
-equivalents). Every other mutant is listed with its file, line and the changed line, so that a test
-can be written for it, or its line added to ``equivalents.txt`` with the reason it cannot change
-any output.
+the mutants it did not run, outside the names ``make mutation`` gives it, are left out) and the
+list of equivalent mutants kept beside this script (``equivalents.txt``). A mutant is *killed*
+when a test failed (or timed out) with it; the score of a module is killed / (mutants −
+equivalents). Every other mutant is listed with its file, line and the changed line, so that a
+test can be written for it, or its line added to ``equivalents.txt`` with the reason it cannot
+change any output.
 
-mutmut only prints a total and names mutants by an internal number: this script adds the per-module
-score, the source line and the equivalents, which mutmut has no notion of.
+mutmut only prints a total and names mutants by an internal number: this script adds the score
+per module, the source line and the equivalents, which mutmut has no notion of.
 
 Run from the repository root, after ``mutmut run``: ``python mutation/report.py``.
 """

@@ -164,3 +164,52 @@ def test_targeting_motifs_name_each_condition_in_its_unit(tmp_path):
         f"COUT : donnée manquante ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; dépense ipp : donnée manquante",
         f"COUT 1{NB}200{NB}€ ≥ 1{NB}000{NB}€ ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; "
         f"dépense ipp 60{NB}000{NB}€ ≥ 50{NB}000{NB}€"]
+
+
+def test_volets_and_targeting_workbooks(tmp_path):
+    """The volets sheet is « volets », growth and achievement with 2 decimals (« 0.00 »); the
+    targeting sheet is « ciblage », headers the column names themselves."""
+    import openpyxl
+
+    from caqes_toolkit.evaluation.money import write_volets
+    from caqes_toolkit.evaluation.targeting import write_targeting
+
+    c = campaign(tmp_path)
+    data = dataset(OPEN, WORKED, ACHIEVED)
+    write_volets([evaluate_volets(data, c, 2019)], tmp_path / "v.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "v.xlsx")["volets"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == list(VOLET_COLUMNS)
+    assert sheet.cell(2, header.index("evolution") + 1).number_format == "0.00"
+    assert sheet.cell(2, header.index("atteinte") + 1).number_format == "0.00"
+    write_targeting(targeting_table(data, c, 2019), tmp_path / "c.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    assert book.sheetnames == ["ciblage"]
+    assert [cell.value for cell in book["ciblage"][1]] == list(TARGETING_COLUMNS)
+
+
+def test_growth_motifs_with_yearly_rates(tmp_path):
+    """Rates {2018: 1.0, 2019: 0.5}: F's growth 100 × (1 250 000 / 1 230 000 − 1) = +1.626… %
+    > 0.5 % (the rate of 2019) and 1 250 000 ≥ 500 000: both said, growth with 2 decimals."""
+    c = campaign(tmp_path, taux="{2018: 1.0, 2019: 0.5}")
+    table = targeting_table(dataset(OPEN, WORKED), c, 2019)
+    assert table["motif"].tolist() == [f"dépense transports 1{NB}250{NB}000{NB}€ ≥ 500{NB}000{NB}€ ; "
+                                       f"évolution +1,63{NB}% > 0,5{NB}%/an"]
+
+
+def test_growth_equal_to_the_rate_is_not_a_motif(tmp_path):
+    """1 600 000 → 1 700 000: growth 6.25 % = x; flagged by 1 700 000 ≥ 500 000 only."""
+    spend = [(F, 2018, "transports", 1_600_000), (F, 2019, "transports", 1_700_000)]
+    table = targeting_table(dataset(OPEN, spend), campaign(tmp_path, taux="6.25"), 2019)
+    assert table["motif"].tolist() == [f"dépense transports 1{NB}700{NB}000{NB}€ ≥ 500{NB}000{NB}€"]
+
+
+def test_referentiels_in_campaign_order(tmp_path):
+    """IPP's référentiel comes first in the file, BOITES's second: IPP rows first although
+    « BOITES » sorts before « IPP »; within each, by FINESS."""
+    text = UNITS.replace('unite: "boîtes"}', 'unite: "boîtes", referentiel: [{indicateur: COUT, inferieur_a: 1}]}')
+    c = load_campaign(write_campaign(tmp_path, text))
+    es = [(f, f"Établissement {f[1]}", "R", "MCO", True) for f in (G, F)]
+    table = targeting_table(make_dataset(es, [(F, 2023, "COUT", "0,5")]), c, 2023)
+    assert table[["referentiel", "finess"]].values.tolist() == [["IPP", F], ["IPP", G], ["BOITES", F], ["BOITES", G]]
+    assert table["cible"].tolist() == ["non", "a_verifier", "non", "a_verifier"]
