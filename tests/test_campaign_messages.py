@@ -42,6 +42,15 @@ X2 = 'X2, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: h
      "volets[0] (code v).indicateurs : au moins un élément est attendu"),
     ("indicateurs:", "volets: [{libelle: V, indicateurs: [{code: Z, libelle: Z, portee: national, regle: mesure}]}]"
      "\nindicateurs:", "volets[0] (code ?).code : clé obligatoire absente"),
+    # a value of the wrong type: said in French, the received value unless it is a list or a mapping
+    ("annee_t0: 2017", "annee_t0: 2017\ndate_limite_grille: [1]",
+     "date_limite_grille : une date est attendue (AAAA-MM-JJ) ; ou un texte est attendu"),
+    ("annee_t0: 2017", "annee_t0: 2017\ncontact_ars: [1]", "contact_ars : un texte est attendu"),
+    ("sans_sanction: false", "sans_sanction: [1]", "sans_sanction : true ou false est attendu"),
+    ("indicateurs:\n", "indicateurs:\n  - 3\n",
+     "indicateurs[0] : un dictionnaire YAML (des clés et leurs valeurs) est attendu (reçu : 3)"),
+    ("annee_t0: 2017", "annee_t0: 2017\nchapitres_courts: 3",
+     "chapitres_courts : un dictionnaire YAML (des clés et leurs valeurs) est attendu (reçu : 3)"),
 ])
 def test_each_fault_reads_as_the_table_says(tmp_path, old, new, line):
     assert old in TINY, old
