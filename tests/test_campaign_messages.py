@@ -66,3 +66,11 @@ def test_every_faulty_key_gets_its_own_line_in_file_order(tmp_path):
         load_campaign(path)
     assert str(caught.value) == (f"{path} : campagne invalide :\n  annee_t0 : un entier est attendu (reçu : "
                                  "'deux-mille')\n  seuil_sanction : valeur attendue ≤ 100.0 (reçu : 120)")
+
+
+def test_a_yaml_problem_without_french_words_is_quoted(tmp_path):
+    """An alias to nothing: PyYAML's words, quoted, with the line and the column."""
+    path = write_campaign(tmp_path, "campagne: *nope\n")
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(path)
+    assert str(caught.value) == f"{path} : YAML invalide, ligne 1, colonne 11 : « found undefined alias 'nope' » (message de PyYAML)"

@@ -50,3 +50,9 @@ def test_scores_of_one_year(tiny_campaign):
     assert set(later.indicators["annee"]) == {2019} and later.indicators.index[0] == 0
     assert later.indicators.loc[later.indicators["indicateur"] == "X1", "score"].tolist() == [0.0]
     assert scores.year(2018).establishments["score_global"].tolist() == [pytest.approx(1_500 / 95)]
+
+
+def test_scores_of_one_year_keep_their_columns(tiny_campaign):
+    scores = score(_data("Bretagne"), tiny_campaign, [2018, 2019])
+    for table in ("establishments", "chapters", "indicators"):
+        assert getattr(scores.year(2019), table).columns.tolist() == getattr(scores, table).columns.tolist()

@@ -213,3 +213,84 @@ def test_referentiels_in_campaign_order(tmp_path):
     table = targeting_table(make_dataset(es, [(F, 2023, "COUT", "0,5")]), c, 2023)
     assert table[["referentiel", "finess"]].values.tolist() == [["IPP", F], ["IPP", G], ["BOITES", F], ["BOITES", G]]
     assert table["cible"].tolist() == ["non", "a_verifier", "non", "a_verifier"]
+
+
+def test_volet_table_values_typed(tmp_path):
+    """Growth rounded to 2 decimals in the typed table too (100 × (1 250 000 / 1 230 000 − 1) =
+    1.626… → 1.63); annee_reference a Python int; rows numbered from 0 over every year given."""
+    data = dataset(OPEN, WORKED, ACHIEVED)
+    later = evaluate_volets(data, campaign(tmp_path), 2019)
+    typed = volet_table([later, evaluate_volets(data, campaign(tmp_path), 2018)], text=False)
+    assert typed["evolution"].iloc[0] == 1.63
+    assert type(typed["annee_reference"].iloc[0]) is int
+    assert typed.index.tolist() == [0, 1, 2, 3]
+
+
+def test_money_targeting_sorted_and_numbered(tmp_path):
+    """Spending listed G first: rows by FINESS (F, G), numbered 0, 1. Rates {2018: 1.0, 2019: 0.5}:
+    G (450 000 < 500 000) is flagged by its growth 100 × (450 000 / 400 000 − 1) = 12.5 % > 0.5 %."""
+    from caqes_toolkit.evaluation import money
+
+    spend = [(G, 2018, "transports", 400_000), (G, 2019, "transports", 450_000), *WORKED]
+    flagged = money.targeting(dataset([], spend), campaign(tmp_path, taux="{2018: 1.0, 2019: 0.5}"), 2019)
+    assert flagged["finess"].tolist() == [F, G] and flagged.index.tolist() == [0, 1]
+    assert flagged["evolution"].tolist() == pytest.approx([100 * (1_250_000 / 1_230_000 - 1), 12.5])
+
+
+def test_money_targeting_without_the_rate_of_the_year(tmp_path):
+    """Rates for 2018 only: in 2019 no growth can flag; F is flagged by its 1 250 000 ≥ 500 000,
+    G (450 000, +12.5 %) is not."""
+    from caqes_toolkit.evaluation import money
+
+    spend = [(G, 2018, "transports", 400_000), (G, 2019, "transports", 450_000), *WORKED]
+    flagged = money.targeting(dataset([], spend), campaign(tmp_path, taux="{2018: 1.0}"), 2019)
+    assert flagged["finess"].tolist() == [F]
+
+
+def test_money_targeting_divides_by_zero_quietly(tmp_path):
+    """0 € then 0 € (0 / 0) or 0 € then 2 € (2 / 0): no growth, no numpy warning."""
+    import warnings
+
+    from caqes_toolkit.evaluation import money
+
+    spend = [(F, 2018, "transports", 0.0), (F, 2019, "transports", 0.0),
+             (G, 2018, "transports", 0.0), (G, 2019, "transports", 2.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert money.targeting(dataset([], spend), campaign(tmp_path), 2019).empty
+
+
+SOCLE_REFERENTIEL = 'regle: binaire, sens: hausse, referentiel: [{indicateur: X1, inferieur_a: 1}, {indicateur: X2, inferieur_a: 50.6251}]}'
+
+
+def test_socle_referentiel_motifs(tmp_path):
+    """A référentiel on the socle's X1 (binaire, no unit) and X2 (%, limit 50.6251 → « 50,63 »).
+    A: X1 non (0 < 1) holds → « non », « X1 0 < 1 »; B: X1 oui (1 ≥ 1), X2 unknown, C: X2 known
+    last (60 ≥ 50.63) but X1 unknown first → both à vérifier; D: 1 ≥ 1 and 60 % ≥ 50,63 % → oui."""
+    from caqes_toolkit.rules.campaign import load_campaign
+
+    from .conftest import TINY_CAMPAIGN
+
+    text = TINY_CAMPAIGN.format(sans_sanction="false").replace(
+        '{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, regle: binaire, sens: hausse}',
+        '{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, ' + SOCLE_REFERENTIEL)
+    c = load_campaign(write_campaign(tmp_path, text))
+    a, b, c_, d = "010000001", "020000002", "030000003", "040000004"
+    es = [(f, f"CH {f[1]}", "R", "MCO", True) for f in (a, b, c_, d)]
+    data = make_dataset(es, [(a, 2018, "X1", "non"), (b, 2018, "X1", "oui"), (c_, 2018, "X2", "60"),
+                             (d, 2018, "X1", "oui"), (d, 2018, "X2", "60")])
+    table = targeting_table(data, c, 2018)
+    assert table["cible"].tolist() == ["non", "a_verifier", "a_verifier", "oui"]
+    assert table["motif"].tolist() == [
+        "X1 0 < 1", "X1 1 ≥ 1 ; X2 : donnée manquante", f"X1 : donnée manquante ; X2 60{NB}% ≥ 50,63{NB}%",
+        f"X1 1 ≥ 1 ; X2 60{NB}% ≥ 50,63{NB}%"]
+
+
+def test_objective_path_without_any_spending(tmp_path):
+    """No expense at all: the path of 2017–2019 has no objective and no spending, as numbers (NaN)."""
+    c = campaign(tmp_path)
+    data = dataset(OPEN, [])
+    path = objective_path(evaluate_volets(data, c, 2019).rows, data.expenses, c, 2019)
+    assert path["annee"].tolist() == [2017, 2018, 2019]
+    assert path["montant"].dtype == "float64" and path["montant"].isna().all()
+    assert path["objectif"].isna().all()
