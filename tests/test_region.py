@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from caqes_toolkit.errors import CaqesError
@@ -56,3 +58,34 @@ def test_scores_of_one_year_keep_their_columns(tiny_campaign):
     scores = score(_data("Bretagne"), tiny_campaign, [2018, 2019])
     for table in ("establishments", "chapters", "indicators"):
         assert getattr(scores.year(2019), table).columns.tolist() == getattr(scores, table).columns.tolist()
+
+
+def test_file_key_follows_the_content(tmp_path):
+    """A folder's key changes when one of its CSV files changes; a workbook's with its bytes."""
+    from caqes_toolkit.evaluation.region import file_key
+
+    folder = tmp_path / "region"
+    folder.mkdir()
+    (folder / "resultats.csv").write_text("a\n1\n", encoding="utf-8")
+    before = file_key(folder)
+    (folder / "resultats.csv").write_text("a\n2\n", encoding="utf-8")
+    assert file_key(folder) != before
+    one, other = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    one.write_bytes(b"1")
+    other.write_bytes(b"2")
+    assert file_key(one) != file_key(other)
+
+
+def test_evaluate_region_phase_1_scores_up_to_its_year(tmp_path):
+    """Phase 1 of 2018: the years of the sample up to 2018 (2017, 2018), not 2019; phase 2: all."""
+    from caqes_toolkit.evaluation.region import campaign_source, evaluate_region
+
+    from .conftest import CAMPAIGN_2019, SAMPLE
+
+    _, campaign, provisional = evaluate_region(SAMPLE, CAMPAIGN_2019, phase=1, annee=2018)
+    assert sorted(set(provisional.establishments["annee"])) == [2017, 2018]
+    _, _, final = evaluate_region(SAMPLE, CAMPAIGN_2019)
+    assert sorted(set(final.establishments["annee"])) == [2017, 2018, 2019]
+    source = campaign_source(campaign)
+    assert (source.name, source.path) == ("caqes-2019.yml", str(CAMPAIGN_2019.resolve()))
+    assert source.sha256 == hashlib.sha256(CAMPAIGN_2019.read_bytes()).hexdigest()

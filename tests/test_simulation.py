@@ -67,3 +67,25 @@ def test_regional_distribution_counts_the_region_and_the_year_only(tiny_campaign
     dist = regional_distribution(s, 2018, "R")
     assert dist.columns.tolist() == ["n", "min", "q1", "mediane", "q3", "max"]
     assert dist.loc["score_global"].tolist() == pytest.approx([1, G_A, G_A, G_A, G_A, G_A])
+
+
+@pytest.mark.parametrize(("rule", "direction", "extra", "value"), [
+    ("seuils", "hausse", {"seuils": [[50, 0.5], [80, 1.0], [90, 1.0]]}, 80.0),  # the lowest value giving all points
+    ("seuils", "baisse", {"seuils": [[30, 0.5], [20, 1.0], [10, 1.0]]}, 20.0),  # the highest value giving all points
+    ("cible", "hausse", {"cible": 45.5}, 45.5),
+    ("binaire", "hausse", {}, 1.0),
+    ("maturite", "hausse", {}, 100.0),
+])
+def test_target_value_gives_the_full_score(rule, direction, extra, value):
+    from caqes_toolkit.evaluation.analysis import target_value
+    from caqes_toolkit.rules.campaign import Indicator
+
+    ind = Indicator.model_validate({"code": "Z", "libelle": "Z", "chapitre": 1, "portee": "national",
+                                    "regle": rule, "sens": direction, **extra})
+    assert target_value(ind, extra.get("cible")) == value
+
+
+def test_priorities_carry_the_action(tiny_campaign):
+    """The tiny campaign's indicators have no action: each priority says « » (not None)."""
+    s = score(make_dataset([ES_A, ES_B], RESULTS, REFERENCES, MATURITY), tiny_campaign, [2018])
+    assert priorities(s, A, 2018)["action"].tolist() == [""] * 5
