@@ -17,14 +17,14 @@ from caqes_toolkit.evaluation.money import evaluate_volets
 from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
+from .conftest import TINY_CAMPAIGN, examples, make_dataset, write_campaign
 from .test_boundaries import ONE_TARGET
 from .test_money import OPEN, WORKED, dataset, rows
 from .test_money import campaign as volet_campaign
 
 A, B = "010000001", "020000002"
 F = "010000016"  # the contracted establishment of tests/test_money.py
-QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+QUICK = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
