@@ -23,6 +23,7 @@ from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import make_dataset, write_campaign
 from .test_money import OPEN, WORKED, campaign, dataset
+from .test_targeting import CAMPAIGN as TARGETING_CAMPAIGN
 
 F, G, H = "010000016", "020000014", "030000012"
 NB = "\u202f"  # narrow no-break space between thousands and before a unit
@@ -128,21 +129,13 @@ def test_missing_parameter_message(tmp_path):
 
 
 
-UNITS = """
-campagne: test-unites
-generation: 2
-volets:
-  - code: produits_sante
-    libelle: "Produits de santé"
-    part_interessement: 25
-    indicateurs:
-      - {code: IPP, libelle: "Dépenses d'IPP", portee: national, regle: depense, poste: ipp,
-         taux_cible: -5, reference: annee_precedente,
-         referentiel: [{indicateur: COUT, inferieur_a: 1000}, {indicateur: BOITES, inferieur_a: 8500},
-                       {poste: ipp, inferieur_a: 50000}]}
-      - {code: COUT, libelle: "Coût", portee: national, regle: mesure, unite: "€"}
-      - {code: BOITES, libelle: "Boîtes", portee: national, regle: mesure, unite: "boîtes"}
-"""
+# The référentiel of tests/test_targeting.py on a cost in €, a count in boîtes and the expense line.
+UNITS = TARGETING_CAMPAIGN.format(limit="50000").replace(
+    "referentiel: [{poste: perfadom, inferieur_a: 50000}, {indicateur: PART, inferieur_a: 80}]",
+    "referentiel: [{indicateur: COUT, inferieur_a: 1000}, {indicateur: BOITES, inferieur_a: 8500}, "
+    "{poste: perfadom, inferieur_a: 50000}]") + (
+    '      - {code: COUT, libelle: "Coût", portee: national, regle: mesure, unite: "€"}\n'
+    '      - {code: BOITES, libelle: "Boîtes", portee: national, regle: mesure, unite: "boîtes"}\n')
 
 
 def test_targeting_motifs_name_each_condition_in_its_unit(tmp_path):
@@ -154,16 +147,16 @@ def test_targeting_motifs_name_each_condition_in_its_unit(tmp_path):
     es = [(f, f"Établissement {f[1]}", "R", "MCO", True) for f in (F, G, H)]
     data = make_dataset(es, [(F, 2023, "COUT", "1200"), (F, 2023, "BOITES", "8000"), (G, 2023, "BOITES", "9000"),
                              (H, 2023, "COUT", "1200"), (H, 2023, "BOITES", "9000")])
-    spent = pd.DataFrame([(F, 2023, "ipp", 60_000.0), (H, 2023, "ipp", 60_000.0)],
+    spent = pd.DataFrame([(F, 2023, "perfadom", 60_000.0), (H, 2023, "perfadom", 60_000.0)],
                          columns=["finess", "annee", "poste", "montant"]).astype({"annee": "int64"})
     table = targeting_table(replace(data, expenses=spent), c, 2023)
     assert table["finess"].tolist() == [F, G, H] and table.index.tolist() == [0, 1, 2]
     assert table["cible"].tolist() == ["non", "a_verifier", "oui"]
     assert table["motif"].tolist() == [
         f"8{NB}000{NB}boîtes < 8{NB}500",
-        f"COUT : donnée manquante ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; dépense ipp : donnée manquante",
+        f"COUT : donnée manquante ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; dépense perfadom : donnée manquante",
         f"COUT 1{NB}200{NB}€ ≥ 1{NB}000{NB}€ ; 9{NB}000{NB}boîtes ≥ 8{NB}500 ; "
-        f"dépense ipp 60{NB}000{NB}€ ≥ 50{NB}000{NB}€"]
+        f"dépense perfadom 60{NB}000{NB}€ ≥ 50{NB}000{NB}€"]
 
 
 def test_volets_and_targeting_workbooks(tmp_path):
@@ -205,13 +198,13 @@ def test_growth_equal_to_the_rate_is_not_a_motif(tmp_path):
 
 
 def test_referentiels_in_campaign_order(tmp_path):
-    """IPP's référentiel comes first in the file, BOITES's second: IPP rows first although
-    « BOITES » sorts before « IPP »; within each, by FINESS."""
+    """PERFADOM's référentiel comes first in the file, BOITES's second: PERFADOM rows first
+    although « BOITES » sorts before « PERFADOM »; within each, by FINESS."""
     text = UNITS.replace('unite: "boîtes"}', 'unite: "boîtes", referentiel: [{indicateur: COUT, inferieur_a: 1}]}')
     c = load_campaign(write_campaign(tmp_path, text))
     es = [(f, f"Établissement {f[1]}", "R", "MCO", True) for f in (G, F)]
     table = targeting_table(make_dataset(es, [(F, 2023, "COUT", "0,5")]), c, 2023)
-    assert table[["referentiel", "finess"]].values.tolist() == [["IPP", F], ["IPP", G], ["BOITES", F], ["BOITES", G]]
+    assert table[["referentiel", "finess"]].values.tolist() == [["PERFADOM", F], ["PERFADOM", G], ["BOITES", F], ["BOITES", G]]
     assert table["cible"].tolist() == ["non", "a_verifier", "non", "a_verifier"]
 
 
