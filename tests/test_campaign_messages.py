@@ -47,6 +47,7 @@ X2 = 'X2, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: h
      "date_limite_grille : une date est attendue (AAAA-MM-JJ) ; ou un texte est attendu"),
     ("annee_t0: 2017", "annee_t0: 2017\ncontact_ars: [1]", "contact_ars : un texte est attendu"),
     ("sans_sanction: false", "sans_sanction: [1]", "sans_sanction : true ou false est attendu"),
+    ("seuil_sanction: 80", "seuil_sanction: [1]", "seuil_sanction : un nombre est attendu"),
     ("indicateurs:\n", "indicateurs:\n  - 3\n",
      "indicateurs[0] : un dictionnaire YAML (des clés et leurs valeurs) est attendu (reçu : 3)"),
     ("annee_t0: 2017", "annee_t0: 2017\nchapitres_courts: 3",

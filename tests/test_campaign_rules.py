@@ -60,6 +60,7 @@ def test_compare_names_every_campaign_wide_rule(tmp_path):
     ("{code: IPP, libelle", "{libelle",
      "(racine) : volets[0] (code produits_sante).indicateurs[0] (code ?).reference : 'annee_courante' refusé ; une "
      "campagne de deuxième génération mesure les économies sur l'année précédente (reference: annee_precedente)"),
+    ("  - code: produits_sante\n", "  - plafond: 1\n", f"(racine) : volets[0] (code ?).plafond : {WHY}"),
 ])
 def test_second_generation_refusals_read_whole(tmp_path, old, new, line):
     text = SECOND.replace(old, new, 1)
@@ -73,6 +74,15 @@ def test_second_generation_refusals_skip_what_is_not_a_volet(tmp_path):
     text = SECOND.replace("volets:\n", "volets:\n  - 3\n").replace('    source: "test"\n',
                                                                     '    source: "test"\n    plafond: 1\n')
     assert _refused(tmp_path, text).split("\n  ")[1:] == [f"(racine) : volets[1] (code produits_sante).plafond : {WHY}"]
+
+
+def test_second_generation_volets_that_are_not_lists(tmp_path):
+    """A number where the volets, or a volet's objectives, are expected: said, not a crash."""
+    assert _refused(tmp_path, "campagne: x\ngeneration: 2\nvolets: 3\n").split("\n  ")[1:] == [
+        "volets : une liste est attendue (reçu : 3)"]
+    text = SECOND[:SECOND.index("    indicateurs:\n")] + "    indicateurs: 3\n"
+    assert _refused(tmp_path, text).split("\n  ")[1:] == [
+        "volets[0] (code produits_sante).indicateurs : une liste est attendue (reçu : 3)"]
 
 
 def test_a_missing_year_names_the_file_to_add(tmp_path):

@@ -520,7 +520,7 @@ def _describe(error: Mapping[str, Any], raw: dict) -> tuple[str, str, str]:
         "string_type": "un texte est attendu",
         "bool_type": "true ou false est attendu",
         "date_type": "une date est attendue (AAAA-MM-JJ)",
-        "date_parsing": "une date est attendue (AAAA-MM-JJ)",
+        "tuple_type": "une liste est attendue",
         "dict_type": "un dictionnaire YAML (des clés et leurs valeurs) est attendu",
         "model_type": "un dictionnaire YAML (des clés et leurs valeurs) est attendu",
     }
