@@ -28,16 +28,20 @@ def test_grade_rounds_the_score_to_6_decimals(tiny_campaign, g, grade):
 
 
 def test_compare_names_every_campaign_wide_rule(tmp_path):
-    """generation 1 → 2 is not comparable as a socle; seuil_sanction 80 → 75 and an indicator
-    removed (P1, « Psy seulement »: present before, absent after) are."""
+    """seuil_sanction 80 → 75, an indicator removed (P1, « Psy seulement »: present before,
+    absent after), X2's target 45.5 → 49 (named by its new label « Cible 2 »); then a
+    second-generation campaign: every socle rule and indicator differs."""
     old = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "a.yml"))
     new_text = (TINY_CAMPAIGN.format(sans_sanction="false").replace("seuil_sanction: 80", "seuil_sanction: 75")
                 .replace('  - {code: P1, libelle: "Psy seulement", chapitre: 1, portee: regional, regle: binaire, '
-                         'sens: hausse, activites: [PSY]}\n', ""))
+                         'sens: hausse, activites: [PSY]}\n', "")
+                .replace('libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5',
+                         'libelle: "Cible 2", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 49'))
     new = load_campaign(write_campaign(tmp_path, new_text, "b.yml"))
     assert compare_campaigns(old, new) == [
         RuleChange("", "", "seuil_sanction", 80.0, 75.0),
         RuleChange("P1", "Psy seulement", "indicateur", True, False),
+        RuleChange("X2", "Cible 2", "cible", 45.5, 49.0),
     ]
     second = load_campaign(write_campaign(tmp_path, SECOND, "c.yml"))
     changes = compare_campaigns(old, second)

@@ -89,3 +89,12 @@ def test_evaluate_region_phase_1_scores_up_to_its_year(tmp_path):
     source = campaign_source(campaign)
     assert (source.name, source.path) == ("caqes-2019.yml", str(CAMPAIGN_2019.resolve()))
     assert source.sha256 == hashlib.sha256(CAMPAIGN_2019.read_bytes()).hexdigest()
+
+
+def test_load_region_reads_the_data_under_its_campaign():
+    from caqes_toolkit.evaluation.region import load_region
+
+    from .conftest import CAMPAIGN_2019, SAMPLE
+
+    dataset, campaign = load_region(SAMPLE, CAMPAIGN_2019)
+    assert campaign.name == "caqes-2019" and len(dataset.establishments) == 20

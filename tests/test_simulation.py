@@ -89,3 +89,30 @@ def test_priorities_carry_the_action(tiny_campaign):
     """The tiny campaign's indicators have no action: each priority says « » (not None)."""
     s = score(make_dataset([ES_A, ES_B], RESULTS, REFERENCES, MATURITY), tiny_campaign, [2018])
     assert priorities(s, A, 2018)["action"].tolist() == [""] * 5
+
+
+def _handmade(tiny_campaign, rows):
+    """Scores whose indicator table is given: (code, portee, score, gain, tendance_n1) rows of A in 2018."""
+    import pandas as pd
+
+    from caqes_toolkit.evaluation.scoring import Scores
+
+    table = pd.DataFrame([{"finess": A, "annee": 2018, "indicateur": code, "portee": scope, "applicable": True,
+                           "score": s, "gain": gain, "tendance_n1": trend, "statut": "non atteint"}
+                          for code, scope, s, gain, trend in rows])
+    return Scores(tiny_campaign, pd.DataFrame(), pd.DataFrame(), make_indicators=lambda: table)
+
+
+def test_priorities_leave_out_full_scores_within_1e_12(tiny_campaign):
+    """A score of 1, or within 1e-12 of 1 (float noise), is complete: not a priority; 0.9 is."""
+    s = _handmade(tiny_campaign, [("X1", "regional", 1.0, 0.0, "stable"), ("X3", "regional", 1 - 1e-12, 1e-11, "stable"),
+                                  ("Y2", "national", 0.9, 1.0, "stable")])
+    assert priorities(s, A, 2018)["indicateur"].tolist() == ["Y2"]
+
+
+def test_priority_gains_equal_to_the_9th_decimal_are_a_tie(tiny_campaign):
+    """X1 (regional) gains 1 + 3e-10 points, Y2 (national) 1: a tie at 9 decimals, national first;
+    G1 gains 1.01, clearly more: first."""
+    s = _handmade(tiny_campaign, [("X1", "regional", 0.5, 1 + 3e-10, "stable"), ("Y2", "national", 0.5, 1.0, "stable"),
+                                  ("G1", "national", 0.5, 1.01, "stable")])
+    assert priorities(s, A, 2018)["indicateur"].tolist() == ["G1", "Y2", "X1"]
