@@ -185,3 +185,13 @@ def test_targeting_reads_every_line_with_a_threshold(tmp_path):
     no_line = c.model_copy(update={"volets": ()})
     empty = money.targeting(dataset([], WORKED), no_line, 2019)
     assert empty.empty and empty.columns.tolist() == flagged.columns.tolist()
+
+
+def test_no_cap_without_plafond(tmp_path):
+    """A volet without plafond: reversement = 100 % × (1 400 000 − 1 253 380.80) = 146 619.20,
+    whole, although produits_am is known (1 % of it would be 100 000)."""
+    c = campaign(tmp_path)
+    c = c.model_copy(update={"volets": (c.volets[0].model_copy(update={"cap_pct_income": None}), *c.volets[1:])})
+    spend = [*WORKED[:2], (F, 2019, "transports", 1_400_000)]
+    line = rows(evaluate_volets(dataset(OPEN, spend), c, 2019))
+    assert line["reversement_max"] == pytest.approx(146_619.20, abs=0.005)

@@ -117,3 +117,33 @@ def test_short_chapter_label_falls_back_on_the_name(tmp_path):
     text = TINY_CAMPAIGN.format(sans_sanction="false").replace("chapitres: {1:", "chapitres_courts: {2: \"Deux (court)\"}\nchapitres: {1:")
     c = load_campaign(write_campaign(tmp_path, text))
     assert (c.short_label(1), c.short_label(2)) == ("Un", "Deux (court)")
+
+
+def _dated(tmp_path, year: int, name: str | None = None):
+    text = TINY_CAMPAIGN.format(sans_sanction="false").replace("annee_t0: 2017", f"annee: {year}\nannee_t0: 2017")
+    return load_campaign(write_campaign(tmp_path, text.replace("test-tiny", f"caqes-{year}"), name or f"caqes-{year}.yml"))
+
+
+def test_campaign_for_year_messages(tmp_path):
+    """Two campaigns for one year; two campaigns and --allow-other-year for a year of neither;
+    a year of none (the campaigns named with their year, « sans annee » for a generic one)."""
+    one, other = _dated(tmp_path, 2019), _dated(tmp_path, 2019, "copie.yml")
+    with pytest.raises(CampaignError) as caught:
+        campaign_for_year([one, other], 2019)
+    assert str(caught.value) == (f"plusieurs campagnes pour 2019 ({tmp_path / 'caqes-2019.yml'}, {tmp_path / 'copie.yml'})"
+                                 " : n'en passez qu'une par année")
+    both = [_dated(tmp_path, 2018), one]
+    with pytest.raises(CampaignError) as caught:
+        campaign_for_year(both, 2020, allow_other_year=True)
+    assert str(caught.value) == ("aucune campagne pour 2020 parmi caqes-2018 (annee: 2018), caqes-2019 (annee: 2019) : "
+                                 "pour appliquer à 2020 les règles d'une autre année, ne passez que cette campagne")
+    generic = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "generique.yml"))
+    with pytest.raises(CampaignError) as caught:
+        campaign_for_year([generic, one], 2020)
+    assert str(caught.value) == (
+        f"aucune campagne pour 2020 : ajoutez --campaign {tmp_path / 'caqes-2020.yml'} (fichier dont annee: 2020) ; "
+        "campagnes reçues : test-tiny (sans annee), caqes-2019 (annee: 2019). Pour appliquer malgré tout à 2020 "
+        "les règles d'une autre année : option --allow-other-year (paramètre autre_annee=True des notebooks) ; les "
+        "sorties le signalent.")
+    with pytest.raises(CampaignError, match=r" ; campagne reçue : caqes-2019 \(annee: 2019\)\. Pour appliquer "):
+        campaign_for_year([one], 2020)

@@ -287,3 +287,16 @@ def test_objective_path_without_any_spending(tmp_path):
     assert path["annee"].tolist() == [2017, 2018, 2019]
     assert path["montant"].dtype == "float64" and path["montant"].isna().all()
     assert path["objectif"].isna().all()
+
+
+def test_interessement_total_unknown_when_one_contract_is(tmp_path):
+    """F holds transports (1 014.24 €) and a second volet like it on « pharmacie », whose spending
+    is missing: its intéressement is unknown, so is the total (never 1 014.24 alone)."""
+    c = campaign(tmp_path)
+    transports = c.volets[0]
+    line = transports.indicators[0].model_copy(update={"code": "PH1", "expense": "pharmacie"})
+    pharmacie = transports.model_copy(update={"code": "pharmacie", "indicators": (line,)})
+    c = c.model_copy(update={"volets": (*c.volets, pharmacie)})
+    contracts = [*OPEN, (F, "pharmacie", "2018-01-01", None)]
+    totals = volet_totals([evaluate_volets(dataset(contracts, WORKED, ACHIEVED), c, 2019)])
+    assert totals["finess"].tolist() == [F] and np.isnan(totals["interessement_total"].iloc[0])

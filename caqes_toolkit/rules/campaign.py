@@ -683,7 +683,8 @@ def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bo
                             f"campagne {campaigns[0].name} : elle ne peut pas être évaluée avec ces règles")
     raise CampaignError(
         f"aucune campagne pour {year} : ajoutez --campaign {_suggested_file(campaigns, year)} (fichier dont "
-        f"annee: {year}) ; campagne(s) reçue(s) : {given}. Pour appliquer malgré tout à {year} les règles "
+        f"annee: {year}) ; {'campagnes reçues' if len(campaigns) > 1 else 'campagne reçue'} : {given}. Pour "
+        f"appliquer malgré tout à {year} les règles "
         "d'une autre année : option --allow-other-year (paramètre autre_annee=True des notebooks) ; les "
         "sorties le signalent.")
 
