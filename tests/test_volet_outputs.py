@@ -292,11 +292,52 @@ def test_objective_path_without_any_spending(tmp_path):
 def test_interessement_total_unknown_when_one_contract_is(tmp_path):
     """F holds transports (1 014.24 €) and a second volet like it on « pharmacie », whose spending
     is missing: its intéressement is unknown, so is the total (never 1 014.24 alone)."""
+    contracts = [*OPEN, (F, "pharmacie", "2018-01-01", None)]
+    totals = volet_totals([evaluate_volets(dataset(contracts, WORKED, ACHIEVED), _with_pharmacie(tmp_path), 2019)])
+    assert totals["finess"].tolist() == [F] and np.isnan(totals["interessement_total"].iloc[0])
+
+
+def test_objectives_of_the_worked_example(tmp_path):
+    """F's transports objectives in 2019: T01 oui (score 1, atteint, nothing to gain), T02 non
+    (score 0, non atteint, gain 1), T03 a measure (value 12, no score); in the campaign's order."""
+    results = [(F, 2019, "T01", "oui"), (F, 2019, "T02", "non"), (F, 2019, "T03", "12")]
+    objectives = evaluate_volets(dataset(OPEN, WORKED, results), campaign(tmp_path), 2019).objectives
+    assert objectives["indicateur"].tolist() == ["T01", "T02", "T03"]
+    assert set(objectives["finess"]) == {F} and set(objectives["volet"]) == {"transports"}
+    assert objectives["libelle"].tolist() == ["Plan transports", "Sensibilisation", "Part ambulance"]
+    assert objectives["regle"].tolist() == ["binaire", "binaire", "mesure"]
+    assert objectives["valeur"].tolist()[:3] == [1.0, 0.0, 12.0]
+    assert objectives["score"].tolist()[:2] == [1.0, 0.0] and np.isnan(objectives["score"].iloc[2])
+    assert objectives["statut"].tolist() == ["atteint", "non atteint", "mesure"]
+    assert objectives["gain"].tolist()[:2] == [0.0, 1.0]
+    assert objectives["applicable"].tolist() == [True, True, False]
+
+
+def _with_pharmacie(tmp_path):
+    """The test campaign plus a volet « pharmacie » with one expense line and no scored objective."""
     c = campaign(tmp_path)
     transports = c.volets[0]
     line = transports.indicators[0].model_copy(update={"code": "PH1", "expense": "pharmacie"})
     pharmacie = transports.model_copy(update={"code": "pharmacie", "indicators": (line,)})
-    c = c.model_copy(update={"volets": (*c.volets, pharmacie)})
+    return c.model_copy(update={"volets": (*c.volets, pharmacie)})
+
+
+def test_a_volet_without_scored_objective_among_others_counts_100_percent(tmp_path):
+    """pharmacie (no scored objective) next to transports (T01 non, T02 non: A = 0): pharmacie's
+    A = 100 %, its intéressement 30 % × (1 200 000 × 1.022² − 1 250 000 = 3 380.80) = 1 014.24 €."""
+    spend = [*WORKED, *((F, y, "pharmacie", m) for y, m in ((2017, 1_200_000), (2018, 1_230_000), (2019, 1_250_000)))]
     contracts = [*OPEN, (F, "pharmacie", "2018-01-01", None)]
-    totals = volet_totals([evaluate_volets(dataset(contracts, WORKED, ACHIEVED), c, 2019)])
-    assert totals["finess"].tolist() == [F] and np.isnan(totals["interessement_total"].iloc[0])
+    result = evaluate_volets(dataset(contracts, spend, [(F, 2019, "T01", "non"), (F, 2019, "T02", "non")]),
+                             _with_pharmacie(tmp_path), 2019)
+    by_line = result.rows[result.rows["indicateur"] != ""].set_index("indicateur")
+    assert by_line.loc["TR1", "atteinte"] == 0 and by_line.loc["TR1", "interessement"] == 0
+    assert by_line.loc["PH1", "atteinte"] == 100
+    assert by_line.loc["PH1", "interessement"] == pytest.approx(1_014.24, abs=0.005)
+
+
+def test_achievement_of_an_establishment_without_liste_en_sus(tmp_path):
+    """F without liste en sus: its objectives count all the same (T01 oui, T02 non: A = 50 %)."""
+    data = dataset(OPEN, WORKED, [(F, 2019, "T01", "oui"), (F, 2019, "T02", "non")])
+    es = data.establishments.assign(liste_en_sus=False)
+    line = evaluate_volets(replace(data, establishments=es), campaign(tmp_path), 2019).rows.iloc[0]
+    assert line["atteinte"] == 50
