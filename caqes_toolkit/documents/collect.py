@@ -39,15 +39,15 @@ from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
 from ..evaluation.money import contracts_in_force
 from ..outputs import atomic_path, foreign_files, remember_outputs
 from ..rules.campaign import Campaign
-from .grid import (
+from .grid import MATURITY_STEP_NAMES, applicable_indicators
+from .grid_book import (
     ESTABLISHMENT_SHEET,
     GRID_FORMAT,
     HEADER_FILL,
     INDICATORS_SHEET,
     MATURITY_SHEET,
-    MATURITY_STEP_NAMES,
     META_SHEET,
-    applicable_indicators,
+    Objective,
     volet_objectives,
 )
 from .seal import KEY_ENV, grid_seal, key_path, read_key
@@ -246,8 +246,8 @@ def _read_grid(path: Path, root: Path, campaign: Campaign, year: int,
         return grid
     activities, with_list, volets = identities[finess]
     objectives = [ind for _, group in volet_objectives(campaign, activities, volets) for ind in group]
-    asked = [ind for ind in [*applicable_indicators(campaign, activities, with_list), *objectives]
-             if ind.data_source == "etablissement"]
+    shown: list[Objective] = [*applicable_indicators(campaign, activities, with_list), *objectives]
+    asked = [ind for ind in shown if ind.data_source == "etablissement"]  # as both generations' grids ask
     grid.codes = [ind.code for ind in asked if ind.rule != "maturite"]
     _read_indicators(grid, book, campaign)
     if any(ind.rule == "maturite" for ind in asked):
@@ -343,7 +343,7 @@ def _read_indicators(grid: _Grid, book: _Book, campaign: Campaign) -> None:
             seen.add(code)
             if value:
                 grid.rows.append((code, value, ref))
-        elif code and value and code not in campaign.by_code:
+        elif code and value and code not in campaign.by_code and code not in campaign.volet_indicators:
             grid.fault(f"un code d'indicateur de la campagne {campaign.name} dans la colonne « Code »",
                        INDICATORS_SHEET, f"{get_column_letter(cols['Code'])}{r}", code, code,
                        code=FaultCode.UNKNOWN_INDICATOR)
