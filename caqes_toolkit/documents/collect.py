@@ -1,4 +1,5 @@
-"""Collection of the returned self-evaluation grids (written by :mod:`caqes_toolkit.documents.grid`).
+"""Collection of the returned self-evaluation grids (written by :mod:`caqes_toolkit.documents.grid` or, for
+a second-generation campaign, :mod:`caqes_toolkit.documents.grid_contracts`: the same workbook contract).
 
 Every workbook of a folder is read as Excel or LibreOffice saved it: columns are found by their
 header text (« Code », « Valeur », « Étape », « Cotation »), never by position, and the
@@ -19,7 +20,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,9 +129,11 @@ class Collection:
 
 
 def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
-            out: str | Path, force: bool = False) -> Collection:
+            out: str | Path, force: bool = False,
+            addressees: Callable[[Dataset], list[str]] | None = None) -> Collection:
     """Read every returned grid in ``grids``, check it, and write the data folder ``out`` (which
-    :func:`check_out` must accept)."""
+    :func:`check_out` must accept). The follow-up lists the establishments a grid was written for
+    (``addressees`` of the data; by default every establishment) and any other that returned one."""
     grids, data, out = Path(grids), Path(data), Path(out)
     check_out(out, data, force)
     if not grids.is_dir():
@@ -140,7 +143,9 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     if checked.tables is None:
         raise DataError(list(checked.faults))
     es = checked.tables["establishments"]
-    contracts = contracts_in_force(Dataset(**checked.tables), campaign, year)
+    dataset = Dataset(**checked.tables)
+    expected = set(addressees(dataset) if addressees is not None else es["finess"])
+    contracts = contracts_in_force(dataset, campaign, year)
     volets = contracts.groupby("finess")["volet"].agg(set).to_dict()
     identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}
@@ -152,7 +157,7 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     kept = {g.finess: g for g in read if g.finess and g.valid}
     _write_folder(raw, kept, year, out)
     load_dataset(out, campaign)  # the folder written must itself follow the data contract
-    follow_up = _follow_up(es, read, kept)
+    follow_up = _follow_up(es, read, kept, expected)
     faults = tuple(f for g in read for f in g.faults)
     return Collection(follow_up, faults, out)
 
@@ -511,14 +516,16 @@ def _write_folder(raw: RawSource, kept: dict[str, _Grid], year: int, out: Path) 
             shutil.rmtree(tmp)
 
 
-def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> pd.DataFrame:
-    """One row per establishment: status, values missing, faults, file(s)."""
+def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid], expected: set[str]) -> pd.DataFrame:
+    """One row per establishment expected or that returned a grid: status, values missing, faults, file(s)."""
     by_finess: dict[str, list[_Grid]] = {}
     for grid in grids:
         by_finess.setdefault(grid.finess, []).append(grid)
     rows = []
     for finess, name in zip(es["finess"], es["raison_sociale"], strict=True):
         returned = by_finess.get(finess, [])
+        if finess not in expected and not returned:
+            continue
         missing: int | str  # values missing in a kept grid, empty when there is none
         errors = sum(f.severity == "erreur" for g in returned for f in g.faults)
         if not returned:

@@ -38,7 +38,6 @@ from .grid_book import (
     Objective,
     add_sheet,
     closing_paragraphs,
-    contact_rows,
     font,
     identity_sheet,
     indicators_sheet,
@@ -132,9 +131,7 @@ def _establishment_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campai
         ("Année évaluée", str(year)),
         ("Année de référence (T0)", str(campaign.t0_year)),
     ]
-    rows += contact_rows(campaign)
     paragraphs = [
-        ("Comment remplir cette grille", font(bold=True, size=12, color=BLUE)),
         (f"1. Onglet « {INDICATORS_SHEET} » : pour chaque indicateur, saisissez la valeur de "
          f"l'année {year} dans la colonne « Valeur » (cellules jaunes). Les autres colonnes sont "
          "remplies par l'ARS et protégées.", None),
@@ -152,7 +149,7 @@ def _establishment_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campai
          "affichés en gris, verrouillés : vous n'avez rien à saisir.", None),
         *closing_paragraphs(campaign, 7),
     ]
-    identity_sheet(sheet, f"Grille d'auto-évaluation CAQES — année {year}", rows, paragraphs)
+    identity_sheet(sheet, campaign, f"Grille d'auto-évaluation CAQES — année {year}", rows, paragraphs)
 
 
 def _indicator_row(sheet: Worksheet, row: int, ind: Objective, identity: pd.Series, year: int,

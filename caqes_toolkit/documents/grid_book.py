@@ -41,7 +41,7 @@ from .seal import KEY_ENV, grid_seal, key_path, read_key
 
 __all__ = ["BLUE", "ESTABLISHMENT_SHEET", "GRID_FORMAT", "HEADER_FILL", "HEADER_ROW", "INDICATORS_SHEET",
            "INPUT_FILL", "LINE_HEIGHT", "MATURITY_SHEET", "MEASURE", "META_SHEET", "SOURCE_LABELS", "UNLOCKED",
-           "Known", "Objective", "add_sheet", "closing_paragraphs", "contact_rows", "fit_height", "font",
+           "Known", "Objective", "add_sheet", "closing_paragraphs", "fit_height", "font",
            "heading_row", "identity_sheet", "indicators_sheet", "new_grid", "print_setup", "protect", "put",
            "rule_words", "save_grids", "style_header", "value_row", "volet_objectives"]
 
@@ -283,7 +283,7 @@ def _deadline(campaign: Campaign) -> str:
     return french_date(value) if isinstance(value, dt.date) else (value or "")
 
 
-def contact_rows(campaign: Campaign) -> list[tuple[str, str]]:
+def _contact_rows(campaign: Campaign) -> list[tuple[str, str]]:
     """The identity rows of the return deadline and the ARS's contact, when the campaign gives them."""
     rows = [("Date limite de retour", _deadline(campaign))] if campaign.grid_deadline else []
     return rows + ([("Contact à l'ARS", campaign.ars_contact)] if campaign.ars_contact else [])
@@ -299,10 +299,13 @@ def closing_paragraphs(campaign: Campaign, number: int) -> list[tuple[str, Font 
              "pour intégrer vos réponses. Une grille ne concerne qu'un établissement.", None)]
 
 
-def identity_sheet(sheet: Worksheet, title: str, rows: Sequence[tuple[str, str]],
+def identity_sheet(sheet: Worksheet, campaign: Campaign, title: str, rows: Sequence[tuple[str, str]],
                    paragraphs: Sequence[tuple[str, Font | None]]) -> None:
-    """The « Établissement » sheet: a title, the identity (label, value: « FINESS », « Année évaluée »…)
-    and the paragraphs on how to fill the grid in."""
+    """The « Établissement » sheet: a title, the identity (label, value: « FINESS », « Année évaluée »…,
+    then the return deadline and the ARS's contact when the campaign gives them) and the paragraphs on
+    how to fill the grid in, under their heading."""
+    rows = [*rows, *_contact_rows(campaign)]
+    paragraphs = [("Comment remplir cette grille", font(bold=True, size=12, color=BLUE)), *paragraphs]
     sheet.title = ESTABLISHMENT_SHEET
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 70
