@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -17,6 +20,8 @@ from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
 from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.documents.collect import collect
+from caqes_toolkit.documents.generations import generation_of
 from caqes_toolkit.evaluation.money import evaluate_volets
 from caqes_toolkit.evaluation.stakes import next_year_stakes
 from caqes_toolkit.rules.campaign import load_campaign
@@ -273,3 +278,51 @@ def test_stakes_unknown_when_the_contract_ends_or_the_rate_is_missing(tmp_path):
     assert line["en_vigueur"] and pd.isna(line["taux"]) and pd.isna(line["economies_en_jeu"])
     total = stakes[(stakes["finess"] == FICTILANDE) & (stakes["indicateur"] == "")].iloc[0]
     assert pd.isna(total["interessement_en_jeu"])
+
+
+def test_names_starting_with_equals_are_never_formulas(tmp_path):
+    """An establishment named « =… » stays a text in its grid and its plan."""
+    campaign = load_campaign(CAMPAIGN_2022)
+    data = load_dataset(SAMPLE_2022, campaign)
+    es = data.establishments.copy()
+    es.loc[es["finess"] == UTOPIA, "raison_sociale"] = '=HYPERLINK("http://x","clic")'
+    data = dataclasses.replace(data, establishments=es)
+    generation = generation_of(campaign)
+    (grid,) = generation.write_grids(data, campaign, YEAR, tmp_path / "g", [UTOPIA])
+    (plan,) = generation.write_plans(data, campaign, YEAR, tmp_path / "p", [UTOPIA])
+    for path in (grid, plan):
+        with zipfile.ZipFile(path) as z:
+            assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets"))
+    assert openpyxl.load_workbook(grid)["Établissement"]["B4"].value == '=HYPERLINK("http://x","clic")'
+
+
+@pytest.mark.slow
+def test_a_grid_resaved_by_libreoffice_is_collected(tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) introuvable : installer le paquet Debian libreoffice-calc-nogui pour ce test")
+    folder = _grids(tmp_path, "--finess", UTOPIA)
+    path = folder / f"grille_{UTOPIA}_{YEAR}.xlsx"
+    fill(path, {"PS_R1": "non", "PS_R2": "62,5", "TR_R1": "NC"})
+    resaved = tmp_path / "libreoffice"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "xlsx", "--outdir", str(resaved), str(path)],
+                   check=True, capture_output=True, timeout=240)
+    campaign = load_campaign(CAMPAIGN_2022)
+    result = collect(resaved, campaign, YEAR, SAMPLE_2022, tmp_path / "out")
+    assert result.ok, [str(f) for f in result.faults]
+    res = load_dataset(tmp_path / "out", campaign).results
+    mine = res[(res["finess"] == UTOPIA) & (res["annee"] == YEAR)].set_index("indicateur")
+    assert mine.loc[["PS_R1", "PS_R2"], "valeur"].tolist() == pytest.approx([0.0, 62.5])
+    assert bool(mine.loc["TR_R1", "nc"])
+
+
+def test_a_rate_beyond_what_a_number_holds_is_refused(tmp_path):
+    text = CAMPAIGN_2022.read_text(encoding="utf-8").replace("taux_cible: -2.0", "taux_cible: {2023: -2.0, 2024: 1.0e+307}")
+    campaign_file = tmp_path / "campagne.yml"
+    campaign_file.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(SAMPLE_2022), "-c", str(campaign_file), "-y", "2023",
+                                 "--out", str(tmp_path / "plans")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "volets[transports].indicateurs[AMBULANCE].taux_cible de 2024 démesuré" in " ".join(result.output.split())
+    assert not list((tmp_path / "plans").rglob("*.xlsx"))

@@ -312,10 +312,13 @@ def identity_sheet(sheet: Worksheet, campaign: Campaign, title: str, rows: Seque
     put(sheet.cell(row=1, column=1), title).font = font(bold=True, size=14, color=BLUE)
     sheet.row_dimensions[1].height = 24
     for row, (label, value) in enumerate(rows, start=3):
-        put(sheet.cell(row=row, column=1), label).font = font(bold=True)
+        label_cell = put(sheet.cell(row=row, column=1), label)
+        label_cell.font, label_cell.alignment = font(bold=True), WRAP
         put(sheet.cell(row=row, column=2), value).alignment = WRAP
         for col in (1, 2):
             sheet.cell(row=row, column=col).border = BORDER
+        if len(value) > 70:  # a long value (a contract's volet) wraps: its row is made as high
+            fit_height(sheet, row, {2: 62})
     start = len(rows) + 5
     for offset, (text, style) in enumerate(paragraphs):
         row = start + offset

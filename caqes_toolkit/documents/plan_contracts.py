@@ -31,7 +31,7 @@ __all__ = ["CONTRACT_LAYOUT", "write_contract_plans"]
 
 EUROS = '#,##0.00\\ "€"'
 CONTRACT_LAYOUT = Layout(
-    filled=(("Rang", 6), ("Volet", 16), ("Code", 11), ("Objectif", 36), ("Valeur actuelle", 15), ("Cible", 19),
+    filled=(("Rang", 6), ("Volet", 22), ("Code", 11), ("Objectif", 34), ("Valeur actuelle", 15), ("Cible", 19),
             ("Économies en jeu", 13), ("Intéressement en jeu", 13), ("Action recommandée", 38)),
     formats=(("Économies en jeu", EUROS), ("Intéressement en jeu", EUROS)), missing_column="Valeur actuelle",
     frozen_after="Objectif")

@@ -16,9 +16,13 @@ stake here. Every number comes from the campaign file.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from ..errors import CaqesError
+from ..rules.campaign import Campaign
 from .money import VoletResults
 
 __all__ = ["STAKE_COLUMNS", "next_year_stakes"]
@@ -39,7 +43,9 @@ def next_year_stakes(results: VoletResults) -> pd.DataFrame:
     rate = np.array([np.nan if (r := by_code[c][1].rate(following)) is None else r for c in lines["indicateur"]],
                     dtype=float)
     spent = lines["montant"].to_numpy(dtype=float)
-    objective = np.where(running, np.round(spent * (1 + rate / 100), 2), np.nan)
+    with np.errstate(over="ignore"):
+        objective = np.where(running, np.round(spent * (1 + rate / 100), 2), np.nan)
+    _refuse_infinite(lines, objective, campaign, following)
     at_stake = np.round(np.maximum(0.0, spent - objective), 2)  # NaN stays NaN
     line_share = lines["volet"].map(lambda v: campaign.volet_by_code[v].share_savings).astype(float).to_numpy()
     lines = lines.assign(annee=following, taux=rate, objectif=objective, economies_en_jeu=at_stake,
@@ -56,3 +62,14 @@ def next_year_stakes(results: VoletResults) -> pd.DataFrame:
                            en_vigueur=running_total)
     out = pd.concat([lines[list(STAKE_COLUMNS)], totals[list(STAKE_COLUMNS)]], ignore_index=True)
     return out.astype({"annee": "int64", "en_vigueur": "bool"})
+
+
+def _refuse_infinite(lines: pd.DataFrame, objective: np.ndarray, campaign: Campaign, year: int) -> None:
+    """Refuse (:class:`CaqesError`) an objective beyond what a float holds (a rate far too large): never an
+    infinity in a plan."""
+    bad = np.isinf(objective)
+    if bad.any():
+        where = Path(campaign.path).name if campaign.path else campaign.name
+        volet, code = lines["volet"].to_numpy()[bad][0], lines["indicateur"].to_numpy()[bad][0]
+        raise CaqesError(f"{where} : volets[{volet}].indicateurs[{code}].taux_cible de {year} démesuré : l'objectif "
+                         f"de dépenses {year} dépasse ce qu'un calcul peut tenir ; aucun plan n'est écrit")
