@@ -326,3 +326,19 @@ def test_a_rate_beyond_what_a_number_holds_is_refused(tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "volets[transports].indicateurs[AMBULANCE].taux_cible de 2024 démesuré" in " ".join(result.output.split())
     assert not list((tmp_path / "plans").rglob("*.xlsx"))
+
+
+def test_an_expense_not_given_leaves_its_objective_unknown(tmp_path):
+    """Songe-sur-Mer's IPP spending of 2022 removed: no 2023 objective (« — », never 0 nor « ≤ — »), the
+    2023 spending still shown."""
+    campaign = load_campaign(CAMPAIGN_2022)
+    data = load_dataset(SAMPLE_2022, campaign)
+    spent = data.expenses
+    keep = ~((spent["finess"] == SONGE) & (spent["annee"] == 2022) & (spent["poste"] == "ipp"))
+    data = dataclasses.replace(data, expenses=spent[keep].reset_index(drop=True))
+    (grid,) = generation_of(campaign).write_grids(data, campaign, YEAR, tmp_path / "g", [SONGE])
+    sheet = openpyxl.load_workbook(grid)["Indicateurs"]
+    _, cols = header(sheet, "Code", "Valeur", "Cible ou objectif", "Valeur 2022 (N−1)")
+    ipp = _rows(sheet)["IPP"]
+    assert [sheet.cell(ipp, cols[c]).value for c in ("Valeur", "Cible ou objectif", "Valeur 2022 (N−1)")] == [
+        f"185{NB}000,00{NB}€", "—", "—"]

@@ -120,7 +120,8 @@ def _row(sheet: Worksheet, row: int, ind: VoletIndicator, identity: pd.Series, y
         line = lines.loc[ind.code] if ind.code in lines.index else None
         values: dict[str, object] = {
             "Code": ind.code, "Objectif": ind.label, "Unité": "€",
-            "Cible ou objectif": "—" if line is None else f"≤ {fmt_euros(line['objectif'])}",
+            "Cible ou objectif": ("—" if line is None or pd.isna(line["objectif"])  # an expense not given
+                                  else f"≤ {fmt_euros(line['objectif'])}"),
             "Valeur N−1": "—" if line is None else fmt_euros(line["montant_reference"]),
             "Règle de calcul": f"objectif = dépenses {year - 1} × (1 + taux) ; taux {rate_text(ind)} ; "
                                f"économies = baisse par rapport à {year - 1}",
