@@ -60,9 +60,11 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes ciblage $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/ciblage-caqes-2022.xlsx
 	$(BIN)/caqes reports $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/rapports-caqes-2022 --jobs 2 --finess 380001016,690002027
 	$(BIN)/caqes synthese $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/synthese-caqes-2022
+	$(BIN)/caqes grille $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/grilles-caqes-2022
+	$(BIN)/caqes plan $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/plans-caqes-2022
 	$(BIN)/caqes methode --campaign params/caqes-2022.yml --out $(OUT)/methode
 	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/ ; grilles : $(OUT)/grilles-2019/"
-	@echo "Deuxième génération : $(OUT)/rapports-caqes-2022/index.html ; ciblage : $(OUT)/ciblage-caqes-2022.xlsx ; synthèse : $(OUT)/synthese-caqes-2022/"
+	@echo "Deuxième génération : $(OUT)/rapports-caqes-2022/index.html ; ciblage : $(OUT)/ciblage-caqes-2022.xlsx ; synthèse : $(OUT)/synthese-caqes-2022/ ; grilles : $(OUT)/grilles-caqes-2022/ ; plans : $(OUT)/plans-caqes-2022/"
 
 test: $(STAMP) lint sysdeps testdeps ## What CI runs: make lint, then the whole test suite
 	$(BIN)/python -m pytest -q

@@ -60,18 +60,12 @@ def test_a_third_generation_is_one_entry(tmp_path: Path) -> None:
         generation_of(SimpleNamespace(generation=3, name="essai"))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("command, said", [
-    ("grille", "campagne de deuxième génération (generation: 2) : la grille d'auto-évaluation est celle du volet "
-               "obligatoire de la première génération ; non produite pour cette campagne"),
-    ("plan", "campagne de deuxième génération (generation: 2) : pas de volet obligatoire à noter (ni score global, "
-             "ni classe, ni plan d'actions du socle)"),
-])
-def test_a_document_the_generation_does_not_make_is_refused(tmp_path: Path, command: str, said: str) -> None:
-    result = runner.invoke(app, [command, str(SAMPLE_2022), "-c", str(CAMPAIGN_2022), "-y", "2023",
-                                 "--out", str(tmp_path / "out")])
-    assert result.exit_code == 1
-    assert said in " ".join(result.output.split())
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+def test_both_shipped_generations_make_grids_and_plans() -> None:
+    """Each fills the slots (the second generation's documents: tests/test_gen2_documents.py)."""
+    for generation in GENERATIONS.values():
+        assert generation.without_grids is None and generation.without_plans is None
+        generation.refuse("grids")
+        generation.refuse("plans")
 
 
 def test_score_refuses_two_generations_and_a_detail_without_meaning(tmp_path: Path) -> None:

@@ -132,11 +132,10 @@ def ciblage(req: Request, out: Path) -> Targeted:
 def grille(req: Request, out_dir: Path) -> list[Path]:
     """``caqes grille``: a pre-filled self-evaluation grid per establishment, if the generation has them."""
     opened = open_request(req, folders=[out_dir])
-    opened.generation.refuse("grids")
     assert opened.dataset is not None
-    wanted = list(req.finess) if req.finess is not None else None
-    total = len(wanted) if wanted is not None else len(opened.dataset.establishments)
-    with output_lock(out_dir), req.listener.task(f"Grilles {opened.year}", total) as advance:
+    wanted = opened.generation.addressees(opened.dataset, opened.campaign, opened.year, "grids",
+                                          list(req.finess) if req.finess is not None else None)
+    with output_lock(out_dir), req.listener.task(f"Grilles {opened.year}", len(wanted)) as advance:
         return opened.generation.write_grids(opened.dataset, opened.campaign, opened.year, out_dir, wanted,
                                              force=req.force, progress=lambda _finess: advance())
 
@@ -144,10 +143,9 @@ def grille(req: Request, out_dir: Path) -> list[Path]:
 def plan(req: Request, out_dir: Path) -> list[Path]:
     """``caqes plan``: a pre-filled action plan per establishment evaluated, if the generation has them."""
     opened = open_request(req, folders=[out_dir])
-    opened.generation.refuse("plans")
     assert opened.dataset is not None
-    wanted = list(req.finess) if req.finess is not None else None
-    selected = opened.generation.evaluated(opened.dataset, opened.campaign, opened.year, wanted)
+    selected = opened.generation.addressees(opened.dataset, opened.campaign, opened.year, "plans",
+                                            list(req.finess) if req.finess is not None else None)
     with output_lock(out_dir), req.listener.task(f"Plans d'actions {opened.year}", len(selected)) as advance:
         return opened.generation.write_plans(opened.dataset, opened.campaign, opened.year, out_dir, selected,
                                              allow_other_year=req.allow_other_year, force=req.force,
@@ -176,6 +174,7 @@ def methode(req: Request, out_dir: Path) -> list[Path]:
 def collecte(req: Request, grids: Path, out_dir: Path, suivi: Path | None) -> Collection:
     """``caqes collecte``: the returned grids checked, a new data folder, the follow-up table."""
     from ..documents.collect import check_out, collect, write_follow_up
+    from ..documents.generations import generation_of
     from ..errors import CaqesError
     from ..rules.campaign import campaign_for_year
 
@@ -190,7 +189,10 @@ def collecte(req: Request, grids: Path, out_dir: Path, suivi: Path | None) -> Co
         raise CaqesError(f"{suivi} : le tableau de suivi ne s'écrit pas dans le dossier de données produit "
                          f"({out_dir}), qui est remplacé en entier")
     year = max(req.years)
-    result = collect(grids, campaign_for_year(load_campaigns(req), year), year, data, out_dir, req.force)
+    campaign = campaign_for_year(load_campaigns(req), year)
+    generation = generation_of(campaign)
+    result = collect(grids, campaign, year, data, out_dir, req.force,
+                     addressees=lambda dataset: generation.addressees(dataset, campaign, year, "grids", None))
     if suivi is not None:
         with recorded([suivi]):
             write_follow_up(result.follow_up, suivi)

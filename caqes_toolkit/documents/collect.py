@@ -1,4 +1,5 @@
-"""Collection of the returned self-evaluation grids (written by :mod:`caqes_toolkit.documents.grid`).
+"""Collection of the returned self-evaluation grids (written by :mod:`caqes_toolkit.documents.grid` or, for
+a second-generation campaign, :mod:`caqes_toolkit.documents.grid_contracts`: the same workbook contract).
 
 Every workbook of a folder is read as Excel or LibreOffice saved it: columns are found by their
 header text (« Code », « Valeur », « Étape », « Cotation »), never by position, and the
@@ -19,7 +20,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,15 @@ from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
 from ..evaluation.money import contracts_in_force
 from ..outputs import atomic_path, foreign_files, remember_outputs
 from ..rules.campaign import Campaign
-from .grid import (
+from .grid import MATURITY_STEP_NAMES, applicable_indicators
+from .grid_book import (
     ESTABLISHMENT_SHEET,
     GRID_FORMAT,
     HEADER_FILL,
     INDICATORS_SHEET,
     MATURITY_SHEET,
-    MATURITY_STEP_NAMES,
     META_SHEET,
-    applicable_indicators,
+    Objective,
     volet_objectives,
 )
 from .seal import KEY_ENV, grid_seal, key_path, read_key
@@ -128,9 +129,11 @@ class Collection:
 
 
 def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
-            out: str | Path, force: bool = False) -> Collection:
+            out: str | Path, force: bool = False,
+            addressees: Callable[[Dataset], list[str]] | None = None) -> Collection:
     """Read every returned grid in ``grids``, check it, and write the data folder ``out`` (which
-    :func:`check_out` must accept)."""
+    :func:`check_out` must accept). The follow-up lists the establishments a grid was written for
+    (``addressees`` of the data; by default every establishment) and any other that returned one."""
     grids, data, out = Path(grids), Path(data), Path(out)
     check_out(out, data, force)
     if not grids.is_dir():
@@ -140,7 +143,9 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     if checked.tables is None:
         raise DataError(list(checked.faults))
     es = checked.tables["establishments"]
-    contracts = contracts_in_force(Dataset(**checked.tables), campaign, year)
+    dataset = Dataset(**checked.tables)
+    expected = set(addressees(dataset) if addressees is not None else es["finess"])
+    contracts = contracts_in_force(dataset, campaign, year)
     volets = contracts.groupby("finess")["volet"].agg(set).to_dict()
     identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}
@@ -152,7 +157,7 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     kept = {g.finess: g for g in read if g.finess and g.valid}
     _write_folder(raw, kept, year, out)
     load_dataset(out, campaign)  # the folder written must itself follow the data contract
-    follow_up = _follow_up(es, read, kept)
+    follow_up = _follow_up(es, read, kept, expected)
     faults = tuple(f for g in read for f in g.faults)
     return Collection(follow_up, faults, out)
 
@@ -246,8 +251,8 @@ def _read_grid(path: Path, root: Path, campaign: Campaign, year: int,
         return grid
     activities, with_list, volets = identities[finess]
     objectives = [ind for _, group in volet_objectives(campaign, activities, volets) for ind in group]
-    asked = [ind for ind in [*applicable_indicators(campaign, activities, with_list), *objectives]
-             if ind.data_source == "etablissement"]
+    shown: list[Objective] = [*applicable_indicators(campaign, activities, with_list), *objectives]
+    asked = [ind for ind in shown if ind.data_source == "etablissement"]  # as both generations' grids ask
     grid.codes = [ind.code for ind in asked if ind.rule != "maturite"]
     _read_indicators(grid, book, campaign)
     if any(ind.rule == "maturite" for ind in asked):
@@ -343,7 +348,7 @@ def _read_indicators(grid: _Grid, book: _Book, campaign: Campaign) -> None:
             seen.add(code)
             if value:
                 grid.rows.append((code, value, ref))
-        elif code and value and code not in campaign.by_code:
+        elif code and value and code not in campaign.by_code and code not in campaign.volet_indicators:
             grid.fault(f"un code d'indicateur de la campagne {campaign.name} dans la colonne « Code »",
                        INDICATORS_SHEET, f"{get_column_letter(cols['Code'])}{r}", code, code,
                        code=FaultCode.UNKNOWN_INDICATOR)
@@ -511,14 +516,16 @@ def _write_folder(raw: RawSource, kept: dict[str, _Grid], year: int, out: Path) 
             shutil.rmtree(tmp)
 
 
-def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> pd.DataFrame:
-    """One row per establishment: status, values missing, faults, file(s)."""
+def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid], expected: set[str]) -> pd.DataFrame:
+    """One row per establishment expected or that returned a grid: status, values missing, faults, file(s)."""
     by_finess: dict[str, list[_Grid]] = {}
     for grid in grids:
         by_finess.setdefault(grid.finess, []).append(grid)
     rows = []
     for finess, name in zip(es["finess"], es["raison_sociale"], strict=True):
         returned = by_finess.get(finess, [])
+        if finess not in expected and not returned:
+            continue
         missing: int | str  # values missing in a kept grid, empty when there is none
         errors = sum(f.severity == "erreur" for g in returned for f in g.faults)
         if not returned:

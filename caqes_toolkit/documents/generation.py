@@ -30,7 +30,7 @@ __all__ = ["Generation", "Scored", "Unsupported"]
 
 
 class Unsupported(CaqesError):
-    """What a generation does not make (grids or plans, today, for the second one)."""
+    """What a generation does not make (grids or plans)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Generation:
     #: Why ``caqes score --detail`` (the score of each indicator) means nothing for it; ``None``: it has one.
     without_detail: ClassVar[str | None] = None
     #: Why the generation makes no self-evaluation grids, no action plans; ``None`` when it makes them
-    #: (it then fills the slot :meth:`write_grids`, :meth:`write_plans`).
+    #: (it then fills the slots :meth:`addressees` and :meth:`write_grids`, :meth:`write_plans`).
     without_grids: ClassVar[str | None] = "pas de grille d'auto-évaluation"
     without_plans: ClassVar[str | None] = "pas de plan d'actions"
 
@@ -104,10 +104,18 @@ class Generation:
         if reason is not None:
             raise Unsupported(f"{self.name} : {reason}")
 
+    def addressees(self, dataset: Dataset, campaign: Campaign, year: int, document: Literal["grids", "plans"],
+                   wanted: list[str] | None) -> list[str]:
+        """The establishments a grid or a plan of ``year`` is written for (the ``wanted`` ones, checked);
+        refuses (:class:`Unsupported`) a document the generation does not make."""
+        self.refuse(document)
+        raise NotImplementedError
+
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     wanted: list[str] | None, *, force: bool = False,
                     progress: Callable[[str], None] | None = None) -> list[Path]:
-        """Slot: the self-evaluation grids of each establishment (``wanted``: some only)."""
+        """Slot: the self-evaluation grids of each establishment (``wanted``: some only, from
+        :meth:`addressees`)."""
         self.refuse("grids")
         raise NotImplementedError
 

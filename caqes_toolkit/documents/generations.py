@@ -1,6 +1,7 @@
 """The registry of contract generations (:class:`~caqes_toolkit.documents.generation.Generation`) and
 the two that ship: the first (2018–2021: a scored socle, classes, sanction and optional additional
-volets) and the second (contracts from 1 July 2022: volets incitatifs only).
+volets) and the second (contracts from 1 July 2022: volets incitatifs only, whose grids and plans are
+those of the volets of each establishment's contract).
 
 A command asks :func:`generation_of` its campaign's strategy and branches nowhere. A third generation
 is one more :class:`Generation` subclass, registered with :func:`register` (here, beside the two
@@ -14,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CaqesError
 from .generation import Generation, Scored
@@ -96,6 +97,16 @@ class SocleGeneration(Generation):
 
         return method_html(campaign)
 
+    def addressees(self, dataset: Dataset, campaign: Campaign, year: int, document: Literal["grids", "plans"],
+                   wanted: list[str] | None) -> list[str]:
+        if document == "plans":  # an establishment with results
+            return self.evaluated(dataset, campaign, year, wanted)
+        known = set(dataset.establishments["finess"])
+        unknown = [f for f in wanted or () if f not in known]
+        if unknown:
+            raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+        return list(dict.fromkeys(wanted)) if wanted is not None else list(dataset.establishments["finess"])
+
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     wanted: list[str] | None, *, force: bool = False,
                     progress: Callable[[str], None] | None = None) -> list[Path]:
@@ -124,11 +135,8 @@ class ContractsGeneration(Generation):
     report_notebook = "rapport_contrat.ipynb"
     synthesis_notebook = "synthese_contrats.ipynb"
     without_detail = "(pas de socle ni de score par indicateur) ; utilisez --volets"
-    without_grids = ("la grille d'auto-évaluation est celle du volet obligatoire de la première génération ; "
-                     "non produite pour cette campagne")
-    without_plans = ("pas de volet obligatoire à noter (ni score global, ni classe, ni plan d'actions du socle) ; "
-                     "elle s'évalue par ses volets incitatifs : caqes score … --volets, caqes ciblage, "
-                     "caqes reports, caqes synthese")
+    without_grids = None  # one grid, one plan per establishment under contract: its volets' objectives
+    without_plans = None
 
     def require_years(self, dataset: Dataset, years: list[int]) -> None:
         present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
@@ -175,6 +183,29 @@ class ContractsGeneration(Generation):
         from .contracts import method_html
 
         return method_html(campaign)
+
+    def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
+                    wanted: list[str] | None, *, force: bool = False,
+                    progress: Callable[[str], None] | None = None) -> list[Path]:
+        from .grid_contracts import write_contract_grids
+
+        return write_contract_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress)
+
+    def addressees(self, dataset: Dataset, campaign: Campaign, year: int, document: Literal["grids", "plans"],
+                   wanted: list[str] | None) -> list[str]:
+        from .grid_contracts import contract_holders
+
+        return contract_holders(dataset, campaign, year, wanted)
+
+    def write_plans(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
+                    selected: list[str], *, allow_other_year: bool = False, force: bool = False,
+                    progress: Callable[[str], None] | None = None) -> list[Path]:
+        from ..evaluation.money import evaluate_volets
+        from .plan_contracts import write_contract_plans
+
+        names = dict(zip(dataset.establishments["finess"], dataset.establishments["raison_sociale"], strict=True))
+        return write_contract_plans(evaluate_volets(dataset, campaign, year), names, selected, out_dir, force=force,
+                                    progress=progress)
 
 
 #: The registered generations, by number.

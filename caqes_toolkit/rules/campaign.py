@@ -179,12 +179,20 @@ VoletRule = Literal["binaire", "cible", "seuils", "maturite", "depense", "mesure
 ExpenseReference = Literal["debut_contrat", "annee_precedente"]
 
 
+#: Where a volet objective's value comes from when its ``source_donnees`` is not given: the
+#: establishment declares the value of a scored objective; an expense line and a measure come from
+#: the Assurance Maladie.
+_VOLET_SOURCE: dict[str, DataSource] = {"depense": "assurance_maladie", "mesure": "assurance_maladie"}
+
+
 class VoletIndicator(_Objective):
     """An objective of an additional volet: the catalogue's fields without ``chapitre``, plus
     the rules ``depense`` (an expense line with a target growth rate) and ``mesure`` (recorded,
-    never scored)."""
+    never scored). ``source_donnees`` defaults to the establishment for a scored objective and to
+    the Assurance Maladie for an expense line or a measure."""
 
     rule: VoletRule = Field(alias="regle")
+    given_source: DataSource | None = Field(default=None, alias="source_donnees")
     direction: Direction | None = Field(default=None, alias="sens")
     expense: str | None = Field(default=None, alias="poste", min_length=1)
     target_rate: float | dict[int, float] | None = Field(default=None, alias="taux_cible")
@@ -205,6 +213,10 @@ class VoletIndicator(_Objective):
                                  f"« {missing[0]} »")
             if isinstance(self.target_rate, dict) and not self.target_rate:
                 raise ValueError(f"l'indicateur {self.code} : taux_cible sans aucune année")
+            if self.given_source == "etablissement":
+                raise ValueError(f"l'indicateur {self.code} (regle: depense) : une dépense vient de l'Assurance "
+                                 "Maladie (table depenses), jamais de l'établissement (source_donnees: etablissement "
+                                 "refusé)")
             return self
         if given:
             raise ValueError(f"l'indicateur {self.code} (regle: {self.rule}) n'accepte pas "
@@ -230,6 +242,16 @@ class VoletIndicator(_Objective):
                                  "dépenses serait nul ou négatif, et toute dépense deviendrait un dépassement")
         return value
 
+    @property
+    def data_source(self) -> DataSource:
+        """Who gives the value: ``source_donnees``, else the default of the rule (see the class)."""
+        return self.given_source or _VOLET_SOURCE.get(self.rule, "etablissement")
+
+    @property
+    def declared(self) -> bool:
+        """Whether the establishment declares the value (in its self-evaluation grid)."""
+        return self.data_source == "etablissement"
+
     def rate(self, year: int) -> float | None:
         """Target growth rate (%/year) of ``year``; None when the campaign gives none."""
         if isinstance(self.target_rate, dict):
@@ -242,7 +264,7 @@ class VoletIndicator(_Objective):
             "code": self.code, "libelle": self.label, "chapitre": chapter, "portee": self.scope,
             "regle": self.rule, "sens": self.direction, "cible": self.target, "seuils": self.thresholds,
             "poids": self.weight, "unite": self.unit, "activites": self.activities,
-            "action": self.action, "source": self.source})
+            "action": self.action, "source": self.source, "source_donnees": self.data_source})
 
 
 class Volet(_Frozen):
