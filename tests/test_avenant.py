@@ -25,7 +25,7 @@ from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.evaluation.trajectories import TRAJECTORY_COLUMNS, trajectories
 from caqes_toolkit.rules.campaign import Campaign, load_campaign
 
-from .conftest import make_dataset, write_campaign
+from .conftest import CAMPAIGN_2019, ROOT, make_dataset, write_campaign
 
 # The rule's worked example: C06 (hausse, campaign target 90 %), L02 (baisse, 5.7 %/an), and R1
 # whose campaign target is the national reference.
@@ -149,43 +149,41 @@ def test_a_lower_own_target_never_lowers_a_hausse_score(campaign: Campaign, t0: 
         assert scores[1] >= indicator(plain, campaign).loc["C06", "score"]
 
 
-def test_bad_rows_of_cibles_each_refused_with_its_code(tmp_path: Path) -> None:
+def _with_cibles(tmp_path: Path, cibles: str) -> Path:
+    """A one-establishment region of caqes-2019 with the table ``cibles`` given."""
     folder = tmp_path / "donnees"
     folder.mkdir()
     (folder / "etablissements.csv").write_text("finess;raison_sociale;region;activites;liste_en_sus\n"
                                                "750712184;AP-HP;IDF;MCO;oui\n", encoding="utf-8")
     (folder / "resultats.csv").write_text("finess;annee;indicateur;valeur\n750712184;2017;C06;40\n",
                                           encoding="utf-8")
-    (folder / "cibles.csv").write_text(
-        "finess;annee;indicateur;cible\n"
+    (folder / "cibles.csv").write_text("finess;annee;indicateur;cible\n" + cibles, encoding="utf-8")
+    return folder
+
+
+def test_bad_rows_of_cibles_each_refused_with_its_code(tmp_path: Path) -> None:
+    folder = _with_cibles(
+        tmp_path,
         "750712184;2019;C06;60\n"      # 2: good
         "130786049;2019;C06;60\n"      # 3: FINESS not in etablissements
         "750712184;2019;Z99;60\n"      # 4: unknown indicator
         "750712184;2019;A05;60\n"      # 5: rule binaire
         "750712184;2019;C07;101\n"     # 6: above 100 %
         "750712184;2019;C06;61\n"      # 7: duplicate of line 2
-        "750712184;2020;C07;6O,5\n",   # 8: not a number
-        encoding="utf-8")
-    faults = [f for f in validate(folder, load_campaign(Path("params/caqes-2019.yml"))) if f.source == "cibles.csv"]
+        "750712184;2020;C07;6O,5\n")   # 8: not a number
+    faults = [f for f in validate(folder, load_campaign(CAMPAIGN_2019)) if f.source == "cibles.csv"]
     found = [(f.line, f.column, str(f.code)) for f in faults if f.severity == "erreur"]
     assert found == [(3, "finess", "unknown-finess"), (4, "indicateur", "unknown-indicator"),
                      (5, "indicateur", "not-a-target"), (6, "cible", "out-of-range"),
                      (7, "finess, annee, indicateur", "duplicate-row"), (8, "cible", "type-error")]
     assert "A05 se note par la règle « binaire »" in faults[2].expected
     with pytest.raises(DataError):
-        load_dataset(folder, load_campaign(Path("params/caqes-2019.yml")))
+        load_dataset(folder, load_campaign(CAMPAIGN_2019))
 
 
 def test_targets_typed_as_fractions_are_refused(tmp_path: Path) -> None:
-    folder = tmp_path / "donnees"
-    folder.mkdir()
-    (folder / "etablissements.csv").write_text("finess;raison_sociale;region;activites;liste_en_sus\n"
-                                               "750712184;AP-HP;IDF;MCO;oui\n", encoding="utf-8")
-    (folder / "resultats.csv").write_text("finess;annee;indicateur;valeur\n750712184;2017;C06;40\n",
-                                          encoding="utf-8")
-    (folder / "cibles.csv").write_text("finess;annee;indicateur;cible\n750712184;2019;C06;0,6\n"
-                                       "750712184;2020;C06;0,7\n", encoding="utf-8")
-    codes = [str(f.code) for f in validate(folder, load_campaign(Path("params/caqes-2019.yml")))]
+    folder = _with_cibles(tmp_path, "750712184;2019;C06;0,6\n750712184;2020;C06;0,7\n")
+    codes = [str(f.code) for f in validate(folder, load_campaign(CAMPAIGN_2019))]
     assert "percent-as-fraction" in codes
 
 
@@ -314,10 +312,9 @@ def test_trajectoires_workbook_for_people(tmp_path: Path) -> None:
 
 
 def test_trajectoires_refuses_a_second_generation_campaign(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
     out = tmp_path / "cibles.csv"
-    result = CliRunner().invoke(app, ["trajectoires", str(root / "data" / "exemple-2022"), "--campaign",
-                                      str(root / "data" / "exemple-2022" / "caqes-2022-region-fictive.yml"),
+    result = CliRunner().invoke(app, ["trajectoires", str(ROOT / "data" / "exemple-2022"), "--campaign",
+                                      str(ROOT / "data" / "exemple-2022" / "caqes-2022-region-fictive.yml"),
                                       "--out", str(out)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "pas de trajectoire à proposer" in result.output
