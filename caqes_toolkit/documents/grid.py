@@ -37,7 +37,7 @@ from ..outputs import save_workbooks
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
-from .rule_texts import RULES, target_text
+from .rule_texts import RULES, applied_target_text, target_text
 from .seal import KEY_ENV, grid_seal, key_path, read_key
 
 __all__ = ["ESTABLISHMENT_SHEET", "INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET",
@@ -158,6 +158,8 @@ class _Known:
         refs = data.references[data.references["annee"] == year]
         self.references = {(i, n, r): v for i, n, r, v in zip(
             refs["indicateur"], refs["niveau"], refs["region"], refs["valeur"], strict=True)}
+        own = data.targets[data.targets["annee"] == year]  # the establishments' avenants
+        self.own = {(f, i): v for f, i, v in zip(own["finess"], own["indicateur"], own["cible"], strict=True)}
 
     def shown(self, ind: Indicator, finess: str, year: int | None) -> str:
         """A known value as text (« — » when unknown)."""
@@ -176,7 +178,11 @@ class _Known:
             return "oui" if value >= 0.5 else "non"
         return fmt_num(value, 1, trim=True, unit=ind.unit)
 
-    def target(self, ind: Indicator, region: str) -> str:
+    def target(self, ind: Indicator, finess: str, region: str) -> str:
+        """The target of the year: the establishment's own (its avenant) when it has one, else the campaign's."""
+        if ind.rule == "cible" and (finess, ind.code) in self.own:
+            five_years = float(ind.target) if isinstance(ind.target, int | float) else None
+            return applied_target_text(ind, self.own[(finess, ind.code)], own=True, campaign_target=five_years)
         if ind.target_kind in ("national", "regional"):
             level = ind.target_kind
             value = self.references.get((ind.code, level, region if level == "regional" else ""))
@@ -412,7 +418,7 @@ def _indicator_row(sheet: Worksheet, row: int, ind: Indicator, identity: pd.Seri
     unit = "oui/non" if ind.rule == "binaire" else (ind.unit or "")
     values: dict[str, object] = {
         "Code": ind.code, "Indicateur": ind.label, "Unité": unit,
-        "Cible ou référence": known.target(ind, str(identity["region"])),
+        "Cible ou référence": known.target(ind, finess, str(identity["region"])),
         "Valeur T0": known.shown(ind, finess, known.t0_year),
         "Valeur N−1": known.shown(ind, finess, year - 1),
         "Règle de calcul": _rule_words(ind),

@@ -30,8 +30,9 @@ from ..evaluation.money import VoletResults
 from ..evaluation.scoring import Scores
 from ..formats import fmt_pct
 from ..outputs import save_workbooks, set_text, sheet_text
+from .avenant import trajectory_rows
 from .fragments import french_date
-from .rule_texts import target_text, value_text
+from .rule_texts import applied_target_text, target_text, value_text
 from .volets import volet_objectives
 
 __all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "write_plans"]
@@ -92,12 +93,14 @@ def _plan_path(out_dir: Path, finess: str, year: int) -> Path:
 
 def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | None = None,
                 n: int | None = None, progress: Callable[[str], None] | None = None,
-                volets: VoletResults | None = None, force: bool = False) -> list[Path]:
+                volets: VoletResults | None = None, force: bool = False,
+                targets: pd.DataFrame | None = None) -> list[Path]:
     """Write the action plan of each establishment scored in ``year`` (or of ``finess`` only).
 
     ``n`` keeps the ``n`` best priorities (default: every indicator with points to gain).
     ``progress`` is called with each FINESS once its workbook is written. With ``volets``, the
-    objectives not yet met of the additional volets in force follow the priorities. Nothing is written
+    objectives not yet met of the additional volets in force follow the priorities. With ``targets`` (the
+    cibles table), an establishment with an avenant gets a sheet of its trajectory. Nothing is written
     when a FINESS has no score in ``year`` or would give a path outside ``out_dir``, nor when a plan
     would replace a file that no command wrote or that was changed since (a completed plan), unless
     ``force``.
@@ -112,8 +115,14 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
 
     def build(k: int) -> Workbook:
         code = wanted[k]
-        return _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
+        book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
                          _volet_rows(volets, code))
+        if targets is not None:
+            ind = scores.indicators
+            _trajectory_sheet(book, trajectory_rows(targets[targets["finess"] == code],
+                                                    ind[(ind["finess"] == code) & (ind["annee"] == year)],
+                                                    scores.campaign), year)
+        return book
 
     return save_workbooks(paths, build, force=force, saved=None if progress is None else lambda k: progress(wanted[k]))
 
@@ -197,7 +206,8 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list[object]:
     value = ("non renseigné (compté 0)" if row["non_renseigne"]
              else value_text(indicator, row["valeur"]))
     return [rank, indicator.code, indicator.label, f"{chapter}. {campaign.short_label(chapter)}",
-            value, target_text(indicator, row["cible"]), float(row["gain"]), indicator.action]
+            value, applied_target_text(indicator, row["cible"], bool(row["cible_avenant"])), float(row["gain"]),
+            indicator.action]
 
 
 def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame, extra: Sequence[Sequence[object]] = ()) -> None:
@@ -225,6 +235,31 @@ def _table(sheet: Worksheet, scores: Scores, plan: pd.DataFrame, extra: Sequence
     _input_rules(sheet, first, last)
     sheet.freeze_panes = sheet.cell(row=first, column=COL["Indicateur"] + 1)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{LAST}{last}"
+
+
+def _trajectory_sheet(book: Workbook, table: pd.DataFrame, year: int) -> None:
+    """The sheet « Trajectoire » of an establishment with an avenant: per indicator, its own target of
+    each year up to the campaign's five-year target (nothing without an avenant)."""
+    if table.empty:
+        return
+    sheet = book.create_sheet("Trajectoire", 1)
+    cell = _put(sheet, 1, 1, "Trajectoire de l'avenant : les cibles de chaque année, jusqu'à la cible à cinq ans "
+                             f"de la campagne (valeur actuelle : celle de {year})")
+    cell.font = _font(bold=True, size=13, color=BLUE)
+    widths = {col: 42.0 if name == "Indicateur" else 12.0 for col, name in enumerate(table.columns, start=1)}
+    for col, name in enumerate(table.columns, start=1):
+        cell = _put(sheet, 3, col, name)
+        cell.font, cell.fill, cell.border = _font(bold=True), HEADER_FILL, BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(col)].width = widths[col]
+    _fit_height(sheet, 3, widths)
+    for row, values in enumerate(table.itertuples(index=False), start=4):
+        for col, value in enumerate(values, start=1):
+            cell = _put(sheet, row, col, value)
+            cell.alignment, cell.border = WRAP, BORDER
+        _fit_height(sheet, row, widths)
+    sheet.print_title_rows = "3:3"
+    _print_setup(sheet, "landscape")
 
 
 def _volet_rows(volets: VoletResults | None, finess: str) -> list[list[object]]:
@@ -302,7 +337,9 @@ def _instructions(sheet: Worksheet, scores: Scores, finess: str, year: int, toda
           "un indicateur applicable sans valeur déclarée : il compte 0 ; le renseigner dans la "
           "grille d'auto-évaluation est souvent le gain le moins coûteux."), None),
         (("• Cible : la valeur à atteindre (« ≥ » : au moins ; « ≤ » : au plus ; réf. nationale ou "
-          "régionale : la valeur de référence de l'année)."), None),
+          "régionale : la valeur de référence de l'année ; « cible de l'avenant » : la cible de l'année que "
+          "fixe l'avenant de votre établissement, étape vers la cible à cinq ans de la campagne, détaillée "
+          "dans l'onglet « Trajectoire »)."), None),
         (("• Points de score global à gagner : ce que gagnerait votre score global si l'indicateur "
           "atteignait sa cible, toutes choses égales par ailleurs. Les gains de plusieurs "
           "indicateurs s'additionnent."), None),

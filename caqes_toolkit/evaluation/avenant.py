@@ -14,8 +14,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["own_target_cells", "step_target"]
+__all__ = ["on_trajectory", "own_target_cells", "step_target"]
 
 
 def own_target_cells(values: np.ndarray, cell: np.ndarray, indicator: np.ndarray,
@@ -43,3 +44,15 @@ def step_target(t0: float, target: float, step: int, horizon: int) -> float:
     start, end = Decimal(repr(float(t0))), Decimal(repr(float(target)))
     exact = start + (end - start) * step / horizon
     return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))  # HALF_UP: away from zero
+
+
+def on_trajectory(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Per establishment and year with some target of its own (``indicators``: the scores' indicator
+    table), sorted by FINESS and year: ``cibles_avenant``, the applicable indicators scored against
+    an own target, ``atteintes``, those of them met, and ``sur_trajectoire``: every one met."""
+    own = indicators[indicators["cible_avenant"].astype(bool)]
+    met = own["applicable"].astype(bool) & (own["statut"] == "atteint")
+    grouped = own.assign(_counted=own["applicable"].astype(int), _met=met.astype(int)).groupby(
+        ["finess", "annee"], sort=True)
+    table = pd.DataFrame({"cibles_avenant": grouped["_counted"].sum(), "atteintes": grouped["_met"].sum()})
+    return table.assign(sur_trajectoire=table["atteintes"] == table["cibles_avenant"]).reset_index()

@@ -28,8 +28,9 @@ def trajectories(dataset: Dataset, campaign: Campaign, horizon: int = DEFAULT_HO
     FINESS, catalogue order and year: for each ``cible`` indicator whose campaign target is a number
     and that applies to the establishment, when its T0 value (after the adjustments) falls short of
     that target. No row when the T0 value is missing or « NC », when it already meets the target, or
-    for a target taken from the references. A second-generation campaign has none (:class:`CaqesError`)."""
-    if campaign.second_generation or campaign.t0_year is None:
+    for a target taken from the references. A campaign without volet obligatoire (second generation)
+    has none (:class:`CaqesError`)."""
+    if not campaign.indicators or campaign.t0_year is None:  # second generation: no volet obligatoire
         raise CaqesError(f"campagne {campaign.name} : pas de trajectoire à proposer sans volet obligatoire ni année "
                          "T0 (« annee_t0 ») ; les cibles pluriannuelles des avenants sont celles des contrats de "
                          "première génération")
