@@ -170,12 +170,14 @@ def test_bad_rows_of_cibles_each_refused_with_its_code(tmp_path: Path) -> None:
         "750712184;2019;A05;60\n"      # 5: rule binaire
         "750712184;2019;C07;101\n"     # 6: above 100 %
         "750712184;2019;C06;61\n"      # 7: duplicate of line 2
-        "750712184;2020;C07;6O,5\n")   # 8: not a number
+        "750712184;2020;C07;6O,5\n"    # 8: not a number
+        "750712184;2017;C07;50\n")     # 9: the T0 year
     faults = [f for f in validate(folder, load_campaign(CAMPAIGN_2019)) if f.source == "cibles.csv"]
     found = [(f.line, f.column, str(f.code)) for f in faults if f.severity == "erreur"]
     assert found == [(3, "finess", "unknown-finess"), (4, "indicateur", "unknown-indicator"),
                      (5, "indicateur", "not-a-target"), (6, "cible", "out-of-range"),
-                     (7, "finess, annee, indicateur", "duplicate-row"), (8, "cible", "type-error")]
+                     (7, "finess, annee, indicateur", "duplicate-row"), (8, "cible", "type-error"),
+                     (9, "annee", "out-of-range")]
     assert "A05 se note par la règle « binaire »" in faults[2].expected
     with pytest.raises(DataError):
         load_dataset(folder, load_campaign(CAMPAIGN_2019))

@@ -1017,7 +1017,8 @@ def _plausible_expenses(sink: _Sink, ctx: _Context) -> None:
 
 def _individual_targets(sink: _Sink, ctx: _Context) -> None:
     """Cibles: each row's indicator scored by the rule « cible » in the volet obligatoire (the only
-    rule an own target replaces), and an establishment's % targets not all typed as fractions."""
+    rule an own target replaces), its year after the campaign's T0, and an establishment's % targets
+    not all typed as fractions."""
     ind_codes, indicators = ctx.indicators
     campaign = ctx.campaign
     listed = [i.code for i in campaign.indicators if i.rule == "cible"]
@@ -1029,6 +1030,11 @@ def _individual_targets(sink: _Sink, ctx: _Context) -> None:
                    dtype=object)
     sink.rows((why != None)[ind_codes], "indicateur",  # noqa: E711 (element-wise)
               lambda rows: why[ind_codes[rows]].tolist(), code=FaultCode.NOT_A_TARGET)
+    t0 = campaign.t0_year
+    if t0 is not None:  # a target of T0 or before would change the score of the starting point itself
+        years = np.asarray(ctx.columns["annee"])
+        sink.rows((years > 0) & (years <= t0), "annee", f"une année postérieure au T0 de la campagne {campaign.name} "
+                  f"({t0}) : l'avenant fixe les cibles des années qui suivent le T0", code=FaultCode.OUT_OF_RANGE)
     finess_key = ctx.keys["finess"]
     percent = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
     _fractions(sink, lambda: finess_key.astype(np.int64), percent, np.asarray(ctx.columns["cible"]),
