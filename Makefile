@@ -55,6 +55,7 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes plan $(DATA) $(CAMPAIGNS) --year 2019 --out $(OUT)/plans-2019
 	$(BIN)/caqes grille $(DATA) --campaign params/caqes-2019.yml --year 2019 --out $(OUT)/grilles-2019
 	$(BIN)/caqes methode --campaign params/caqes-2019.yml --out $(OUT)/methode
+	$(BIN)/caqes trajectoires $(DATA) --campaign params/caqes-2019.yml --out $(OUT)/trajectoires-2019.xlsx
 	$(BIN)/caqes validate $(DATA2) $(CAMPAIGN2)
 	$(BIN)/caqes score $(DATA2) $(CAMPAIGN2) --year 2022 --year 2023 --out $(OUT)/interessement-caqes-2022.csv --volets $(OUT)/volets-caqes-2022.csv
 	$(BIN)/caqes ciblage $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/ciblage-caqes-2022.xlsx
@@ -63,7 +64,7 @@ demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every r
 	$(BIN)/caqes grille $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/grilles-caqes-2022
 	$(BIN)/caqes plan $(DATA2) $(CAMPAIGN2) --year 2023 --out $(OUT)/plans-caqes-2022
 	$(BIN)/caqes methode --campaign params/caqes-2022.yml --out $(OUT)/methode
-	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/ ; grilles : $(OUT)/grilles-2019/"
+	@echo "Rapports : $(OUT)/rapports-2019/index.html ; synthèse : $(OUT)/synthese/ ; plans : $(OUT)/plans-2019/ ; grilles : $(OUT)/grilles-2019/ ; trajectoires : $(OUT)/trajectoires-2019.xlsx"
 	@echo "Deuxième génération : $(OUT)/rapports-caqes-2022/index.html ; ciblage : $(OUT)/ciblage-caqes-2022.xlsx ; synthèse : $(OUT)/synthese-caqes-2022/ ; grilles : $(OUT)/grilles-caqes-2022/ ; plans : $(OUT)/plans-caqes-2022/"
 
 test: $(STAMP) lint sysdeps testdeps ## What CI runs: make lint, then the whole test suite

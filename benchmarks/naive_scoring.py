@@ -9,7 +9,7 @@ compare the package against. No pandas, no numpy; the campaign file is read with
 
 DATA_DIR holds the CSV files of the data contract (README.md, « Données »; comma or semicolon, UTF-8 or cp1252):
 etablissements.csv, resultats.csv and, optionally, references.csv, maturite.csv,
-ajustements.csv. The output has one row per establishment of etablissements.csv:
+ajustements.csv, cibles.csv. The output has one row per establishment of etablissements.csv:
 finess, raison_sociale, annee, score_global, classe, sanction_proposee (oui/non),
 chapitre_1 … chapitre_N (empty when the chapter is NC). Scores are written unrounded.
 
@@ -21,7 +21,9 @@ Rules where the method is silent (kept identical to the package's documented cho
 - a regional reference: the row of the establishment's region, else a row with empty region;
 - ``seuils``: the most points among the thresholds met;
 - ``binaire``: oui → 1, non → 0 (whatever ``sens``);
-- adjustments replace values of every year, T0 included (a new row if there was none).
+- adjustments replace values of every year, T0 included (a new row if there was none);
+- a row of cibles.csv (the avenant) is the establishment's own target of that indicator and year: it
+  replaces the campaign's target, a missing reference included.
 """
 
 from __future__ import annotations
@@ -205,8 +207,15 @@ def maturity_score(row):
     return total / 35.0
 
 
-def score_establishment(es, year, campaign, values, maturity, references, warnings):
-    """Chapter scores (dict chapter → score or None) and global score of one establishment."""
+def score_establishment(es, year, campaign, values, maturity, references, warnings, own=None):
+    """Chapter scores (dict chapter → score or None) and global score of one establishment
+    (``own``: the avenants' targets by (finess, year, indicator))."""
+    own = own or {}
+
+    def target_of(ind):
+        mine = own.get((es["finess"], year, ind["code"]))
+        return mine if mine is not None else indicator_target(ind, year, es["region"], references)
+
     sums = {}
     for ind in campaign["indicators"]:
         if ind["activities"] is not None and not (es["activities"] & set(ind["activities"])):
@@ -227,7 +236,7 @@ def score_establishment(es, year, campaign, values, maturity, references, warnin
             if s is None:
                 s = 0.0
         elif value is MISSING:
-            if ind["rule"] == "cible" and indicator_target(ind, year, es["region"], references) is None:
+            if ind["rule"] == "cible" and target_of(ind) is None:
                 continue
             s = 0.0
         elif ind["rule"] == "binaire":
@@ -235,7 +244,7 @@ def score_establishment(es, year, campaign, values, maturity, references, warnin
         elif ind["rule"] == "seuils":
             s = score_seuils(value, ind["thresholds"], ind["up"])
         elif ind["rule"] == "cible":
-            target = indicator_target(ind, year, es["region"], references)
+            target = target_of(ind)
             if target is None:
                 warnings.append(f"{es['finess']} {year} {ind['code']} : référence absente, "
                                 "indicateur non applicable")
@@ -327,10 +336,17 @@ def score_folder(folder, campaign, year):
                 "region": row.get("region", "").strip(),
             })
 
+    own = {}
+    path = folder / "cibles.csv"
+    if path.exists():
+        for row in read_table(path):
+            if int(row["annee"].strip()) == year:
+                own[(row["finess"].strip(), year, row["indicateur"].strip())] = parse_number(row["cible"])
+
     warnings = []
     out = []
     for es in establishments:
-        chapters, g = score_establishment(es, year, campaign, values, maturity, references, warnings)
+        chapters, g = score_establishment(es, year, campaign, values, maturity, references, warnings, own)
         row = {
             "finess": es["finess"],
             "raison_sociale": es["name"],

@@ -86,6 +86,10 @@ FinessOpt = Annotated[list[str] | None, typer.Option(
     "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
 ScoresFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")]
 TargetingFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Liste de ciblage .csv ou .xlsx.")]
+TrajectoriesFileOpt = Annotated[Path, typer.Option(
+    "--out", "-o", help="Cibles proposées : .csv (la table cibles, à négocier puis à rendre) ou .xlsx (à lire).")]
+HorizonOpt = Annotated[int, typer.Option(
+    "--horizon", min=1, max=20, help="Années de T0 à la cible de la campagne (défaut : 5, la cible à cinq ans).")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")]
 SchedulerOpt = Annotated[str | None, typer.Option(help="Adresse d'un ordonnanceur Dask (tcp://hôte:port).")]
 ReportsForceOpt = Annotated[bool, typer.Option("--force", help="Refaire aussi les rapports à jour, et remplacer "
@@ -364,6 +368,20 @@ def ciblage(data: DataArg, campaign: CampaignsOpt, out_file: TargetingFileOpt, y
     counts = result.table["cible"].value_counts()
     out.print(f"{len(result.table)} ligne(s) écrite(s) dans {out_file} : {counts.get('oui', 0)} ciblé(s), "
               f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
+
+
+@app.command(cls=FrenchCommand)
+def trajectoires(data: DataArg, campaign: CampaignOpt, out_file: TrajectoriesFileOpt, horizon: HorizonOpt = 5,
+                 force: ForceOpt = False) -> None:
+    """Trajectoires proposées pour rédiger les avenants : une cible par année, de T0 à la cible de la campagne."""
+    from .app.commands import trajectoires as draft
+
+    with _user_errors():
+        result = draft(_request(data=data, campaigns=[campaign], force=force), out_file, horizon)
+    _warnings(result.warnings)
+    rows, count = len(result.table), result.establishments
+    out.print(f"{rows} cible{'s' if rows > 1 else ''} proposée{'s' if rows > 1 else ''} pour {count} "
+              f"établissement{'s' if count > 1 else ''}, écrite{'s' if rows > 1 else ''} dans {out_file}.")
 
 
 def _version(shown: bool) -> None:

@@ -115,6 +115,8 @@ class FaultCode(StrEnum):
                     "date de contrat hors de 2000–2100)")
     YEAR_AS_DATE = "year-as-date", "année saisie dans une cellule au format date (avertissement)"
     UNKNOWN_INDICATOR = "unknown-indicator", "code d'indicateur absent de la campagne"
+    NOT_A_TARGET = ("not-a-target", "cible d'établissement (cibles) pour un indicateur dont la règle n'est pas "
+                    "« cible » dans le volet obligatoire")
     INVALID_CHOICE = "invalid-choice", "valeur hors de la liste permise (activité, oui/non, niveau, volet, poste)"
     PERCENT_AS_FRACTION = "percent-as-fraction", "pourcentages saisis en fractions (0,455 pour 45,5 %)"
     DUPLICATE_ROW = "duplicate-row", "deux lignes pour la même clé"

@@ -6,10 +6,11 @@ Deterministic (fixed seed): running it twice gives the same bytes. The establish
 chosen so the demo shows every case: every activity, with and without liste en sus, one
 clearly excellent establishment (class A), several in B/C, at least one in D or E, a Corsican
 FINESS (2A), a name with an apostrophe and accents, some "NC", some missing values, a few
-adjustments (contradictory phase), references and maturity grids, and a few contracts of the
+adjustments (contradictory phase), references and maturity grids, a few contracts of the
 additional volets with their expenses (savings, an overrun, an establishment not under contract
-flagged for a next contract). Do not edit the CSV files by hand: change this script and run it
-again.
+flagged for a next contract), and the avenants of three establishments (their own yearly targets
+from 2019, drafted by caqes trajectoires: one on its trajectory, two not). Do not edit the CSV
+files by hand: change this script and run it again.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.data.load import load_dataset
 from caqes_toolkit.data.synthetic import make_region, write_region
+from caqes_toolkit.evaluation.trajectories import trajectories
+from caqes_toolkit.rules.campaign import load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 2019
@@ -87,6 +90,31 @@ OBJECTIVES: dict[tuple[str, int], dict[str, str]] = {
 }
 
 
+#: Avenants (table cibles): establishment → the indicators its avenant covers (None: every one that
+#: caqes trajectoires proposes), with the proposed targets of the years from AVENANT_START.
+AVENANTS: dict[str, tuple[str, ...] | None] = {
+    "Clinique de l'Étang-Imaginaire": None,
+    "Polyclinique de la Baie fictive": ("A04", "B03", "C01", "E01", "F02", "G01", "G02"),
+    "Centre hospitalier de Fauxbourg": None,
+}
+#: The avenants take effect on 1 January 2019.
+AVENANT_START = 2019
+
+
+def avenant_table(folder: Path, campaign_path: Path) -> pd.DataFrame:
+    """The cibles table of :data:`AVENANTS`: the trajectories proposed from the region in ``folder``."""
+    campaign = load_campaign(campaign_path)
+    dataset = load_dataset(folder, campaign)
+    names = dict(zip(dataset.establishments["raison_sociale"], dataset.establishments["finess"]))
+    proposed = trajectories(dataset, campaign)
+    chosen = pd.Series(False, index=proposed.index)
+    for name, codes in AVENANTS.items():
+        mine = proposed["finess"] == names[name]
+        chosen |= mine if codes is None else mine & proposed["indicateur"].isin(codes)
+    table = proposed.loc[chosen & (proposed["annee"] >= AVENANT_START), ["finess", "annee", "indicateur", "cible"]]
+    return table.astype({"annee": str, "cible": str}).reset_index(drop=True)
+
+
 def volet_tables(finess_of: dict[str, str]) -> dict[str, pd.DataFrame]:
     """The contrats and depenses tables and the volet objectives' results (text, as typed)."""
     contrats = pd.DataFrame([(finess_of[n], v, a, b) for n, v, a, b in CONTRACTS], dtype=object,
@@ -113,7 +141,10 @@ def build(out: Path) -> list[Path]:
         raise SystemExit("aucun FINESS corse (2A) tiré : changer SEED ou DEPARTEMENTS")
     volets = volet_tables(dict(zip(tables["etablissements"]["raison_sociale"], finess)))
     tables["resultats"] = pd.concat([tables["resultats"], volets.pop("resultats")], ignore_index=True)
-    return write_region({**tables, **volets}, out, sep=",", encoding="utf-8")
+    (out / "cibles.csv").unlink(missing_ok=True)  # drafted from the region written below
+    written = write_region({**tables, **volets}, out, sep=",", encoding="utf-8")
+    cibles = avenant_table(out, ROOT / "params" / "caqes-2019.yml")
+    return written + write_region({"cibles": cibles}, out, sep=",", encoding="utf-8")
 
 
 def main() -> None:

@@ -133,6 +133,7 @@ CASES: dict[FaultCode, Case] = {
     FaultCode.OUT_OF_RANGE: lambda p, _: _csv(p, results=[f"{APHP};2018;C01;101"]),
     FaultCode.YEAR_AS_DATE: _year_as_date,
     FaultCode.UNKNOWN_INDICATOR: lambda p, _: _csv(p, results=[f"{APHP};2018;Z99;oui"]),
+    FaultCode.NOT_A_TARGET: lambda p, _: _csv(p, cibles__csv=f"finess;annee;indicateur;cible\n{APHP};2019;A01;50\n"),
     FaultCode.INVALID_CHOICE: lambda p, _: _csv(p, establishments=[f"{APHP};AP-HP;IDF;MCO;peut-être"]),
     FaultCode.PERCENT_AS_FRACTION: lambda p, _: _csv(p, results=[f"{APHM};2018;G01;0,455", f"{APHM};2018;C01;1"]),
     FaultCode.DUPLICATE_ROW: lambda p, _: _csv(p, results=[f"{APHP};2018;A01;oui", f"{APHP};2018;A01;non"]),

@@ -71,7 +71,9 @@ def test_plan_never_replaces_a_completed_plan(tmp_path):
     lambda out: ("validate", SAMPLE, "-c", CAMPAIGN_2019, "--anomalies", out / "anomalies.xlsx"),
     lambda out: ("ciblage", SAMPLE_2022, "-c", CAMPAIGN_2022, "-y", "2023", "--out", out / "ciblage.xlsx"),
     lambda out: ("methode", "-c", CAMPAIGN_2019, "--out", out, "--formats", "html"),
-], ids=["score", "detail", "validate", "ciblage", "methode"])
+    lambda out: ("trajectoires", SAMPLE, "-c", CAMPAIGN_2019, "--out", out / "cibles.csv"),
+    lambda out: ("trajectoires", SAMPLE, "-c", CAMPAIGN_2019, "--out", out / "cibles.xlsx", "--horizon", "3"),
+], ids=["score", "detail", "validate", "ciblage", "methode", "trajectoires-csv", "trajectoires-xlsx"])
 def test_every_file_command_replaces_only_its_own_files(tmp_path, make):
     out = tmp_path / "sorties"
     out.mkdir()

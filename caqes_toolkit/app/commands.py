@@ -6,7 +6,7 @@ outputs), does the work and returns what the command line prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from ..documents.collect import Collection
 
-__all__ = ["ScoreResult", "Targeted", "Validated", "ciblage", "collecte", "grille", "init", "methode", "plan", "score",
-           "validate"]
+__all__ = ["Drafted", "ScoreResult", "Targeted", "Validated", "ciblage", "collecte", "grille", "init", "methode",
+           "plan", "score", "trajectoires", "validate"]
 
 
 def init(folder: Path) -> list[Path]:
@@ -127,6 +127,33 @@ def ciblage(req: Request, out: Path) -> Targeted:
     with recorded([out]):
         write_targeting(table, out)
     return Targeted(table, opened.dataset.warnings)
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """What ``caqes trajectoires`` wrote: the proposed targets, and the warnings of the data."""
+
+    table: pd.DataFrame
+    warnings: tuple[Fault, ...]
+
+    @property
+    def establishments(self) -> int:
+        return int(self.table["finess"].nunique())
+
+
+def trajectoires(req: Request, out: Path, horizon: int) -> Drafted:
+    """``caqes trajectoires``: the yearly targets proposed to draft each establishment's avenant."""
+    from ..evaluation.trajectories import trajectories, write_trajectories
+    from ..rules.campaign import load_campaign
+
+    output_file(out, "--out")
+    campaign = load_campaign(req.campaigns[0])  # its year, or any after T0: trajectories start at T0
+    opened = open_request(replace(req, years=(campaign.year or (campaign.t0_year or 0) + 1,)), files=[out])
+    assert opened.dataset is not None
+    table = trajectories(opened.dataset, opened.campaign, horizon)
+    with recorded([out]):
+        write_trajectories(table, opened.dataset, opened.campaign, out)
+    return Drafted(table, opened.dataset.warnings)
 
 
 def grille(req: Request, out_dir: Path) -> list[Path]:

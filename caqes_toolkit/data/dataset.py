@@ -49,6 +49,7 @@ class Dataset:
     warnings: tuple[Fault, ...] = ()
     contracts: pd.DataFrame = field(default_factory=partial(empty_table, "contracts"))
     expenses: pd.DataFrame = field(default_factory=partial(empty_table, "expenses"))
+    targets: pd.DataFrame = field(default_factory=partial(empty_table, "targets"))
 
     @property
     def years(self) -> list[int]:

@@ -40,6 +40,7 @@ Kind = Literal[
     "indicator",        # an indicator code of the campaign
     "value",            # a result: number, oui/non, NC or empty, as its indicator's rule says
     "reference_value",  # a reference: a number (0–100 for a % indicator)
+    "target_value",     # an establishment's own target (cibles): read as a reference value
     "text",             # any text, stripped
     "filled",           # a text that must not be empty
     "yes_no",           # « oui » or « non », read as a bool
@@ -165,6 +166,13 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("ajustements", "adjustments", key=("finess", "annee", "indicateur"), columns=(
         _FINESS, _YEAR, _INDICATOR, *_VALUE,
         ColumnSpec("motif", "str", "text", doc="phase contradictoire"),
+    )),
+    TableSpec("cibles", "targets", key=("finess", "annee", "indicateur"), checks=("individual_targets",),
+              columns=(
+        _FINESS, _YEAR,
+        ColumnSpec("indicateur", "str", "indicator", doc="indicateur du volet obligatoire à règle `cible`"),
+        ColumnSpec("cible", "float64", "target_value", doc="cible de l'établissement pour l'année, "
+                   "celle de son avenant : un nombre, de 0 à 100 pour un indicateur en %"),
     )),
     TableSpec("contrats", "contracts", key=("finess", "volet", "date_debut"),
               checks=("contract_periods",), columns=(

@@ -690,7 +690,7 @@ def _parse_value(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
 
 
 def _parse_reference_value(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
-    ctx.columns[column.name] = _reference_values(sink, *ctx.indicators)
+    ctx.columns[column.name] = _reference_values(sink, *ctx.indicators, column=column.name)
 
 
 def _parse_text(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
@@ -747,6 +747,7 @@ def _parse_expense_line(sink: _Sink, column: ColumnSpec, ctx: _Context) -> None:
 _PARSERS: dict[str, Callable[[_Sink, ColumnSpec, _Context], None]] = {
     "finess": _parse_finess, "finess_declared": _parse_declared_finess, "year": _parse_year,
     "indicator": _parse_indicator, "value": _parse_value, "reference_value": _parse_reference_value,
+    "target_value": _parse_reference_value,
     "text": _parse_text, "filled": _parse_text, "yes_no": _parse_yes_no, "choice": _parse_choice,
     "activities": _parse_activities, "number": _parse_number, "date": _parse_date,
     "volet": _parse_volet, "expense_line": _parse_expense_line,
@@ -778,10 +779,10 @@ def _reference_fractions(sink: _Sink, ctx: _Context) -> None:
     _fractions(sink, lambda: np.zeros(len(values), dtype=np.int64), percent, values, lambda row: "de référence")
 
 
-def _reference_values(sink: _Sink, ind_codes: np.ndarray,
-                      indicators: list[_Measured | None]) -> np.ndarray:
-    """Reference values: a number (0–100 for a % indicator); reports others, empty included."""
-    codes, uniques = sink.distinct("valeur")
+def _reference_values(sink: _Sink, ind_codes: np.ndarray, indicators: list[_Measured | None],
+                      column: str = "valeur") -> np.ndarray:
+    """Reference values (or targets): a number (0–100 for a % indicator); reports others, empty included."""
+    codes, uniques = sink.distinct(column)
     numbers_u, ok_u = _numbers(uniques)
     numbers, ok = numbers_u[codes], ok_u[codes]
     bounded = np.array([i is not None and i.unit == "%" for i in indicators], dtype=bool)[ind_codes]
@@ -792,9 +793,9 @@ def _reference_values(sink: _Sink, ind_codes: np.ndarray,
                              for i in indicators], dtype=object)
     per_row: _PerRow = lambda rows: expectations[ind_codes[rows]].tolist()  # noqa: E731
     empty = (uniques == "").to_numpy(bool)[codes]
-    sink.rows(known & empty, "valeur", per_row, code=FaultCode.BLANK_CELL)
-    sink.rows(known & ~ok & ~empty, "valeur", per_row, code=FaultCode.TYPE_ERROR)
-    sink.rows(outside, "valeur", per_row, code=FaultCode.OUT_OF_RANGE)
+    sink.rows(known & empty, column, per_row, code=FaultCode.BLANK_CELL)
+    sink.rows(known & ~ok & ~empty, column, per_row, code=FaultCode.TYPE_ERROR)
+    sink.rows(outside, column, per_row, code=FaultCode.OUT_OF_RANGE)
     return numbers
 
 
@@ -808,7 +809,7 @@ def _percent_above_one(ind: _Measured | None) -> bool:
 
 
 def _fractions(sink: _Sink, groups: Callable[[], np.ndarray], percent: np.ndarray, numbers: np.ndarray,
-               whose: Callable[[int], str]) -> None:
+               whose: Callable[[int], str], column: str = "valeur") -> None:
     """Report groups whose % values all lie in [0, 1] (two at least, one strictly inside):
     45,5 % typed as 0.455 in a plain cell. One fault at the group's first such row.
 
@@ -845,7 +846,7 @@ def _fractions(sink: _Sink, groups: Callable[[], np.ndarray], percent: np.ndarra
                         f"fractions au lieu de pourcentages ? Saisir {meant} pour {meant} %")
     mask = np.zeros(len(numbers), dtype=bool)
     mask[starts] = True
-    sink.rows(mask, "valeur", lambda at: [texts[row] for row in at.tolist()],
+    sink.rows(mask, column, lambda at: [texts[row] for row in at.tolist()],
               code=FaultCode.PERCENT_AS_FRACTION)
 
 
@@ -1011,9 +1012,39 @@ def _plausible_expenses(sink: _Sink, ctx: _Context) -> None:
     sink.rows(zero | tiny, "montant", said, "avertissement", code=FaultCode.IMPLAUSIBLE_AMOUNT)
 
 
+# --- individual targets (cibles) -------------------------------------------------------------
+
+
+def _individual_targets(sink: _Sink, ctx: _Context) -> None:
+    """Cibles: each row's indicator scored by the rule « cible » in the volet obligatoire (the only
+    rule an own target replaces), its year after the campaign's T0, and an establishment's % targets
+    not all typed as fractions."""
+    ind_codes, indicators = ctx.indicators
+    campaign = ctx.campaign
+    listed = [i.code for i in campaign.indicators if i.rule == "cible"]
+    rule = (f"un indicateur du volet obligatoire à règle « cible » ({', '.join(listed[:4])}, …)" if listed else
+            f"un indicateur à règle « cible » ; la campagne {campaign.name} n'en a aucun dans le volet obligatoire")
+    why = np.array([None if i is None or (isinstance(i, Indicator) and i.rule == "cible") else
+                    f"{rule} : {i.code} se note par la règle « {i.rule} »"
+                    + ("" if isinstance(i, Indicator) else " dans un volet additionnel") for i in indicators],
+                   dtype=object)
+    sink.rows((why != None)[ind_codes], "indicateur",  # noqa: E711 (element-wise)
+              lambda rows: why[ind_codes[rows]].tolist(), code=FaultCode.NOT_A_TARGET)
+    t0 = campaign.t0_year
+    if t0 is not None:  # a target of T0 or before would change the score of the starting point itself
+        years = np.asarray(ctx.columns["annee"])
+        sink.rows((years > 0) & (years <= t0), "annee", f"une année postérieure au T0 de la campagne {campaign.name} "
+                  f"({t0}) : l'avenant fixe les cibles des années qui suivent le T0", code=FaultCode.OUT_OF_RANGE)
+    finess_key = ctx.keys["finess"]
+    percent = np.array([_percent_above_one(i) for i in indicators], dtype=bool)[ind_codes]
+    _fractions(sink, lambda: finess_key.astype(np.int64), percent, np.asarray(ctx.columns["cible"]),
+               lambda row: f"de {pd.Series(ctx.columns['finess']).iat[row]}", column="cible")
+
+
 _TABLE_CHECKS: dict[str, Callable[[_Sink, _Context], None]] = {
     "fractions_by_establishment": _fractions_by_establishment, "fractions": _reference_fractions,
     "contract_periods": _contract_periods, "plausible_expenses": _plausible_expenses,
+    "individual_targets": _individual_targets,
 }
 
 

@@ -123,7 +123,8 @@ class SocleGeneration(Generation):
 
         scores = score_by_year(dataset, [campaign], [year], allow_other_year)[year]
         volets = evaluate_volets(dataset, campaign, year) if campaign.volets else None
-        return write_plans(scores, year, out_dir, selected, volets=volets, force=force, progress=progress)
+        return write_plans(scores, year, out_dir, selected, volets=volets, force=force, progress=progress,
+                           targets=dataset.targets)
 
 
 class ContractsGeneration(Generation):

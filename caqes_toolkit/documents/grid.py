@@ -158,7 +158,7 @@ def _indicator_row(sheet: Worksheet, row: int, ind: Objective, identity: pd.Seri
     unit = "oui/non" if ind.rule == "binaire" else (ind.unit or "")
     values: dict[str, object] = {
         "Code": ind.code, "Indicateur": ind.label, "Unité": unit,
-        "Cible ou référence": known.target(ind, str(identity["region"])),
+        "Cible ou référence": known.target(ind, finess, str(identity["region"])),
         "Valeur T0": known.shown(ind, finess, known.t0_year),
         "Valeur N−1": known.shown(ind, finess, year - 1),
         "Règle de calcul": rule_words(ind),

@@ -36,7 +36,7 @@ from ..outputs import save_workbooks, set_text
 from ..rules.campaign import Campaign, Indicator, Volet, VoletIndicator
 from .fragments import french_date
 from .plan_book import SAFE_FINESS
-from .rule_texts import RULES, target_text
+from .rule_texts import RULES, applied_target_text, target_text
 from .seal import KEY_ENV, grid_seal, key_path, read_key
 
 __all__ = ["BLUE", "ESTABLISHMENT_SHEET", "GRID_FORMAT", "HEADER_FILL", "HEADER_ROW", "INDICATORS_SHEET",
@@ -137,6 +137,8 @@ class Known:
         refs = data.references[data.references["annee"] == year]
         self.references = {(i, n, r): v for i, n, r, v in zip(
             refs["indicateur"], refs["niveau"], refs["region"], refs["valeur"], strict=True)}
+        own = data.targets[data.targets["annee"] == year]  # the establishments' avenants
+        self.own = {(f, i): v for f, i, v in zip(own["finess"], own["indicateur"], own["cible"], strict=True)}
 
     def shown(self, ind: Objective, finess: str, year: int | None) -> str:
         """A known value as text (« — » when unknown)."""
@@ -155,12 +157,16 @@ class Known:
             return "oui" if value >= 0.5 else "non"
         return fmt_num(value, 1, trim=True, unit=ind.unit)
 
-    def target(self, ind: Objective, region: str) -> str:
-        """The target or reference of the year, as a grid shows it."""
+    def target(self, ind: Objective, finess: str, region: str) -> str:
+        """The target or reference of the year, as a grid shows it: the establishment's own (its
+        avenant) when it has one."""
         if isinstance(ind, VoletIndicator):
             if ind.rule == "mesure":
                 return MEASURE
             ind = ind.as_indicator(0)
+        elif ind.rule == "cible" and (finess, ind.code) in self.own:
+            five_years = float(ind.target) if isinstance(ind.target, int | float) else None
+            return applied_target_text(ind, self.own[(finess, ind.code)], own=True, campaign_target=five_years)
         if ind.target_kind in ("national", "regional"):
             level = ind.target_kind
             value = self.references.get((ind.code, level, region if level == "regional" else ""))

@@ -131,7 +131,7 @@ def _row(sheet: Worksheet, row: int, ind: VoletIndicator, identity: pd.Series, y
         return
     values = {
         "Code": ind.code, "Objectif": ind.label, "Unité": "oui/non" if ind.rule == "binaire" else (ind.unit or ""),
-        "Cible ou objectif": known.target(ind, str(identity["region"])),
+        "Cible ou objectif": known.target(ind, finess, str(identity["region"])),
         "Valeur N−1": known.shown(ind, finess, year - 1), "Règle de calcul": rule_words(ind),
         "Source des données": SOURCE_LABELS[ind.data_source]}
     if ind.declared:

@@ -25,6 +25,7 @@ from ..evaluation.money import evaluate_volets
 from ..evaluation.scoring import score
 from ..formats import fmt_euros, fmt_num, fmt_pct
 from ..rules.campaign import Campaign, Indicator, Volet, VoletIndicator
+from .avenant import method_section
 from .examples import EXAMPLE_FINESS, EXAMPLE_INCOME, example_dataset, example_establishments
 from .fragments import french_date
 from .rule_texts import (
@@ -235,6 +236,8 @@ def _rules(campaign: Campaign) -> list[dict]:
         out.append({"title": f"Règle « {text.name} »",
                     "texts": [f"Score : {text.summary}", *text.details, *example.pop("sentences")],
                     "codes": ", ".join(codes), "example": example})
+        if rule == "cible" and (avenant := method_section(campaign, _example_year(campaign))) is not None:
+            out.append(avenant)
     return out
 
 

@@ -82,15 +82,36 @@ def _priorities(priorities: pd.DataFrame, n: int = 5) -> str | None:
     return text + "."
 
 
+def _avenant(indicators: pd.DataFrame | None, year: int) -> str | None:
+    """What the establishment's own targets of the year (its avenant) gave, when it has some."""
+    if indicators is None or not indicators["cible_avenant"].any():
+        return None
+    own = indicators[indicators["cible_avenant"] & indicators["applicable"]]
+    if own.empty:
+        return f"Les cibles de l'avenant de l'établissement pour {year} portent sur des indicateurs non concernés."
+    met = own[own["statut"] == "atteint"]
+    missed = own[own["statut"] != "atteint"]
+    text = (f"En {year}, {_plural(len(own), 'indicateur est évalué', 'indicateurs sont évalués')} sur les cibles "
+            "annuelles de l'avenant de l'établissement, au lieu de la cible à cinq ans de la campagne : ")
+    if missed.empty:
+        return text + f"{'elle est atteinte' if len(own) == 1 else 'toutes sont atteintes'} ; l'établissement est " \
+                      "sur sa trajectoire."
+    parts = [f"{_plural(len(met), 'atteinte')} ({', '.join(met['indicateur'])})" if len(met) else "",
+             f"{_plural(len(missed), 'non atteinte', 'non atteintes')} ({', '.join(missed['indicateur'])})"]
+    return text + ", ".join(p for p in parts if p) + " ; l'établissement n'est pas sur sa trajectoire."
+
+
 def synthesis_sentences(summary: pd.Series, chapters: pd.DataFrame, priorities: pd.DataFrame, *,
                         year: int, t0_year: int | None, sanction_threshold: float | None,
-                        without_sanction: bool) -> list[str]:
-    """Three to five sentences: verdict, change since T0 and N−1 with its main driver, the
-    weakest chapter against the region, and what the priorities are worth.
+                        without_sanction: bool, indicators: pd.DataFrame | None = None) -> list[str]:
+    """Three to six sentences: verdict, what the targets of the establishment's avenant gave (with
+    ``indicators``, the year's indicator table, when it has some), change since T0 and N−1 with its
+    main driver, the weakest chapter against the region, and what the priorities are worth.
 
     ``chapters`` needs: chapitre, libelle_court, score, mediane, contribution_t0, contribution_n1.
     """
-    sentences: list[str | None] = [_verdict(summary, sanction_threshold, without_sanction, year)]
+    sentences: list[str | None] = [_verdict(summary, sanction_threshold, without_sanction, year),
+                                   _avenant(indicators, year)]
     if year != t0_year:
         sentences.append(_change(summary, chapters, "T0", "t0", f"le T0 ({t0_year})"))
     if year - 1 != t0_year:

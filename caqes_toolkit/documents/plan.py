@@ -21,6 +21,7 @@ from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
 from ..evaluation.scoring import Scores
 from ..formats import fmt_pct
+from .avenant import trajectory_rows
 from .fragments import french_date
 from .plan_book import (
     BLUE,
@@ -33,8 +34,9 @@ from .plan_book import (
     notes_sheet,
     plan_sheet,
     save_plans,
+    trajectory_sheet,
 )
-from .rule_texts import target_text, value_text
+from .rule_texts import applied_target_text, target_text, value_text
 from .volets import volet_objectives
 
 __all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "write_plans"]
@@ -51,12 +53,14 @@ PLAN_COLUMNS: tuple[tuple[str, float], ...] = (*LAYOUT.filled, *TO_FILL)
 
 def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | None = None,
                 n: int | None = None, progress: Callable[[str], None] | None = None,
-                volets: VoletResults | None = None, force: bool = False) -> list[Path]:
+                volets: VoletResults | None = None, force: bool = False,
+                targets: pd.DataFrame | None = None) -> list[Path]:
     """Write the action plan of each establishment scored in ``year`` (or of ``finess`` only).
 
     ``n`` keeps the ``n`` best priorities (default: every indicator with points to gain).
     ``progress`` is called with each FINESS once its workbook is written. With ``volets``, the
-    objectives not yet met of the additional volets in force follow the priorities. Nothing is written
+    objectives not yet met of the additional volets in force follow the priorities. With ``targets`` (the
+    cibles table), an establishment with an avenant gets a sheet of its trajectory. Nothing is written
     when a FINESS has no score in ``year`` or would give a path outside ``out_dir``, nor when a plan
     would replace a file that no command wrote or that was changed since (a completed plan), unless
     ``force``.
@@ -71,8 +75,14 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     today = dt.date.today()
 
     def build(code: str) -> Workbook:
-        return _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
+        book = _workbook(scores, rows.loc[code], code, year, priorities(scores, code, year, n=n), today,
                          _volet_rows(volets, code))
+        if targets is not None:
+            ind = scores.indicators
+            trajectory_sheet(book, trajectory_rows(targets[targets["finess"] == code],
+                                                   ind[(ind["finess"] == code) & (ind["annee"] == year)],
+                                                   scores.campaign), year)
+        return book
 
     return save_plans(out_dir, year, wanted, build, force=force, progress=progress)
 
@@ -117,7 +127,8 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list[object]:
     value = ("non renseigné (compté 0)" if row["non_renseigne"]
              else value_text(indicator, row["valeur"]))
     return [rank, indicator.code, indicator.label, f"{chapter}. {campaign.short_label(chapter)}",
-            value, target_text(indicator, row["cible"]), float(row["gain"]), indicator.action]
+            value, applied_target_text(indicator, row["cible"], bool(row["cible_avenant"])), float(row["gain"]),
+            indicator.action]
 
 
 def _volet_rows(volets: VoletResults | None, finess: str) -> list[list[object]]:
@@ -153,7 +164,9 @@ def _instructions(scores: Scores, finess: str, year: int, today: dt.date) -> lis
           "un indicateur applicable sans valeur déclarée : il compte 0 ; le renseigner dans la "
           "grille d'auto-évaluation est souvent le gain le moins coûteux."), None),
         (("• Cible : la valeur à atteindre (« ≥ » : au moins ; « ≤ » : au plus ; réf. nationale ou "
-          "régionale : la valeur de référence de l'année)."), None),
+          "régionale : la valeur de référence de l'année ; « cible de l'avenant » : la cible de l'année que "
+          "fixe l'avenant de votre établissement, étape vers la cible à cinq ans de la campagne, détaillée "
+          "dans l'onglet « Trajectoire »)."), None),
         (("• Points de score global à gagner : ce que gagnerait votre score global si l'indicateur "
           "atteignait sa cible, toutes choses égales par ailleurs. Les gains de plusieurs "
           "indicateurs s'additionnent."), None),

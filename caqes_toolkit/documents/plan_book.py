@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -252,3 +253,28 @@ def notes_sheet(book: Workbook, paragraphs: Sequence[tuple[str, Font | None]], t
     book.properties.title = title
     book.properties.creator = f"caqes-toolkit {__version__}"
     book.properties.language = "fr-FR"
+
+
+def trajectory_sheet(book: Workbook, table: pd.DataFrame, year: int) -> None:
+    """The sheet « Trajectoire » of an establishment with an avenant: per indicator, its own target of
+    each year up to the campaign's five-year target (nothing without an avenant)."""
+    if table.empty:
+        return
+    sheet = book.create_sheet("Trajectoire", 1)
+    cell = _put(sheet, 1, 1, "Trajectoire de l'avenant : les cibles de chaque année, jusqu'à la cible à cinq ans "
+                             f"de la campagne (valeur actuelle : celle de {year})")
+    cell.font = font(bold=True, size=13, color=BLUE)
+    widths = {col: 42.0 if name == "Indicateur" else 12.0 for col, name in enumerate(table.columns, start=1)}
+    for col, name in enumerate(table.columns, start=1):
+        cell = _put(sheet, 3, col, name)
+        cell.font, cell.fill, cell.border = font(bold=True), HEADER_FILL, BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(col)].width = widths[col]
+    _fit_height(sheet, 3, widths)
+    for row, values in enumerate(table.itertuples(index=False), start=4):
+        for col, value in enumerate(values, start=1):
+            cell = _put(sheet, row, col, value)
+            cell.alignment, cell.border = WRAP, BORDER
+        _fit_height(sheet, row, widths)
+    sheet.print_title_rows = "3:3"
+    _print_setup(sheet, "landscape")

@@ -48,6 +48,8 @@ LABELS: dict[str, str] = {
     "valeur_t0": "Valeur T0",
     "valeur_n1": "Valeur N−1",
     "cible": "Cible / référence",
+    "cible_campagne": "Cible de la campagne (à cinq ans)",
+    "cible_avenant": "Cible de l'avenant",
     "applicable": "Applicable",
     "motif_nc": "Motif non concerné",
     "statut": "Statut",

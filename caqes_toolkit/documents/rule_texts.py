@@ -19,8 +19,9 @@ import pandas as pd
 from ..formats import fmt_num, fmt_pct, fmt_rate
 from ..rules.campaign import Campaign, Indicator, RuleChange, RuleValue, VoletIndicator
 
-__all__ = ["AGGREGATION", "CHANGE_LABELS", "NOT_FILLED", "ROUNDING", "RULES", "ClassRange", "RuleText", "class_ranges",
-           "not_applicable_reasons", "rate_text", "readme_section", "rule_value", "rules_used", "target_text",
+__all__ = ["AGGREGATION", "AVENANT", "CHANGE_LABELS", "NOT_FILLED", "OWN_TARGET", "ROUNDING", "RULES", "ClassRange",
+           "RuleText", "applied_target_text", "avenant_note", "class_ranges", "not_applicable_reasons",
+           "own_target_value", "rate_text", "readme_section", "rule_value", "rules_used", "target_text",
            "update_readme", "value_text"]
 
 
@@ -70,6 +71,30 @@ RULES: dict[str, RuleText] = {
          "incomplète est ignorée : à défaut de grille complète, la valeur (en %) déclarée dans les "
          "résultats est retenue ; « NC » déclaré dans les résultats l'emporte sur la grille.")),
 }
+
+#: The establishments' own yearly targets (table ``cibles``): how they change the rule « cible ».
+AVENANT = RuleText(
+    "cibles de l'avenant",
+    "cible de l'avenant pour l'année, sinon cible de la campagne",
+    ("la cible qu'un établissement a pour une année dans son avenant (table « cibles ») remplace, pour cet "
+     "établissement et cette année, la cible c de la campagne d'un indicateur à règle « cible », dans le "
+     "niveau L comme dans la progression P, toujours mesurée depuis le T0, y compris quand la cible de la "
+     "campagne est une référence (même absente de la table des références) ; une cible d'une autre année "
+     "est sans effet, et le reste du calcul (non concernés, poids, agrégation) ne change pas."),
+    ("La cible que la campagne donne à un indicateur à règle « cible » est la cible à cinq ans. "
+     "L'évaluation mesure la progression de chaque établissement depuis son point de départ, sans cible "
+     "régionale chiffrée : après l'état des lieux du T0, l'établissement et l'ARS peuvent fixer dans un "
+     "avenant ses propres cibles annuelles jusqu'à la cible à cinq ans.",
+     "Trajectoire proposée pour rédiger l'avenant (commande caqes trajectoires) : quand la valeur au T0, "
+     "t0, n'atteint pas la cible c de la campagne (un nombre), la cible de l'année T0 + k est "
+     "t0 + (c − t0) × k / H, pour k = 1 à H (H = 5 ans par défaut), arrondie à une décimale, un demi "
+     "s'arrondissant en s'éloignant de zéro. Pas de trajectoire sans valeur au T0, pour « NC », pour une "
+     "valeur au T0 qui atteint déjà c, ni pour une cible prise dans les références.",
+     "Un établissement est sur sa trajectoire une année quand il atteint chacune des cibles de son "
+     "avenant pour cette année (indicateurs applicables)."))
+
+#: How a document marks a target that is the establishment's own (from its avenant).
+OWN_TARGET = "cible de l'avenant"
 
 NOT_FILLED = "Un indicateur applicable sans valeur est non renseigné : il compte 0."
 AGGREGATION = ("Score d'un chapitre = 100 × Σ (poids × score) / Σ poids sur ses indicateurs applicables ; "
@@ -172,6 +197,28 @@ def target_text(indicator: Indicator, target: float) -> str:
     return text + (" (réf. nationale)" if kind == "national" else " (réf. régionale)" if kind == "regional" else "")
 
 
+def applied_target_text(indicator: Indicator, target: float, own: bool = False,
+                        campaign_target: float | None = None) -> str:
+    """The target applied to an indicator: :func:`target_text`, or for the establishment's own target
+    (``own``) « ≥ 60,0 % — cible de l'avenant », followed by the campaign's five-year target when
+    ``campaign_target`` is given (« ; campagne, à cinq ans : ≥ 90,0 % »)."""
+    if not own:
+        return target_text(indicator, target)
+    return f"{own_target_value(indicator, target)} — {avenant_note(indicator, campaign_target)}"
+
+
+def own_target_value(indicator: Indicator, target: float) -> str:
+    """An establishment's own target, « ≥ 60,0 % » (never marked as a reference)."""
+    return f"{'≥' if indicator.direction == 'hausse' else '≤'} {value_text(indicator, target).lstrip('+')}"
+
+
+def avenant_note(indicator: Indicator, campaign_target: float | None = None) -> str:
+    """« cible de l'avenant », then the campaign's five-year target when given."""
+    if campaign_target is None:
+        return OWN_TARGET
+    return f"{OWN_TARGET}\u202f; campagne, à cinq ans\u00a0: {target_text(indicator, campaign_target)}"
+
+
 def rule_value(campaign: Campaign, change: RuleChange, value: RuleValue) -> str:
     """One side of a :class:`RuleChange` in French, the indicator's values with their unit (the
     indicator as ``campaign`` defines it, else as the change names it)."""
@@ -220,6 +267,7 @@ def readme_section(campaigns: Sequence[Campaign]) -> str:
     scored = [c for c in campaigns if c.chapters]  # a campaign without chapters has no score
     lines = ["## Règles de score d'un indicateur (s entre 0 et 1)", ""]
     lines += [f"- `{rule}` : {text.summary}" for rule, text in RULES.items()]
+    lines += ["", f"**Cibles de l'avenant** : {AVENANT.summary[0].upper()}{AVENANT.summary[1:]}"]
     if scored:
         lines += ["", f"Un indicateur est **non concerné** (retiré du calcul) lorsque (chapitres de "
                   f"`{_file(scored[0])}`) :", ""]

@@ -21,12 +21,15 @@ from .fragments import provenance as provenance_fragment
 from .narrative import synthesis_sentences
 from .rule_texts import (
     AGGREGATION,
+    AVENANT,
     CHANGE_LABELS,
     NOT_FILLED,
     ROUNDING,
     RULES,
+    avenant_note,
     class_ranges,
     not_applicable_reasons,
+    own_target_value,
     rule_value,
     rules_used,
     target_text,
@@ -88,7 +91,7 @@ def synthesis(r: EstablishmentReport) -> Html:
         rank = rank.replace("1e sur", "1er sur") if int(s["rang_regional"]) == 1 else rank
     sentences = synthesis_sentences(
         s, r.chapters, r.priorities, year=r.annee, t0_year=c.t0_year,
-        sanction_threshold=c.sanction_threshold, without_sanction=c.without_sanction)
+        sanction_threshold=c.sanction_threshold, without_sanction=c.without_sanction, indicators=r.indicators)
     return render("synthesis", {
         "score": fmt_pct(s["score_global"]), "classe": s["classe"], "sanction": sanction,
         "annee_t0": c.t0_year, "annee_n1": r.annee - 1,
@@ -186,13 +189,15 @@ def indicators(r: EstablishmentReport) -> Html:
         for row in rows.itertuples():
             ind = c.by_code[row.indicateur]
             motif = row.motif_nc if row.motif_nc and row.motif_nc != "déclaré NC" else ""
-            target = target_text(ind, row.cible)
-            if ind.code in changed_targets and r.previous_campaign is not None:
+            own = bool(row.cible_avenant)
+            target = own_target_value(ind, row.cible) if own else target_text(ind, row.cible)
+            if ind.code in changed_targets and r.previous_campaign is not None and not own:
                 target += f" (cible {r.previous_campaign.name} : {changed_targets[ind.code]})"
             items.append({
                 "code": ind.code, "libelle": ind.label, "motif": motif,
                 "valeur": value_text(ind, row.valeur, row.motif_nc == "déclaré NC"),
-                "cible": target, "t0": value_text(ind, row.valeur_t0),
+                "cible": target, "avenant": avenant_note(ind, row.cible_campagne) if own else "",
+                "t0": value_text(ind, row.valeur_t0),
                 "n1": value_text(ind, row.valeur_n1),
                 "score": fmt_pct(100 * row.score, 0) if pd.notna(row.score) else "—",
                 "statut": row.statut, "statut_css": _status_css(row.statut),
@@ -209,7 +214,9 @@ def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
     rows = [{
         "rang": k, "code": row.indicateur, "libelle": row.libelle, "action": row.action,
         "valeur": value_text(r.campaign.by_code[row.indicateur], row.valeur),
-        "cible": target_text(r.campaign.by_code[row.indicateur], row.cible),
+        "cible": own_target_value(r.campaign.by_code[row.indicateur], row.cible) if row.cible_avenant
+        else target_text(r.campaign.by_code[row.indicateur], row.cible),
+        "avenant": avenant_note(r.campaign.by_code[row.indicateur]) if row.cible_avenant else "",
         "gain": fmt_points(row.gain, 2), "non_renseigne": bool(row.non_renseigne),
     } for k, row in enumerate(top.itertuples(), start=1)]
     notes = []
@@ -274,7 +281,8 @@ def method_annex(r: EstablishmentReport) -> Html:
     aggregation = (f"{NOT_FILLED} Un indicateur est retiré du calcul lorsque "
                    f"{' '.join(not_applicable_reasons(c))} {AGGREGATION} {ROUNDING}")
     return render("annex", {"profile": profile, "weights": weights, "classes": classes, "sanction": sanction,
-                             "rules": [f"{RULES[u].name} : {RULES[u].summary}" for u in rules_used(c)],
+                             "rules": [f"{RULES[u].name} : {RULES[u].summary}" for u in rules_used(c)]
+                             + ([f"{AVENANT.name} : {AVENANT.summary}"] if r.indicators["cible_avenant"].any() else []),
                              "aggregation": aggregation})
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import __version__
 from ..data.dataset import Dataset, SourceFile
 from ..evaluation.analysis import summary
+from ..evaluation.avenant import on_trajectory
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
 from ..evaluation.region import campaign_source, evaluate_region, select_region
 from ..evaluation.scoring import Scores, score
@@ -78,6 +79,7 @@ class RegionalSynthesis:
     volets: VoletResults | None = None   # additional volets in force (None: campaign without volets)
     targeted: pd.DataFrame | None = None  # establishments flagged by the targeting rule
     phase: int = 2  # 1: provisional, the Assurance Maladie indicators awaited
+    avenants: pd.DataFrame | None = None  # evaluation.avenant.on_trajectory of the year: own targets, met
 
 
 def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, region: str = "",
@@ -113,8 +115,16 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
         previous_campaign=prev_campaign, rule_changes=changes,
         previous_own_rules=own[["finess", "score_global", "classe"]],
         sources=sources, generated_on=today or dt.date.today(), phase=phase,
+        avenants=_avenants(scores, annee, in_region),
         **_volets(dataset, campaign, annee, in_region),
     )
+
+
+def _avenants(scores: Scores, annee: int, finess: pd.Series) -> pd.DataFrame:
+    """The establishments of the region scored against targets of their own in ``annee``, and whether
+    they met them all (:func:`~caqes_toolkit.evaluation.avenant.on_trajectory`)."""
+    ind = scores.indicators
+    return on_trajectory(ind[(ind["annee"] == annee) & ind["finess"].isin(finess) & ind["cible_avenant"]])
 
 
 def _volets(dataset: Dataset, campaign: Campaign, annee: int, finess: pd.Series) -> dict:
@@ -380,6 +390,8 @@ def key_figures(s: RegionalSynthesis) -> list[str]:
     if not worst.empty:
         out.append("Indicateurs qui pèsent le plus : " + ", ".join(
             f"{r.indicateur} ({fmt_pct(r.taux_atteinte, 0)} d'atteinte)" for r in worst.itertuples()) + ".")
+    if s.avenants is not None and not s.avenants.empty:
+        out.append(_avenants_sentence(len(s.avenants), int(s.avenants["sur_trajectoire"].sum()), s.annee))
     missing = len(s.missing) + int((t["nb_non_renseignes"] > 0).sum())
     if missing:
         out.append(f"{missing} établissement(s) n'ont pas transmis toutes leurs données.")
@@ -387,6 +399,19 @@ def key_figures(s: RegionalSynthesis) -> list[str]:
                + ", ".join(f"« {SHEETS[k]} »" for k in ("establishments", "sanctions", "incomplete", "missing",
                                                           "indicators")) + ").")
     return out
+
+
+def _avenants_sentence(n: int, on: int, year: int) -> str:
+    """« 3 établissements ont des cibles d'avenant pour 2019 … ; 1 est sur sa trajectoire … »."""
+    have = f"{n} établissements ont" if n > 1 else "1 établissement a"
+    if on == 0:
+        on_text = "aucun n'est sur sa trajectoire" if n > 1 else "il n'est pas sur sa trajectoire"
+    elif on == n:
+        on_text = "tous sont sur leur trajectoire" if n > 1 else "il est sur sa trajectoire"
+    else:
+        on_text = f"{on} sont sur leur trajectoire" if on > 1 else "1 est sur sa trajectoire"
+    return (f"{have} des cibles d'avenant pour {year} (cibles annuelles vers la cible à cinq ans de la "
+            f"campagne) ; {on_text} (toutes les cibles de l'année atteintes).")
 
 
 def summary_box(s: RegionalSynthesis) -> Html:

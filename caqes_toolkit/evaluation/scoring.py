@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..errors import CaqesError
 from ..rules.campaign import ACTIVITIES, Campaign, Indicator, campaign_for_year
-from .cap import income_cap
+from .avenant import own_target_cells
+from .frames import chapter_frame, global_frame
 
 #: Refusal of the socle's scoring for a second-generation campaign (evaluated by its volets alone).
 SECOND_GENERATION = ("campagne de deuxième génération (generation: 2) : pas de volet obligatoire à noter (ni score "
@@ -40,7 +41,9 @@ class Scores:
 
     ``indicators`` (built on first use: it is the large table): one row per establishment ×
         year × catalogue indicator — finess, annee, indicateur, chapitre, portee, regle, sens,
-        unite, poids, valeur, valeur_t0, valeur_n1, cible, applicable (bool), motif_nc, statut,
+        unite, poids, valeur, valeur_t0, valeur_n1, cible (the target applied: the establishment's
+        own for the year where the cibles table gives one, else the campaign's), cible_campagne,
+        cible_avenant (bool: the target applied is the establishment's own), applicable (bool), motif_nc, statut,
         score (0–1, NaN when not applicable), tendance_t0 / tendance_n1 ("amélioré" | "stable" |
         "dégradé" | NaN), gain (points of global score won if the indicator reached score 1).
     ``chapters``: one row per establishment × year × chapter —
@@ -221,6 +224,7 @@ class _Cube:
             keep = ok & ~self.nc[k].reshape(-1)[row]  # NC declared in resultats wins over the table
             self.value[k].reshape(-1)[row[keep]] = pct[keep]
         self._references(data, es, year_index, code_index)
+        self.own = self._own_targets(rows, data)
 
     def _references(self, data: Dataset, es: pd.DataFrame, year_index: pd.Index,
                     code_index: pd.Index) -> None:
@@ -243,15 +247,38 @@ class _Cube:
         self.national, self.regional = national, regional
         self.es_region = _positions(regions, es["region"])
 
-    def target(self, i: int, pos: list[int]) -> np.ndarray:
-        """Targets of indicator ``i`` in the years at ``pos``: fixed, national or regional
-        reference, as an array broadcastable to [year, establishment] (NaN: none)."""
+    def _own_targets(self, rows: _Rows, data: Dataset) -> dict[int, np.ndarray]:
+        """The establishments' own targets (the cibles table, from their avenant) of each ``cible``
+        indicator that has some, [year, establishment] arrays (NaN: the campaign's target applies)."""
+        if data.targets.empty:
+            return {}
+        i = rows.indicators("targets", self.cat.codes)
+        i = np.where((i >= 0) & (self.cat.rule[i] == RULES.index("cible")), i, -1)  # only a cible's target
+        return own_target_cells(data.targets["cible"].to_numpy(dtype=float), rows.cells("targets", self.years), i,
+                                (len(self.years), len(self.finess)))
+
+    def campaign_target(self, i: int, pos: list[int]) -> np.ndarray:
+        """The campaign's targets of indicator ``i`` in the years at ``pos``: fixed, national or
+        regional reference, as an array broadcastable to [year, establishment] (NaN: none)."""
         kind = self.cat.target_kind[i]
         if kind == TARGET_KINDS.index("national"):
             return self.national[pos, i][:, None]
         if kind == TARGET_KINDS.index("regional"):
             return self.regional[:, pos, i][self.es_region].T
         return np.asarray(self.cat.target[i])
+
+    def own_target(self, i: int, pos: list[int]) -> np.ndarray | None:
+        """The establishments' own targets of indicator ``i`` in the years at ``pos``, [year,
+        establishment] (NaN where they have none); ``None`` when no establishment has one."""
+        own = self.own.get(i)
+        return None if own is None else own[pos]
+
+    def target(self, i: int, pos: list[int]) -> np.ndarray:
+        """The targets that apply to indicator ``i`` in the years at ``pos``: an establishment's own
+        target for the year where it has one, else the campaign's (broadcastable to [year,
+        establishment]; NaN: none)."""
+        campaign, own = self.campaign_target(i, pos), self.own_target(i, pos)
+        return campaign if own is None else np.where(np.isnan(own), campaign, own)
 
 
 def _raw_score(ind: Indicator, v: np.ndarray, t0: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -451,8 +478,9 @@ def _score(rows: _Rows, campaign: Campaign, years: Iterable[int] | None, *, adju
     e_idx, y_idx = np.nonzero(keep.T)  # rows by establishment, then year
     return Scores(
         campaign,
-        chapters=_chapter_frame(cube, chapters, years, e_idx, y_idx, ch_score, ch_weight, part, ch_w),
-        establishments=_global_frame(es, campaign, chapters, years, keep, g, ch_score, missing),
+        chapters=chapter_frame(cube.finess.to_numpy(), chapters, years, e_idx, y_idx, ch_score, ch_weight, part,
+                               ch_w),
+        establishments=global_frame(es, campaign, chapters, years, keep, g, ch_score, missing),
         make_indicators=lambda: _indicator_frame(scoring, chapters, e_idx, y_idx, part, ch_w),
     )
 
@@ -463,10 +491,11 @@ def _detail_arrays(scoring: _Scoring, chapters: list[int], part: np.ndarray,
     into NC_REASONS, STATUSES and TRENDS for the texts)."""
     cube, cat = scoring.cube, scoring.cube.cat
     shape = (len(cat.codes), len(scoring.years), scoring.n_es)
-    out = {name: np.empty(shape) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "score", "gain")}
+    out = {name: np.empty(shape) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "cible_campagne", "score",
+                                              "gain")}
     out |= {name: np.empty(shape, dtype=np.int8)
             for name in ("motif_nc", "statut", "tendance_t0", "tendance_n1")}
-    out["applicable"] = np.empty(shape, dtype=bool)
+    out["applicable"], out["cible_avenant"] = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
     n1_pos = [cube.years.index(y - 1) for y in scoring.years]
     k_of = np.searchsorted(chapters, cat.chapter)
     for i in range(len(cat.codes)):
@@ -475,6 +504,9 @@ def _detail_arrays(scoring: _Scoring, chapters: list[int], part: np.ndarray,
         out["valeur_t0"][i] = scoring.t0(i)
         out["valeur_n1"][i] = cube.value[i, n1_pos]
         out["cible"][i] = cube.target(i, scoring.pos)
+        out["cible_campagne"][i] = cube.campaign_target(i, scoring.pos)
+        own = cube.own_target(i, scoring.pos)
+        out["cible_avenant"][i] = False if own is None else ~np.isnan(own)
         out["motif_nc"][i] = cells.scope.reason()
         out["statut"][i] = cells.status()
         out["tendance_t0"][i] = _trend(cells.value, out["valeur_t0"][i], up)
@@ -515,70 +547,14 @@ def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, 
         "sens": per_indicator([i.direction for i in inds]),
         "unite": per_indicator([i.unit or "" for i in inds]),
         "poids": cat.weight.take(ind),
-        **{name: pick(name) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "applicable")},
+        **{name: pick(name) for name in ("valeur", "valeur_t0", "valeur_n1", "cible", "cible_campagne",
+                                         "cible_avenant", "applicable")},
         "motif_nc": labels("motif_nc", NC_REASONS),
         "statut": labels("statut", STATUSES),
         "score": pick("score"),
         "tendance_t0": labels("tendance_t0", TRENDS),
         "tendance_n1": labels("tendance_n1", TRENDS),
         "gain": pick("gain"),
-    }, copy=False)  # the columns are new arrays
-
-
-def _chapter_frame(cube: _Cube, chapters: list[int], years: list[int], e_idx: np.ndarray,
-                   y_idx: np.ndarray, score: np.ndarray, weight: np.ndarray, part: np.ndarray,
-                   ind_weight: np.ndarray) -> pd.DataFrame:
-    """One row per establishment-year (``e_idx``, ``y_idx``) and chapter, from
-    [establishment, year, chapter] arrays."""
-    n_ch = len(chapters)
-    row = e_idx * len(years) + y_idx
-
-    def pick(values: np.ndarray) -> np.ndarray:  # whole [chapter] rows
-        return values.reshape(-1, n_ch).take(row, axis=0).reshape(-1)
-
-    return pd.DataFrame({
-        "finess": pd.Series(np.repeat(cube.finess.to_numpy().take(e_idx), n_ch), dtype=object, copy=False),
-        "annee": np.repeat(np.asarray(years, dtype=np.int64).take(y_idx), n_ch),
-        "chapitre": np.tile(np.asarray(chapters), len(e_idx)),
-        "score": pick(score),
-        "poids": pick(weight),
-        "part": pick(part),
-        "poids_indicateurs": pick(ind_weight),
-    }, copy=False)  # the columns are new arrays
-
-
-def _global_frame(es: pd.DataFrame, campaign: Campaign, chapters: list[int], years: list[int],
-                  keep: np.ndarray, g: np.ndarray, ch_score: np.ndarray,
-                  missing: np.ndarray) -> pd.DataFrame:
-    """One row per establishment-year with data (``keep``, [year, establishment]), by year
-    then FINESS (taken in that order rather than sorted after)."""
-    by_finess = es["finess"].argsort(kind="stable").to_numpy()
-    y_idx, rank = np.nonzero(keep.take(by_finess, axis=1))
-    e_idx = by_finess.take(rank)
-    row = e_idx * len(years) + y_idx  # in [establishment, year] arrays
-    glob = g.reshape(-1).take(row)
-    rounded = np.round(glob, 6)
-    names, bounds = list(campaign.classes), list(campaign.classes.values())
-    grade = np.select([rounded >= b for b in bounds], names, default=names[-1]).astype(object)
-    grade[np.isnan(glob)] = np.nan
-    sanction = ~np.isnan(glob) & (rounded < campaign.sanction_threshold) & (not campaign.without_sanction)
-    income = es["produits_am"].array.take(e_idx)
-    cap = income_cap(campaign.sanction.cap_pct_income, np.asarray(income, dtype=float)) if campaign.sanction else np.nan
-    by_chapter = ch_score.reshape(-1, len(chapters)).take(row, axis=0)
-
-    def taken(*names: str) -> dict:
-        return {name: es[name].array.take(e_idx) for name in names}
-
-    return pd.DataFrame({
-        **taken("finess", "raison_sociale", "region", "activites", "liste_en_sus"),
-        "annee": np.asarray(years, dtype=np.int64).take(y_idx),
-        "score_global": glob,
-        "classe": grade,
-        "sanction_proposee": sanction,
-        "produits_am": income,
-        **{f"chapitre_{k}": by_chapter[:, j].copy() for j, k in enumerate(chapters)},
-        "nb_non_renseignes": missing.reshape(-1).take(y_idx * len(es) + e_idx),
-        "plafond_sanction": np.where(sanction, cap, np.nan),
     }, copy=False)  # the columns are new arrays
 
 
