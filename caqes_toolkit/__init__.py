@@ -6,7 +6,7 @@ Names are imported on first use, so that a worker or the command line loads only
 """
 
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "Simulation": "evaluation.analysis", "priorities": "evaluation.analysis",
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "__version__":  # importlib.metadata takes a fifth of the command line's start-up
         from importlib.metadata import PackageNotFoundError, version
 

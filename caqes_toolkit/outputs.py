@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     import pandas as pd
     import pyarrow as pa
     from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
            "describe_os_error", "foreign_files", "output_lock", "recorded", "refuse_overwrite", "remember_outputs",
@@ -333,7 +334,7 @@ def _lines(lengths: pd.Series, width: int) -> pd.Series:
     return (lengths * 1.1 // width + 1).astype(int)
 
 
-def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
+def _format_sheet(ws: Worksheet, df: pd.DataFrame, decimals: int) -> None:
     """Header, number formats, widths, filters, frozen header and printing on A4 landscape."""
     import pandas as pd
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -377,7 +378,7 @@ def _format_sheet(ws, df: pd.DataFrame, decimals: int) -> None:
     _print_setup(ws)
 
 
-def _print_setup(ws) -> None:
+def _print_setup(ws: Worksheet) -> None:
     """A4 landscape, as wide as the page, the header row on every page, page numbers."""
     from openpyxl.worksheet.page import PageMargins
 

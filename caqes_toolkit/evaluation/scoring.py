@@ -7,7 +7,7 @@ the class.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -534,7 +534,7 @@ def _indicator_frame(scoring: _Scoring, chapters: list[int], e_idx: np.ndarray, 
     def pick(name: str) -> np.ndarray:
         return arrays[name].reshape(-1).take(cell)
 
-    def labels(name: str, names) -> pd.Series:
+    def labels(name: str, names: Sequence[str] | np.ndarray) -> pd.Series:
         return pd.Series(np.asarray(names, dtype=object).take(pick(name)), dtype=object, copy=False)
 
     return pd.DataFrame({

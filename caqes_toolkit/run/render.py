@@ -103,7 +103,8 @@ def _make_exporter() -> HTMLExporter:
         from nbconvert's public classes and the notebook's own metadata). A test checks that the
         result is the stock exporter's otherwise."""
 
-        def from_notebook_node(self, nb, resources=None, **kw):
+        def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None,
+                               **kw: Any) -> tuple[Any, dict[str, Any]]:
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             meta = (resources or {}).get("metadata", {})
@@ -120,7 +121,8 @@ def _make_exporter() -> HTMLExporter:
         (:data:`~caqes_toolkit.run.scores.SCORES_MIME`), stay in the executed notebook (audit
         log), not in the report."""
 
-        def preprocess_cell(self, cell, resources, index):
+        def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any],
+                            index: int) -> tuple[NotebookNode, dict[str, Any]]:
             if cell.cell_type == "code" and cell.get("outputs"):
                 cell.outputs = [
                     out
