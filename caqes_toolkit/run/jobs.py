@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import __version__
 from ..errors import CaqesError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..data.dataset import SourceFile
     from .render import PdfPrinter
 
-__all__ = ["FORMATS", "TEMPLATE", "Job", "Outcome", "code_fingerprint", "execute_job", "make_jobs",
+__all__ = ["FORMATS", "TEMPLATE", "Job", "Outcome", "Status", "code_fingerprint", "execute_job", "make_jobs",
            "publish_report", "remove_stale"]
 
 FORMATS = ("html", "pdf")
@@ -83,12 +83,16 @@ class Job:
         return done.get("fingerprint") == self.fingerprint and all(p.exists() for p in self.expected_files())
 
 
+#: What became of a job: made, already made (resumed), or failed.
+Status = Literal["ok", "skipped", "failed"]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of one job. ``error`` names the failing cell and the exception."""
 
     finess: str
-    status: str  # "ok" | "skipped" | "failed"
+    status: Status
     seconds: float = 0.0
     cell: int | None = None
     error: str | None = None
@@ -155,7 +159,7 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
     return jobs
 
 
-def _outcome(job: Job, start: float, status: str = "ok", **fields: Any) -> Outcome:
+def _outcome(job: Job, start: float, status: Status = "ok", **fields: Any) -> Outcome:
     return Outcome(job.finess, status, time.perf_counter() - start, **fields)
 
 
