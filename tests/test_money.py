@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from caqes_toolkit.data.contracts import contracts_in_force
 from caqes_toolkit.evaluation import money
 from caqes_toolkit.evaluation.money import (
     VOLET_COLUMNS,
-    contracts_in_force,
     evaluate_volets,
     volet_table,
     volet_totals,
@@ -206,7 +206,7 @@ def test_no_contract_in_force_returns_the_full_path_frames(tmp_path, contracts):
     tables as the full computation (whose text types follow the input's), and the same files."""
     data, camp = dataset(contracts, WORKED), campaign(tmp_path)
     early = evaluate_volets(data, camp, 2019)
-    full = money._evaluate(data, camp, 2019, contracts_in_force(data, camp, 2019))
+    full = money._evaluate(data, camp, 2019, contracts_in_force(data.contracts, camp, 2019))
     for name in ("rows", "objectives", "expenses"):
         pd.testing.assert_frame_equal(getattr(early, name), getattr(full, name), obj=name,
                                       check_dtype=False)

@@ -6,7 +6,8 @@ unique key. A :class:`ColumnSpec` gives a column's dtype in the Dataset, how val
 it (``kind``, with its bounds or choices and the French text of what a cell must hold) and its
 line in the README's data table. File, sheet and column names are compared as analysts type
 them (:func:`~caqes_toolkit.data.names.name_key`). Adding a table is adding one :class:`TableSpec`
-to :data:`TABLES` (and its typed attribute to the Dataset, which a test checks).
+to :data:`TABLES` (and its typed attribute to the Dataset, which a test checks); a new kind of
+column is one parser more in :data:`~caqes_toolkit.data.parsers.PARSERS`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ CONTRACT_YEARS = (2000, 2100)
 #: End dates that spreadsheets and registers write for « no end »: read as an empty ``date_fin``.
 NO_END_DATES = ("9999-12-31", "2999-12-31")
 
-#: How validation reads a column (each kind is one parser in :mod:`caqes_toolkit.data.validation`).
+#: How validation reads a column (each kind is one parser in :data:`caqes_toolkit.data.parsers.PARSERS`).
 Kind = Literal[
     "finess_declared",  # the FINESS that etablissements declares (format, Luhn key, unique)
     "finess",           # a FINESS declared in etablissements
@@ -88,7 +89,7 @@ class TableSpec:
     """One input table: file ``<name>.csv`` or sheet ``<name>``, Dataset attribute ``field``.
 
     ``key``: columns that identify a row (two rows with one key are a ``duplicate-row``);
-    ``checks``: checks across columns, by name (implemented in validation).
+    ``checks``: checks across columns, by name (:data:`~caqes_toolkit.data.table_checks.TABLE_CHECKS`).
     """
 
     name: str

@@ -30,13 +30,13 @@ import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ..data.dataset import MATURITY_STEPS, Dataset
+from ..data.contracts import contracts_in_force
+from ..data.dataset import MATURITY_STEPS
 from ..data.load import load_dataset
 from ..data.read import RawSource, RawTable, read_source
 from ..data.validation import check
 from ..data.workbook import Sheets, cell_text, read_sheets
 from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
-from ..evaluation.money import contracts_in_force
 from ..outputs import atomic_path, foreign_files, remember_outputs
 from ..rules.campaign import Campaign
 from .grid import (
@@ -140,7 +140,7 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     if checked.tables is None:
         raise DataError(list(checked.faults))
     es = checked.tables["establishments"]
-    contracts = contracts_in_force(Dataset(**checked.tables), campaign, year)
+    contracts = contracts_in_force(checked.tables["contracts"], campaign, year)
     volets = contracts.groupby("finess")["volet"].agg(set).to_dict()
     identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}

@@ -29,8 +29,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
+from ..data.contracts import contracts_in_force
 from ..data.dataset import MATURITY_STEPS, Dataset
-from ..data.validation import number_expectation
+from ..data.parsers import number_expectation
 from ..errors import CaqesError
 from ..formats import fmt_num
 from ..outputs import save_workbooks
@@ -142,9 +143,7 @@ class _Known:
 
     def __init__(self, data: Dataset, campaign: Campaign, year: int):
         self.t0_year = campaign.t0_year
-        from ..evaluation.money import contracts_in_force
-
-        contracts = contracts_in_force(data, campaign, year)
+        contracts = contracts_in_force(data.contracts, campaign, year)
         self.volets: dict[str, set[str]] = contracts.groupby("finess")["volet"].agg(set).to_dict()
         years = {year, year - 1, campaign.t0_year}
         res = data.results[data.results["annee"].isin(years)]

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import validation
+from ..data.contracts import contracts_in_force
 from ..data.dataset import Dataset, empty_table
 from ..data.tables import MAX_EUROS
 from ..errors import CaqesError, DataError, Fault, FaultCode
@@ -45,7 +45,6 @@ __all__ = [
     "INCENTIVE_COLUMNS",
     "VOLET_COLUMNS",
     "VoletResults",
-    "contracts_in_force",
     "evaluate_volets",
     "incentive_table",
     "objective_path",
@@ -91,15 +90,6 @@ class VoletResults:
     objectives: pd.DataFrame
     warnings: tuple[Fault, ...] = ()
     expenses: pd.DataFrame = field(default_factory=lambda: empty_table("expenses"))
-
-
-# --- contracts -------------------------------------------------------------------------------
-
-
-def contracts_in_force(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
-    """Contracts of the campaign's volets in force during ``year`` (start ≤ 31/12 and no end or
-    end ≥ 01/01); of two contracts of one volet in force the same year, the later one."""
-    return validation.contracts_in_force(dataset.contracts, campaign, year)
 
 
 # --- achievement of the objectives -------------------------------------------------------------
@@ -392,7 +382,7 @@ def require_parameters(campaign: Campaign, volets: set[str]) -> None:
 def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletResults:
     """Objectives and money of every contract in force in ``year`` (see the module docstring).
     Raises :class:`CaqesError` when a parameter these contracts need is empty."""
-    contracts = contracts_in_force(dataset, campaign, year)
+    contracts = contracts_in_force(dataset.contracts, campaign, year)
     if contracts.empty:  # the usual case of a first-generation region: nothing to evaluate
         return VoletResults(year, campaign, _typed(_ROWS), _typed(_OBJECTIVES), (),
                             dataset.expenses.iloc[:0].reset_index(drop=True))
@@ -567,7 +557,7 @@ def targeting(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
     sous_contrat (bool)."""
     columns = ["finess", "volet", "indicateur", "montant", "evolution", "sous_contrat"]
     spent = dataset.expenses.set_index(["finess", "annee", "poste"])["montant"]
-    contracted = contracts_in_force(dataset, campaign, year)
+    contracted = contracts_in_force(dataset.contracts, campaign, year)
     under = set(zip(contracted["finess"], contracted["volet"]))
     frames = []
     for volet in campaign.volets:
