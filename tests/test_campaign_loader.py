@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from caqes_toolkit.errors import CampaignError
-from caqes_toolkit.rules import campaign as campaign_module
+from caqes_toolkit.rules import campaign_yaml as campaign_module
 from caqes_toolkit.rules.campaign import load_campaign
 
 from .conftest import TINY, write_campaign

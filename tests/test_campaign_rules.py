@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from caqes_toolkit.errors import CampaignError
-from caqes_toolkit.rules.campaign import RuleChange, campaign_for_year, compare_campaigns, load_campaign
+from caqes_toolkit.rules.campaign import campaign_for_year, load_campaign
+from caqes_toolkit.rules.changes import RuleChange, compare_campaigns
 
 from .conftest import TINY, write_campaign
 from .test_gen2 import gen2_yaml
@@ -54,8 +55,8 @@ def test_compare_names_every_campaign_wide_rule(tmp_path):
 
 
 @pytest.mark.parametrize(("old", "new", "line"), [
-    ("generation: 2\n", "generation: 2\nseuil_sanction: 80\n", f"(racine) : seuil_sanction : {WHY}"),
-    ("generation: 2\n", "generation: 2\nsans_sanction: false\n", f"(racine) : sans_sanction : false refusé ; {WHY}"),
+    ("generation: 2\n", "generation: 2\nseuil_sanction: 80\n", f"seuil_sanction : {WHY}"),
+    ("generation: 2\n", "generation: 2\nsans_sanction: false\n", f"sans_sanction : false refusé ; {WHY}"),
     ('    source: "test"\n', '    source: "test"\n    plafond: 1\n',
      f"volets[0] (code produits_sante).plafond : {WHY}"),
     ("reference: annee_precedente", "reference: debut_contrat",

@@ -19,7 +19,8 @@ from caqes_toolkit.documents.rule_texts import (
     rule_value,
     update_readme,
 )
-from caqes_toolkit.rules.campaign import RuleChange, compare_campaigns, load_campaign
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.rules.changes import RuleChange, compare_campaigns
 
 from .conftest import CAMPAIGN_2019, ROOT, SAMPLE, TINY, tiny_yaml, write_campaign
 

@@ -24,7 +24,8 @@ from caqes_toolkit.data.synthetic import (
     make_region,
     write_region,
 )
-from caqes_toolkit.rules.campaign import ACTIVITIES, load_campaign
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.rules.objectives import ACTIVITIES
 
 from .campaigns import socle
 

@@ -18,8 +18,8 @@ from caqes_toolkit.evaluation.money import (
     volet_table,
     volet_totals,
 )
-from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, missing_parameter, targeting_table
-from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, targeting_table
+from caqes_toolkit.rules.campaign import load_campaign, missing_parameter
 
 from .conftest import make_dataset, write_campaign
 from .test_money import OPEN, WORKED, campaign, dataset

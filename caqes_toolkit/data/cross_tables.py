@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..errors import Fault, FaultCode
-from ..rules.campaign import Campaign, VoletIndicator
+from ..rules.campaign import Campaign
+from ..rules.objectives import VoletIndicator
 from .contracts import contracts_in_force
 from .raw import RawSource
 from .tables import table as table_spec
@@ -27,7 +26,7 @@ def missing_expenses(raw: RawSource, frames: dict[str, pd.DataFrame], campaign: 
     spent = set(zip(expenses["finess"], expenses["annee"].tolist(), expenses["poste"], strict=True))
     needed: dict[tuple[str, int, str], str] = {}
     rates: list[Fault] = []
-    name = Path(campaign.path).name if campaign.path else campaign.name
+    name = campaign.file_name
     in_force = contracts_in_force(contracts, campaign, year)[["finess", "volet", "date_debut"]]
     for finess, volet, start in in_force.itertuples(index=False):
         for line in campaign.volet_by_code[volet].expenses:

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FaultCode
-from ..rules.campaign import ACTIVITIES, Campaign, Indicator, VoletIndicator
+from ..rules.campaign import Campaign
+from ..rules.objectives import ACTIVITIES, Indicator, VoletIndicator
 from .sink import PerRow, Sink, spread
 from .tables import CONTRACT_YEARS, NO_END_DATES, ColumnSpec
 

@@ -63,7 +63,7 @@ class ColumnSpec:
     ``number`` columns; ``low``/``high``/``suffix``/``allow_empty``: bounds, unit sign
     stripped and empty cells allowed for ``number``; for ``date``, ``low``/``high`` bound the
     year and ``allow_empty`` reads an empty cell, or a date of :data:`NO_END_DATES`, as « no end ».
-    ``doc`` may name ``{activities}`` (the campaign module's list, filled in the README).
+    ``doc`` may name ``{activities}`` (the list of :mod:`~caqes_toolkit.rules.objectives`, filled in the README).
     """
 
     name: str
@@ -220,7 +220,7 @@ def _readme_columns(spec: TableSpec) -> str:
 
 def readme_table() -> str:
     """The README's table of the input tables (« Données (contrat d'entrée) »), in Markdown."""
-    from ..rules.campaign import ACTIVITIES  # deferred: the Dataset does not need the rules
+    from ..rules.objectives import ACTIVITIES  # deferred: the Dataset does not need the rules
 
     lines = ["| fichier / onglet | colonnes |", "|---|---|"]
     for spec in TABLES:

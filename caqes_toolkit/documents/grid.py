@@ -35,7 +35,8 @@ from ..data.parsers import number_expectation
 from ..errors import CaqesError
 from ..formats import fmt_num
 from ..outputs import save_workbooks
-from ..rules.campaign import Campaign, Indicator
+from ..rules.campaign import Campaign
+from ..rules.objectives import Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
 from .rule_texts import RULES, target_text

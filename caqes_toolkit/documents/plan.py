@@ -27,7 +27,7 @@ from .. import __version__
 from ..errors import CaqesError
 from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
-from ..evaluation.scoring import Scores
+from ..evaluation.scores import Scores
 from ..formats import fmt_pct
 from ..outputs import save_workbooks, set_text, sheet_text
 from .fragments import french_date

@@ -37,7 +37,8 @@ from ..data.dataset import Dataset, empty_table
 from ..data.tables import MAX_EUROS
 from ..errors import CaqesError, DataError, Fault, FaultCode
 from ..formats import fmt_num
-from ..rules.campaign import Campaign, Volet, VoletIndicator, Weights
+from ..rules.campaign import Campaign, missing_parameter
+from ..rules.objectives import Volet, VoletIndicator, Weights
 from .cap import income_cap
 from .scoring import score
 
@@ -271,7 +272,7 @@ def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarra
                             f"la dépense « {poste} » {annee} de l'établissement {finess}, requise par "
                             f"son contrat « {volet} » en vigueur en {year} (montants laissés vides "
                             "dans le fichier des volets)", "avertissement", code=FaultCode.MISSING_EXPENSE))
-    name = Path(campaign.path).name if campaign.path else campaign.name
+    name = campaign.file_name
     for k in np.flatnonzero(np.isnan(factor)):
         code, r = rows["indicateur"].iat[k], int(first[k])
         faults.append(Fault(name, None, f"volets[{rows['volet'].iat[k]}].indicateurs[{code}].taux_cible",
@@ -363,8 +364,6 @@ def require_parameters(campaign: Campaign, volets: set[str]) -> None:
     """Refuse (:class:`CaqesError`) to compute the money of ``volets`` while one of their
     parameters is empty: a ``taux_cible`` left empty, or, in a second-generation campaign, the
     ``part_interessement`` the region sets."""
-    from .targeting import missing_parameter
-
     for volet in campaign.volets:
         if volet.code not in volets:
             continue
@@ -373,7 +372,7 @@ def require_parameters(campaign: Campaign, volets: set[str]) -> None:
                 raise missing_parameter(campaign, line.code, f"volets[{volet.code}].indicateurs[{line.code}]"
                                         ".taux_cible")
         if campaign.second_generation and volet.share_savings is None:
-            where = Path(campaign.path).name if campaign.path else campaign.name
+            where = campaign.file_name
             raise CaqesError(f"{where} : le volet {volet.code} a un paramètre vide : « volets[{volet.code}]."
                              "part_interessement » (part des économies versée en intéressement, fixée par "
                              "la région) ; renseignez-la avant de calculer l'intéressement.")
@@ -445,7 +444,7 @@ def _refuse_non_finite(lines: pd.DataFrame, campaign: Campaign) -> None:
     bad = np.isinf(values).any(axis=1)
     if not bad.any():
         return
-    name = Path(campaign.path).name if campaign.path else campaign.name
+    name = campaign.file_name
     raise DataError([
         Fault(name, None, f"volets[{row.volet}].indicateurs[{row.indicateur}].taux_cible",
               f"{row.finess} / {row.annee} / {row.indicateur}",
