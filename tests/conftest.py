@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from caqes_toolkit.data.dataset import COLUMNS, MATURITY_STEPS, Dataset
+from caqes_toolkit.data.parsers import BAD, NC, value_kinds
 from caqes_toolkit.rules.campaign import Campaign, load_campaign
 
 from .campaigns import socle
@@ -48,23 +49,14 @@ CAMPAIGN_2019 = ROOT / "params" / "caqes-2019.yml"
 SAMPLE = ROOT / "data" / "exemple"
 
 
-def _value(text: str) -> tuple[float, bool]:
-    t = text.strip().lower()
-    if t == "nc":
-        return np.nan, True
-    if t == "":
-        return np.nan, False
-    if t in ("oui", "non"):
-        return (1.0 if t == "oui" else 0.0), False
-    return float(t.replace(",", ".").replace("%", "")), False
-
-
 def _results(rows: list[tuple]) -> pd.DataFrame:
-    out = []
-    for finess, annee, code, text, *motif in rows:
-        value, nc = _value(text)
-        out.append({"finess": finess, "annee": annee, "indicateur": code, "valeur": value,
-                    "nc": nc, "brut": text, **({"motif": motif[0]} if motif else {})})
+    """The rows of resultats or ajustements, each text read by the package's own cell parser."""
+    texts = pd.Series([text.strip() for _, _, _, text, *_ in rows], dtype="str")
+    kinds, values = value_kinds(texts)
+    assert not (kinds == BAD).any(), f"texte illisible dans {texts[kinds == BAD].tolist()}"
+    out = [{"finess": finess, "annee": annee, "indicateur": code, "valeur": value, "nc": kind == NC, "brut": text,
+            **({"motif": motif[0]} if motif else {})}
+           for (finess, annee, code, text, *motif), value, kind in zip(rows, values, kinds, strict=True)]
     return pd.DataFrame(out, columns=COLUMNS["adjustments" if rows and len(rows[0]) == 5 else "results"])
 
 
