@@ -15,7 +15,7 @@ CAMPAIGN2 ?= --campaign $(DATA2)/caqes-2022-region-fictive.yml
 MUTATION_JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast mutation bench lint lab sysdeps testdeps clean
+.PHONY: help demo test test-fast mutation bench docs lint lab sysdeps testdeps clean
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 # Prints the PDFs faster than chromium when installed (same Blink); optional.
 FAST_PDF_PACKAGE := chromium-headless-shell
@@ -93,8 +93,11 @@ lab: $(VENV)/.lab-installed ## JupyterLab in the project's environment, on noteb
 	$(BIN)/python -m ipykernel install --sys-prefix --name caqes-toolkit --display-name "Python (caqes-toolkit)"
 	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
+docs: $(STAMP) ## Regenerate the generated pages of docs/ (the command-line reference)
+	$(BIN)/python scripts/make_docs.py
+
 lint: $(STAMP) ## Static checks: ruff, then mypy (configured in pyproject.toml)
-	$(BIN)/ruff check caqes_toolkit tests benchmarks mutation
+	$(BIN)/ruff check caqes_toolkit tests benchmarks mutation scripts/make_docs.py
 	$(BIN)/mypy
 
 clean: ## Remove generated reports and caches (keeps the virtual environment)

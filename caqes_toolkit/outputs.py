@@ -11,10 +11,14 @@ import csv
 import io
 import os
 import re
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaqesError, os_reason
@@ -26,7 +30,7 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     from openpyxl.cell.cell import Cell
 
 __all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
-           "describe_os_error", "foreign_files", "output_lock", "refuse_overwrite", "remember_outputs",
+           "describe_os_error", "foreign_files", "output_lock", "recorded", "refuse_overwrite", "remember_outputs",
            "save_workbooks", "set_text", "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
@@ -42,10 +46,30 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl.cell.cell.ILL
 
 
 @contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends, then deliver it: a file and its record are written
+    both or neither. Only the main thread receives signals and may set their handler; elsewhere
+    (a worker, which ignores Ctrl-C) the block just runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[tuple[int, FrameType | None]] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held and callable(previous):
+            previous(*held[0])
+
+
+@contextmanager
+def atomic_path(path: str | Path, then: Callable[[], object] | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
 
-    A reader never sees a half-written file; the file gets the usual permissions (umask). An
+    ``then`` runs right after the move, Ctrl-C held back in between (to note the file as written:
+    see :func:`recorded`). A reader never sees a half-written file; the file gets
+    the usual permissions (umask). An
     ``OSError`` that names no file (a full disk while writing) or the temporary file is given
     ``path``, so that the message names the output (a file another program holds open, which
     Windows refuses to replace, included: :func:`describe_os_error` says so).
@@ -58,7 +82,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.close(fd)
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        with _ctrl_c_held():
+            os.replace(tmp, path)
+            if then is not None:
+                then()
     except OSError as exc:
         if exc.filename is None or exc.filename == tmp:
             exc.filename = str(path)
@@ -499,6 +526,16 @@ def remember_outputs(paths: Iterable[str | Path]) -> None:
         write_atomic(folder / WRITTEN, json.dumps({"fichiers": dict(sorted(record.items()))}, indent=1))
 
 
+@contextmanager
+def recorded(paths: Iterable[str | Path]) -> Iterator[None]:
+    """Write the files of the block, then record them as written (:func:`remember_outputs`), with
+    Ctrl-C held back until both are done: an interrupted command never leaves a file of its own
+    unrecorded, which the next run would take for a person's. For short writes (a table, a page)."""
+    with _ctrl_c_held():
+        yield
+        remember_outputs(paths)
+
+
 def save_workbooks(paths: Sequence[Path], build: Callable[[int], Any], *, force: bool = False,
                    saved: Callable[[int], None] | None = None) -> list[Path]:
     """Save the openpyxl workbook ``build(k)`` to ``paths[k]`` for each k, atomically; refused before
@@ -509,9 +546,8 @@ def save_workbooks(paths: Sequence[Path], build: Callable[[int], Any], *, force:
     try:
         for k, path in enumerate(paths):
             book = build(k)
-            with atomic_path(path) as tmp:
+            with atomic_path(path, then=partial(written.append, path)) as tmp:
                 book.save(tmp)
-            written.append(path)
             if saved is not None:
                 saved(k)
     finally:

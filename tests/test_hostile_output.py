@@ -420,3 +420,26 @@ def test_the_lock_is_released_and_finess_deduplicated(tmp_path: Path):
     assert runner.invoke(app, args).exit_code == 0  # the first command left the folder free
     jobs = make_jobs(SAMPLE, CAMPAIGN_2019, 2019, tmp_path, ["2A5477391", "094869773", "2A5477391"], ("html",))
     assert [j.finess for j in jobs] == ["2A5477391", "094869773"]
+
+
+def test_ctrl_c_while_a_file_is_written_leaves_it_recorded_as_ours(tmp_path: Path):
+    """Ctrl-C between a file's move into place and its record: held back until both are done, so the
+    next run replaces its own file instead of taking it for a person's."""
+    import signal
+
+    path = tmp_path / "scores.xlsx"
+    with pytest.raises(KeyboardInterrupt), outputs.recorded([path]):
+        write_table({"scores": pd.DataFrame({"finess": ["1"], "score": [50.0]})}, path)
+        signal.raise_signal(signal.SIGINT)  # delivered once the file is recorded
+    outputs.refuse_overwrite([path])  # ours: no refusal
+    plans = [tmp_path / "a.xlsx", tmp_path / "b.xlsx"]
+
+    def build(k: int) -> openpyxl.Workbook:
+        if k == 1:
+            signal.raise_signal(signal.SIGINT)  # while the second workbook is built: the first is recorded
+        return openpyxl.Workbook()
+
+    with pytest.raises(KeyboardInterrupt):
+        outputs.save_workbooks(plans, build)
+    assert plans[0].exists() and not plans[1].exists()
+    outputs.refuse_overwrite(plans)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Fault
-from ..outputs import check_outputs, output_lock, refuse_overwrite, remember_outputs
+from ..outputs import check_outputs, output_lock, recorded, refuse_overwrite
 from .request import Request, UsageError, load_campaigns, open_request, output_file, with_years
 
 if TYPE_CHECKING:
@@ -57,8 +57,8 @@ def validate(req: Request, anomalies: Path | None = None) -> Validated:
         refuse_overwrite([anomalies], req.force)
     faults = check(req.data, load_campaign(req.campaigns[0]), early)
     if anomalies is not None:
-        write_faults(faults, anomalies)
-        remember_outputs([anomalies])
+        with recorded([anomalies]):
+            write_faults(faults, anomalies)
     return Validated(faults)
 
 
@@ -88,16 +88,16 @@ def score(req: Request, out: Path, detail: Path | None = None, volets: Path | No
     assert opened.dataset is not None
     scored = generation.score(opened.dataset, opened.campaigns, opened.years, allow_other_year=req.allow_other_year,
                               phase=req.phase, detail=detail is not None)
-    generation.write_scores(scored, out)
-    remember_outputs([out])
+    with recorded([out]):
+        generation.write_scores(scored, out)
     if detail is not None and scored.detail is not None:
         from ..documents.present import LABELS
 
-        write_table({"indicateurs": scored.detail}, detail, LABELS, decimals=2)
-        remember_outputs([detail])
+        with recorded([detail]):
+            write_table({"indicateurs": scored.detail}, detail, LABELS, decimals=2)
     if volets is not None:
-        write_volets(scored.money, volets)
-        remember_outputs([volets])
+        with recorded([volets]):
+            write_volets(scored.money, volets)
     warnings = dict.fromkeys((*opened.dataset.warnings, *(w for m in scored.money for w in m.warnings)))
     return ScoreResult(len(scored.table), list(warnings))
 
@@ -124,8 +124,8 @@ def ciblage(req: Request, out: Path) -> Targeted:
     if table.empty:
         raise CaqesError(f"la campagne {camp.name} ne définit aucun référentiel de ciblage (clé "
                          "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
-    write_targeting(table, out)
-    remember_outputs([out])
+    with recorded([out]):
+        write_targeting(table, out)
     return Targeted(table, opened.dataset.warnings)
 
 
@@ -165,9 +165,10 @@ def methode(req: Request, out_dir: Path) -> list[Path]:
     with output_lock(out_dir), req.listener.task("Méthode", 1) as advance:
         document = method_document(campaign)
         refuse_overwrite([out_dir / f"{document.name}.{fmt}" for fmt in req.formats], req.force)
-        written = publish(document.html, out_dir.resolve() / document.name, req.formats,
-                          header=document.header, footer=document.footer)
-        remember_outputs(written)
+        written = [out_dir.resolve() / f"{document.name}.{fmt}" for fmt in req.formats]
+        with recorded(written):
+            publish(document.html, out_dir.resolve() / document.name, req.formats,
+                    header=document.header, footer=document.footer)
         advance()
     return written
 
@@ -191,6 +192,6 @@ def collecte(req: Request, grids: Path, out_dir: Path, suivi: Path | None) -> Co
     year = max(req.years)
     result = collect(grids, campaign_for_year(load_campaigns(req), year), year, data, out_dir, req.force)
     if suivi is not None:
-        write_follow_up(result.follow_up, suivi)
-        remember_outputs([suivi])
+        with recorded([suivi]):
+            write_follow_up(result.follow_up, suivi)
     return result

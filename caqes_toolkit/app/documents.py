@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CaqesError
-from ..outputs import check_outputs, output_lock, refuse_overwrite, remember_outputs
+from ..outputs import check_outputs, output_lock, recorded, refuse_overwrite, remember_outputs
 from .request import OpenRequest, Request, UsageError, open_request, with_years
 
 if TYPE_CHECKING:
@@ -129,9 +129,9 @@ def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, s
 
         outcomes = run_jobs(jobs, workers=workers, scheduler=options.scheduler, force=req.force, on_outcome=done,
                             pool=pool)
-    remember_outputs([write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=req.formats,
-                                  workbook="scores.xlsx", establishments=dataset.establishments,
-                                  classes=list(camp.classes))])
+    with recorded([out_dir / "index.html"]):
+        write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=req.formats,
+                    workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes))
     if not any(o.status == "failed" for o in outcomes):
         record(out_dir, key, jobs)
     return Reports(outcomes)
@@ -145,8 +145,8 @@ def _write_scores(opened: OpenRequest, selected: list[str], path: Path) -> None:
     assert opened.dataset is not None
     table = opened.generation.score(opened.dataset, [opened.campaign], [opened.year],
                                     allow_other_year=opened.request.allow_other_year, phase=opened.request.phase).table
-    write_table({"scores": table[table["finess"].isin(selected)]}, path, LABELS)
-    remember_outputs([path])
+    with recorded([path]):
+        write_table({"scores": table[table["finess"].isin(selected)]}, path, LABELS)
 
 
 class Planned(NamedTuple):
