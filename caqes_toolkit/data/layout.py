@@ -20,6 +20,7 @@ __all__ = ["missing_table", "read_as_known", "usable", "without_total"]
 
 
 def missing_table(raw: RawSource, spec: TableSpec) -> list[Fault]:
+    """The fault of a required table not found, naming the files or sheets found and the closest one."""
     if not spec.required:
         return []
     name, columns = spec.name, ", ".join(spec.required_columns)

@@ -416,7 +416,6 @@ def _parse_expense_line(sink: Sink, column: ColumnSpec, ctx: Context) -> None:
     _keep(ctx, column.name, poste, pd.factorize(poste)[0])
 
 
-
 #: How a column reads its cells, by :data:`~caqes_toolkit.data.tables.Kind`: every kind but
 #: ``derived`` (computed, never read) has its parser.
 PARSERS: dict[str, Parser] = {
