@@ -13,13 +13,6 @@ DATA2 ?= data/exemple-2022
 CAMPAIGN2 ?= --campaign $(DATA2)/caqes-2022-region-fictive.yml
 # Mutants tested at once by make mutation (one process each)
 MUTATION_JOBS ?= 2
-# What make mutation tests: every function of the rules and of the evaluation, then the functions of
-# data/validation.py that read a cell (number, oui/non/NC, FINESS, year, date, choice) or decide which
-# contract is in force (mutmut names a mutant module.x_function__mutmut_N).
-PARSERS := _numbers _value_kinds _values _finess _luhn_ok _years _dated_years _dates _bounded_numbers \
-           _bad_cells _choice _activities _fractions _percent_above_one _reference_values contracts_in_force
-RULE_MUTANTS := 'caqes_toolkit.rules.*' 'caqes_toolkit.evaluation.*'
-PARSER_MUTANTS := $(foreach f,$(PARSERS),'caqes_toolkit.data.validation.x_$(f)*')
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test test-fast mutation bench docs lint lab sysdeps testdeps clean
@@ -75,8 +68,7 @@ test-fast: $(STAMP) ## Edit-test loop: the tests not marked slow (no notebook, n
 
 mutation: $(VENV)/.mutation-installed ## Mutation testing of rules/, evaluation/ and the data parsers (fast tests, ~40 min): score, surviving mutants
 	rm -rf mutants
-	set -o pipefail; $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(RULE_MUTANTS) | grep -v '__mutmut_'
-	set -o pipefail; $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(PARSER_MUTANTS) | grep -v '__mutmut_'
+	set -o pipefail; $(BIN)/mutmut run --max-children $(MUTATION_JOBS) | grep -v '__mutmut_'
 	$(BIN)/python mutation/report.py
 
 testdeps: ## Install LibreOffice Calc if missing (the grid tests re-save a workbook with it; skipped without it)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "Simulation": "evaluation.analysis", "priorities": "evaluation.analysis",
     "regional_distribution": "evaluation.analysis", "simulate": "evaluation.analysis", "summary": "evaluation.analysis",
-    "Campaign": "rules.campaign", "Indicator": "rules.campaign", "load_campaign": "rules.campaign",
+    "Campaign": "rules.campaign", "Indicator": "rules.objectives", "load_campaign": "rules.campaign",
     "Dataset": "data.dataset",
     "CaqesError": "errors", "CampaignError": "errors", "DataError": "errors", "Fault": "errors",
     "load_dataset": "data.load",
-    "Scores": "evaluation.scoring", "score": "evaluation.scoring", "score_by_year": "evaluation.scoring",
+    "Scores": "evaluation.scores", "score": "evaluation.scoring", "score_by_year": "evaluation.scoring",
     "validate": "data.validation",
 }
 
@@ -61,5 +61,7 @@ if TYPE_CHECKING:
     from .data.validation import validate
     from .errors import CampaignError, CaqesError, DataError, Fault
     from .evaluation.analysis import Simulation, priorities, regional_distribution, simulate, summary
-    from .evaluation.scoring import Scores, score, score_by_year
-    from .rules.campaign import Campaign, Indicator, load_campaign
+    from .evaluation.scores import Scores
+    from .evaluation.scoring import score, score_by_year
+    from .rules.campaign import Campaign, load_campaign
+    from .rules.objectives import Indicator

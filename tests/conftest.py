@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 
 from caqes_toolkit.data.dataset import COLUMNS, MATURITY_STEPS, Dataset
+from caqes_toolkit.data.parsers import BAD, NC, value_kinds
 from caqes_toolkit.rules.campaign import Campaign, load_campaign
+
+from .campaigns import socle
 
 # The grids' seal key of the test session, never the user's own (the commands run by the tests inherit it)
 os.environ["CAQES_CLE_GRILLES"] = str(Path(tempfile.mkdtemp(prefix="caqes-cle-")) / "cle-grilles")
@@ -46,23 +49,14 @@ CAMPAIGN_2019 = ROOT / "params" / "caqes-2019.yml"
 SAMPLE = ROOT / "data" / "exemple"
 
 
-def _value(text: str) -> tuple[float, bool]:
-    t = text.strip().lower()
-    if t == "nc":
-        return np.nan, True
-    if t == "":
-        return np.nan, False
-    if t in ("oui", "non"):
-        return (1.0 if t == "oui" else 0.0), False
-    return float(t.replace(",", ".").replace("%", "")), False
-
-
 def _results(rows: list[tuple]) -> pd.DataFrame:
-    out = []
-    for finess, annee, code, text, *motif in rows:
-        value, nc = _value(text)
-        out.append({"finess": finess, "annee": annee, "indicateur": code, "valeur": value,
-                    "nc": nc, "brut": text, **({"motif": motif[0]} if motif else {})})
+    """The rows of resultats or ajustements, each text read by the package's own cell parser."""
+    texts = pd.Series([text.strip() for _, _, _, text, *_ in rows], dtype="str")
+    kinds, values = value_kinds(texts)
+    assert not (kinds == BAD).any(), f"texte illisible dans {texts[kinds == BAD].tolist()}"
+    out = [{"finess": finess, "annee": annee, "indicateur": code, "valeur": value, "nc": kind == NC, "brut": text,
+            **({"motif": motif[0]} if motif else {})}
+           for (finess, annee, code, text, *motif), value, kind in zip(rows, values, kinds, strict=True)]
     return pd.DataFrame(out, columns=COLUMNS["adjustments" if rows and len(rows[0]) == 5 else "results"])
 
 
@@ -93,30 +87,30 @@ def make_dataset(establishments: list[tuple], results: list[tuple], references: 
     return Dataset(es, res, refs, mat, adj)
 
 
-TINY_CAMPAIGN = """
-campagne: test-tiny
-annee_t0: 2017
-sans_sanction: {sans_sanction}
-seuil_sanction: 80
-classes: {{A: 80, B: 70, C: 50, D: 30, E: 0}}
-ponderations:
-  avec_liste_en_sus: {{1: 60, 2: 20, 3: 5, 4: 7, 5: 8}}
-  sans_liste_en_sus: {{1: 60, 2: 20, 3: 8, 4: 12}}
-sanction: {{plafond_pct_produits_am: 1}}
-chapitres: {{1: "Un", 2: "Deux", 3: "Trois", 4: "Quatre", 5: "Cinq"}}
-indicateurs:
-  - {{code: X1, libelle: "Binaire", chapitre: 1, portee: regional, regle: binaire, sens: hausse}}
-  - {{code: X2, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}}
-  - {{code: X3, libelle: "Seuils", chapitre: 1, portee: regional, regle: seuils, sens: hausse, seuils: [[50, 0.5], [80, 1.0]], unite: "%"}}
-  - {{code: M1, libelle: "Maturité", chapitre: 1, portee: regional, regle: maturite, sens: hausse}}
-  - {{code: P1, libelle: "Psy seulement", chapitre: 1, portee: regional, regle: binaire, sens: hausse, activites: [PSY]}}
-  - {{code: Y1, libelle: "Baisse", chapitre: 2, portee: regional, regle: cible, sens: baisse, cible: 10, unite: "%"}}
-  - {{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, regle: binaire, sens: hausse}}
-  - {{code: G1, libelle: "Réf. nationale", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: reference_nationale, unite: "%"}}
-  - {{code: H1, libelle: "Évolution", chapitre: 4, portee: national, regle: cible, sens: baisse, cible: 4, unite: "%/an"}}
-  - {{code: H2, libelle: "Réf. régionale", chapitre: 4, portee: regional, regle: cible, sens: baisse, cible: reference_regionale, unite: "%/an"}}
-  - {{code: L1, libelle: "Liste en sus", chapitre: 5, portee: national, regle: cible, sens: baisse, cible: 3.5, unite: "%/an"}}
-"""
+#: The indicators of the small test campaign: one of each rule, unit and target kind.
+TINY_INDICATORS = (
+    '{code: X1, libelle: "Binaire", chapitre: 1, portee: regional, regle: binaire, sens: hausse}',
+    '{code: X2, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}',
+    '{code: X3, libelle: "Seuils", chapitre: 1, portee: regional, regle: seuils, sens: hausse, seuils: [[50, 0.5], [80, 1.0]], unite: "%"}',
+    '{code: M1, libelle: "Maturité", chapitre: 1, portee: regional, regle: maturite, sens: hausse}',
+    '{code: P1, libelle: "Psy seulement", chapitre: 1, portee: regional, regle: binaire, sens: hausse, activites: [PSY]}',
+    '{code: Y1, libelle: "Baisse", chapitre: 2, portee: regional, regle: cible, sens: baisse, cible: 10, unite: "%"}',
+    '{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, regle: binaire, sens: hausse}',
+    '{code: G1, libelle: "Réf. nationale", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: reference_nationale, unite: "%"}',
+    '{code: H1, libelle: "Évolution", chapitre: 4, portee: national, regle: cible, sens: baisse, cible: 4, unite: "%/an"}',
+    '{code: H2, libelle: "Réf. régionale", chapitre: 4, portee: regional, regle: cible, sens: baisse, cible: reference_regionale, unite: "%/an"}',
+    '{code: L1, libelle: "Liste en sus", chapitre: 5, portee: national, regle: cible, sens: baisse, cible: 3.5, unite: "%/an"}',
+)
+
+
+def tiny_yaml(sans_sanction: str = "false") -> str:
+    """The small test campaign: five chapters, the indicators above, a sanction capped at 1 %."""
+    return socle(*TINY_INDICATORS, name="test-tiny", sans_sanction=sans_sanction,
+                 weights={1: 60, 2: 20, 3: 5, 4: 7, 5: 8}, without_list={1: 60, 2: 20, 3: 8, 4: 12}, cap=1,
+                 chapters={1: "Un", 2: "Deux", 3: "Trois", 4: "Quatre", 5: "Cinq"})
+
+
+TINY = tiny_yaml()
 
 
 def write_campaign(tmp_path: Path, text: str, name: str = "campagne.yml") -> Path:
@@ -127,7 +121,7 @@ def write_campaign(tmp_path: Path, text: str, name: str = "campagne.yml") -> Pat
 
 @pytest.fixture
 def tiny_campaign(tmp_path: Path) -> Campaign:
-    return load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false")))
+    return load_campaign(write_campaign(tmp_path, TINY))
 
 
 @pytest.fixture(scope="session")

@@ -16,25 +16,16 @@ from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.evaluation.targeting import targeting_table
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
+from .campaigns import socle, volet, volets
+from .conftest import TINY, make_dataset, write_campaign
 from .test_money import OPEN, WORKED, campaign, dataset, rows
 
 F = "010000016"
 
 # One « cible » indicator in the only chapter: the global score is 100 × its score.
-ONE_TARGET = """
-campagne: test-bornes
-annee_t0: 2017
-seuil_sanction: 30
-classes: {A: 80, B: 70, C: 50, D: 30, E: 0}
-ponderations:
-  avec_liste_en_sus: {1: 100}
-  sans_liste_en_sus: {1: 100}
-sanction: {plafond_pct_produits_am: 1}
-chapitres: {1: "Un"}
-indicateurs:
-  - {code: C1, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}
-"""
+ONE_TARGET = socle(
+    '{code: C1, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}',
+    name="test-bornes", threshold=30, cap=1)
 
 
 def _one_target(tmp_path, t0: str, value: str):
@@ -76,21 +67,16 @@ def test_volet_whose_scored_objectives_are_all_nc_counts_100_percent(tmp_path):
     assert line["interessement"] == pytest.approx(1_014.24, abs=0.005)
 
 
-VOLET_WITHOUT_OBJECTIVE = """
-volets:
-  - code: transports
-    libelle: "Transports"
-    part_interessement: 30
-    indicateurs:
-      - {code: TR1, libelle: "Dépenses", portee: national, regle: depense, poste: transports,
-         taux_cible: 2.2, reference: debut_contrat}
-"""
+VOLET_WITHOUT_OBJECTIVE = volets(volet(
+    "transports", "Transports",
+    '{code: TR1, libelle: "Dépenses", portee: national, regle: depense, poste: transports, taux_cible: 2.2, '
+    'reference: debut_contrat}', part_interessement=30))
 
 
 def test_volet_without_any_scored_objective_counts_100_percent(tmp_path):
     """A campaign whose only volet has an expense line and no scored objective: A = 100 %,
     intéressement = 30 % × 3 380.80 = 1 014.24 €."""
-    c = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false") + VOLET_WITHOUT_OBJECTIVE))
+    c = load_campaign(write_campaign(tmp_path, TINY + VOLET_WITHOUT_OBJECTIVE))
     line = rows(evaluate_volets(dataset(OPEN, WORKED), c, 2019))
     assert line["atteinte"] == 100
     assert line["interessement"] == pytest.approx(1_014.24, abs=0.005)

@@ -9,12 +9,11 @@ import pytest
 import yaml
 
 from caqes_toolkit.errors import CampaignError
-from caqes_toolkit.rules import campaign as campaign_module
+from caqes_toolkit.rules import campaign_yaml as campaign_module
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, write_campaign
+from .conftest import TINY, write_campaign
 
-TINY = TINY_CAMPAIGN.format(sans_sanction="false")
 PARAMS = sorted((Path(__file__).resolve().parents[1] / "params").glob("*.yml"))
 LOADERS = [pytest.param(None, id="python"),
            pytest.param(getattr(yaml, "CSafeLoader", None), id="libyaml",
@@ -46,10 +45,10 @@ def test_both_loaders_read_the_same_campaign(path, monkeypatch):
 
 def test_duplicated_key_names_both_lines(tmp_path, loader):
     text = TINY.replace("seuil_sanction: 80", "seuil_sanction: 80\nseuil_sanction: 0")
-    assert "\n  seuil_sanction (ligne 6) : clé en double (déjà donnée ligne 5)" in _refused(tmp_path, text)
+    assert "\n  seuil_sanction (ligne 5) : clé en double (déjà donnée ligne 4)" in _refused(tmp_path, text)
     # 1 and 1.0 are one key once resolved, in a flow mapping on one line
     text = TINY.replace("1: 60, 2: 20, 3: 8", "1: 60, 2: 20, 1.0: 8")
-    assert "sans_liste_en_sus.1.0 (ligne 9) : clé en double (déjà donnée ligne 9)" in _refused(tmp_path, text)
+    assert "sans_liste_en_sus.1.0 (ligne 8) : clé en double (déjà donnée ligne 8)" in _refused(tmp_path, text)
 
 
 @pytest.mark.parametrize("depth", [25, 999, 1_500, 10_000])
@@ -61,8 +60,8 @@ def test_deep_nesting_is_refused_at_any_depth(tmp_path, loader, depth):
 def test_raw_control_character_and_bad_byte_name_the_line(tmp_path, loader):
     path = tmp_path / "campagne.yml"
     path.write_bytes(TINY.encode().replace(b"campagne: test-tiny", b"campagne: test\x1b-tiny"))
-    with pytest.raises(CampaignError, match=r"ligne 2 : caractère de contrôle U\+001B"):
+    with pytest.raises(CampaignError, match=r"ligne 1 : caractère de contrôle U\+001B"):
         load_campaign(path)
     path.write_bytes(TINY.encode().replace(b"campagne: test-tiny", b"campagne: test-\xe9"))
-    with pytest.raises(CampaignError, match="ligne 2 : octet 0xE9 illisible"):
+    with pytest.raises(CampaignError, match="ligne 1 : octet 0xE9 illisible"):
         load_campaign(path)

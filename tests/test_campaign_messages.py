@@ -34,8 +34,16 @@ X2 = 'X2, libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: h
      "indicateurs[0] (code X1).sens : valeur attendue parmi 'hausse' ou 'baisse' (reçu : 'monte')"),
     ('{code: X1, libelle: "Binaire", ', "{code: X1, ", "indicateurs[0] (code X1).libelle : clé obligatoire absente"),
     ('{code: X1, libelle: "Binaire", ', '{libelle: "Binaire", ', "indicateurs[0] (code ?).code : clé obligatoire absente"),
-    ("chapitres: {1:", "chapitres_courts: {9: x}\nchapitres: {1:",
-     "(racine) : chapitres_courts cite des chapitres absents de « chapitres »"),
+    # a check across the campaign: its own key path when it has one, « (racine) » for the file as a whole
+    ("chapitres: {1:", "chapitres_courts: {9: x, 7: y}\nchapitres: {1:",
+     "chapitres_courts : chapitres absents de « chapitres » : 7, 9"),
+    ("avec_liste_en_sus: {1: 60,", "avec_liste_en_sus: {6: 1, 1: 60,",
+     "ponderations.avec_liste_en_sus : chapitres absents de « chapitres » : 6"),
+    ('{code: X2, libelle: "Cible", chapitre: 1,', '{code: X2, libelle: "Cible", chapitre: 8,',
+     "indicateurs[1] (code X2).chapitre : chapitre 8 absent de « chapitres »"),
+    ("code: Y2", "code: X1", "(racine) : codes d'indicateurs en double : X1"),
+    ("annee_t0: 2017\n", "", "(racine) : clé obligatoire absente : annee_t0 (campagne de première génération ; "
+     "« generation: 2 » pour une campagne de deuxième génération, évaluée par ses seuls volets)"),
     (X2, X2.replace("45.5", "autre"), "indicateurs[1] (code X2).cible : un nombre est attendu ; ou valeur attendue "
      "parmi 'reference_nationale' ou 'reference_regionale' (reçu : 'autre')"),
     ("indicateurs:", "volets: [{code: v, libelle: V, indicateurs: []}]\nindicateurs:",
@@ -57,6 +65,15 @@ def test_each_fault_reads_as_the_table_says(tmp_path, old, new, line):
     assert old in TINY, old
     message = _refused(tmp_path, TINY.replace(old, new, 1))
     assert message.split("\n  ")[1:] == [line]
+
+
+def test_a_campaign_without_indicators_names_the_key(tmp_path):
+    text = TINY[:TINY.index("indicateurs:")] + "indicateurs: []\n"
+    assert _refused(tmp_path, text).split("\n  ")[1:] == ["indicateurs : au moins un indicateur du socle est attendu"]
+    both = text.replace("annee_t0: 2017\nsans_sanction: false\nseuil_sanction: 80\n", "")
+    assert _refused(tmp_path, both).split("\n  ")[1:] == [
+        "(racine) : clés obligatoires absentes : annee_t0, seuil_sanction (campagne de première génération ; "
+        "« generation: 2 » pour une campagne de deuxième génération, évaluée par ses seuls volets)"]
 
 
 def test_every_faulty_key_gets_its_own_line_in_file_order(tmp_path):

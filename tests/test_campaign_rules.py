@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from caqes_toolkit.errors import CampaignError
-from caqes_toolkit.rules.campaign import RuleChange, campaign_for_year, compare_campaigns, load_campaign
+from caqes_toolkit.rules.campaign import campaign_for_year, load_campaign
+from caqes_toolkit.rules.changes import RuleChange, compare_campaigns
 
-from .conftest import TINY_CAMPAIGN, write_campaign
-from .test_gen2 import GEN2
+from .conftest import TINY, write_campaign
+from .test_gen2 import gen2_yaml
 from .test_hostile_campaign import _refused
 
-SECOND = GEN2.format(part="25", taux="-5")
+SECOND = gen2_yaml()
 WHY = ("une campagne de deuxième génération (generation: 2) est évaluée par ses seuls volets incitatifs : "
        "ni socle, ni classe, ni sanction, ni reversement ; retirez cette clé")
 
@@ -31,8 +32,8 @@ def test_compare_names_every_campaign_wide_rule(tmp_path):
     """seuil_sanction 80 → 75, an indicator removed (P1, « Psy seulement »: present before,
     absent after), X2's target 45.5 → 49 (named by its new label « Cible 2 »); then a
     second-generation campaign: every socle rule and indicator differs."""
-    old = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "a.yml"))
-    new_text = (TINY_CAMPAIGN.format(sans_sanction="false").replace("seuil_sanction: 80", "seuil_sanction: 75")
+    old = load_campaign(write_campaign(tmp_path, TINY, "a.yml"))
+    new_text = (TINY.replace("seuil_sanction: 80", "seuil_sanction: 75")
                 .replace('  - {code: P1, libelle: "Psy seulement", chapitre: 1, portee: regional, regle: binaire, '
                          'sens: hausse, activites: [PSY]}\n', "")
                 .replace('libelle: "Cible", chapitre: 1, portee: national, regle: cible, sens: hausse, cible: 45.5',
@@ -54,8 +55,8 @@ def test_compare_names_every_campaign_wide_rule(tmp_path):
 
 
 @pytest.mark.parametrize(("old", "new", "line"), [
-    ("generation: 2\n", "generation: 2\nseuil_sanction: 80\n", f"(racine) : seuil_sanction : {WHY}"),
-    ("generation: 2\n", "generation: 2\nsans_sanction: false\n", f"(racine) : sans_sanction : false refusé ; {WHY}"),
+    ("generation: 2\n", "generation: 2\nseuil_sanction: 80\n", f"seuil_sanction : {WHY}"),
+    ("generation: 2\n", "generation: 2\nsans_sanction: false\n", f"sans_sanction : false refusé ; {WHY}"),
     ('    source: "test"\n', '    source: "test"\n    plafond: 1\n',
      f"volets[0] (code produits_sante).plafond : {WHY}"),
     ("reference: annee_precedente", "reference: debut_contrat",
@@ -91,7 +92,7 @@ def test_second_generation_volets_that_are_not_lists(tmp_path):
 
 def test_a_missing_year_names_the_file_to_add(tmp_path):
     """Two campaigns of 2018 and 2019 named after their year: 2020 asks for caqes-2020.yml."""
-    texts = [TINY_CAMPAIGN.format(sans_sanction="false").replace("annee_t0: 2017", f"annee: {y}\nannee_t0: 2017")
+    texts = [TINY.replace("annee_t0: 2017", f"annee: {y}\nannee_t0: 2017")
              for y in (2018, 2019)]
     campaigns = [load_campaign(write_campaign(tmp_path, t, f"caqes-{y}.yml")) for t, y in zip(texts, (2018, 2019))]
     with pytest.raises(CampaignError) as caught:
@@ -105,8 +106,8 @@ def test_a_missing_year_names_the_file_to_add(tmp_path):
 def test_the_file_to_add_follows_a_campaign_named_after_its_year(tmp_path):
     """A generic campaign (no annee, generique.yml) given first is skipped: the name comes from
     caqes-2018.yml."""
-    generic = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "generique.yml"))
-    dated = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false").replace(
+    generic = load_campaign(write_campaign(tmp_path, TINY, "generique.yml"))
+    dated = load_campaign(write_campaign(tmp_path, TINY.replace(
         "annee_t0: 2017", "annee: 2018\nannee_t0: 2017"), "caqes-2018.yml"))
     with pytest.raises(CampaignError) as caught:
         campaign_for_year([generic, dated], 2020)
@@ -114,13 +115,13 @@ def test_the_file_to_add_follows_a_campaign_named_after_its_year(tmp_path):
 
 
 def test_short_chapter_label_falls_back_on_the_name(tmp_path):
-    text = TINY_CAMPAIGN.format(sans_sanction="false").replace("chapitres: {1:", "chapitres_courts: {2: \"Deux (court)\"}\nchapitres: {1:")
+    text = TINY.replace("chapitres: {1:", "chapitres_courts: {2: \"Deux (court)\"}\nchapitres: {1:")
     c = load_campaign(write_campaign(tmp_path, text))
     assert (c.short_label(1), c.short_label(2)) == ("Un", "Deux (court)")
 
 
 def _dated(tmp_path, year: int, name: str | None = None):
-    text = TINY_CAMPAIGN.format(sans_sanction="false").replace("annee_t0: 2017", f"annee: {year}\nannee_t0: 2017")
+    text = TINY.replace("annee_t0: 2017", f"annee: {year}\nannee_t0: 2017")
     return load_campaign(write_campaign(tmp_path, text.replace("test-tiny", f"caqes-{year}"), name or f"caqes-{year}.yml"))
 
 
@@ -137,7 +138,7 @@ def test_campaign_for_year_messages(tmp_path):
         campaign_for_year(both, 2020, allow_other_year=True)
     assert str(caught.value) == ("aucune campagne pour 2020 parmi caqes-2018 (annee: 2018), caqes-2019 (annee: 2019) : "
                                  "pour appliquer à 2020 les règles d'une autre année, ne passez que cette campagne")
-    generic = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "generique.yml"))
+    generic = load_campaign(write_campaign(tmp_path, TINY, "generique.yml"))
     with pytest.raises(CampaignError) as caught:
         campaign_for_year([generic, one], 2020)
     assert str(caught.value) == (

@@ -17,28 +17,20 @@ from caqes_toolkit.documents.exploration import (
 )
 from caqes_toolkit.evaluation.analysis import simulate
 
+from .campaigns import socle
 from .conftest import CAMPAIGN_2019, ROOT, SAMPLE, make_dataset, write_campaign
 
 NOTEBOOK = ROOT / "notebooks" / "exploration.ipynb"
 
 # Two chapters weighing 50 each; six binary indicators of weight 1 (four in chapter 1, two in chapter 2).
-CAMPAIGN = """
-campagne: test-exploration
-annee_t0: 2017
-seuil_sanction: 80
-classes: {A: 80, B: 70, C: 50, D: 30, E: 0}
-ponderations:
-  avec_liste_en_sus: {1: 50, 2: 50}
-  sans_liste_en_sus: {1: 50, 2: 50}
-chapitres: {1: "Un", 2: "Deux"}
-indicateurs:
-  - {code: B1, libelle: "Premier", chapitre: 1, portee: regional, regle: binaire, sens: hausse}
-  - {code: B2, libelle: "Deuxième", chapitre: 1, portee: regional, regle: binaire, sens: hausse}
-  - {code: B3, libelle: "Troisième", chapitre: 1, portee: regional, regle: binaire, sens: hausse}
-  - {code: B4, libelle: "Quatrième", chapitre: 1, portee: regional, regle: binaire, sens: hausse}
-  - {code: C1, libelle: "Cinquième", chapitre: 2, portee: regional, regle: binaire, sens: hausse}
-  - {code: C2, libelle: "Sixième", chapitre: 2, portee: regional, regle: binaire, sens: hausse}
-"""
+CAMPAIGN = socle(
+    '{code: B1, libelle: "Premier", chapitre: 1, portee: regional, regle: binaire, sens: hausse}',
+    '{code: B2, libelle: "Deuxième", chapitre: 1, portee: regional, regle: binaire, sens: hausse}',
+    '{code: B3, libelle: "Troisième", chapitre: 1, portee: regional, regle: binaire, sens: hausse}',
+    '{code: B4, libelle: "Quatrième", chapitre: 1, portee: regional, regle: binaire, sens: hausse}',
+    '{code: C1, libelle: "Cinquième", chapitre: 2, portee: regional, regle: binaire, sens: hausse}',
+    '{code: C2, libelle: "Sixième", chapitre: 2, portee: regional, regle: binaire, sens: hausse}',
+    name="test-exploration", weights={1: 50, 2: 50}, chapters={1: "Un", 2: "Deux"})
 CODES = ("B1", "B2", "B3", "B4", "C1", "C2")
 #: Values of each establishment ("" = not reported, counted 0).
 VALUES = {

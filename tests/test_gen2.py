@@ -17,32 +17,28 @@ from caqes_toolkit.errors import CampaignError, CaqesError
 from caqes_toolkit.evaluation.money import INCENTIVE_COLUMNS, VOLET_COLUMNS, evaluate_volets, incentive_table
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import ROOT, TINY_CAMPAIGN, make_dataset, write_campaign
+from .campaigns import incentive, volet
+from .conftest import ROOT, TINY, make_dataset, write_campaign
 
 CAMPAIGN_2022 = ROOT / "params" / "caqes-2022.yml"
 SAMPLE_2022 = ROOT / "data" / "exemple-2022"
 SAMPLE_CAMPAIGN = SAMPLE_2022 / "caqes-2022-region-fictive.yml"
 F, G = "010000016", "020000014"
 
-GEN2 = """
-campagne: test-gen2
-generation: 2
-volets:
-  - code: produits_sante
-    libelle: "Produits de santé"
-    part_interessement: {part}
-    source: "test"
-    indicateurs:
-      - {{code: IPP, libelle: "Dépenses d'IPP", portee: national, regle: depense, poste: ipp,
-          taux_cible: {taux}, reference: annee_precedente,
-          referentiel: [{{indicateur: IPP_BOITES, inferieur_a: 8500}}]}}
-      - {{code: IPP_BOITES, libelle: "Boîtes d'IPP", portee: national, regle: mesure, unite: "boîtes"}}
-      - {{code: R1, libelle: "Plan d'actions", portee: regional, regle: binaire, sens: hausse}}
-"""
+def gen2_yaml(part: str = "25", taux: str = "-5") -> str:
+    """One volet: IPP expenses at ``taux`` %/an (référentiel: fewer than 8 500 boxes), the boxes
+    measured, a binary plan; ``part`` % of the savings paid."""
+    return incentive(volet(
+        "produits_sante", "Produits de santé",
+        f'{{code: IPP, libelle: "Dépenses d\'IPP", portee: national, regle: depense, poste: ipp, taux_cible: {taux}, '
+        'reference: annee_precedente, referentiel: [{indicateur: IPP_BOITES, inferieur_a: 8500}]}',
+        '{code: IPP_BOITES, libelle: "Boîtes d\'IPP", portee: national, regle: mesure, unite: "boîtes"}',
+        '{code: R1, libelle: "Plan d\'actions", portee: regional, regle: binaire, sens: hausse}',
+        part_interessement=part, source='"test"'), name="test-gen2")
 
 
 def gen2(tmp_path, part="25", taux="-5", extra=""):
-    return load_campaign(write_campaign(tmp_path, GEN2.format(part=part, taux=taux) + extra))
+    return load_campaign(write_campaign(tmp_path, gen2_yaml(part, taux) + extra))
 
 
 def dataset(contracts, expenses, results=()):
@@ -104,7 +100,7 @@ def test_generation_2_is_never_sanctioned(tmp_path):
     ("", "sans_sanction: false\n", "sans_sanction"),
 ])
 def test_second_generation_refuses_a_sanction(tmp_path, extra_volet, top, key):
-    text = GEN2.format(part="25", taux="-5").replace('    source: "test"\n', '    source: "test"\n' + extra_volet)
+    text = gen2_yaml().replace('    source: "test"\n', '    source: "test"\n' + extra_volet)
     path = write_campaign(tmp_path, top + text)
     with pytest.raises(CampaignError) as err:
         load_campaign(path)
@@ -112,13 +108,13 @@ def test_second_generation_refuses_a_sanction(tmp_path, extra_volet, top, key):
 
 
 def test_second_generation_refuses_the_contract_start_reference(tmp_path):
-    text = GEN2.format(part="25", taux="-5").replace("reference: annee_precedente", "reference: debut_contrat")
+    text = gen2_yaml().replace("reference: annee_precedente", "reference: debut_contrat")
     with pytest.raises(CampaignError, match=r"\(code IPP\)\.reference : 'debut_contrat' refusé"):
         load_campaign(write_campaign(tmp_path, text))
 
 
 def test_first_generation_still_requires_its_socle(tmp_path):
-    text = TINY_CAMPAIGN.format(sans_sanction="false").replace("annee_t0: 2017\n", "").replace(
+    text = TINY.replace("annee_t0: 2017\n", "").replace(
         "seuil_sanction: 80\n", "")
     with pytest.raises(CampaignError, match=r"absente.*annee_t0, seuil_sanction"):
         load_campaign(write_campaign(tmp_path, text))

@@ -19,11 +19,10 @@ from caqes_toolkit.evaluation.scoring import score_by_year
 from caqes_toolkit.rules.campaign import campaign_for_year, load_campaign
 from caqes_toolkit.run.batch import make_jobs
 
-from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, TINY_CAMPAIGN, make_dataset, write_campaign
+from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, TINY, make_dataset, tiny_yaml, write_campaign
 from .test_scoring import ES_A, G_A, MATURITY, REFERENCES, RESULTS
 
 runner = CliRunner()
-TINY = TINY_CAMPAIGN.format(sans_sanction="false")
 WITH_LIST = "avec_liste_en_sus: {1: 60, 2: 20, 3: 5, 4: 7, 5: 8}"
 WITHOUT_LIST = "sans_liste_en_sus: {1: 60, 2: 20, 3: 8, 4: 12}"
 X2 = 'cible: 45.5, unite: "%"}'
@@ -116,12 +115,12 @@ def test_warnings_is_not_a_campaign_key(tmp_path):
 # --- YAML structure ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "key", "line", "first"), [
-    (_tiny("seuil_sanction: 80", "seuil_sanction: 80\nseuil_sanction: 0"), "seuil_sanction", 6, 5),
-    (_tiny("1: 60, 2: 20, 3: 5", "1: 60, 2: 20, 1: 5"), "ponderations.avec_liste_en_sus.1", 8, 8),
-    (_tiny("1: 60, 2: 20, 3: 8", "1: 60, 2: 20, 1.0: 8"), "ponderations.sans_liste_en_sus.1.0", 9, 9),
+    (_tiny("seuil_sanction: 80", "seuil_sanction: 80\nseuil_sanction: 0"), "seuil_sanction", 5, 4),
+    (_tiny("1: 60, 2: 20, 3: 5", "1: 60, 2: 20, 1: 5"), "ponderations.avec_liste_en_sus.1", 7, 7),
+    (_tiny("1: 60, 2: 20, 3: 8", "1: 60, 2: 20, 1.0: 8"), "ponderations.sans_liste_en_sus.1.0", 8, 8),
     (_tiny("regle: binaire, sens: hausse}", "regle: binaire, sens: hausse, regle: cible}"),
-     "indicateurs[0].regle", 13, 13),
-    (TINY + "classes: {A: 90, E: 0}\n", "classes", 24, 6),
+     "indicateurs[0].regle", 12, 12),
+    (TINY + "classes: {A: 90, E: 0}\n", "classes", 23, 5),
 ])
 def test_duplicated_keys_are_refused_with_their_line(tmp_path, text, key, line, first):
     message = _refused(tmp_path, text)
@@ -156,10 +155,10 @@ def test_control_characters_in_texts_are_refused(tmp_path, old, new, key, char):
 def test_raw_control_character_or_bad_byte_names_the_line(tmp_path):
     path = tmp_path / "campagne.yml"
     path.write_bytes(TINY.encode().replace(b"campagne: test-tiny", b"campagne: test\x1b-tiny"))
-    with pytest.raises(CampaignError, match=r"ligne 2 : caractère de contrôle U\+001B"):
+    with pytest.raises(CampaignError, match=r"ligne 1 : caractère de contrôle U\+001B"):
         load_campaign(path)
     path.write_bytes(TINY.encode().replace(b"campagne: test-tiny", b"campagne: test-\xe9"))
-    with pytest.raises(CampaignError, match="ligne 2 : octet 0xE9 illisible"):
+    with pytest.raises(CampaignError, match="ligne 1 : octet 0xE9 illisible"):
         load_campaign(path)
 
 
@@ -174,7 +173,7 @@ def test_tabs_and_line_breaks_stay_allowed(tmp_path):
 @pytest.fixture
 def dated(tmp_path):
     """The test campaign for 2018 (without sanction) and for 2019 (with), each in its own file."""
-    c18 = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="true").replace(
+    c18 = load_campaign(write_campaign(tmp_path, tiny_yaml("true").replace(
         "campagne: test-tiny", "campagne: tiny-2018\nannee: 2018"), "tiny-2018.yml"))
     c19 = load_campaign(write_campaign(tmp_path, TINY.replace(
         "campagne: test-tiny", "campagne: tiny-2019\nannee: 2019"), "tiny-2019.yml"))

@@ -13,7 +13,7 @@ from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.run.render import chromium_available
 
-from .conftest import TINY_CAMPAIGN, write_campaign
+from .conftest import TINY, write_campaign
 
 NB = "\u202f"
 needs_chromium = pytest.mark.skipif(not chromium_available("/usr/bin/chromium"),
@@ -118,7 +118,7 @@ def test_aggregation_example(soup_2018):
 
 
 def test_texts_are_escaped(tmp_path):
-    text = (TINY_CAMPAIGN.format(sans_sanction="false")
+    text = (TINY
             .replace('libelle: "Binaire"', 'libelle: "<script>alert(1)</script> & co"')
             .replace('1: "Un"', '1: "<b>Un</b>"')
             .replace("campagne: test-tiny", 'campagne: "test <i>x</i>"'))

@@ -10,49 +10,43 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from caqes_toolkit.data.contracts import contracts_in_force
 from caqes_toolkit.evaluation import money
 from caqes_toolkit.evaluation.money import (
     VOLET_COLUMNS,
-    contracts_in_force,
     evaluate_volets,
     volet_table,
     volet_totals,
 )
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, examples, make_dataset, write_campaign
+from .campaigns import volet, volets
+from .conftest import examples, make_dataset, tiny_yaml, write_campaign
 
 F = "010000016"
 G = "020000014"
 
-VOLETS = """
-volets:
-  - code: transports
-    libelle: "Transports"
-    part_interessement: 30
-    part_reversement: {part_reversement}
-    plafond: 1
-    source: "test"
-    indicateurs:
-      - {{code: TR1, libelle: "Dépenses de transports", portee: national, regle: depense,
-          poste: transports, taux_cible: {taux}, reference: {reference}, seuil_ciblage: 500000}}
-      - {{code: T01, libelle: "Plan transports", portee: regional, regle: binaire, sens: hausse}}
-      - {{code: T02, libelle: "Sensibilisation", portee: regional, regle: binaire, sens: hausse}}
-      - {{code: T03, libelle: "Part ambulance", portee: regional, regle: mesure, unite: "%"}}
-  - code: qualite
-    libelle: "Qualité"
-    plafond: 1
-    seuil_atteinte: 50
-    source: "test"
-    indicateurs:
-      - {{code: Q01, libelle: "IQSS", portee: national, regle: binaire, sens: hausse}}
-      - {{code: Q02, libelle: "Part IQSS", portee: regional, regle: cible, sens: hausse, cible: 80, unite: "%"}}
-"""
+
+def volets_yaml(taux: str = "2.2", reference: str = "debut_contrat", part_reversement: str = "100") -> str:
+    """Transports (expenses at ``taux`` %/an from ``reference``, two binary objectives, a measure;
+    30 % of the savings, ``part_reversement`` % of the overrun, capped at 1 %) and qualité (two
+    objectives, a sanction under 50 % achieved), to follow the tiny campaign."""
+    return volets(
+        volet("transports", "Transports",
+              '{code: TR1, libelle: "Dépenses de transports", portee: national, regle: depense, poste: transports, '
+              f'taux_cible: {taux}, reference: {reference}, seuil_ciblage: 500000}}',
+              '{code: T01, libelle: "Plan transports", portee: regional, regle: binaire, sens: hausse}',
+              '{code: T02, libelle: "Sensibilisation", portee: regional, regle: binaire, sens: hausse}',
+              '{code: T03, libelle: "Part ambulance", portee: regional, regle: mesure, unite: "%"}',
+              part_interessement=30, part_reversement=part_reversement, plafond=1, source='"test"'),
+        volet("qualite", "Qualité",
+              '{code: Q01, libelle: "IQSS", portee: national, regle: binaire, sens: hausse}',
+              '{code: Q02, libelle: "Part IQSS", portee: regional, regle: cible, sens: hausse, cible: 80, unite: "%"}',
+              plafond=1, seuil_atteinte=50, source='"test"'))
 
 
 def campaign(tmp_path, sans_sanction="false", taux="2.2", reference="debut_contrat", part_reversement="100"):
-    text = TINY_CAMPAIGN.format(sans_sanction=sans_sanction) + VOLETS.format(
-        taux=taux, reference=reference, part_reversement=part_reversement)
+    text = tiny_yaml(sans_sanction) + volets_yaml(taux, reference, part_reversement)
     return load_campaign(write_campaign(tmp_path, text))
 
 
@@ -212,7 +206,7 @@ def test_no_contract_in_force_returns_the_full_path_frames(tmp_path, contracts):
     tables as the full computation (whose text types follow the input's), and the same files."""
     data, camp = dataset(contracts, WORKED), campaign(tmp_path)
     early = evaluate_volets(data, camp, 2019)
-    full = money._evaluate(data, camp, 2019, contracts_in_force(data, camp, 2019))
+    full = money._evaluate(data, camp, 2019, contracts_in_force(data.contracts, camp, 2019))
     for name in ("rows", "objectives", "expenses"):
         pd.testing.assert_frame_equal(getattr(early, name), getattr(full, name), obj=name,
                                       check_dtype=False)

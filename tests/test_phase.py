@@ -13,11 +13,11 @@ from caqes_toolkit.documents.sections import header
 from caqes_toolkit.evaluation.scoring import score, score_by_year
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import CAMPAIGN_2019, SAMPLE, TINY_CAMPAIGN, make_dataset, write_campaign
+from .conftest import CAMPAIGN_2019, SAMPLE, TINY, make_dataset, write_campaign
 from .test_scoring import CH1_A, ES_A, ES_B, G_A, G_B, MATURITY, REFERENCES, RESULTS
 
 # G1 (chapter 3) and H1 (chapter 4) come from the Assurance Maladie.
-TAGGED = (TINY_CAMPAIGN.format(sans_sanction="false")
+TAGGED = (TINY
           .replace('cible: reference_nationale, unite: "%"}}'.replace("}}", "}"),
                    'cible: reference_nationale, unite: "%", source_donnees: assurance_maladie}')
           .replace('cible: 4, unite: "%/an"}', 'cible: 4, unite: "%/an", source_donnees: assurance_maladie}'))

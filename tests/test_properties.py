@@ -17,7 +17,7 @@ from caqes_toolkit.evaluation.money import evaluate_volets
 from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, examples, make_dataset, write_campaign
+from .conftest import TINY, examples, make_dataset, write_campaign
 from .test_boundaries import ONE_TARGET
 from .test_money import OPEN, WORKED, dataset, rows
 from .test_money import campaign as volet_campaign
@@ -29,7 +29,7 @@ QUICK = settings(max_examples=examples(60), deadline=None, suppress_health_check
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    return load_campaign(write_campaign(tmp_path_factory.mktemp("tiny"), TINY_CAMPAIGN.format(sans_sanction="false")))
+    return load_campaign(write_campaign(tmp_path_factory.mktemp("tiny"), TINY))
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,10 @@ from caqes_toolkit.documents.rule_texts import (
     rule_value,
     update_readme,
 )
-from caqes_toolkit.rules.campaign import RuleChange, compare_campaigns, load_campaign
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.rules.changes import RuleChange, compare_campaigns
 
-from .conftest import CAMPAIGN_2019, ROOT, SAMPLE, TINY_CAMPAIGN, write_campaign
+from .conftest import CAMPAIGN_2019, ROOT, SAMPLE, TINY, tiny_yaml, write_campaign
 
 NB = "\u202f"
 README = ROOT / "params" / "README.md"
@@ -44,7 +45,7 @@ def test_the_readme_check_can_fail(tmp_path: Path):
 
 
 def test_class_ranges_by_hand(tmp_path: Path):
-    text = TINY_CAMPAIGN.format(sans_sanction="false").replace("{A: 80, B: 70, C: 50, D: 30, E: 0}",
+    text = TINY.replace("{A: 80, B: 70, C: 50, D: 30, E: 0}",
                                                                "{A: 85.5, B: 60, E: 0}")
     ranges = class_ranges(load_campaign(write_campaign(tmp_path, text)))
     assert ranges == [ClassRange("A", 85.5, None), ClassRange("B", 60, 85.5), ClassRange("E", 0, 60)]
@@ -76,8 +77,8 @@ def test_annex_method_and_readme_say_the_same_thing(report_2019):
 
 
 def test_rule_changes_carry_typed_values(tmp_path: Path):
-    base = TINY_CAMPAIGN.format(sans_sanction="true")
-    new = (TINY_CAMPAIGN.format(sans_sanction="false")
+    base = tiny_yaml("true")
+    new = (TINY
            .replace("cible: 45.5", "cible: 49").replace("seuils: [[50, 0.5], [80, 1.0]]", "seuils: [[60, 1.0]]")
            .replace("{A: 80, B: 70, C: 50, D: 30, E: 0}", "{A: 85, B: 70, C: 50, D: 30, E: 0}")
            .replace("  - {code: P1", "  - {code: Z9, libelle: \"Nouveau\", chapitre: 1, portee: regional, "

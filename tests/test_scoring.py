@@ -10,7 +10,8 @@ import pytest
 from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
+from .campaigns import socle
+from .conftest import make_dataset, tiny_yaml, write_campaign
 
 ES_A = ("010000001", "CH Test", "R", "MCO", True, 1_000_000.0)
 ES_B = ("020000002", "EPSM Test", "S", "PSY", False, 500_000.0)
@@ -143,32 +144,23 @@ def test_regional_reference_without_region_applies_everywhere(tiny_campaign):
 
 
 def test_campaign_without_sanction(tmp_path):
-    campaign = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="true")))
+    campaign = load_campaign(write_campaign(tmp_path, tiny_yaml("true")))
     s = score(make_dataset([ES_A], RESULTS, REFERENCES, MATURITY), campaign, [2018])
     assert not _es(s, "010000001").sanction_proposee
     assert math.isnan(_es(s, "010000001").plafond_sanction)
 
 
-BOUNDARY_CAMPAIGN = """
-campagne: test-bornes
-annee_t0: 2017
-seuil_sanction: 80
-classes: {{A: 80, B: 70, C: 50, D: 30, E: 0}}
-ponderations:
-  avec_liste_en_sus: {{1: 100}}
-  sans_liste_en_sus: {{1: 100}}
-chapitres: {{1: "Seul chapitre"}}
-indicateurs:
-""" + "".join(
-    f'  - {{{{code: B{i:02d}, libelle: "b{i}", chapitre: 1, portee: national, regle: binaire, '
-    f'sens: hausse, poids: {{poids}}}}}}\n' for i in range(10)
-)
+def boundary_campaign(poids: str) -> str:
+    """Ten binary indicators of weight ``poids`` in the only chapter: each « oui » is 10 points."""
+    return socle(*(f'{{code: B{i:02d}, libelle: "b{i}", chapitre: 1, portee: national, regle: binaire, '
+                   f'sens: hausse, poids: {poids}}}' for i in range(10)),
+                 name="test-bornes", chapters={1: "Seul chapitre"})
 
 
 @pytest.mark.parametrize(("oui", "expected"), [(8, "A"), (7, "B"), (5, "C"), (3, "D"), (2, "E"), (10, "A")])
 @pytest.mark.parametrize("poids", ["1", "0.1"])
 def test_class_boundaries_are_inclusive_and_noise_free(tmp_path, oui, expected, poids):
-    campaign = load_campaign(write_campaign(tmp_path, BOUNDARY_CAMPAIGN.format(poids=poids)))
+    campaign = load_campaign(write_campaign(tmp_path, boundary_campaign(poids)))
     rows = [("010000001", 2018, f"B{i:02d}", "oui" if i < oui else "non") for i in range(10)]
     s = score(make_dataset([ES_A], rows), campaign, [2018])
     es = _es(s, "010000001")

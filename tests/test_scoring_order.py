@@ -12,6 +12,7 @@ from caqes_toolkit.evaluation import scoring
 from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.rules.campaign import load_campaign
 
+from .campaigns import socle
 from .conftest import make_dataset, write_campaign
 
 # File order on purpose: neither sorted as text nor as numbers (Corsica's 2A/2B among them).
@@ -80,19 +81,6 @@ def test_results_in_any_order_score_the_same(tiny_campaign):
 
 WEIGHTS = [0.3, 0.8, 2.4, 1.8, 0.4, 1.4, 1.5, 0.6, 2.2, 0.4]
 ANSWERS = ["non", "non", "oui", "oui", "non", "non", "oui", "oui", "non", "oui"]
-CAMPAIGN = """
-campagne: test-order
-annee_t0: 2017
-seuil_sanction: 60
-classes: {{A: 80, B: 60, C: 0}}
-ponderations:
-  avec_liste_en_sus: {{1: 75, 2: 25}}
-  sans_liste_en_sus: {{1: 75, 2: 25}}
-chapitres: {{1: "Un", 2: "Deux"}}
-indicateurs:
-{indicators}
-  - {{code: D1, libelle: "D1", chapitre: 2, portee: national, regle: binaire, sens: hausse}}
-"""
 
 
 def _added_one_by_one(values: list[float]) -> float:
@@ -103,10 +91,12 @@ def _added_one_by_one(values: list[float]) -> float:
 
 
 def test_chapter_scores_add_the_indicators_in_catalogue_order(tmp_path):
-    indicators = "\n".join(
-        f"  - {{code: C{k:02d}, libelle: C{k}, chapitre: 1, portee: national, regle: binaire, "
-        f"sens: hausse, poids: {w}}}" for k, w in enumerate(WEIGHTS, 1))
-    campaign = load_campaign(write_campaign(tmp_path, CAMPAIGN.format(indicators=indicators)))
+    indicators = [f"{{code: C{k:02d}, libelle: C{k}, chapitre: 1, portee: national, regle: binaire, "
+                  f"sens: hausse, poids: {w}}}" for k, w in enumerate(WEIGHTS, 1)]
+    text = socle(*indicators, '{code: D1, libelle: "D1", chapitre: 2, portee: national, regle: binaire, sens: hausse}',
+                 name="test-order", threshold=60, classes={"A": 80, "B": 60, "C": 0}, weights={1: 75, 2: 25},
+                 chapters={1: "Un", 2: "Deux"})
+    campaign = load_campaign(write_campaign(tmp_path, text))
     results = [(f, 2018, f"C{k:02d}", a) for f in ("010000001", "020000002")
                for k, a in enumerate(ANSWERS, 1)]
     results += [("010000001", 2018, "D1", "oui"), ("020000002", 2018, "D1", "oui")]

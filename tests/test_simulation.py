@@ -78,7 +78,7 @@ def test_regional_distribution_counts_the_region_and_the_year_only(tiny_campaign
 ])
 def test_target_value_gives_the_full_score(rule, direction, extra, value):
     from caqes_toolkit.evaluation.analysis import target_value
-    from caqes_toolkit.rules.campaign import Indicator
+    from caqes_toolkit.rules.objectives import Indicator
 
     ind = Indicator.model_validate({"code": "Z", "libelle": "Z", "chapitre": 1, "portee": "national",
                                     "regle": rule, "sens": direction, **extra})
@@ -95,7 +95,7 @@ def _handmade(tiny_campaign, rows):
     """Scores whose indicator table is given: (code, portee, score, gain, tendance_n1) rows of A in 2018."""
     import pandas as pd
 
-    from caqes_toolkit.evaluation.scoring import Scores
+    from caqes_toolkit.evaluation.scores import Scores
 
     table = pd.DataFrame([{"finess": A, "annee": 2018, "indicateur": code, "portee": scope, "applicable": True,
                            "score": s, "gain": gain, "tendance_n1": trend, "statut": "non atteint"}

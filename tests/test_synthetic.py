@@ -24,7 +24,10 @@ from caqes_toolkit.data.synthetic import (
     make_region,
     write_region,
 )
-from caqes_toolkit.rules.campaign import ACTIVITIES, load_campaign
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.rules.objectives import ACTIVITIES
+
+from .campaigns import socle
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "exemple"
@@ -269,28 +272,18 @@ def test_naive_rules_by_hand():
     assert 100 * naive.maturity_score(row) == pytest.approx(48.571429, abs=1e-6)
 
 
-TEST_CAMPAIGN = """
-campagne: test-naif
-annee_t0: 2017
-sans_sanction: {sans_sanction}
-seuil_sanction: 80
-classes: {{A: 80, B: 70, C: 50, D: 30, E: 0}}
-ponderations:
-  avec_liste_en_sus: {{1: 60, 2: 20, 3: 5, 4: 7, 5: 8}}
-  sans_liste_en_sus: {{1: 60, 2: 20, 3: 8, 4: 12}}
-chapitres: {{1: "Un", 2: "Deux", 3: "Trois", 4: "Quatre", 5: "Cinq"}}
-indicateurs:
-  - {{code: A01, libelle: "Politique", chapitre: 1, portee: regional, regle: binaire, sens: hausse}}
-  - {{code: A06, libelle: "Maturité", chapitre: 1, portee: regional, regle: maturite, sens: hausse, poids: 2, unite: "%"}}
-  - {{code: D04, libelle: "Dispensation", chapitre: 1, portee: regional, regle: seuils, sens: hausse, seuils: [[50, 0.5], [80, 1.0]], unite: "%"}}
-  - {{code: C08, libelle: "Chimio", chapitre: 1, portee: national, regle: binaire, sens: hausse, activites: [MCO, HAD]}}
-  - {{code: E03, libelle: "Conciliation", chapitre: 2, portee: national, regle: cible, sens: hausse, cible: 30, unite: "%"}}
-  - {{code: F01, libelle: "Antibiotiques", chapitre: 2, portee: national, regle: cible, sens: baisse, cible: reference_nationale, unite: "%/an"}}
-  - {{code: G01, libelle: "Génériques", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}}
-  - {{code: G05, libelle: "Achats", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: reference_regionale, unite: "%"}}
-  - {{code: H01, libelle: "PHEV", chapitre: 4, portee: national, regle: cible, sens: baisse, cible: 3.3, unite: "%/an"}}
-  - {{code: L01, libelle: "Liste en sus", chapitre: 5, portee: national, regle: cible, sens: baisse, cible: 3.0, unite: "%/an"}}
-"""
+NAIVE_INDICATORS = (
+    '{code: A01, libelle: "Politique", chapitre: 1, portee: regional, regle: binaire, sens: hausse}',
+    '{code: A06, libelle: "Maturité", chapitre: 1, portee: regional, regle: maturite, sens: hausse, poids: 2, unite: "%"}',
+    '{code: D04, libelle: "Dispensation", chapitre: 1, portee: regional, regle: seuils, sens: hausse, seuils: [[50, 0.5], [80, 1.0]], unite: "%"}',
+    '{code: C08, libelle: "Chimio", chapitre: 1, portee: national, regle: binaire, sens: hausse, activites: [MCO, HAD]}',
+    '{code: E03, libelle: "Conciliation", chapitre: 2, portee: national, regle: cible, sens: hausse, cible: 30, unite: "%"}',
+    '{code: F01, libelle: "Antibiotiques", chapitre: 2, portee: national, regle: cible, sens: baisse, cible: reference_nationale, unite: "%/an"}',
+    '{code: G01, libelle: "Génériques", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: 45.5, unite: "%"}',
+    '{code: G05, libelle: "Achats", chapitre: 3, portee: national, regle: cible, sens: hausse, cible: reference_regionale, unite: "%"}',
+    '{code: H01, libelle: "PHEV", chapitre: 4, portee: national, regle: cible, sens: baisse, cible: 3.3, unite: "%/an"}',
+    '{code: L01, libelle: "Liste en sus", chapitre: 5, portee: national, regle: cible, sens: baisse, cible: 3.0, unite: "%/an"}',
+)
 
 ES_1, ES_2, ES_3 = "010000016", "2A0000032", "090000027"
 
@@ -357,7 +350,9 @@ finess,annee,indicateur,valeur,motif
 
 def _campaign_file(tmp_path: Path, sans_sanction: bool) -> Path:
     path = tmp_path / f"campagne-{sans_sanction}.yml"
-    path.write_text(TEST_CAMPAIGN.format(sans_sanction=str(sans_sanction).lower()), encoding="utf-8")
+    path.write_text(socle(*NAIVE_INDICATORS, name="test-naif", sans_sanction=str(sans_sanction).lower(),
+                          weights={1: 60, 2: 20, 3: 5, 4: 7, 5: 8}, without_list={1: 60, 2: 20, 3: 8, 4: 12},
+                          chapters={1: "Un", 2: "Deux", 3: "Trois", 4: "Quatre", 5: "Cinq"}), encoding="utf-8")
     load_campaign(path)                                   # a valid campaign for the package too
     return path
 

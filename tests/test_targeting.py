@@ -16,6 +16,7 @@ from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, targeting_table
 from caqes_toolkit.rules.campaign import load_campaign
 
+from .campaigns import incentive, volet
 from .conftest import ROOT, make_dataset, write_campaign
 from .test_money import OPEN, WORKED
 from .test_money import campaign as first_generation
@@ -25,26 +26,26 @@ NNBSP = "\u202f"
 SAMPLE_2022 = ROOT / "data" / "exemple-2022"
 SAMPLE_CAMPAIGN = SAMPLE_2022 / "caqes-2022-region-fictive.yml"
 
-CAMPAIGN = """
-campagne: test-ciblage
-generation: 2
-volets:
-  - code: produits_sante
-    libelle: "Produits de santé"
-    part_interessement: 25
-    indicateurs:
-      - {{code: PERFADOM, libelle: "Perfusion à domicile", portee: national, regle: depense, poste: perfadom,
-          taux_cible: -5, reference: annee_precedente,
-          referentiel: [{{poste: perfadom, inferieur_a: {limit}}}, {{indicateur: PART, inferieur_a: 80}}]}}
-      - {{code: PART, libelle: "Part des systèmes", portee: national, regle: mesure, unite: "%"}}
-"""
+
+def targeting_yaml(referentiel: str, *more: str) -> str:
+    """One volet: PERFADOM expenses at −5 %/an targeted by ``referentiel``, the share PART
+    measured, then ``more`` objectives."""
+    return incentive(volet(
+        "produits_sante", "Produits de santé",
+        '{code: PERFADOM, libelle: "Perfusion à domicile", portee: national, regle: depense, poste: perfadom, '
+        f'taux_cible: -5, reference: annee_precedente, referentiel: {referentiel}}}',
+        '{code: PART, libelle: "Part des systèmes", portee: national, regle: mesure, unite: "%"}',
+        *more, part_interessement=25), name="test-ciblage")
+
+
 #: A complies by the expense, B by the share, C targeted, D à vérifier (expense ≥, share
 #: missing), E à vérifier (nothing known).
 A, B, C, D, E = "010000016", "020000014", "030000012", "040000010", "050000017"
 
 
 def campaign(tmp_path, limit="100000"):
-    return load_campaign(write_campaign(tmp_path, CAMPAIGN.format(limit=limit)))
+    referentiel = f"[{{poste: perfadom, inferieur_a: {limit}}}, {{indicateur: PART, inferieur_a: 80}}]"
+    return load_campaign(write_campaign(tmp_path, targeting_yaml(referentiel)))
 
 
 def data():

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caqes_toolkit.data.load import load_dataset
-from caqes_toolkit.data.validation import _luhn_ok, _numbers, validate
+from caqes_toolkit.data.parsers import _luhn_ok, _numbers
+from caqes_toolkit.data.validation import validate
 from caqes_toolkit.errors import DataError
 from caqes_toolkit.rules.campaign import load_campaign
 

@@ -18,12 +18,12 @@ from caqes_toolkit.evaluation.money import (
     volet_table,
     volet_totals,
 )
-from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, missing_parameter, targeting_table
-from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.evaluation.targeting import TARGETING_COLUMNS, targeting_table
+from caqes_toolkit.rules.campaign import load_campaign, missing_parameter
 
 from .conftest import make_dataset, write_campaign
 from .test_money import OPEN, WORKED, campaign, dataset
-from .test_targeting import CAMPAIGN as TARGETING_CAMPAIGN
+from .test_targeting import targeting_yaml
 
 F, G, H = "010000016", "020000014", "030000012"
 NB = "\u202f"  # narrow no-break space between thousands and before a unit
@@ -130,12 +130,10 @@ def test_missing_parameter_message(tmp_path):
 
 
 # The référentiel of tests/test_targeting.py on a cost in €, a count in boîtes and the expense line.
-UNITS = TARGETING_CAMPAIGN.format(limit="50000").replace(
-    "referentiel: [{poste: perfadom, inferieur_a: 50000}, {indicateur: PART, inferieur_a: 80}]",
-    "referentiel: [{indicateur: COUT, inferieur_a: 1000}, {indicateur: BOITES, inferieur_a: 8500}, "
-    "{poste: perfadom, inferieur_a: 50000}]") + (
-    '      - {code: COUT, libelle: "Coût", portee: national, regle: mesure, unite: "€"}\n'
-    '      - {code: BOITES, libelle: "Boîtes", portee: national, regle: mesure, unite: "boîtes"}\n')
+UNITS = targeting_yaml(
+    "[{indicateur: COUT, inferieur_a: 1000}, {indicateur: BOITES, inferieur_a: 8500}, {poste: perfadom, inferieur_a: 50000}]",
+    '{code: COUT, libelle: "Coût", portee: national, regle: mesure, unite: "€"}',
+    '{code: BOITES, libelle: "Boîtes", portee: national, regle: mesure, unite: "boîtes"}')
 
 
 def test_targeting_motifs_name_each_condition_in_its_unit(tmp_path):
@@ -262,9 +260,9 @@ def test_socle_referentiel_motifs(tmp_path):
     last (60 ≥ 50.63) but X1 unknown first → both à vérifier; D: 1 ≥ 1 and 60 % ≥ 50,63 % → oui."""
     from caqes_toolkit.rules.campaign import load_campaign
 
-    from .conftest import TINY_CAMPAIGN
+    from .conftest import TINY
 
-    text = TINY_CAMPAIGN.format(sans_sanction="false").replace(
+    text = TINY.replace(
         '{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, regle: binaire, sens: hausse}',
         '{code: Y2, libelle: "Binaire 2", chapitre: 2, portee: national, ' + SOCLE_REFERENTIEL)
     c = load_campaign(write_campaign(tmp_path, text))

@@ -19,15 +19,14 @@ from caqes_toolkit.evaluation.money import VOLET_COLUMNS
 from caqes_toolkit.evaluation.scoring import score
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, TINY_CAMPAIGN, write_campaign
-from .test_money import VOLETS
+from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, TINY, write_campaign
+from .test_money import volets_yaml
 
 F, G = "010000016", "020000014"
 
 
 def tiny(tmp_path, **edit):
-    text = TINY_CAMPAIGN.format(sans_sanction="false") + VOLETS.format(
-        taux="2.2", reference="debut_contrat", part_reversement="100")
+    text = TINY + volets_yaml()
     for old, new in edit.values():
         assert old in text
         text = text.replace(old, new)
@@ -195,7 +194,7 @@ def test_expense_line_values_go_in_depenses_not_resultats(tmp_path):
 
 def test_volets_unknown_to_a_campaign_without_volets(tmp_path):
     folder = region(tmp_path, f"{F},transports,2018-01-01,\n", f"{F},2019,transports,1\n")
-    plain = load_campaign(write_campaign(tmp_path, TINY_CAMPAIGN.format(sans_sanction="false"), "plain.yml"))
+    plain = load_campaign(write_campaign(tmp_path, TINY, "plain.yml"))
     faults = validate(folder, plain)
     assert [(f.column, f.severity, f.code) for f in faults] == [("volet", "erreur", "invalid-choice"),
                                                                 ("poste", "erreur", "invalid-choice")]

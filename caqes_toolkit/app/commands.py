@@ -47,8 +47,8 @@ def validate(req: Request, anomalies: Path | None = None) -> Validated:
 
     assert req.data is not None
     early = prefetch(req.data)
+    from ..data.faults import write_faults
     from ..data.validation import validate as check
-    from ..data.validation import write_faults
     from ..rules.campaign import load_campaign
 
     output_file(anomalies, "--anomalies")

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..rules.campaign import ACTIVITIES, Campaign, Indicator
+from ..rules.campaign import Campaign
+from ..rules.objectives import ACTIVITIES, Indicator
 from .tables import MATURITY_STEPS
 
 __all__ = [

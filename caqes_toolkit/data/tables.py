@@ -6,7 +6,8 @@ unique key. A :class:`ColumnSpec` gives a column's dtype in the Dataset, how val
 it (``kind``, with its bounds or choices and the French text of what a cell must hold) and its
 line in the README's data table. File, sheet and column names are compared as analysts type
 them (:func:`~caqes_toolkit.data.names.name_key`). Adding a table is adding one :class:`TableSpec`
-to :data:`TABLES` (and its typed attribute to the Dataset, which a test checks).
+to :data:`TABLES` (and its typed attribute to the Dataset, which a test checks); a new kind of
+column is one parser more in :data:`~caqes_toolkit.data.parsers.PARSERS`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ CONTRACT_YEARS = (2000, 2100)
 #: End dates that spreadsheets and registers write for « no end »: read as an empty ``date_fin``.
 NO_END_DATES = ("9999-12-31", "2999-12-31")
 
-#: How validation reads a column (each kind is one parser in :mod:`caqes_toolkit.data.validation`).
+#: How validation reads a column (each kind is one parser in :data:`caqes_toolkit.data.parsers.PARSERS`).
 Kind = Literal[
     "finess_declared",  # the FINESS that etablissements declares (format, Luhn key, unique)
     "finess",           # a FINESS declared in etablissements
@@ -63,7 +64,7 @@ class ColumnSpec:
     ``number`` columns; ``low``/``high``/``suffix``/``allow_empty``: bounds, unit sign
     stripped and empty cells allowed for ``number``; for ``date``, ``low``/``high`` bound the
     year and ``allow_empty`` reads an empty cell, or a date of :data:`NO_END_DATES`, as « no end ».
-    ``doc`` may name ``{activities}`` (the campaign module's list, filled in the README).
+    ``doc`` may name ``{activities}`` (the list of :mod:`~caqes_toolkit.rules.objectives`, filled in the README).
     """
 
     name: str
@@ -89,7 +90,7 @@ class TableSpec:
     """One input table: file ``<name>.csv`` or sheet ``<name>``, Dataset attribute ``field``.
 
     ``key``: columns that identify a row (two rows with one key are a ``duplicate-row``);
-    ``checks``: checks across columns, by name (implemented in validation).
+    ``checks``: checks across columns, by name (:data:`~caqes_toolkit.data.table_checks.TABLE_CHECKS`).
     """
 
     name: str
@@ -227,7 +228,7 @@ def _readme_columns(spec: TableSpec) -> str:
 
 def readme_table() -> str:
     """The README's table of the input tables (« Données (contrat d'entrée) »), in Markdown."""
-    from ..rules.campaign import ACTIVITIES  # deferred: the Dataset does not need the rules
+    from ..rules.objectives import ACTIVITIES  # deferred: the Dataset does not need the rules
 
     lines = ["| fichier / onglet | colonnes |", "|---|---|"]
     for spec in TABLES:

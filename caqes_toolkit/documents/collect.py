@@ -31,13 +31,13 @@ import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..data.contracts import contracts_in_force
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..data.load import load_dataset
 from ..data.read import RawSource, RawTable, read_source
 from ..data.validation import check
 from ..data.workbook import Sheets, cell_text, read_sheets
 from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
-from ..evaluation.money import contracts_in_force
 from ..outputs import atomic_path, foreign_files, remember_outputs
 from ..rules.campaign import Campaign
 from .grid import MATURITY_STEP_NAMES, applicable_indicators
@@ -145,7 +145,7 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     es = checked.tables["establishments"]
     dataset = Dataset(**checked.tables)
     expected = set(addressees(dataset) if addressees is not None else es["finess"])
-    contracts = contracts_in_force(dataset, campaign, year)
+    contracts = contracts_in_force(dataset.contracts, campaign, year)
     volets = contracts.groupby("finess")["volet"].agg(set).to_dict()
     identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}

@@ -31,7 +31,8 @@ from ..evaluation.money import VoletResults, evaluate_volets
 from ..evaluation.region import campaign_source, load_region, select_region
 from ..evaluation.targeting import referentiel_rows
 from ..formats import fmt_euros, fmt_num, fmt_pct
-from ..rules.campaign import Campaign, Condition, Volet, VoletIndicator, campaign_for_year
+from ..rules.campaign import Campaign, campaign_for_year
+from ..rules.objectives import Condition, Volet, VoletIndicator
 from .examples import EXAMPLE_FINESS, example_dataset, example_establishments
 from .fragments import REPORT_READERS, SYNTHESIS_READERS, Html, french_date, provenance, render, with_other_rules_notice
 from .rule_texts import rate_text

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data.dataset import Dataset
 from ..data.tables import TABLES
-from ..rules.campaign import ACTIVITIES
+from ..rules.objectives import ACTIVITIES
 
 __all__ = ["EXAMPLE_FINESS", "EXAMPLE_INCOME", "example_dataset", "example_establishments"]
 

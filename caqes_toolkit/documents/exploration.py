@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import CaqesError
 from ..evaluation.analysis import Simulation, priorities, regional_distribution, simulate, summary
-from ..evaluation.scoring import STATUSES, Scores
+from ..evaluation.scores import STATUSES, Scores
 from ..formats import fmt_pct, fmt_points
 from . import charts
 

@@ -148,10 +148,10 @@ class ContractsGeneration(Generation):
                              f"(années présentes : {shown})")
 
     def evaluated(self, dataset: Dataset, campaign: Campaign, year: int, wanted: list[str] | None) -> list[str]:
-        from ..evaluation.money import contracts_in_force
+        from ..data.contracts import contracts_in_force
 
         if wanted is None:
-            found = sorted(set(contracts_in_force(dataset, campaign, year)["finess"]))
+            found = sorted(set(contracts_in_force(dataset.contracts, campaign, year)["finess"]))
             if not found:
                 raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table contrats)")
             return found

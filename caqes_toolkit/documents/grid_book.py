@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..data.dataset import MATURITY_STEPS, Dataset
-from ..data.validation import number_expectation
+from ..data.parsers import number_expectation
 from ..errors import CaqesError
 from ..formats import fmt_num
 from ..outputs import save_workbooks, set_text
@@ -120,10 +120,10 @@ class Known:
     year and code; the volets each establishment has a contract for in ``year``."""
 
     def __init__(self, data: Dataset, campaign: Campaign, year: int):
-        from ..evaluation.money import contracts_in_force
+        from ..data.contracts import contracts_in_force
 
         self.t0_year = campaign.t0_year
-        self.contracts = contracts_in_force(data, campaign, year)
+        self.contracts = contracts_in_force(data.contracts, campaign, year)
         self.volets: dict[str, set[str]] = self.contracts.groupby("finess")["volet"].agg(set).to_dict()
         years = {year, year - 1} | ({campaign.t0_year} if campaign.t0_year is not None else set())
         res = data.results[data.results["annee"].isin(years)]

@@ -19,9 +19,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..data.contracts import contracts_in_force
 from ..data.dataset import Dataset
 from ..errors import CaqesError
-from ..evaluation.money import VoletResults, contracts_in_force, evaluate_volets
+from ..evaluation.money import VoletResults, evaluate_volets
 from ..formats import fmt_euros
 from ..rules.campaign import Campaign, VoletIndicator
 from .grid_book import (
@@ -53,7 +54,7 @@ COL = {name: index for index, (name, _) in enumerate(CONTRACT_COLUMNS, start=1)}
 def contract_holders(data: Dataset, campaign: Campaign, year: int, wanted: list[str] | None) -> list[str]:
     """The establishments with a contract of the campaign in force in ``year``, to whom a grid or a plan
     is written (or the ``wanted`` ones, each refused when it has none)."""
-    holders = sorted(set(contracts_in_force(data, campaign, year)["finess"]))
+    holders = sorted(set(contracts_in_force(data.contracts, campaign, year)["finess"]))
     if wanted is None:
         if not holders:
             raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table contrats) : "

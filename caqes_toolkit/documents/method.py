@@ -24,7 +24,8 @@ from ..evaluation.cap import income_cap
 from ..evaluation.money import evaluate_volets
 from ..evaluation.scoring import score
 from ..formats import fmt_euros, fmt_num, fmt_pct
-from ..rules.campaign import Campaign, Indicator, Volet, VoletIndicator
+from ..rules.campaign import Campaign
+from ..rules.objectives import Indicator, Volet, VoletIndicator
 from .avenant import method_section
 from .examples import EXAMPLE_FINESS, EXAMPLE_INCOME, example_dataset, example_establishments
 from .fragments import french_date

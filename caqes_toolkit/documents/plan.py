@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from .. import __version__
 from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
-from ..evaluation.scoring import Scores
+from ..evaluation.scores import Scores
 from ..formats import fmt_pct
 from .avenant import trajectory_rows
 from .fragments import french_date

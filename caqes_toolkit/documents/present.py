@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..evaluation.analysis import summary
-from ..evaluation.scoring import Scores
+from ..evaluation.scores import Scores
 
 __all__ = ["LABELS", "PROVISIONAL", "detail_table", "score_table"]
 

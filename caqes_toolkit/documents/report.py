@@ -20,8 +20,10 @@ from ..errors import CaqesError
 from ..evaluation.analysis import priorities, regional_distribution, summary
 from ..evaluation.money import VoletResults, evaluate_volets
 from ..evaluation.region import campaign_source, evaluate_region
-from ..evaluation.scoring import Scores, score
-from ..rules.campaign import Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
+from ..evaluation.scores import Scores
+from ..evaluation.scoring import score
+from ..rules.campaign import Campaign, campaign_for_year, load_campaign
+from ..rules.changes import RuleChange, compare_campaigns
 
 __all__ = ["EstablishmentReport", "build_report"]
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from ..formats import fmt_num, fmt_pct, fmt_rate
-from ..rules.campaign import Campaign, Indicator, RuleChange, RuleValue, VoletIndicator
+from ..rules.campaign import Campaign
+from ..rules.changes import RuleChange, RuleValue
+from ..rules.objectives import Indicator, VoletIndicator
 
 __all__ = ["AGGREGATION", "AVENANT", "CHANGE_LABELS", "NOT_FILLED", "OWN_TARGET", "ROUNDING", "RULES", "ClassRange",
            "RuleText", "applied_target_text", "avenant_note", "class_ranges", "not_applicable_reasons",
@@ -153,7 +154,7 @@ def not_applicable_reasons(campaign: Campaign) -> list[str]:
     return reasons
 
 
-#: French name of each field a :class:`~caqes_toolkit.rules.campaign.RuleChange` can carry.
+#: French name of each field a :class:`~caqes_toolkit.rules.changes.RuleChange` can carry.
 CHANGE_LABELS: dict[str, str] = {
     "generation": "génération de contrat", "ponderations.avec_liste_en_sus": "pondérations (avec liste en sus)",
     "ponderations.sans_liste_en_sus": "pondérations (sans liste en sus)", "classes": "classes",
@@ -270,15 +271,11 @@ def readme_section(campaigns: Sequence[Campaign]) -> str:
     lines += ["", f"**Cibles de l'avenant** : {AVENANT.summary[0].upper()}{AVENANT.summary[1:]}"]
     if scored:
         lines += ["", f"Un indicateur est **non concerné** (retiré du calcul) lorsque (chapitres de "
-                  f"`{_file(scored[0])}`) :", ""]
+                  f"`{scored[0].file_name}`) :", ""]
         lines += [f"- {reason}" for reason in not_applicable_reasons(scored[0])]
     lines += ["", NOT_FILLED, AGGREGATION, ROUNDING, "", "Classes (G : score global) :", ""]
-    lines += [f"- `{_file(c)}` : " + " ; ".join(f"{r.name} : {r.text()}" for r in class_ranges(c)) for c in scored]
+    lines += [f"- `{c.file_name}` : " + " ; ".join(f"{r.name} : {r.text()}" for r in class_ranges(c)) for c in scored]
     return "\n".join(lines)
-
-
-def _file(campaign: Campaign) -> str:
-    return Path(campaign.path).name if campaign.path else campaign.name
 
 
 def update_readme(text: str, campaigns: Sequence[Campaign]) -> str:

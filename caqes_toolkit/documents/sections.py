@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..evaluation.scoring import STATUSES
+from ..evaluation.scores import STATUSES
 from ..formats import fmt_pct, fmt_points
-from ..rules.campaign import Campaign, RuleChange
+from ..rules.campaign import Campaign
+from ..rules.changes import RuleChange
 from . import charts
 from .fragments import REPORT_READERS, Html, figure, french_date, render, with_other_rules_notice
 from .fragments import provenance as provenance_fragment

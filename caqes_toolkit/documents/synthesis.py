@@ -22,9 +22,12 @@ from ..evaluation.analysis import summary
 from ..evaluation.avenant import on_trajectory
 from ..evaluation.money import VoletResults, evaluate_volets, targeting
 from ..evaluation.region import campaign_source, evaluate_region, select_region
-from ..evaluation.scoring import Scores, score
+from ..evaluation.scores import Scores
+from ..evaluation.scoring import score
 from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points, fmt_rate
-from ..rules.campaign import ACTIVITIES, Campaign, RuleChange, campaign_for_year, compare_campaigns, load_campaign
+from ..rules.campaign import Campaign, campaign_for_year, load_campaign
+from ..rules.changes import RuleChange, compare_campaigns
+from ..rules.objectives import ACTIVITIES
 from . import charts
 from .fragments import SYNTHESIS_READERS, Html, figure, french_date, provisional_notice, render, with_other_rules_notice
 from .fragments import provenance as provenance_fragment

@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter
 from ..evaluation.cap import income_cap
 from ..evaluation.money import VoletResults, objective_path
 from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_rate
-from ..rules.campaign import Volet, VoletIndicator
+from ..rules.objectives import Volet, VoletIndicator
 from .charts import WIDTH, margins, style
 from .fragments import Html, figure, render
 from .rule_texts import rate_text, target_text, value_text

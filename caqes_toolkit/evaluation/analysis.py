@@ -11,8 +11,10 @@ import pandas as pd
 from ..data.dataset import Dataset
 from ..data.validation import check_values
 from ..errors import DataError
-from ..rules.campaign import Campaign, Indicator, campaign_for_year
-from .scoring import Scores, score
+from ..rules.campaign import Campaign, campaign_for_year
+from ..rules.objectives import Indicator
+from .scores import Scores
+from .scoring import score
 
 __all__ = [
     "Simulation",

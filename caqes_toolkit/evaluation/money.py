@@ -32,12 +32,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import validation
+from ..data.contracts import contracts_in_force
 from ..data.dataset import Dataset, empty_table
 from ..data.tables import MAX_EUROS
 from ..errors import CaqesError, DataError, Fault, FaultCode
 from ..formats import fmt_num
-from ..rules.campaign import Campaign, Volet, VoletIndicator, Weights
+from ..rules.campaign import Campaign, missing_parameter
+from ..rules.objectives import Volet, VoletIndicator, Weights
 from .cap import income_cap
 from .scoring import score
 
@@ -45,7 +46,6 @@ __all__ = [
     "INCENTIVE_COLUMNS",
     "VOLET_COLUMNS",
     "VoletResults",
-    "contracts_in_force",
     "evaluate_volets",
     "incentive_table",
     "objective_path",
@@ -91,15 +91,6 @@ class VoletResults:
     objectives: pd.DataFrame
     warnings: tuple[Fault, ...] = ()
     expenses: pd.DataFrame = field(default_factory=lambda: empty_table("expenses"))
-
-
-# --- contracts -------------------------------------------------------------------------------
-
-
-def contracts_in_force(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
-    """Contracts of the campaign's volets in force during ``year`` (start ≤ 31/12 and no end or
-    end ≥ 01/01); of two contracts of one volet in force the same year, the later one."""
-    return validation.contracts_in_force(dataset.contracts, campaign, year)
 
 
 # --- achievement of the objectives -------------------------------------------------------------
@@ -281,7 +272,7 @@ def _missing(rows: pd.DataFrame, campaign: Campaign, year: int, first: np.ndarra
                             f"la dépense « {poste} » {annee} de l'établissement {finess}, requise par "
                             f"son contrat « {volet} » en vigueur en {year} (montants laissés vides "
                             "dans le fichier des volets)", "avertissement", code=FaultCode.MISSING_EXPENSE))
-    name = Path(campaign.path).name if campaign.path else campaign.name
+    name = campaign.file_name
     for k in np.flatnonzero(np.isnan(factor)):
         code, r = rows["indicateur"].iat[k], int(first[k])
         faults.append(Fault(name, None, f"volets[{rows['volet'].iat[k]}].indicateurs[{code}].taux_cible",
@@ -373,8 +364,6 @@ def require_parameters(campaign: Campaign, volets: set[str]) -> None:
     """Refuse (:class:`CaqesError`) to compute the money of ``volets`` while one of their
     parameters is empty: a ``taux_cible`` left empty, or, in a second-generation campaign, the
     ``part_interessement`` the region sets."""
-    from .targeting import missing_parameter
-
     for volet in campaign.volets:
         if volet.code not in volets:
             continue
@@ -383,7 +372,7 @@ def require_parameters(campaign: Campaign, volets: set[str]) -> None:
                 raise missing_parameter(campaign, line.code, f"volets[{volet.code}].indicateurs[{line.code}]"
                                         ".taux_cible")
         if campaign.second_generation and volet.share_savings is None:
-            where = Path(campaign.path).name if campaign.path else campaign.name
+            where = campaign.file_name
             raise CaqesError(f"{where} : le volet {volet.code} a un paramètre vide : « volets[{volet.code}]."
                              "part_interessement » (part des économies versée en intéressement, fixée par "
                              "la région) ; renseignez-la avant de calculer l'intéressement.")
@@ -392,7 +381,7 @@ def require_parameters(campaign: Campaign, volets: set[str]) -> None:
 def evaluate_volets(dataset: Dataset, campaign: Campaign, year: int) -> VoletResults:
     """Objectives and money of every contract in force in ``year`` (see the module docstring).
     Raises :class:`CaqesError` when a parameter these contracts need is empty."""
-    contracts = contracts_in_force(dataset, campaign, year)
+    contracts = contracts_in_force(dataset.contracts, campaign, year)
     if contracts.empty:  # the usual case of a first-generation region: nothing to evaluate
         return VoletResults(year, campaign, _typed(_ROWS), _typed(_OBJECTIVES), (),
                             dataset.expenses.iloc[:0].reset_index(drop=True))
@@ -455,7 +444,7 @@ def _refuse_non_finite(lines: pd.DataFrame, campaign: Campaign) -> None:
     bad = np.isinf(values).any(axis=1)
     if not bad.any():
         return
-    name = Path(campaign.path).name if campaign.path else campaign.name
+    name = campaign.file_name
     raise DataError([
         Fault(name, None, f"volets[{row.volet}].indicateurs[{row.indicateur}].taux_cible",
               f"{row.finess} / {row.annee} / {row.indicateur}",
@@ -567,7 +556,7 @@ def targeting(dataset: Dataset, campaign: Campaign, year: int) -> pd.DataFrame:
     sous_contrat (bool)."""
     columns = ["finess", "volet", "indicateur", "montant", "evolution", "sous_contrat"]
     spent = dataset.expenses.set_index(["finess", "annee", "poste"])["montant"]
-    contracted = contracts_in_force(dataset, campaign, year)
+    contracted = contracts_in_force(dataset.contracts, campaign, year)
     under = set(zip(contracted["finess"], contracted["volet"]))
     frames = []
     for volet in campaign.volets:

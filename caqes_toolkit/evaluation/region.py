@@ -17,7 +17,8 @@ from ..data.load import load_dataset
 from ..data.names import input_files
 from ..errors import CaqesError
 from ..rules.campaign import Campaign, load_campaign
-from .scoring import Scores, score
+from .scores import Scores
+from .scoring import score
 
 __all__ = ["campaign_source", "evaluate_region", "file_key", "load_region", "regions", "select_region"]
 

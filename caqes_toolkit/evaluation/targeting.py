@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset
-from ..errors import CaqesError
 from ..formats import NNBSP, fmt_num
-from ..rules.campaign import Campaign, Condition, Indicator, VoletIndicator
+from ..rules.campaign import Campaign, missing_parameter
+from ..rules.objectives import Condition, Indicator, VoletIndicator
 from .money import targeting as growth_targeting
 
-__all__ = ["TARGETING_COLUMNS", "missing_parameter", "referentiel_rows", "targeting_table", "write_targeting"]
+__all__ = ["TARGETING_COLUMNS", "referentiel_rows", "targeting_table", "write_targeting"]
 
 #: Columns of the targeting file (``caqes ciblage``), in order.
 TARGETING_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "annee", "referentiel", "cible", "motif")
@@ -37,15 +37,6 @@ def _number(x: float | None) -> str:
 
 def _unit(unit: str | None) -> str:
     return f"{NNBSP}{unit}" if unit else ""
-
-
-def missing_parameter(campaign: Campaign, code: str, key: str) -> CaqesError:
-    """The refusal to use an empty parameter, naming the campaign file, the indicator and the key."""
-    where = Path(campaign.path).name if campaign.path else campaign.name
-    return CaqesError(f"{where} : l'indicateur {code} a un paramètre vide : « {key} ». Cette valeur "
-                      "nationale n'a pas été retrouvée ; la région doit la renseigner dans sa copie du "
-                      "fichier de campagne avant de cibler ou de calculer un intéressement sur cet "
-                      "indicateur (voir params/README.md, « Deuxième génération »).")
 
 
 def _check_filled(campaign: Campaign, ind: Indicator | VoletIndicator) -> list[Condition]:
