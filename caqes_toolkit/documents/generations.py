@@ -65,6 +65,10 @@ class SocleGeneration(Generation):
             raise CaqesError(f"FINESS sans données pour {year} : {', '.join(unknown)}")
         return wanted
 
+    def not_evaluated(self, dataset: Dataset, campaign: Campaign, year: int) -> dict[str, str]:
+        with_data = set(dataset.results.loc[dataset.results["annee"] == year, "finess"])
+        return {f: f"aucun résultat en {year}" for f in dataset.establishments["finess"] if f not in with_data}
+
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,
               allow_other_year: bool = False, phase: int = 2, detail: bool = False) -> Scored:
         from ..evaluation.money import with_volet_totals
@@ -98,10 +102,11 @@ class SocleGeneration(Generation):
 
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     wanted: list[str] | None, *, force: bool = False,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
+                    progress: Callable[[str], None] | None = None, key_file: Path | None = None) -> list[Path]:
         from .grid import write_grids
 
-        return write_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress)
+        return write_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress,
+                           key_file=key_file)
 
     def write_plans(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     selected: list[str], *, allow_other_year: bool = False, force: bool = False,
@@ -129,6 +134,7 @@ class ContractsGeneration(Generation):
     without_plans = ("pas de volet obligatoire à noter (ni score global, ni classe, ni plan d'actions du socle) ; "
                      "elle s'évalue par ses volets incitatifs : caqes score … --volets, caqes ciblage, "
                      "caqes reports, caqes synthese")
+    year_from_data = "des contrats en vigueur"
 
     def require_years(self, dataset: Dataset, years: list[int]) -> None:
         present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
@@ -150,6 +156,19 @@ class ContractsGeneration(Generation):
         if unknown:
             raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
         return wanted
+
+    def not_evaluated(self, dataset: Dataset, campaign: Campaign, year: int) -> dict[str, str]:
+        from ..evaluation.money import contracts_in_force
+
+        bound = set(contracts_in_force(dataset, campaign, year)["finess"])
+        return {f: "pas de contrat en vigueur" for f in dataset.establishments["finess"] if f not in bound}
+
+    def default_year(self, dataset: Dataset, campaign: Campaign) -> int | None:
+        from ..evaluation.money import contracts_in_force
+
+        present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
+        bound = [y for y in sorted(present) if not contracts_in_force(dataset, campaign, y).empty]
+        return bound[-1] if bound else None
 
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,
               allow_other_year: bool = False, phase: int = 2, detail: bool = False) -> Scored:

@@ -41,7 +41,7 @@ from .rule_texts import RULES, target_text
 from .seal import KEY_ENV, grid_seal, key_path, read_key
 
 __all__ = ["ESTABLISHMENT_SHEET", "INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET",
-           "applicable_indicators", "volet_objectives", "write_grids"]
+           "applicable_indicators", "grid_path", "volet_objectives", "write_grids"]
 
 ESTABLISHMENT_SHEET = "Établissement"
 INDICATORS_SHEET = "Indicateurs"
@@ -78,7 +78,7 @@ LINE_HEIGHT = 14.5
 UNLOCKED = Protection(locked=False)
 
 
-def _grid_path(out_dir: Path, finess: str, year: int) -> Path:
+def grid_path(out_dir: Path, finess: str, year: int) -> Path:
     """``out_dir/grille_<finess>_<year>.xlsx``, refused if the FINESS is not a plain code."""
     if not SAFE_FINESS.fullmatch(finess):
         raise CaqesError(f"FINESS {finess!r} : seuls des chiffres et des lettres sont admis "
@@ -115,10 +115,12 @@ def volet_objectives(campaign: Campaign, activities: str,
 
 def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                 finess: list[str] | None = None,
-                progress: Callable[[str], None] | None = None, force: bool = False) -> list[Path]:
+                progress: Callable[[str], None] | None = None, force: bool = False,
+                key_file: Path | None = None) -> list[Path]:
     """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths. A file of
     that name that no command wrote, or changed since (a returned grid), is never replaced, unless
-    ``force`` (:func:`~caqes_toolkit.outputs.save_workbooks`)."""
+    ``force`` (:func:`~caqes_toolkit.outputs.save_workbooks`). Sealed with the key ``key_file`` (a
+    workspace's), else the installation's."""
     if not campaign.chapters:  # the grid is the socle's (the commands ask the generation first)
         raise CaqesError(f"campagne {campaign.name} : pas de volet obligatoire (chapitres), donc pas de grille "
                          "d'auto-évaluation")
@@ -127,11 +129,11 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
     unknown = [f for f in wanted if f not in es.index]
     if unknown:
         raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
-    paths = [_grid_path(out_dir, f, year) for f in wanted]
+    paths = [grid_path(out_dir, f, year) for f in wanted]
     known = _Known(data, campaign, year)
-    key = read_key(create=True)
+    key = read_key(create=True, workspace_key=key_file)
     if key is None:
-        raise CaqesError(f"{key_path()} : clé des grilles illisible (64 chiffres hexadécimaux attendus) ; "
+        raise CaqesError(f"{key_path(key_file)} : clé des grilles illisible (64 chiffres hexadécimaux attendus) ; "
                          f"corrigez-la ou indiquez un autre fichier par la variable d'environnement {KEY_ENV}")
     return save_workbooks(paths, lambda k: _workbook(es.loc[wanted[k]], campaign, year, known, key), force=force,
                           saved=None if progress is None else lambda k: progress(wanted[k]))

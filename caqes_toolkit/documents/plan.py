@@ -34,7 +34,7 @@ from .fragments import french_date
 from .rule_texts import target_text, value_text
 from .volets import volet_objectives
 
-__all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "write_plans"]
+__all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "plan_path", "write_plans"]
 
 #: Choices of the « Suivi / état d'avancement » column.
 FOLLOW_UP: tuple[str, ...] = ("À engager", "En cours", "Réalisé", "Abandonné")
@@ -78,7 +78,7 @@ NOTES_WIDTH = 75
 SAFE_FINESS = re.compile(r"[0-9A-Za-z]+")
 
 
-def _plan_path(out_dir: Path, finess: str, year: int) -> Path:
+def plan_path(out_dir: Path, finess: str, year: int) -> Path:
     """``out_dir/<finess>/plan_actions_<finess>_<year>.xlsx``, refused if outside ``out_dir``."""
     if not SAFE_FINESS.fullmatch(finess):
         raise CaqesError(f"FINESS {finess!r} : seuls des chiffres et des lettres sont admis "
@@ -107,7 +107,7 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     unknown = [f for f in wanted if f not in rows.index]
     if unknown:
         raise CaqesError(f"aucun score en {year} pour le(s) FINESS : {', '.join(unknown)}")
-    paths = [_plan_path(out_dir, f, year) for f in wanted]
+    paths = [plan_path(out_dir, f, year) for f in wanted]
     today = dt.date.today()
 
     def build(k: int) -> Workbook:

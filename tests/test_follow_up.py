@@ -1,0 +1,78 @@
+"""The follow-up board of the returned grids, and the index's rows of the establishments without report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from bs4 import BeautifulSoup
+
+from caqes_toolkit.data.load import load_dataset
+from caqes_toolkit.documents.follow_up import LABELS, board, read_board, write_board
+from caqes_toolkit.documents.generations import GENERATIONS
+from caqes_toolkit.rules.campaign import load_campaign
+from caqes_toolkit.run.batch import Outcome
+from caqes_toolkit.run.index import write_index
+
+from .conftest import SAMPLE
+
+DEADLINE = dt.date(2020, 3, 31)
+RETURNS = pd.DataFrame([
+    ("000000001", "Reçue à temps", "reçue", dt.date(2020, 3, 20), "a@x.example", 0, 0, "a.xlsx"),
+    ("000000002", "Reçue en retard", "reçue", dt.date(2020, 4, 2), "", 0, 0, "b.xlsx"),
+    ("000000003", "Incomplète", "incomplète", dt.date(2020, 3, 30), "", 2, 0, "c.xlsx"),
+    ("000000004", "=Invalide", "invalide", dt.date(2020, 3, 1), "", None, 3, "d.xlsx"),
+    ("000000005", "Manquante", "manquante", None, "e@x.example", None, None, ""),
+], columns=["finess", "raison_sociale", "statut", "date_reception", "contact", "valeurs_manquantes", "anomalies",
+            "fichier"])
+
+
+def test_board_after_the_deadline() -> None:
+    table = board(RETURNS, DEADLINE, today=dt.date(2020, 4, 15)).set_index("finess")
+    assert table["en_retard"].tolist() == ["non", "oui", "non", "non", "oui"]  # after 31/03, or still missing
+    assert table["relance"].tolist() == ["non", "non", "à faire", "à faire", "à faire"]
+    assert table.loc["000000005", "contact"] == "e@x.example"
+
+
+def test_board_before_the_deadline_reminds_a_missing_grid_the_day_after() -> None:
+    table = board(RETURNS, DEADLINE, today=dt.date(2020, 3, 25)).set_index("finess")
+    assert table.loc["000000005", ["en_retard", "relance"]].tolist() == ["non", "après le 31/03/2020"]
+    assert table.loc["000000003", "relance"] == "à faire"  # a grid to complete: at once
+    no_deadline = board(RETURNS, None, today=dt.date(2020, 3, 25)).set_index("finess")
+    assert no_deadline.loc["000000005", "relance"] == "à faire" and set(no_deadline["en_retard"]) == {"non"}
+
+
+def test_board_workbook_is_for_people(tmp_path: Path) -> None:
+    path = tmp_path / "suivi.xlsx"
+    write_board(board(RETURNS, DEADLINE, today=dt.date(2020, 4, 15)), path)
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == list(LABELS.values())
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J6"
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    received = sheet.cell(row=2, column=4)
+    assert received.value == dt.datetime(2020, 3, 20) and received.number_format == "DD/MM/YYYY"
+    assert sheet.cell(row=6, column=4).value is None  # missing: no date
+    assert sheet["B5"].value == "=Invalide" and sheet["B5"].data_type == "s"
+    back = read_board(path).set_index("finess")
+    assert back.loc["000000002", ["statut", "en_retard"]].tolist() == ["reçue", "oui"]
+    write_board(board(RETURNS, DEADLINE), tmp_path / "suivi.csv")
+    machine = pd.read_csv(tmp_path / "suivi.csv", dtype=str, keep_default_na=False)
+    assert machine["date_reception"].tolist() == ["2020-03-20", "2020-04-02", "2020-03-30", "2020-03-01", ""]
+
+
+def test_index_lists_the_establishments_without_contract_greyed(tmp_path: Path) -> None:
+    campaign = load_campaign(SAMPLE.parent / "exemple-2022" / "caqes-2022-region-fictive.yml")
+    dataset = load_dataset(SAMPLE.parent / "exemple-2022", campaign)
+    absent = GENERATIONS[2].not_evaluated(dataset, campaign, 2023)
+    # contracts.csv: 380001016, 690002027, 070005053 under contract from 1 July 2022; the other three not
+    assert absent == dict.fromkeys(["260003033", "730004041", "010006062"], "pas de contrat en vigueur")
+    outcomes = [Outcome(f, "ok", scores={"generation": 2, "raison_sociale": f, "interessement_total": 1.0, "volets": []})
+                for f in ("380001016", "690002027", "070005053")]
+    page = BeautifulSoup(write_index(tmp_path, outcomes, campaign="c", year=2023, formats=("html",),
+                                     establishments=dataset.establishments, absent=absent).read_text(), "html.parser")
+    greyed = page.select("tr.caqes-absent")
+    assert sorted(r["data-finess"] for r in greyed) == sorted(absent)
+    assert all("pas de contrat en vigueur" in r.get_text() and not r.select("a") for r in greyed)
+    assert "3 rapport(s) disponible(s), 0 échec(s). 3 établissements sans rapport (grisés)." in page.get_text()
