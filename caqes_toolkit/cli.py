@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from .cli_fr import FrenchCommand, FrenchGroup
 from .cli_interrupt import progress
 from .errors import CaqesError, DataError
 from .outputs import describe_os_error
+
+if TYPE_CHECKING:
+    from .app.etat import State
 
 #: French names an analyst types for a command (hidden from the list, named in the help).
 ALIASES = {"valider": "validate", "scores": "score", "rapports": "reports", "plans": "plan",
@@ -240,7 +243,7 @@ def init(folder: FolderArg) -> None:
     out.print(f"Dossier de travail créé : {folder} ({len(written)} fichiers ; lisez {folder / 'README.md'}). "
               "Pour commencer :")
     out.print(f"  cd {folder}")
-    out.print("  caqes validate")
+    out.print("  caqes etat")
 
 
 @app.command(cls=FrenchCommand)
@@ -424,6 +427,33 @@ def ciblage(data: DataArg = None, campaign: CampaignsOpt = None, out_file: Targe
     counts = result.table["cible"].value_counts()
     out.print(f"{len(result.table)} ligne(s) écrite(s) dans {result.file} : {counts.get('oui', 0)} ciblé(s), "
               f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
+
+
+def _print_state(state: State) -> None:
+    """The year of a workspace, step by step: state, detail, the command of a step left to do."""
+    ars = f" — {state.workspace.ars.name}" if state.workspace.ars.name else ""
+    out.print(f"Campagne {state.campaign}, année {state.year}, phase {state.phase}{ars} ({state.workspace.file})")
+    for number, step in enumerate(state.steps, start=1):
+        out.print(f"{number:>2}. {step.title} " + "." * max(2, 44 - len(step.title)) + f" {step.state}")
+        out.print(f"    {step.detail}")
+        if step.command:
+            out.print(f"    → {step.command}")
+    following, waiting = state.next, [s.title.lower() for s in state.steps if s.state == "en attente"]
+    if following is not None:
+        out.print(f"Étape suivante : {following.command} ({following.title.lower()}).")
+    else:
+        out.print("Rien à faire pour l'instant" + (f" ; en attente : {', '.join(waiting)}." if waiting else
+                                                   " : toutes les étapes de l'année sont faites."))
+
+
+@app.command(cls=FrenchCommand)
+def etat(config: ConfigOpt = None, year: YearOpt = None) -> None:
+    """L'année CAQES du dossier de travail, étape par étape : état de chaque étape et commande de la suivante."""
+    from .app.etat import etat as read
+
+    with _user_errors():
+        state = read(_request(data=None, campaigns=None, years=year, config=config, workspace_of="caqes etat"), config)
+    _print_state(state)
 
 
 def _version(shown: bool) -> None:

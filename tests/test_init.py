@@ -45,7 +45,7 @@ def test_init_copies_campaigns_notebooks_sample_data_and_a_readme(tmp_path: Path
     readme = tree["README.md"].decode("utf-8")
     assert "caqes validate data/exemple --campaign params/caqes-2019.yml" in readme
     assert "$" not in readme.replace("$version", "")  # every placeholder filled
-    assert "README.md" in res.output and "caqes validate" in res.output
+    assert "README.md" in res.output and "caqes etat" in res.output
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 

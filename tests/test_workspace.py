@@ -139,6 +139,8 @@ def test_without_a_workspace_a_missing_option_is_said_as_before(tmp_path: Path, 
     result = run("plan", SAMPLE, "--campaign", CAMPAIGN_2019)
     assert result.exit_code == 2
     assert "Option manquante '--out'" in result.output and "caqes init" in result.output
+    result = run("etat")
+    assert result.exit_code == 2 and "aucun fichier caqes.toml" in result.output
 
 
 def test_grids_say_whom_to_return_them_to_and_by_when_or_are_warned(workspace: Path) -> None:
@@ -208,3 +210,22 @@ def test_the_reports_key_covers_the_workspace_notebook(workspace: Path) -> None:
     notebook.write_text(notebook.read_text(encoding="utf-8").replace("## 1. Synthèse", "## 1. Synthèse de l'ARS"),
                         encoding="utf-8")
     assert reports_key(req, ReportsOptions()) != before  # an edit of the workspace's notebook remakes the reports
+
+
+def test_etat_walks_the_year_and_names_the_next_command(workspace: Path) -> None:
+    result = run("etat")
+    assert result.exit_code == 0, result.output
+    titles = ["Grilles écrites et envoyées", "Grilles reçues", "Données validées", "Phase 1 : évaluation provisoire",
+              "Phase contradictoire", "Phase 2 : données de l'Assurance Maladie", "Rapports", "Synthèse régionale",
+              "Plans d'actions", "Dossiers d'envoi"]
+    positions = [result.output.index(t) for t in titles]
+    assert positions == sorted(positions)
+    assert "0 grille écrite sur 20 dans sorties/grilles-2019" in result.output
+    assert "retour demandé au plus tard le 31/03/2020" in result.output
+    assert "Étape suivante : caqes grille (grilles écrites et envoyées)." in result.output
+    assert run("grille").exit_code == 0
+    after = run("etat").output
+    assert "20 grilles écrites sur 20" in after and "Étape suivante : caqes reports (rapports)." in after
+    Path("retours-2019").mkdir()
+    shutil.copy(next(Path("sorties/grilles-2019").glob("*.xlsx")), "retours-2019")
+    assert "1 fichier déposé dans retours-2019, pas encore collecté" in run("etat").output
