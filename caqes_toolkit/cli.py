@@ -235,7 +235,8 @@ def _notebook(path: Path) -> None:
 # --- the commands ----------------------------------------------------------------------------------
 @app.command(cls=FrenchCommand)
 def init(folder: FolderArg) -> None:
-    """Crée un dossier de travail : fichier caqes.toml, campagnes à adapter, notebooks, données d'exemple, README."""
+    """Crée un dossier de travail : fichier caqes.toml, campagnes à adapter, notebooks, modèle de courrier,
+    données d'exemple, README."""
     from .app.commands import init as create
 
     with _user_errors():
@@ -454,6 +455,32 @@ def etat(config: ConfigOpt = None, year: YearOpt = None) -> None:
     with _user_errors():
         state = read(_request(data=None, campaigns=None, years=year, config=config, workspace_of="caqes etat"), config)
     _print_state(state)
+
+
+@app.command(cls=FrenchCommand)
+def envoi(year: YearOpt = None, finess: FinessOpt = None, jobs: JobsOpt = 2, force: ForceOpt = False,
+          timeout: TimeoutOpt = 600, config: ConfigOpt = None) -> None:
+    """Dossiers d'envoi : un .zip par établissement (rapport PDF, plan d'actions, grille, courrier) et la
+    liste des destinataires (destinataires.csv) ; aucun courriel n'est envoyé."""
+    from .app.documents import ReportsOptions
+    from .app.envoi import envoi as send
+
+    with _user_errors():
+        req = _request(_Bar(_reports_done), data=None, campaigns=None, years=year, finess=finess, force=force,
+                       config=config, workspace_of="caqes envoi")
+        sent = send(req, ReportsOptions(jobs=jobs, timeout=timeout))
+    _notebook(sent.reports.notebook)
+    out.print(f"modèle de courrier : {sent.model}")
+    for path in sent.as_left:
+        err.print(f"avertissement — {path} : modifié depuis son écriture, joint tel quel")
+    if sent.without_email:
+        err.print(f"avertissement — {_n(len(sent.without_email), 'établissement', 'établissements')} sans courriel "
+                  f"(colonne courriel de la table etablissements) : {', '.join(sent.without_email)}")
+    for code, why in sent.without_pack.items():
+        err.print(f"sans dossier d'envoi : {code} — {why}")
+    out.print(f"{_n(len(sent.packs), 'dossier', 'dossiers')} d'envoi dans {sent.folder} ; destinataires : "
+              f"{sent.recipients} (aucun courriel n'est envoyé).")
+    raise typer.Exit(1 if sent.without_pack else 0)
 
 
 def _version(shown: bool) -> None:

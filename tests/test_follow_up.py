@@ -1,17 +1,22 @@
-"""The follow-up board of the returned grids, and the index's rows of the establishments without report."""
+"""The follow-up board of the returned grids, the index's rows of the establishments without report,
+and the cover letter's model (escaping, located errors)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from bs4 import BeautifulSoup
 
 from caqes_toolkit.data.load import load_dataset
 from caqes_toolkit.documents.follow_up import LABELS, board, read_board, write_board
 from caqes_toolkit.documents.generations import GENERATIONS
+from caqes_toolkit.documents.letter import Letter, LetterValues
+from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.run.batch import Outcome
 from caqes_toolkit.run.index import write_index
@@ -76,3 +81,35 @@ def test_index_lists_the_establishments_without_contract_greyed(tmp_path: Path) 
     assert sorted(r["data-finess"] for r in greyed) == sorted(absent)
     assert all("pas de contrat en vigueur" in r.get_text() and not r.select("a") for r in greyed)
     assert "3 rapport(s) disponible(s), 0 échec(s). 3 établissements sans rapport (grisés)." in page.get_text()
+
+
+def _values(name: str = "Centre hospitalier", **changed: object) -> LetterValues:
+    values = LetterValues("ARS Région fictive", "caqes@ars.example", DEADLINE, "094869773", name, 2019, "caqes-2019",
+                          67.24, "C", None, ("Rapport d'évaluation 2019 (rapport_094869773_2019.pdf)",),
+                          dt.date(2020, 6, 1))
+    return LetterValues(**{**values.__dict__, **changed})
+
+
+def test_letter_says_the_ars_the_deadline_and_the_figures_and_escapes_names(tmp_path: Path) -> None:
+    from caqes_toolkit.resources import letter_model
+
+    html = Letter(letter_model()).html(_values("**Clinique** <script>alert(1)</script> [lien](http://x)"))
+    text = re.sub(r"[ \n]+", " ", BeautifulSoup(html, "html.parser").get_text(" "))
+    for said in ("ARS Région fictive", "caqes@ars.example", "31 mars 2020", "67,2\u202f%", "classe\u00a0C",
+                 "1 juin 2020", "rapport_094869773_2019.pdf", "FINESS\u00a0094869773"):
+        assert said in text, said
+    assert "<script>" not in html and 'href="http://x"' not in html
+    assert "**Clinique** <script>alert(1)</script> [lien](http://x)" in text  # shown as written
+
+
+def test_a_letter_model_that_cannot_be_used_names_its_line(tmp_path: Path) -> None:
+    model = tmp_path / "courrier.md"
+    model.write_text("Bonjour,\n\nvotre score : {{ scor }}\n", encoding="utf-8")
+    with pytest.raises(CaqesError, match=r"courrier.md, ligne 3 : valeur inconnue « scor »"):
+        Letter(model).html(_values())
+    model.write_text("Bonjour,\n{% if classe %}\nclasse {{ classe }}\n", encoding="utf-8")
+    with pytest.raises(CaqesError, match=r"courrier.md, ligne \d : syntaxe du modèle invalide"):
+        Letter(model)
+    page = tmp_path / "courrier.html"
+    page.write_text("<p>Classe <b>{{ classe }}</b> pour {{ etablissement.raison_sociale }}</p>", encoding="utf-8")
+    assert "<p>Classe <b>C</b> pour &lt;i&gt;CH&lt;/i&gt;</p>" in Letter(page).html(_values("<i>CH</i>"))

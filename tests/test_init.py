@@ -24,7 +24,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 def _expected_copies() -> dict[str, Path]:
     """What a working folder copies, listed from the repository (not from the package)."""
-    plan = {"caqes.toml": ROOT / "caqes_toolkit" / "workspace_caqes.toml"}
+    plan = {"caqes.toml": ROOT / "caqes_toolkit" / "workspace_caqes.toml",
+            "modeles/courrier.md": ROOT / "caqes_toolkit" / "documents" / "templates" / "courrier.md"}
     plan |= {f"params/{p.name}": p for p in (ROOT / "params").glob("*.yml")}
     plan["params/README.md"] = ROOT / "params" / "README.md"
     plan |= {f"notebooks/{p.name}": p for p in (ROOT / "notebooks").glob("*.ipynb")}

@@ -56,6 +56,7 @@ def test_init_writes_a_workspace_file_whose_every_key_is_written_and_every_path_
     assert ws.lines["campagne.annee"] == _line_of(Path("caqes.toml"), "annee =")
     assert ws.output("rapports", 2019) == Path("sorties/rapports-2019")
     assert OUTPUTS["envoi"].format(annee=2019) == "envoi-2019"
+    assert (workspace / "modeles" / "courrier.md").is_file()
 
 
 @pytest.mark.parametrize("text, said", [

@@ -1,0 +1,117 @@
+"""A workspace made by ``caqes init`` runs the year with no option: its own notebooks make the reports
+and the synthesis, and ``caqes envoi`` packs what each establishment receives."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from caqes_toolkit.cli import app
+from caqes_toolkit.formats import fmt_pct
+from caqes_toolkit.workspace import create_workspace
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+WORDS = {"rapport_etablissement.ipynb": "Mot de l'ARS Région fictive aux établissements",
+         "synthese_regionale.ipynb": "Note de la direction de l'offre de soins fictive"}
+
+
+def run(*args: object):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def _add_paragraph(notebook: Path, text: str) -> None:
+    """What an ARS does first: a paragraph of its own in the workspace's notebook."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.insert(4, nbformat.from_dict({"cell_type": "markdown", "metadata": {}, "source": text}))
+    nbformat.write(nb, notebook)
+
+
+def test_a_workspace_runs_the_year_with_no_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "caqes-region"
+    create_workspace(folder)
+    monkeypatch.chdir(folder)
+    for name, text in WORDS.items():
+        _add_paragraph(Path("notebooks") / name, text)
+
+    assert run("grille").exit_code == 0
+    assert run("plan").exit_code == 0
+    made = run("reports")
+    assert made.exit_code == 0, made.output
+    assert "notebook : notebooks/rapport_etablissement.ipynb" in made.output
+    assert "20 rapport(s) produit(s)" in made.output
+    report = Path("sorties/rapports-2019/094869773/rapport.html").read_text(encoding="utf-8")
+    assert WORDS["rapport_etablissement.ipynb"] in report
+    assert "20 déjà à jour" in run("reports").output  # the same request: answered at once
+
+    synthesis = run("synthese")
+    assert synthesis.exit_code == 0, synthesis.output
+    assert "notebook : notebooks/synthese_regionale.ipynb" in synthesis.output
+    html = Path("sorties/synthese-2019/synthese_regionale_2019.html").read_text(encoding="utf-8")
+    assert WORDS["synthese_regionale.ipynb"] in html
+
+    sent = run("envoi")
+    assert sent.exit_code == 0, sent.output
+    assert "20 dossiers d'envoi dans sorties/envoi-2019" in sent.output
+    assert "1 établissement sans courriel (colonne courriel de la table etablissements) : 697436590" in sent.output
+    with zipfile.ZipFile("sorties/envoi-2019/094869773.zip") as pack:
+        assert sorted(pack.namelist()) == ["courrier_094869773_2019.pdf", "grille_094869773_2019.xlsx",
+                                           "plan_actions_094869773_2019.xlsx", "rapport_094869773_2019.pdf"]
+        assert pack.read("rapport_094869773_2019.pdf") == Path(
+            "sorties/rapports-2019/094869773/rapport.pdf").read_bytes()
+        letter = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pack.read("courrier_094869773_2019.pdf"))).pages)
+    figures = json.loads(Path("sorties/rapports-2019/094869773/scores.json").read_text(encoding="utf-8"))
+    def plain(text: str) -> str:  # the PDF's ligatures (ﬁ) and no-break spaces as typed
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))
+
+    for said in ("ARS Région fictive", "caqes@ars.example", "31 mars 2020", fmt_pct(figures["score_global"]),
+                 f"classe {figures['classe']}", "Établissement de santé mentale de Chimérie"):
+        assert plain(said) in plain(letter), said
+    recipients = pd.read_csv("sorties/envoi-2019/destinataires.csv", dtype=str, keep_default_na=False)
+    assert list(recipients.columns) == ["finess", "raison_sociale", "courriel", "fichier"] and len(recipients) == 20
+    row = recipients.set_index("finess").loc["094869773"]
+    assert (row["courriel"], row["fichier"]) == ("qualite@mentale-chimerie.example", "094869773.zip")
+    assert recipients.set_index("finess").loc["697436590", "courriel"] == ""
+
+    state = run("etat")
+    assert state.exit_code == 0
+    assert re.search(r"Dossiers d'envoi \.+ fait\n +20 dossiers sur 20", state.output), state.output
+
+
+def test_a_second_generation_workspace_lists_the_establishments_without_contract(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "caqes-2022"
+    create_workspace(folder)
+    monkeypatch.chdir(folder)
+    toml = Path("caqes.toml")
+    text = toml.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^donnees = .*$", 'donnees = "data/exemple-2022"', text)
+    text = re.sub(r"(?m)^campagnes = .*$", 'campagnes = ["data/exemple-2022/caqes-2022-region-fictive.yml"]', text)
+    toml.write_text(re.sub(r"(?m)^annee = 2019$", "", text), encoding="utf-8")  # the year: from the contracts
+    made = run("reports")
+    assert made.exit_code == 0, made.output
+    assert "année évaluée : 2023" in made.output
+    assert ("3 établissements sans rapport en 2023 : pas de contrat en vigueur (010006062, 260003033, 730004041)"
+            in made.output)
+    index = Path("sorties/rapports-2023/index.html").read_text(encoding="utf-8")
+    assert index.count('class="caqes-absent"') == 3
+    again = run("reports")
+    assert "3 établissements sans rapport" in again.output and "3 déjà à jour" in again.output
+    sent = run("envoi")
+    assert sent.exit_code == 0, sent.output
+    with zipfile.ZipFile("sorties/envoi-2023/380001016.zip") as pack:  # no plan, no grid in this generation
+        assert sorted(pack.namelist()) == ["courrier_380001016_2023.pdf", "rapport_380001016_2023.pdf"]
+    assert sorted(p.name for p in Path("sorties/envoi-2023").glob("*.zip")) == [
+        "070005053.zip", "380001016.zip", "690002027.zip"]
