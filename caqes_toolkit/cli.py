@@ -457,6 +457,12 @@ def etat(config: ConfigOpt = None, year: YearOpt = None) -> None:
     _print_state(state)
 
 
+def _envoi_done(done: int, total: int) -> str:
+    """What an interrupted ``caqes envoi`` has done (in its reports, then in its packs)."""
+    return (f"{done} sur {total} faits dans l'étape en cours, aucun fichier à moitié écrit ; relancez la même "
+            "commande : ce qui est à jour est repris")
+
+
 @app.command(cls=FrenchCommand)
 def envoi(year: YearOpt = None, finess: FinessOpt = None, jobs: JobsOpt = 2, force: ForceOpt = False,
           timeout: TimeoutOpt = 600, config: ConfigOpt = None) -> None:
@@ -466,7 +472,7 @@ def envoi(year: YearOpt = None, finess: FinessOpt = None, jobs: JobsOpt = 2, for
     from .app.envoi import envoi as send
 
     with _user_errors():
-        req = _request(_Bar(_reports_done), data=None, campaigns=None, years=year, finess=finess, force=force,
+        req = _request(_Bar(_envoi_done), data=None, campaigns=None, years=year, finess=finess, force=force,
                        config=config, workspace_of="caqes envoi")
         sent = send(req, ReportsOptions(jobs=jobs, timeout=timeout))
     _notebook(sent.reports.notebook)

@@ -230,3 +230,13 @@ def test_etat_walks_the_year_and_names_the_next_command(workspace: Path) -> None
     Path("retours-2019").mkdir()
     shutil.copy(next(Path("sorties/grilles-2019").glob("*.xlsx")), "retours-2019")
     assert "1 fichier déposé dans retours-2019, pas encore collecté" in run("etat").output
+
+
+def test_etat_waits_for_data_without_errors(workspace: Path) -> None:
+    table = Path("data/exemple/etablissements.csv")
+    table.write_text(table.read_text(encoding="utf-8").replace(",MCO;SSR;PSY,", ",MCO;XXX,", 1), encoding="utf-8")
+    result = run("etat")
+    assert result.exit_code == 0, result.output
+    assert "1 erreur, 0 avertissement dans data/exemple" in result.output
+    assert result.output.count("données à corriger d'abord") == 8  # every step but the returns and the data
+    assert "Étape suivante : caqes validate (données validées)." in result.output

@@ -98,7 +98,8 @@ def _count(done: int, total: int, what: tuple[str, str], folder: Path) -> tuple[
 def _grids(y: _Year) -> tuple[str, str]:
     if y.generation.without_grids is not None:
         return "sans objet", f"{y.generation.name} : {y.generation.without_grids}"
-    total = len(y.dataset.establishments) if y.dataset is not None else 0
+    assert y.dataset is not None
+    total = len(y.dataset.establishments)
     written = len(list(y.out("grilles").glob(f"grille_*_{y.year}.xlsx")))
     state, detail = _count(written, total, ("grille écrite", "grilles écrites"), y.out("grilles"))
     when = (f"retour demandé au plus tard le {y.deadline:%d/%m/%Y}" if y.deadline else
@@ -168,8 +169,7 @@ def _reports_of_phase(y: _Year, phase: int) -> int:
 def _contradictory(y: _Year) -> tuple[str, str]:
     if not y.campaign.indicators:
         return "sans objet", "pas de score du volet obligatoire à contester"
-    if y.dataset is None:
-        return "en attente", "données à corriger d'abord"
+    assert y.dataset is not None
     adjusted = y.dataset.adjustments[y.dataset.adjustments["annee"] == y.year]
     if adjusted.empty:
         return ("en attente" if y.req.phase == 1 else "fait"), "aucun ajustement reçu (table ajustements)"
@@ -182,8 +182,7 @@ def _contradictory(y: _Year) -> tuple[str, str]:
 def _phase_2(y: _Year) -> tuple[str, str]:
     if not y.am_indicators:
         return "sans objet", "aucun indicateur de l'Assurance Maladie dans la campagne"
-    if y.dataset is None:
-        return "en attente", "données à corriger d'abord"
+    assert y.dataset is not None
     res = y.dataset.results
     known = res["valeur"].notna() | res["nc"]
     given = res[(res["annee"] == y.year) & res["indicateur"].isin(y.am_indicators) & known]
@@ -252,19 +251,21 @@ def _packs(y: _Year) -> tuple[str, str]:
     return state, detail
 
 
-#: The steps of the year: title, how its state is read, the command that does it.
-STEPS: tuple[tuple[str, Callable[[_Year], tuple[str, str]], str], ...] = (
-    ("Grilles écrites et envoyées", _grids, "caqes grille"),
-    ("Grilles reçues", _returns, "caqes collecte"),
-    ("Données validées", _data, "caqes validate"),
-    ("Phase 1 : évaluation provisoire", _phase_1, "caqes reports"),
-    ("Phase contradictoire (ajustements)", _contradictory, "caqes validate"),
-    ("Phase 2 : données de l'Assurance Maladie", _phase_2, "caqes reports"),
-    ("Rapports", _reports, "caqes reports"),
-    ("Synthèse régionale", _synthesis, "caqes synthese"),
-    ("Plans d'actions", _plans, "caqes plan"),
-    ("Dossiers d'envoi", _packs, "caqes envoi"),
+#: The steps of the year: title, how its state is read, the command that does it, and whether it
+#: needs the data (while they have errors, such a step waits for them).
+STEPS: tuple[tuple[str, Callable[[_Year], tuple[str, str]], str, bool], ...] = (
+    ("Grilles écrites et envoyées", _grids, "caqes grille", True),
+    ("Grilles reçues", _returns, "caqes collecte", False),
+    ("Données validées", _data, "caqes validate", False),
+    ("Phase 1 : évaluation provisoire", _phase_1, "caqes reports", True),
+    ("Phase contradictoire (ajustements)", _contradictory, "caqes validate", True),
+    ("Phase 2 : données de l'Assurance Maladie", _phase_2, "caqes reports", True),
+    ("Rapports", _reports, "caqes reports", True),
+    ("Synthèse régionale", _synthesis, "caqes synthese", True),
+    ("Plans d'actions", _plans, "caqes plan", True),
+    ("Dossiers d'envoi", _packs, "caqes envoi", True),
 )
+WAITING_FOR_DATA = ("en attente", "données à corriger d'abord (étape « Données validées »)")
 
 
 def etat(req: Request, config: Path | None = None, today: dt.date | None = None) -> State:
@@ -295,7 +296,7 @@ def etat(req: Request, config: Path | None = None, today: dt.date | None = None)
               evaluated)
     suffix = f" --config {config}" if config is not None else ""
     steps = []
-    for title, read, command in STEPS:
-        state, detail = read(y)
+    for title, read, command, needs_data in STEPS:
+        state, detail = read(y) if dataset is not None or not needs_data else WAITING_FOR_DATA
         steps.append(Step(title, state, detail, command + suffix if state not in DONE else ""))
     return State(workspace, year, campaign.label_for(year), req.phase, steps)
