@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -113,3 +114,15 @@ def test_a_letter_model_that_cannot_be_used_names_its_line(tmp_path: Path) -> No
     page = tmp_path / "courrier.html"
     page.write_text("<p>Classe <b>{{ classe }}</b> pour {{ etablissement.raison_sociale }}</p>", encoding="utf-8")
     assert "<p>Classe <b>C</b> pour &lt;i&gt;CH&lt;/i&gt;</p>" in Letter(page).html(_values("<i>CH</i>"))
+
+
+def test_a_first_generation_establishment_without_results_that_year_is_listed_with_why(tmp_path: Path) -> None:
+    data = tmp_path / "region"
+    shutil.copytree(SAMPLE, data)
+    results = pd.read_csv(data / "resultats.csv", dtype=str)
+    dropped = (results["finess"] == "094869773") & (results["annee"] == "2019")
+    results[~dropped].to_csv(data / "resultats.csv", index=False)
+    campaign = load_campaign(SAMPLE.parent.parent / "params" / "caqes-2019.yml")
+    dataset = load_dataset(data, campaign)
+    assert GENERATIONS[1].not_evaluated(dataset, campaign, 2019) == {"094869773": "aucun résultat en 2019"}
+    assert GENERATIONS[1].not_evaluated(dataset, campaign, 2018) == {}  # 2017 and 2018 are all there

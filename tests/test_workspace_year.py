@@ -115,3 +115,30 @@ def test_a_second_generation_workspace_lists_the_establishments_without_contract
         assert sorted(pack.namelist()) == ["courrier_380001016_2023.pdf", "rapport_380001016_2023.pdf"]
     assert sorted(p.name for p in Path("sorties/envoi-2023").glob("*.zip")) == [
         "070005053.zip", "380001016.zip", "690002027.zip"]
+
+
+def test_notebook_given_on_the_command_line_wins_over_the_workspace_s(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_pool import stub_notebook
+
+    folder = tmp_path / "caqes-region"
+    create_workspace(folder)
+    monkeypatch.chdir(folder)
+    report_nb = stub_notebook(tmp_path / "rapport-essai.ipynb")
+    made = run("reports", "--notebook", report_nb, "--finess", "094869773", "--formats", "html")
+    assert made.exit_code == 0, made.output
+    assert f"notebook : {report_nb}" in made.output
+    assert "Rapport d'essai" in Path("sorties/rapports-2019/094869773/rapport.html").read_text(encoding="utf-8")
+
+    synthesis_nb = tmp_path / "synthese-essai.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    params = nbformat.v4.new_code_cell('annee = 0\ndonnees = ""\ncampagne = ""\nregion = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_markdown_cell("# Synthèse d'essai de l'ARS")]
+    nbformat.write(nb, synthesis_nb)
+    synthesis = run("synthese", "--notebook", synthesis_nb, "--formats", "html")
+    assert synthesis.exit_code == 0, synthesis.output
+    assert f"notebook : {synthesis_nb}" in synthesis.output
+    html = Path("sorties/synthese-2019/synthese_regionale_2019.html").read_text(encoding="utf-8")
+    assert "Synthèse d'essai de l'ARS" in html
