@@ -35,7 +35,7 @@ def run(*args: object):
 def _add_paragraph(notebook: Path, text: str) -> None:
     """What an ARS does first: a paragraph of its own in the workspace's notebook."""
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells.insert(4, nbformat.from_dict({"cell_type": "markdown", "metadata": {}, "source": text}))
+    nb.cells.insert(4, nbformat.v4.new_markdown_cell(text))
     nbformat.write(nb, notebook)
 
 
@@ -142,3 +142,21 @@ def test_notebook_given_on_the_command_line_wins_over_the_workspace_s(tmp_path: 
     assert f"notebook : {synthesis_nb}" in synthesis.output
     html = Path("sorties/synthese-2019/synthese_regionale_2019.html").read_text(encoding="utf-8")
     assert "Synthèse d'essai de l'ARS" in html
+
+
+def test_an_edit_of_the_workspace_report_notebook_remakes_the_reports(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_pool import stub_notebook
+
+    folder = tmp_path / "caqes-region"
+    create_workspace(folder)
+    monkeypatch.chdir(folder)
+    workspace_nb = stub_notebook(Path("notebooks/rapport_etablissement.ipynb"))  # the ARS's own notebook
+    two = ("--finess", "094869773,2A5477391", "--formats", "html")
+    assert "2 rapport(s) produit(s), 0 déjà à jour" in run("reports", *two).output
+    assert "0 rapport(s) produit(s), 2 déjà à jour" in run("reports", *two).output
+    _add_paragraph(workspace_nb, "Paragraphe ajouté par l'ARS")
+    again = run("reports", *two)
+    assert "2 rapport(s) produit(s), 0 déjà à jour" in again.output, again.output
+    assert "Paragraphe ajouté par l'ARS" in Path("sorties/rapports-2019/2A5477391/rapport.html").read_text(
+        encoding="utf-8")
