@@ -160,3 +160,37 @@ def test_an_edit_of_the_workspace_report_notebook_remakes_the_reports(tmp_path: 
     assert "2 rapport(s) produit(s), 0 déjà à jour" in again.output, again.output
     assert "Paragraphe ajouté par l'ARS" in Path("sorties/rapports-2019/2A5477391/rapport.html").read_text(
         encoding="utf-8")
+
+
+def test_envoi_makes_what_is_missing_remakes_what_is_older_and_joins_a_person_s_plan_as_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import openpyxl
+
+    from .test_pool import stub_notebook
+
+    folder = tmp_path / "caqes-region"
+    create_workspace(folder)
+    monkeypatch.chdir(folder)
+    stub_notebook(Path("notebooks/rapport_etablissement.ipynb"))
+    first = run("envoi", "--finess", "094869773")  # nothing made before: report, plan and grid made here
+    assert first.exit_code == 0, first.output
+    plan = Path("sorties/plans-2019/094869773/plan_actions_094869773_2019.xlsx")
+    grid = Path("sorties/grilles-2019/grille_094869773_2019.xlsx")
+    assert plan.is_file() and grid.is_file() and Path("sorties/rapports-2019/094869773/rapport.pdf").is_file()
+    with zipfile.ZipFile("sorties/envoi-2019/094869773.zip") as pack:
+        assert len(pack.namelist()) == 4
+
+    book = openpyxl.load_workbook(plan)  # the analyst adds a word of her own to the plan
+    book.worksheets[0]["A1"] = "Plan revu par l'ARS"
+    book.save(plan)
+    results = Path("data/exemple/resultats.csv")
+    written = grid.stat().st_mtime
+    os.utime(results, (written + 1, written + 1))  # the data changed after the grid was written
+    second = run("envoi", "--finess", "094869773")
+    assert second.exit_code == 0, second.output
+    assert f"{plan.name} : modifié depuis son écriture, joint tel quel" in second.output.replace("\n", "")
+    assert grid.stat().st_mtime > written  # written again, after the data
+    with zipfile.ZipFile("sorties/envoi-2019/094869773.zip") as pack:
+        assert pack.read(plan.name) == plan.read_bytes() and pack.read(grid.name) == grid.read_bytes()
