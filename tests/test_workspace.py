@@ -240,3 +240,23 @@ def test_etat_waits_for_data_without_errors(workspace: Path) -> None:
     assert "1 erreur, 0 avertissement dans data/exemple" in result.output
     assert result.output.count("données à corriger d'abord") == 8  # every step but the returns and the data
     assert "Étape suivante : caqes validate (données validées)." in result.output
+
+
+@pytest.mark.parametrize("dropped, said", [
+    ("contact", "grilles écrites sans contact à l'ARS : elles ne disent pas à qui les renvoyer ; indiquez-le "
+                "([ars] contact dans caqes.toml)"),
+    ("date_limite_grille", "grilles écrites sans date limite de retour : elles ne disent pas avant quand les "
+                           "renvoyer ; indiquez-la ([ars] date_limite_grille dans caqes.toml)"),
+])
+def test_a_workspace_without_the_grids_contact_or_deadline_warns_of_the_one_missing(
+        workspace: Path, dropped: str, said: str) -> None:
+    toml = Path("caqes.toml")
+    toml.write_text("\n".join(line for line in toml.read_text(encoding="utf-8").splitlines()
+                              if not line.startswith(f"{dropped} =")), encoding="utf-8")
+    result = run("grille", "--finess", "094869773")
+    assert result.exit_code == 0, result.output
+    assert said in " ".join(result.output.split())
+    sheet = openpyxl.load_workbook("sorties/grilles-2019/grille_094869773_2019.xlsx")["Établissement"]
+    shown = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    assert ("caqes@ars.example" in shown) == (dropped != "contact")  # the one given is still written
+    assert ("31 mars 2020" in shown) == (dropped != "date_limite_grille")
