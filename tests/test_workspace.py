@@ -260,3 +260,12 @@ def test_a_workspace_without_the_grids_contact_or_deadline_warns_of_the_one_miss
     shown = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
     assert ("caqes@ars.example" in shown) == (dropped != "contact")  # the one given is still written
     assert ("31 mars 2020" in shown) == (dropped != "date_limite_grille")
+
+
+def test_a_second_generation_year_without_contract_in_force_names_the_years_that_have_some(tmp_path: Path) -> None:
+    """Contracts from 1 July 2022 to 30 June 2027, data of 2021 to 2023: in force in 2022 and 2023."""
+    result = run("reports", SAMPLE_2022, "-c", CAMPAIGN_2022, "--year", "2021", "--formats", "html",
+                 "--out", tmp_path / "r")
+    assert result.exit_code == 1, result.output
+    assert ("aucun contrat de la campagne caqes-2022-region-fictive en vigueur en 2021 (table contrats) ; années "
+            "des données qui en ont : 2022, 2023") in " ".join(result.output.split())

@@ -150,7 +150,9 @@ class ContractsGeneration(Generation):
         if wanted is None:
             found = sorted(set(contracts_in_force(dataset, campaign, year)["finess"]))
             if not found:
-                raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table contrats)")
+                bound = ", ".join(map(str, self._years_in_force(dataset, campaign))) or "aucune"
+                raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table "
+                                 f"contrats) ; années des données qui en ont : {bound}")
             return found
         unknown = [f for f in wanted if f not in set(dataset.establishments["finess"])]
         if unknown:
@@ -164,11 +166,16 @@ class ContractsGeneration(Generation):
         return {f: "pas de contrat en vigueur" for f in dataset.establishments["finess"] if f not in bound}
 
     def default_year(self, dataset: Dataset, campaign: Campaign) -> int | None:
+        bound = self._years_in_force(dataset, campaign)
+        return bound[-1] if bound else None
+
+    @staticmethod
+    def _years_in_force(dataset: Dataset, campaign: Campaign) -> list[int]:
+        """The years of the data (results or expenses) in which a contract of ``campaign`` is in force."""
         from ..evaluation.money import contracts_in_force
 
         present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
-        bound = [y for y in sorted(present) if not contracts_in_force(dataset, campaign, y).empty]
-        return bound[-1] if bound else None
+        return [y for y in sorted(present) if not contracts_in_force(dataset, campaign, y).empty]
 
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,
               allow_other_year: bool = False, phase: int = 2, detail: bool = False) -> Scored:
