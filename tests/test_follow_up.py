@@ -97,7 +97,7 @@ def test_letter_says_the_ars_the_deadline_and_the_figures_and_escapes_names(tmp_
     html = Letter(letter_model()).html(_values("**Clinique** <script>alert(1)</script> [lien](http://x)"))
     text = re.sub(r"[ \n]+", " ", BeautifulSoup(html, "html.parser").get_text(" "))
     for said in ("ARS Région fictive", "caqes@ars.example", "31 mars 2020", "67,2\u202f%", "classe\u00a0C",
-                 "1 juin 2020", "rapport_094869773_2019.pdf", "FINESS\u00a0094869773"):
+                 "Le 1er juin 2020", "rapport_094869773_2019.pdf", "FINESS\u00a0094869773"):
         assert said in text, said
     assert "<script>" not in html and 'href="http://x"' not in html
     assert "**Clinique** <script>alert(1)</script> [lien](http://x)" in text  # shown as written
