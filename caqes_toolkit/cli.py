@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from .cli_fr import FrenchCommand, FrenchGroup
 from .cli_interrupt import progress
 from .errors import CaqesError, DataError
 from .outputs import describe_os_error
+
+if TYPE_CHECKING:
+    from .app.etat import State
 
 #: French names an analyst types for a command (hidden from the list, named in the help).
 ALIASES = {"valider": "validate", "scores": "score", "rapports": "reports", "plans": "plan",
@@ -63,29 +66,41 @@ out = _Console(highlight=False, soft_wrap=True, markup=False)
 err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # --- options, each declared once ------------------------------------------------------------------
-DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données).")]
-CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de campagne YAML (params/).")]
-CampaignsOpt = Annotated[list[Path], typer.Option(
-    "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent.")]
+DataArg = Annotated[Path | None, typer.Argument(
+    help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données) ; défaut : donnees du fichier caqes.toml.")]
+CampaignOpt = Annotated[Path | None, typer.Option(
+    "--campaign", "-c", help="Fichier de campagne YAML (params/) ; défaut : celui de l'année, parmi les campagnes "
+    "du fichier caqes.toml.")]
+CampaignsOpt = Annotated[list[Path] | None, typer.Option(
+    "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent ; défaut : "
+    "campagnes du fichier caqes.toml.")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="Fichier de travail caqes.toml dont la commande prend ses valeurs par défaut (défaut : celui "
+    "du dossier courant, s'il existe).")]
 YearsOpt = Annotated[list[int] | None, typer.Option(
     "--year", "-y", help="Année(s) évaluée(s) (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
 YearOpt = Annotated[int | None, typer.Option(
     "--year", "-y", help="Année évaluée (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
-OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")]
+OutDirOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Dossier de sortie ; défaut dans un dossier de travail : son nom fixe sous « sorties ».")]
 OtherYearOpt = Annotated[bool, typer.Option(
     "--allow-other-year", help="Évaluer une année avec les règles d'une campagne d'une autre année "
     "(sinon refusé) ; les sorties le signalent.")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Remplacer aussi les fichiers de sortie qu'une personne a faits ou modifiés (grille remplie, "
     "plan complété…) : sans elle, la commande s'arrête sans rien remplacer.")]
-PhaseOpt = Annotated[int, typer.Option(
+PhaseOpt = Annotated[int | None, typer.Option(
     "--phase", min=1, max=2, help="1 : évaluation provisoire (indicateurs Assurance Maladie en attente) ; "
-    "2 : définitive (défaut).")]
+    "2 : définitive (défaut, ou phase du fichier caqes.toml).")]
 FormatsOpt = Annotated[str, typer.Option("--formats", help="Formats : html, pdf (séparés par des virgules).")]
 FinessOpt = Annotated[list[str] | None, typer.Option(
     "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
-ScoresFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")]
-TargetingFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Liste de ciblage .csv ou .xlsx.")]
+ScoresFileOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Fichier de scores .csv ou .xlsx ; défaut dans un dossier de travail : "
+    "sorties/scores-<année>.xlsx.")]
+TargetingFileOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Liste de ciblage .csv ou .xlsx ; défaut dans un dossier de travail : "
+    "sorties/ciblage-<année>.xlsx.")]
 TrajectoriesFileOpt = Annotated[Path, typer.Option(
     "--out", "-o", help="Cibles proposées : .csv (la table cibles, à négocier puis à rendre) ou .xlsx (à lire).")]
 HorizonOpt = Annotated[int, typer.Option(
@@ -95,8 +110,11 @@ SchedulerOpt = Annotated[str | None, typer.Option(help="Adresse d'un ordonnanceu
 ReportsForceOpt = Annotated[bool, typer.Option("--force", help="Refaire aussi les rapports à jour, et remplacer "
                                                "scores.xlsx et index.html même modifiés depuis leur écriture.")]
 RendererOpt = Annotated[str, typer.Option(help="Moteur : nbclient (défaut) ou quarto.")]
-NotebookOpt = Annotated[Path | None, typer.Option(
-    help="Notebook de rapport à utiliser (défaut : notebooks/rapport_etablissement.ipynb).")]
+_FOUND = ("(défaut : celui de la génération de la campagne, pris dans notebooks/ du dossier de travail ou du "
+          "dossier courant, sinon celui du paquet).")
+NotebookOpt = Annotated[Path | None, typer.Option(help=f"Notebook de rapport à utiliser {_FOUND}")]
+SynthesisNotebookOpt = Annotated[Path | None, typer.Option(
+    "--notebook", help=f"Notebook de synthèse régionale à utiliser {_FOUND}")]
 TimeoutOpt = Annotated[float, typer.Option(
     "--timeout", min=1, help="Durée maximale d'un rapport, en secondes : au-delà, le rapport est "
     "arrêté et compté en échec (délai dépassé), les autres continuent.")]
@@ -109,11 +127,18 @@ DetailOpt = Annotated[Path | None, typer.Option(help="Scores par indicateur (.cs
 VoletsOpt = Annotated[Path | None, typer.Option(
     help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
          "plus une ligne de total par contrat.")]
-GridsArg = Annotated[Path, typer.Argument(help="Dossier des grilles retournées par les établissements.")]
-CollectDataOpt = Annotated[Path, typer.Option(
-    "--data", help="Données de départ (dossier de CSV ou classeur .xlsx ou .ods).")]
-CollectOutOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")]
-SuiviOpt = Annotated[Path | None, typer.Option(help="Tableau de suivi des retours (.xlsx ou .csv).")]
+GridsArg = Annotated[Path | None, typer.Argument(
+    help="Dossier des grilles retournées par les établissements ; défaut dans un dossier de travail : "
+    "retours-<année>/.")]
+CollectDataOpt = Annotated[Path | None, typer.Option(
+    "--data", help="Données de départ (dossier de CSV ou classeur .xlsx ou .ods) ; défaut : donnees du fichier "
+    "caqes.toml.")]
+CollectOutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Dossier de données à écrire (CSV) ; défaut dans un dossier de travail : "
+    "sorties/donnees-<année>/.")]
+SuiviOpt = Annotated[Path | None, typer.Option(
+    help="Tableau de suivi des retours (.xlsx ou .csv) ; défaut dans un dossier de travail : "
+    "sorties/suivi-<année>.xlsx.")]
 FolderArg = Annotated[Path, typer.Argument(metavar="DOSSIER", help="Dossier de travail à créer (absent ou vide).")]
 
 
@@ -127,6 +152,9 @@ class _Bar(Listener):
 
     def warn(self, text: str) -> None:
         err.print(text)
+
+    def note(self, text: str) -> None:
+        err.print(text, style="dim")
 
     @contextmanager
     def task(self, description: str, total: int) -> Iterator[Callable[..., None]]:
@@ -199,10 +227,20 @@ def _written(paths: list[Path]) -> None:
         out.print(f"écrit : {path}")
 
 
+def _n(count: int, one: str, many: str) -> str:
+    """« 1 grille », « 3 grilles »: a count with the word in the right number."""
+    return f"{count} {one if count < 2 else many}"
+
+
+def _notebook(path: Path) -> None:
+    out.print(f"notebook : {path}")
+
+
 # --- the commands ----------------------------------------------------------------------------------
 @app.command(cls=FrenchCommand)
 def init(folder: FolderArg) -> None:
-    """Crée un dossier de travail : fichiers de campagne à adapter, notebooks, données d'exemple, README."""
+    """Crée un dossier de travail : fichier caqes.toml, campagnes à adapter, notebooks, modèle de courrier,
+    données d'exemple, README."""
     from .app.commands import init as create
 
     with _user_errors():
@@ -210,39 +248,41 @@ def init(folder: FolderArg) -> None:
     out.print(f"Dossier de travail créé : {folder} ({len(written)} fichiers ; lisez {folder / 'README.md'}). "
               "Pour commencer :")
     out.print(f"  cd {folder}")
-    out.print("  caqes validate data/exemple --campaign params/caqes-2019.yml")
+    out.print("  caqes etat")
 
 
 @app.command(cls=FrenchCommand)
-def validate(data: DataArg, campaign: CampaignOpt, anomalies: AnomaliesOpt = None, force: ForceOpt = False) -> None:
+def validate(data: DataArg = None, campaign: CampaignOpt = None, anomalies: AnomaliesOpt = None,
+             force: ForceOpt = False, config: ConfigOpt = None) -> None:
     """Vérifie les données et liste les anomalies, les systématiques regroupées (code 0 : aucune erreur)."""
     from .app.commands import validate as check
     from .errors import summarise
 
     with _user_errors():
-        found = check(_request(data=data, campaigns=[campaign], force=force), anomalies)
+        req = _request(data=data, campaigns=[campaign] if campaign else None, force=force, config=config)
+        found = check(req, anomalies)
     for line in summarise(found.faults):
         out.print(line, markup=False, emoji=False)
     if anomalies is not None:
         out.print(f"liste complète : {anomalies}", markup=False, emoji=False)
-    out.print(f"{data} : {found.errors} erreur(s), {len(found.faults) - found.errors} avertissement(s).",
+    out.print(f"{req.data} : {found.errors} erreur(s), {len(found.faults) - found.errors} avertissement(s).",
               markup=False, emoji=False)
     raise typer.Exit(1 if found.errors else 0)
 
 
 @app.command(cls=FrenchCommand)
-def score(data: DataArg, campaign: CampaignsOpt, out_file: ScoresFileOpt, year: YearsOpt = None,
+def score(data: DataArg = None, campaign: CampaignsOpt = None, out_file: ScoresFileOpt = None, year: YearsOpt = None,
           detail: DetailOpt = None, allow_other_year: OtherYearOpt = False, volets: VoletsOpt = None,
-          phase: PhaseOpt = 2, force: ForceOpt = False) -> None:
+          phase: PhaseOpt = None, force: ForceOpt = False, config: ConfigOpt = None) -> None:
     """Calcule les scores de chaque établissement (une ligne par établissement et par année)."""
     from .app.commands import score as compute
 
     with _user_errors():
         req = _request(data=data, campaigns=campaign, years=year, allow_other_year=allow_other_year,
-                       phase=phase, force=force)
+                       phase=phase, force=force, config=config)
         scored = compute(req, out_file, detail, volets)
     _warnings(scored.warnings)
-    out.print(f"{scored.rows} ligne(s) écrite(s) dans {out_file}.")
+    out.print(f"{scored.rows} ligne(s) écrite(s) dans {scored.file}.")
 
 
 def _reports_done(done: int, total: int) -> str:
@@ -253,21 +293,32 @@ def _reports_done(done: int, total: int) -> str:
     return f"{made} ; relancez la même commande pour faire {rest} (ceux qui sont à jour ne sont pas refaits)"
 
 
+def _absent(absent: dict[str, str], year: int | None) -> None:
+    """Say how many establishments of the data have no report, and why (they are listed in the index)."""
+    if absent:
+        reasons = sorted(set(absent.values()))
+        out.print(f"{_n(len(absent), 'établissement', 'établissements')} sans rapport"
+                  + (f" en {year}" if year else "") + f" : {' ; '.join(reasons)} ({', '.join(sorted(absent))}) ; "
+                  "listés, grisés, dans l'index.")
+
+
 @app.command(cls=FrenchCommand)
-def reports(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: YearOpt = None,
+def reports(data: DataArg = None, campaign: CampaignsOpt = None, out_dir: OutDirOpt = None, year: YearOpt = None,
             formats: FormatsOpt = "html,pdf", jobs: JobsOpt = 2, finess: FinessOpt = None,
             scheduler: SchedulerOpt = None, force: ReportsForceOpt = False, renderer: RendererOpt = "nbclient",
-            notebook: NotebookOpt = None, allow_other_year: OtherYearOpt = False, phase: PhaseOpt = 2,
-            timeout: TimeoutOpt = 600) -> None:
+            notebook: NotebookOpt = None, allow_other_year: OtherYearOpt = False, phase: PhaseOpt = None,
+            timeout: TimeoutOpt = 600, config: ConfigOpt = None) -> None:
     """Rapports d'évaluation (notebook exécuté, HTML, PDF, scores.json) de chaque établissement."""
     from .app.documents import ReportsOptions
     from .app.documents import reports as make
 
     with _user_errors():
         req = _request(_Bar(_reports_done), data=data, campaigns=campaign, years=year, formats=formats,
-                       finess=finess, force=force, allow_other_year=allow_other_year, phase=phase)
+                       finess=finess, force=force, allow_other_year=allow_other_year, phase=phase, config=config)
         done = make(req, out_dir, ReportsOptions(jobs, scheduler, renderer, notebook, timeout))
-    index = out_dir / "index.html"
+    index = done.folder / "index.html"
+    _notebook(done.notebook)
+    _absent(done.absent, done.year)
     if done.up_to_date is not None:
         out.print(f"0 rapport(s) produit(s), {done.up_to_date} déjà à jour, 0 échec(s) — index : {index}")
         return
@@ -277,111 +328,184 @@ def reports(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: Yea
         err.print(Text.assemble(("Échecs", "bold red"), " :"))
         for o in done.failures:
             cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
-            nb = out_dir / o.finess / "rapport.ipynb"
+            nb = done.folder / o.finess / "rapport.ipynb"
             where = f"notebook : {nb}" if nb.exists() else "pas de notebook"
             err.print(f"  {o.finess} — {cell} — {o.error} ({where})")
         raise typer.Exit(1)
 
 
 @app.command(cls=FrenchCommand)
-def plan(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: YearOpt = None, finess: FinessOpt = None,
-         allow_other_year: OtherYearOpt = False, force: ForceOpt = False) -> None:
+def plan(data: DataArg = None, campaign: CampaignsOpt = None, out_dir: OutDirOpt = None, year: YearOpt = None,
+         finess: FinessOpt = None, allow_other_year: OtherYearOpt = False, force: ForceOpt = False,
+         config: ConfigOpt = None) -> None:
     """Plans d'actions (.xlsx) pré-remplis avec les priorités, à compléter par chaque établissement."""
     from .app.commands import plan as make
 
     with _user_errors():
         req = _request(data=data, campaigns=campaign, years=year, finess=finess,
-                       allow_other_year=allow_other_year, force=force)
+                       allow_other_year=allow_other_year, force=force, config=config)
         written = make(req, out_dir)
-    out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
+    out.print(f"{len(written.paths)} plan(s) d'actions écrit(s) dans {written.folder}.")
 
 
 @app.command(cls=FrenchCommand)
-def methode(campaign: CampaignOpt, out_dir: OutDirOpt, formats: FormatsOpt = "html,pdf",
-            force: ForceOpt = False) -> None:
+def methode(campaign: CampaignOpt = None, out_dir: OutDirOpt = None, formats: FormatsOpt = "html,pdf",
+            force: ForceOpt = False, config: ConfigOpt = None) -> None:
     """Document de méthode (HTML, PDF) généré depuis le fichier de campagne, publiable par l'ARS."""
     from .app.commands import methode as make
 
     with _user_errors():
-        written = make(_request(campaigns=[campaign], formats=formats, force=force), out_dir)
+        req = _request(campaigns=[campaign] if campaign else None, formats=formats, force=force, config=config)
+        written = make(req, out_dir)
     _written(written)
 
 
 @app.command(cls=FrenchCommand)
-def synthese(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: YearOpt = None,
+def synthese(data: DataArg = None, campaign: CampaignsOpt = None, out_dir: OutDirOpt = None, year: YearOpt = None,
              formats: FormatsOpt = "html,pdf", region: RegionOpt = "", allow_other_year: OtherYearOpt = False,
-             phase: PhaseOpt = 2, force: ForceOpt = False) -> None:
+             phase: PhaseOpt = None, force: ForceOpt = False, notebook: SynthesisNotebookOpt = None,
+             config: ConfigOpt = None) -> None:
     """Synthèse régionale pour l'ARS (document interne : nomme les établissements), avec son classeur
     (listes complètes) ; données de plusieurs régions : une synthèse par région et une synthèse nationale."""
     from .app.documents import synthese as make
 
     with _user_errors():
         req = _request(data=data, campaigns=campaign, years=year, formats=formats,
-                       allow_other_year=allow_other_year, phase=phase, force=force)
-        written = make(req, out_dir, region)
-    _written(written)
+                       allow_other_year=allow_other_year, phase=phase, force=force, config=config)
+        made = make(req, out_dir, region, notebook)
+    for used in made.notebooks:
+        _notebook(used)
+    _written(made.written)
 
 
 @app.command(cls=FrenchCommand)
-def grille(data: DataArg, campaign: CampaignOpt, out_dir: OutDirOpt, year: YearOpt = None,
-           finess: FinessOpt = None, force: ForceOpt = False) -> None:
+def grille(data: DataArg = None, campaign: CampaignOpt = None, out_dir: OutDirOpt = None, year: YearOpt = None,
+           finess: FinessOpt = None, force: ForceOpt = False, config: ConfigOpt = None) -> None:
     """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
     from .app.commands import grille as make
 
     with _user_errors():
-        written = make(_request(data=data, campaigns=[campaign], years=year, finess=finess, force=force), out_dir)
-    out.print(f"{len(written)} grille(s) écrite(s) dans {out_dir}.")
+        req = _request(data=data, campaigns=[campaign] if campaign else None, years=year, finess=finess, force=force,
+                       config=config)
+        written = make(req, out_dir)
+    out.print(f"{len(written.paths)} grille(s) écrite(s) dans {written.folder}.")
 
 
 @app.command(cls=FrenchCommand)
-def collecte(grids: GridsArg, campaign: CampaignOpt, data: CollectDataOpt, out_dir: CollectOutOpt,
-             year: YearOpt = None, suivi: SuiviOpt = None, force: ForceOpt = False) -> None:
-    """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
+def collecte(grids: GridsArg = None, campaign: CampaignOpt = None, data: CollectDataOpt = None,
+             out_dir: CollectOutOpt = None, year: YearOpt = None, suivi: SuiviOpt = None, force: ForceOpt = False,
+             config: ConfigOpt = None) -> None:
+    """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, tableau de suivi."""
     from .app.commands import collecte as collect
-    from .documents.collect import STATUSES
+    from .documents.follow_up import STATUSES
 
     with _user_errors():
-        result = collect(_request(data=data, campaigns=[campaign], years=year, force=force), grids, out_dir, suivi)
+        req = _request(data=data, campaigns=[campaign] if campaign else None, years=year, force=force, config=config)
+        done = collect(req, grids, out_dir, suivi)
+    result = done.collection
     _warnings(result.faults)
     counts = result.follow_up["statut"].value_counts()
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-    out.print(f"{len(result.follow_up)} établissement(s) : {summary}.")
+    summary = ", ".join(_n(int(counts.get(s, 0)), s, f"{s}s") for s in STATUSES)
+    out.print(f"{_n(len(result.follow_up), 'établissement', 'établissements')} (grilles de {done.grids}) : "
+              f"{summary}.")
     for row in result.follow_up.itertuples():
-        if row.statut in ("invalide", "incomplete"):
-            detail = (f"{row.anomalies} anomalie(s)" if row.statut == "invalide"
-                      else f"{row.valeurs_manquantes} valeur(s) manquante(s)")
+        if row.statut in ("invalide", "incomplète"):
+            detail = (_n(row.anomalies, "anomalie", "anomalies") if row.statut == "invalide"
+                      else _n(row.valeurs_manquantes, "valeur manquante", "valeurs manquantes"))
             out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
-    out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
+    out.print(f"Données écrites dans {done.data}." + (f" Suivi : {done.board}." if done.board is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command(cls=FrenchCommand)
-def ciblage(data: DataArg, campaign: CampaignsOpt, out_file: TargetingFileOpt, year: YearOpt = None,
-            allow_other_year: OtherYearOpt = False, force: ForceOpt = False) -> None:
+def ciblage(data: DataArg = None, campaign: CampaignsOpt = None, out_file: TargetingFileOpt = None,
+            year: YearOpt = None, allow_other_year: OtherYearOpt = False, force: ForceOpt = False,
+            config: ConfigOpt = None) -> None:
     """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
     from .app.commands import ciblage as target
 
     with _user_errors():
-        req = _request(data=data, campaigns=campaign, years=year, allow_other_year=allow_other_year, force=force)
+        req = _request(data=data, campaigns=campaign, years=year, allow_other_year=allow_other_year, force=force,
+                       config=config)
         result = target(req, out_file)
     _warnings(result.warnings)
     counts = result.table["cible"].value_counts()
-    out.print(f"{len(result.table)} ligne(s) écrite(s) dans {out_file} : {counts.get('oui', 0)} ciblé(s), "
+    out.print(f"{len(result.table)} ligne(s) écrite(s) dans {result.file} : {counts.get('oui', 0)} ciblé(s), "
               f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
 
 
 @app.command(cls=FrenchCommand)
-def trajectoires(data: DataArg, campaign: CampaignOpt, out_file: TrajectoriesFileOpt, horizon: HorizonOpt = 5,
-                 force: ForceOpt = False) -> None:
+def trajectoires(out_file: TrajectoriesFileOpt, data: DataArg = None, campaign: CampaignOpt = None,
+                 horizon: HorizonOpt = 5, force: ForceOpt = False, config: ConfigOpt = None) -> None:
     """Trajectoires proposées pour rédiger les avenants : une cible par année, de T0 à la cible de la campagne."""
     from .app.commands import trajectoires as draft
 
     with _user_errors():
-        result = draft(_request(data=data, campaigns=[campaign], force=force), out_file, horizon)
+        req = _request(data=data, campaigns=[campaign] if campaign is not None else None, force=force, config=config)
+        result = draft(req, out_file, horizon)
     _warnings(result.warnings)
     rows, count = len(result.table), result.establishments
     out.print(f"{rows} cible{'s' if rows > 1 else ''} proposée{'s' if rows > 1 else ''} pour {count} "
               f"établissement{'s' if count > 1 else ''}, écrite{'s' if rows > 1 else ''} dans {out_file}.")
+
+
+def _print_state(state: State) -> None:
+    """The year of a workspace, step by step: state, detail, the command of a step left to do."""
+    ars = f" — {state.workspace.ars.name}" if state.workspace.ars.name else ""
+    out.print(f"Campagne {state.campaign}, année {state.year}, phase {state.phase}{ars} ({state.workspace.file})")
+    for number, step in enumerate(state.steps, start=1):
+        out.print(f"{number:>2}. {step.title} " + "." * max(2, 44 - len(step.title)) + f" {step.state}")
+        out.print(f"    {step.detail}")
+        if step.command:
+            out.print(f"    → {step.command}")
+    following, waiting = state.next, [s.title.lower() for s in state.steps if s.state == "en attente"]
+    if following is not None:
+        out.print(f"Étape suivante : {following.command} ({following.title.lower()}).")
+    else:
+        out.print("Rien à faire pour l'instant" + (f" ; en attente : {', '.join(waiting)}." if waiting else
+                                                   " : toutes les étapes de l'année sont faites."))
+
+
+@app.command(cls=FrenchCommand)
+def etat(config: ConfigOpt = None, year: YearOpt = None) -> None:
+    """L'année CAQES du dossier de travail, étape par étape : état de chaque étape et commande de la suivante."""
+    from .app.etat import etat as read
+
+    with _user_errors():
+        state = read(_request(data=None, campaigns=None, years=year, config=config, workspace_of="caqes etat"), config)
+    _print_state(state)
+
+
+def _envoi_done(done: int, total: int) -> str:
+    """What an interrupted ``caqes envoi`` has done (in its reports, then in its packs)."""
+    return (f"{done} sur {total} faits dans l'étape en cours, aucun fichier à moitié écrit ; relancez la même "
+            "commande : ce qui est à jour est repris")
+
+
+@app.command(cls=FrenchCommand)
+def envoi(year: YearOpt = None, finess: FinessOpt = None, jobs: JobsOpt = 2, force: ForceOpt = False,
+          timeout: TimeoutOpt = 600, config: ConfigOpt = None) -> None:
+    """Dossiers d'envoi : un .zip par établissement (rapport PDF, plan d'actions, grille, courrier) et la
+    liste des destinataires (destinataires.csv) ; aucun courriel n'est envoyé."""
+    from .app.documents import ReportsOptions
+    from .app.envoi import envoi as send
+
+    with _user_errors():
+        req = _request(_Bar(_envoi_done), data=None, campaigns=None, years=year, finess=finess, force=force,
+                       config=config, workspace_of="caqes envoi")
+        sent = send(req, ReportsOptions(jobs=jobs, timeout=timeout))
+    _notebook(sent.reports.notebook)
+    out.print(f"modèle de courrier : {sent.model}")
+    for path in sent.as_left:
+        err.print(f"avertissement — {path} : modifié depuis son écriture, joint tel quel")
+    if sent.without_email:
+        err.print(f"avertissement — {_n(len(sent.without_email), 'établissement', 'établissements')} sans courriel "
+                  f"(colonne courriel de la table etablissements) : {', '.join(sent.without_email)}")
+    for code, why in sent.without_pack.items():
+        err.print(f"sans dossier d'envoi : {code} — {why}")
+    out.print(f"{_n(len(sent.packs), 'dossier', 'dossiers')} d'envoi dans {sent.folder} ; destinataires : "
+              f"{sent.recipients} (aucun courriel n'est envoyé).")
+    raise typer.Exit(1 if sent.without_pack else 0)
 
 
 def _version(shown: bool) -> None:

@@ -30,9 +30,9 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
-           "describe_os_error", "foreign_files", "output_lock", "recorded", "refuse_overwrite", "remember_outputs",
-           "save_workbooks", "set_text", "sheet_text", "write_atomic", "write_table"]
+__all__ = ["DATE_FORMAT", "MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
+           "describe_os_error", "foreign_files", "made_by_people", "output_lock", "recorded", "refuse_overwrite",
+           "remember_outputs", "save_workbooks", "set_text", "sheet_text", "write_atomic", "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -281,6 +281,7 @@ def _sheet_frame(df: pd.DataFrame) -> pd.DataFrame:
 MONEY_FORMAT = '#,##0.00\\ "€"'
 PERCENT_FORMAT = '0.0\\ "%"'  # values already in 0–100
 POINTS_FORMAT = "+0.0;-0.0;0.0"
+DATE_FORMAT = "DD/MM/YYYY"
 #: Headers (accents and case folded) of the columns holding euros.
 _MONEY = re.compile(r"interessement|economies|depenses|objectif|reversement|produits|plafond|montant|"
                     r"depassement|€")
@@ -298,6 +299,8 @@ def _number_format(header: str, series: pd.Series, decimals: int) -> str | None:
     """The number format of a numeric column, from its header and type (``None``: not numeric)."""
     import pandas as pd
 
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return DATE_FORMAT
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         return None
     name = _fold(header)
@@ -319,6 +322,8 @@ def _content_width(series: pd.Series, number_format: str | None) -> int:
     if number_format is None:
         lengths = series.dropna().astype(str).str.len()
         return int(lengths.max()) if len(lengths) else 0
+    if number_format == DATE_FORMAT:
+        return len("31/12/2020")
     values = np.abs(series.to_numpy(dtype=float, na_value=np.nan))
     if np.isnan(values).all():
         return 0
@@ -497,12 +502,17 @@ def _listed(paths: list[Path], most: int = 5) -> str:
     return shown + (f" et {len(paths) - most} autres" if len(paths) > most else "")
 
 
+def made_by_people(paths: Iterable[str | Path]) -> list[Path]:
+    """The files of ``paths`` that exist and that no command wrote, or that were changed since."""
+    records: dict[Path, dict[str, str]] = {}
+    return [p for p in map(Path, paths) if p.is_file() and not _ours(p, records)]
+
+
 def refuse_overwrite(paths: Iterable[str | Path], force: bool = False) -> None:
     """Refuse (:class:`CaqesError`), before anything is written, to replace an existing file that no
     command wrote or that was changed since (a returned grid, a completed plan, a person's file of
     the same name). ``force``: replace them knowingly."""
-    records: dict[Path, dict[str, str]] = {}
-    kept = [p for p in map(Path, paths) if p.is_file() and not _ours(p, records)]
+    kept = made_by_people(paths)
     if kept and not force:
         these, them = (("ces fichiers existent et ne sont pas ceux que caqes a écrits (modifiés depuis, ou "
                         "faits par une personne", "les") if len(kept) > 1 else

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .errors import CaqesError
 
-__all__ = ["campaign_file", "campaign_files", "default_campaigns", "notebook", "notebooks", "sample_data"]
+__all__ = ["campaign_file", "campaign_files", "default_campaigns", "letter_model", "notebook", "notebooks",
+           "sample_data", "workspace_file"]
 
 
 def _folder(name: str, in_repository: str) -> Path:
@@ -62,3 +63,14 @@ def campaign_files() -> list[Path]:
 def sample_data(name: str = "exemple") -> Path:
     """The shipped sample region ``name`` (``exemple``: 20 fictitious establishments; ``exemple-2022``)."""
     return _existing(_folder("exemples", "data") / name, f"données d'exemple {name}")
+
+
+def letter_model() -> Path:
+    """The shipped model of the cover letter of a pack (``caqes envoi``), in Markdown."""
+    return _existing(Path(str(files("caqes_toolkit"))) / "documents" / "templates" / "courrier.md",
+                     "modèle de courrier")
+
+
+def workspace_file() -> Path:
+    """The commented workspace file that ``caqes init`` writes as ``caqes.toml``."""
+    return _existing(Path(str(files("caqes_toolkit"))) / "workspace_caqes.toml", "fichier de travail")

@@ -1,8 +1,11 @@
 """``caqes init``: a working folder for an ARS team, ready to adapt.
 
-The folder holds what a team changes or opens: the campaign files and their README (``params/``),
-the notebooks (``notebooks/``, whose default paths lead to the files beside them), the sample
-regions (``data/exemple``, ``data/exemple-2022``) and a French README with the first commands.
+The folder holds what a team changes or opens: its workspace file (``caqes.toml``: data, campaigns,
+year, phase, outputs, the ARS; every command run in the folder takes its defaults from it), the
+campaign files and their README (``params/``), the notebooks (``notebooks/``, which ``caqes reports``
+and ``caqes synthese`` run, and whose default paths lead to the files beside them), the model of
+the packs' cover letter (``modeles/courrier.md``), the sample regions (``data/exemple``,
+``data/exemple-2022``) and a French README that walks through the year.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from string import Template
 
 from . import __version__
 from .errors import CaqesError
-from .resources import campaign_files, notebooks, sample_data
+from .resources import campaign_files, letter_model, notebooks, sample_data, workspace_file
 
 __all__ = ["SAMPLES", "create_workspace", "workspace_files"]
 
@@ -29,7 +32,8 @@ def _visible_files(folder: Path) -> list[Path]:
 
 def workspace_files() -> dict[str, Path]:
     """Each file of a new working folder (relative POSIX path) and the shipped file it copies."""
-    plan = {f"params/{p.name}": p for p in campaign_files()}
+    plan = {"caqes.toml": workspace_file(), "modeles/courrier.md": letter_model()}
+    plan |= {f"params/{p.name}": p for p in campaign_files()}
     plan |= {f"notebooks/{p.name}": p for p in notebooks()}
     for name in SAMPLES:
         plan |= {f"data/{name}/{p.name}": p for p in _visible_files(sample_data(name))}

@@ -16,6 +16,8 @@ files by hand: change this script and run it again.
 from __future__ import annotations
 
 import argparse
+import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -53,6 +55,9 @@ ESTABLISHMENTS: tuple[tuple[str, str, bool, float], ...] = (
     ("Centre hospitalier de Fauxbourg", "MCO;SSR", True, 0.25),
     ("Clinique de l'Orée fictive", "MCO;DIA", True, 0.85),
 )
+
+#: The establishment that gives no e-mail address (its pack is listed without recipient).
+WITHOUT_EMAIL = "Centre de rééducation de Pseudoville"
 
 #: Department prefixes drawn from; "2A" gives the Corsican FINESS of the set.
 DEPARTEMENTS = ("01", "07", "09", "2A", "26", "38", "69", "73")
@@ -128,6 +133,13 @@ def volet_tables(finess_of: dict[str, str]) -> dict[str, pd.DataFrame]:
     return {"contrats": contrats, "depenses": depenses, "resultats": results}
 
 
+def email(name: str) -> str:
+    """A fictitious address of the establishment ``name`` (domain .example, reserved for examples)."""
+    bare = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", bare) if w not in ("", "a", "de", "d", "des", "du", "l", "la", "les", "sur")]
+    return "" if name == WITHOUT_EMAIL else f"qualite@{'-'.join(words[-2:])}.example"
+
+
 def build(out: Path) -> list[Path]:
     campaign = load_campaign(ROOT / "params" / "caqes-2019.yml")
     names, activities, with_list, levels = zip(*ESTABLISHMENTS, strict=True)
@@ -136,6 +148,7 @@ def build(out: Path) -> list[Path]:
         activites=activities, liste_en_sus=with_list, niveaux=levels, noms=names,
         departements=DEPARTEMENTS, n_ajustements=5,
     )
+    tables["etablissements"]["courriel"] = [email(n) for n in tables["etablissements"]["raison_sociale"]]
     finess = tables["etablissements"]["finess"]
     if not finess.str.startswith("2A").any():
         raise SystemExit("aucun FINESS corse (2A) tiré : changer SEED ou DEPARTEMENTS")

@@ -21,6 +21,7 @@ import yaml
 
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.data.synthetic import finess_check_digit, write_region
+from make_sample_data import email  # the same fictitious addresses as the first sample region (scripts/ is on the path)
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "Région fictive"
@@ -126,6 +127,7 @@ def tables() -> dict[str, pd.DataFrame]:
                                    for f8, name, act, lst, am in ESTABLISHMENTS],
                                   columns=["finess", "raison_sociale", "region", "activites", "liste_en_sus",
                                            "produits_am"])
+    etablissements["courriel"] = [email(n) for n in etablissements["raison_sociale"]]  # the recipients of caqes envoi
     resultats = pd.DataFrame([(code[n], str(y), c, v) for (n, y), values in RESULTS.items() for c, v in values.items()],
                              columns=["finess", "annee", "indicateur", "valeur"])
     contrats = pd.DataFrame([(code[n], v, a, b) for n, v, a, b in CONTRACTS],

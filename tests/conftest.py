@@ -68,8 +68,9 @@ def make_dataset(establishments: list[tuple], results: list[tuple], references: 
     results / adjustments: (finess, annee, indicateur, text[, motif]); references:
     (indicateur, annee, niveau, valeur, region); maturity: (finess, annee, s1, …, s7).
     """
-    es = pd.DataFrame([(*e, *([np.nan] if len(e) == 5 else [])) for e in establishments],
-                      columns=COLUMNS["establishments"])
+    columns = COLUMNS["establishments"]  # produits_am and courriel, when not given: empty
+    es = pd.DataFrame([(*e, *([np.nan] if len(e) == 5 else []), *[""] * (len(columns) - 6)) for e in establishments],
+                      columns=columns)
     res = _results(list(results))
     if res.empty:
         res = pd.DataFrame(columns=COLUMNS["results"])

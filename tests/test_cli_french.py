@@ -43,7 +43,8 @@ def test_help_is_french_whatever_the_locale(tmp_path: Path) -> None:
     sub = run("score", "--help")
     assert sub.exit_code == 0
     assert_french(sub.output)
-    assert "[obligatoire]" in sub.output and "Utilisation : caqes score" in sub.output
+    assert "Utilisation : caqes score" in sub.output and "caqes.toml" in sub.output  # its defaults
+    assert french("required") == "obligatoire"  # no option of score is required any more: each has a default
 
 
 @pytest.mark.parametrize("args, said", [

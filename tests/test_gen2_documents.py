@@ -123,7 +123,7 @@ def test_round_trip_filled_collected_and_evaluated(tmp_path):
     follow = pd.read_csv(suivi, dtype=str).set_index("finess")
     # the establishments a grid was written for: the three under contract, nobody else « manquante »
     assert sorted(follow.index) == sorted([SONGE, UTOPIA, FICTILANDE])
-    assert set(follow["statut"]) == {"recue"} and set(follow["valeurs_manquantes"]) == {"0"}
+    assert set(follow["statut"]) == {"reçue"} and set(follow["valeurs_manquantes"]) == {"0"}
     campaign = load_campaign(CAMPAIGN_2022)
     data = load_dataset(out, campaign)
     res = data.results[data.results["annee"] == YEAR].set_index(["finess", "indicateur"])["valeur"]

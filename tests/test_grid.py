@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import shutil
 import subprocess
@@ -16,7 +17,8 @@ from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
 from caqes_toolkit.data.load import load_dataset
-from caqes_toolkit.documents.collect import FOLLOW_UP_COLUMNS, collect
+from caqes_toolkit.documents.collect import collect
+from caqes_toolkit.documents.follow_up import BOARD_COLUMNS
 from caqes_toolkit.documents.grid import MATURITY_STEP_NAMES, write_grids
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.evaluation.scoring import score_by_year
@@ -134,12 +136,12 @@ def test_round_trip_on_the_sample_region(tmp_path, sample, campaign_2019):
     assert fill_from_data(folder, SAMPLE, YEAR) == len(sample.establishments)
     result = collect(folder, campaign_2019, YEAR, SAMPLE, tmp_path / "donnees2")
     assert result.ok and _sha(SAMPLE) == before
-    assert list(result.follow_up.columns) == list(FOLLOW_UP_COLUMNS)
-    assert set(result.follow_up["statut"]) <= {"recue", "incomplete"}
+    assert list(result.follow_up.columns) == list(BOARD_COLUMNS)
+    assert set(result.follow_up["statut"]) <= {"reçue", "incomplète"}
     follow = result.follow_up.set_index("finess")
     # 2A5477391 gave every value; 692873086 left C09 empty in the data
-    assert follow.loc[BIG, "statut"] == "recue"
-    assert follow.loc["692873086", ["statut", "valeurs_manquantes"]].tolist() == ["incomplete", 1]
+    assert follow.loc[BIG, "statut"] == "reçue"
+    assert follow.loc["692873086", ["statut", "valeurs_manquantes"]].tolist() == ["incomplète", 1]
     old = score_by_year(sample, [campaign_2019], [YEAR])[YEAR]
     new = score_by_year(load_dataset(tmp_path / "donnees2", campaign_2019), [campaign_2019], [YEAR])[YEAR]
     key = ["finess", "annee"]
@@ -177,7 +179,7 @@ def test_collect_reads_values_as_people_type_them(tmp_path, sample, campaign_201
     steps = mat[(mat["finess"] == DIALYSIS) & (mat["annee"] == YEAR)].iloc[0, 2:].tolist()
     assert steps == [2, 4, 3, 3, 2, 3, 3]
     follow = result.follow_up.set_index("finess")
-    assert follow.loc[DIALYSIS, "statut"] == "incomplete"
+    assert follow.loc[DIALYSIS, "statut"] == "incomplète"
     # 46 codes − 8 locked = 38 values asked, plus the maturity; 7 values and the maturity typed
     assert follow.loc[DIALYSIS, "valeurs_manquantes"] == 38 + 1 - 8
     assert follow.loc[HAD, "statut"] == "manquante"
@@ -208,7 +210,7 @@ def test_each_fault_names_its_cell_and_the_bad_grid_keeps_the_data(tmp_path, sam
     assert "entre 0 et 100" in a04.expected and f"Indicateurs!{cells['A04']}" in str(a04)
     follow = result.follow_up.set_index("finess")
     assert follow.loc[DIALYSIS, ["statut", "anomalies"]].tolist() == ["invalide", 4]
-    assert follow.loc[BIG, "statut"] == "incomplete"
+    assert follow.loc[BIG, "statut"] == "incomplète"
     assert follow.loc[HAD, "statut"] == "manquante"
     # the bad grid's establishment keeps the data's rows; the good one gets its grid's values
     src = pd.read_csv(SAMPLE / "resultats.csv", dtype=str, keep_default_na=False)
@@ -226,7 +228,7 @@ def test_each_fault_names_its_cell_and_the_bad_grid_keeps_the_data(tmp_path, sam
     assert run.exit_code == 1, run.output
     assert "Traceback" not in run.output and f"Indicateurs!{cells['A04']}" in run.output
     table = pd.read_csv(suivi, dtype=str)
-    assert list(table.columns) == list(FOLLOW_UP_COLUMNS) and len(table) == 20
+    assert list(table.columns) == list(BOARD_COLUMNS) and len(table) == 20
     assert (tmp_path / "out2" / "resultats.csv").is_file()
 
 
@@ -318,18 +320,20 @@ def test_grid_gives_the_deadline_and_the_ars_contact(tmp_path, sample):
 
 
 def test_follow_up_workbook_stores_names_as_text(tmp_path):
-    from caqes_toolkit.documents.collect import write_follow_up
+    from caqes_toolkit.documents.follow_up import LABELS, board, write_board
 
-    table = pd.DataFrame([("090255480", "=1+2", "invalide", "", 3, "grille.xlsx"),
-                          ("2A5477391", "CH", "recue", 0, 0, "g.xlsx")], columns=list(FOLLOW_UP_COLUMNS))
-    write_follow_up(table, tmp_path / "suivi.xlsx")
+    returns = pd.DataFrame([("090255480", "=1+2", "invalide", dt.date(2020, 3, 2), "", None, 3, "grille.xlsx"),
+                            ("2A5477391", "CH", "reçue", dt.date(2020, 3, 1), "a@b.example", 0, 0, "g.xlsx")],
+                           columns=["finess", "raison_sociale", "statut", "date_reception", "contact",
+                                    "valeurs_manquantes", "anomalies", "fichier"])
+    write_board(board(returns, None), tmp_path / "suivi.xlsx")
     with zipfile.ZipFile(tmp_path / "suivi.xlsx") as z:
         assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
     sheet = openpyxl.load_workbook(tmp_path / "suivi.xlsx").active
-    assert [c.value for c in sheet[1]] == list(FOLLOW_UP_COLUMNS)
-    assert sheet["B2"].value == "=1+2" and sheet["B2"].data_type == "s" and sheet["E2"].value == 3
+    assert [c.value for c in sheet[1]] == list(LABELS.values())
+    assert sheet["B2"].value == "=1+2" and sheet["B2"].data_type == "s" and sheet["I2"].value == 3
     with pytest.raises(CaqesError, match="extension"):
-        write_follow_up(table, tmp_path / "suivi.ods")
+        write_board(board(returns, None), tmp_path / "suivi.ods")
 
 
 def test_grid_asks_the_objectives_of_the_volets_in_force(tmp_path, sample, campaign_2019):

@@ -24,7 +24,7 @@ from caqes_toolkit.run.batch import TEMPLATE, make_jobs
 from caqes_toolkit.run.render import chromium_available
 from caqes_toolkit.run.resume import batch_key
 
-from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
+from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, ROOT, SAMPLE
 
 OLD, NEW = "094869773,2019,A01,non", "094869773,2019,A01,oui"
 
@@ -76,8 +76,9 @@ _ENGLISH = re.compile(r"Traceback|Error|Exception|never retrieved|KeyboardInterr
 def _reports(out: Path, delay: float | None) -> tuple[subprocess.CompletedProcess, float]:
     """``caqes reports`` as a terminal runs it (its own process group), Ctrl-C sent to the whole
     group after ``delay`` seconds (as a terminal sends it), and the seconds until its end."""
-    command = [sys.executable, "-m", "caqes_toolkit", "reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019",
-               "--out", str(out), "--formats", "html,pdf", "--jobs", "2", "--finess", THREE]
+    command = [sys.executable, "-m", "caqes_toolkit", "reports", str(SAMPLE), "-c", str(CAMPAIGN_2018), "-c",
+               str(CAMPAIGN_2019), "-y", "2019", "--out", str(out), "--formats", "html,pdf", "--jobs", "2",
+               "--finess", THREE]  # with the campaign of N−1: no warning, the Ctrl-C line is the only one
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             start_new_session=True)
     if delay is not None:

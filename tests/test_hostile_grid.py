@@ -171,7 +171,7 @@ def test_links_are_never_followed_and_are_reported(tmp_path, sample, campaign_20
     assert "/etc/passwd" in next(f.expected for f in result.faults if f.file.endswith("passwd.xlsx"))
     follow = result.follow_up.set_index("finess")
     assert follow.loc[DIALYSIS, "statut"] == "manquante"  # its only copy was behind links
-    assert follow.loc[BIG, ["statut", "fichier"]].tolist() == ["recue", f"sous-dossier/grille_{BIG}_{YEAR}.xlsx"]
+    assert follow.loc[BIG, ["statut", "fichier"]].tolist() == ["reçue", f"sous-dossier/grille_{BIG}_{YEAR}.xlsx"]
 
 
 def test_grids_are_named_by_their_path_in_the_folder(tmp_path, sample, campaign_2019):
@@ -191,4 +191,4 @@ def test_a_clean_round_trip_still_holds(tmp_path, sample, campaign_2019):
     write_grids(sample, campaign_2019, YEAR, tmp_path / "vierges", [HAD])  # rewritten blank: same key
     result = collect(folder, campaign_2019, YEAR, SAMPLE, tmp_path / "out")
     assert result.ok and not [f for f in result.faults if f.code != "missing-row"]
-    assert set(result.follow_up.set_index("finess").loc[[DIALYSIS, BIG, HAD], "statut"]) <= {"recue", "incomplete"}
+    assert set(result.follow_up.set_index("finess").loc[[DIALYSIS, BIG, HAD], "statut"]) <= {"reçue", "incomplète"}

@@ -24,7 +24,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 def _expected_copies() -> dict[str, Path]:
     """What a working folder copies, listed from the repository (not from the package)."""
-    plan = {f"params/{p.name}": p for p in (ROOT / "params").glob("*.yml")}
+    plan = {"caqes.toml": ROOT / "caqes_toolkit" / "workspace_caqes.toml",
+            "modeles/courrier.md": ROOT / "caqes_toolkit" / "documents" / "templates" / "courrier.md"}
+    plan |= {f"params/{p.name}": p for p in (ROOT / "params").glob("*.yml")}
     plan["params/README.md"] = ROOT / "params" / "README.md"
     plan |= {f"notebooks/{p.name}": p for p in (ROOT / "notebooks").glob("*.ipynb")}
     for name in ("exemple", "exemple-2022"):
@@ -44,7 +46,7 @@ def test_init_copies_campaigns_notebooks_sample_data_and_a_readme(tmp_path: Path
     readme = tree["README.md"].decode("utf-8")
     assert "caqes validate data/exemple --campaign params/caqes-2019.yml" in readme
     assert "$" not in readme.replace("$version", "")  # every placeholder filled
-    assert "README.md" in res.output and "caqes validate" in res.output
+    assert "README.md" in res.output and "caqes etat" in res.output
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 

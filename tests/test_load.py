@@ -116,7 +116,7 @@ def test_normalised_columns_and_dtypes(tmp_path: Path) -> None:
     ds = load_dataset(tmp_path, CAMPAIGN)
 
     expected = {
-        "establishments": ["str", "str", "str", "str", "bool", "float64"],
+        "establishments": ["str", "str", "str", "str", "bool", "float64", "str"],
         "results": ["str", "int64", "str", "float64", "bool", "str"],
         "references": ["str", "int64", "str", "float64", "str"],
         "maturity": ["str", "int64"] + ["float64"] * 7,

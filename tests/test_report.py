@@ -139,7 +139,12 @@ def test_comparison_with_the_previous_campaign():
     html = str(sections.rule_changes(r)) + str(sections.indicators(r))
     assert "45,5\u202f%" in html and "49,0\u202f%" in html
     assert "(cible caqes-2018 : 45,5\u202f%)" in html
-    assert str(sections.rule_changes(build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019))) == ""
+    # without the campaign of 2018, the report says its 2018 scores follow the rules of 2019…
+    notice = str(sections.rule_changes(build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019)))
+    assert "Les scores de 2018 (N−1) sont calculés ici selon les règles de la campagne caqes-2019" in notice
+    assert "faute de campagne 2018" in notice
+    # …but a report of 2018, whose N−1 is the T0 (2017, no campaign of its own), says nothing
+    assert str(sections.rule_changes(build_report(FINESS, 2018, SAMPLE, CAMPAIGN_2018))) == ""
 
 
 def test_finess_given_as_a_number_gets_its_zero_back():

@@ -77,3 +77,14 @@ def test_synthese_command(tmp_path):
     assert "Région fictive : synthèse de l'évaluation 2019" in text
     assert "Centre hospitalier de Fictiville" in text  # internal document: names establishments
     assert (tmp_path / "synthese_regionale_2019.html").exists()
+
+
+def test_the_synthesis_says_when_n_minus_1_follows_the_rules_of_n():
+    """Without the campaign of 2018, the 2018 column (N−1) of the 2019 synthesis is scored under the
+    rules of caqes-2019: the section on rule changes says so; a synthesis of 2018, whose N−1 is the
+    T0 (2017, measured under the rules of each year), says nothing."""
+    alone = str(sy.rule_changes(sy.build_synthesis(2019, SAMPLE, CAMPAIGN_2019, today=TODAY)))
+    assert "Changements de règles entre campagnes" in alone
+    assert ("Les scores de 2018 (N−1) sont calculés ici selon les règles de la campagne caqes-2019, faute de "
+            "campagne 2018 fournie") in alone
+    assert str(sy.rule_changes(sy.build_synthesis(2018, SAMPLE, CAMPAIGN_2018, today=TODAY))) == ""

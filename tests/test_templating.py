@@ -19,6 +19,7 @@ def test_one_environment_escaping_and_strict():
 def test_every_template_of_the_folder_compiles_in_it():
     """All but nbconvert's report template (it extends nbconvert's own « lab » template)."""
     names = sorted(p.name for p in TEMPLATES_DIR.glob("*.j2") if p.name != "caqes_report.html.j2")
-    assert names == ["index.html.j2", "methode.html.j2", "methode_contrat.html.j2", "sections.html.j2"]
+    assert names == ["courrier.html.j2", "index.html.j2", "methode.html.j2", "methode_contrat.html.j2",
+                     "sections.html.j2"]
     for name in names:
         environment().get_template(name)

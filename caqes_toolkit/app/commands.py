@@ -12,15 +12,25 @@ from typing import TYPE_CHECKING
 
 from ..errors import Fault
 from ..outputs import check_outputs, output_lock, recorded, refuse_overwrite
-from .request import Request, UsageError, load_campaigns, open_request, output_file, with_years
+from .request import (
+    Request,
+    UsageError,
+    load_campaigns,
+    open_request,
+    output_file,
+    warn_previous_year,
+    with_years,
+    year_campaign,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..documents.collect import Collection
+    from ..rules.campaign import Campaign
 
-__all__ = ["Drafted", "ScoreResult", "Targeted", "Validated", "ciblage", "collecte", "grille", "init", "methode",
-           "plan", "score", "trajectoires", "validate"]
+__all__ = ["Collected", "Drafted", "ScoreResult", "Targeted", "Validated", "Written", "ciblage", "collecte", "grille",
+           "init", "methode", "plan", "score", "trajectoires", "validate"]
 
 
 def init(folder: Path) -> list[Path]:
@@ -49,13 +59,12 @@ def validate(req: Request, anomalies: Path | None = None) -> Validated:
     early = prefetch(req.data)
     from ..data.faults import write_faults
     from ..data.validation import validate as check
-    from ..rules.campaign import load_campaign
 
     output_file(anomalies, "--anomalies")
     if anomalies is not None:
         check_outputs(req.inputs, files=[anomalies])
         refuse_overwrite([anomalies], req.force)
-    faults = check(req.data, load_campaign(req.campaigns[0]), early)
+    faults = check(req.data, year_campaign(req), early)
     if anomalies is not None:
         with recorded([anomalies]):
             write_faults(faults, anomalies)
@@ -64,23 +73,28 @@ def validate(req: Request, anomalies: Path | None = None) -> Validated:
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """What ``caqes score`` wrote: its rows, and the warnings of the data and the money."""
+    """What ``caqes score`` wrote: its rows, in which file, and the warnings of the data and the money."""
 
     rows: int
     warnings: list[Fault]
+    file: Path
 
 
-def score(req: Request, out: Path, detail: Path | None = None, volets: Path | None = None) -> ScoreResult:
+def score(req: Request, out: Path | None, detail: Path | None = None, volets: Path | None = None) -> ScoreResult:
     """``caqes score``: the scores file (one row per establishment and year), the indicators' detail
     and the volets' money, each by the generation of the years' campaigns."""
     from ..documents.generations import generation_of_years
     from ..evaluation.money import write_volets
     from ..outputs import write_table
 
+    if out is None:
+        req = with_years(req)
+    out = req.out(out, "scores")
     for path, option in ((out, "--out"), (detail, "--detail"), (volets, "--volets")):
         output_file(path, option)
     outputs = [out, *(p for p in (detail, volets) if p is not None)]
     opened = open_request(req, files=outputs)
+    warn_previous_year(opened)
     generation = generation_of_years(opened.campaigns, opened.years, req.allow_other_year)
     if detail is not None and generation.without_detail is not None:
         raise UsageError(f"--detail : sans objet avec une campagne de {generation.ordinal} génération "
@@ -99,22 +113,26 @@ def score(req: Request, out: Path, detail: Path | None = None, volets: Path | No
         with recorded([volets]):
             write_volets(scored.money, volets)
     warnings = dict.fromkeys((*opened.dataset.warnings, *(w for m in scored.money for w in m.warnings)))
-    return ScoreResult(len(scored.table), list(warnings))
+    return ScoreResult(len(scored.table), list(warnings), out)
 
 
 @dataclass(frozen=True)
 class Targeted:
-    """What ``caqes ciblage`` wrote: the table, and the warnings of the data."""
+    """What ``caqes ciblage`` wrote: the table, in which file, and the warnings of the data."""
 
     table: pd.DataFrame
     warnings: tuple[Fault, ...]
+    file: Path
 
 
-def ciblage(req: Request, out: Path) -> Targeted:
+def ciblage(req: Request, out: Path | None) -> Targeted:
     """``caqes ciblage``: each establishment on each référentiel of the year."""
     from ..errors import CaqesError
     from ..evaluation.targeting import targeting_table, write_targeting
 
+    if out is None:
+        req = with_years(req)
+    out = req.out(out, "ciblage")
     output_file(out, "--out")
     opened = open_request(req, files=[out])
     assert opened.dataset is not None
@@ -126,7 +144,7 @@ def ciblage(req: Request, out: Path) -> Targeted:
                          "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
     with recorded([out]):
         write_targeting(table, out)
-    return Targeted(table, opened.dataset.warnings)
+    return Targeted(table, opened.dataset.warnings, out)
 
 
 @dataclass(frozen=True)
@@ -144,10 +162,11 @@ class Drafted:
 def trajectoires(req: Request, out: Path, horizon: int) -> Drafted:
     """``caqes trajectoires``: the yearly targets proposed to draft each establishment's avenant."""
     from ..evaluation.trajectories import trajectories, write_trajectories
-    from ..rules.campaign import load_campaign
+    from ..rules.campaign import campaign_for_year
 
     output_file(out, "--out")
-    campaign = load_campaign(req.campaigns[0])  # its year, or any after T0: trajectories start at T0
+    campaigns = load_campaigns(req)  # the year's (a workspace's), or any after T0: trajectories start at T0
+    campaign = campaign_for_year(campaigns, max(req.years)) if req.years else campaigns[-1]
     opened = open_request(replace(req, years=(campaign.year or (campaign.t0_year or 0) + 1,)), files=[out])
     assert opened.dataset is not None
     table = trajectories(opened.dataset, opened.campaign, horizon)
@@ -156,37 +175,78 @@ def trajectoires(req: Request, out: Path, horizon: int) -> Drafted:
     return Drafted(table, opened.dataset.warnings)
 
 
-def grille(req: Request, out_dir: Path) -> list[Path]:
-    """``caqes grille``: a pre-filled self-evaluation grid per establishment, if the generation has them."""
+@dataclass(frozen=True)
+class Written:
+    """The files a command wrote, and the folder it wrote them in."""
+
+    paths: list[Path]
+    folder: Path
+
+
+def _with_ars(req: Request, campaign: Campaign) -> Campaign:
+    """The campaign with the workspace's ARS contact and grids' deadline, which the grids show and
+    the follow-up counts on (a workspace's value replaces the campaign file's)."""
+    ars = req.workspace.ars if req.workspace is not None else None
+    if ars is None or not (ars.deadline or ars.contact):
+        return campaign
+    return campaign.model_copy(update={k: v for k, v in (("grid_deadline", ars.deadline),
+                                                          ("ars_contact", ars.contact)) if v})
+
+
+def _warn_unnamed(req: Request, campaign: Campaign) -> None:
+    """Warn when the grids would name neither whom to return them to nor by when."""
+    said = {"contact": ("contact à l'ARS", "à qui", campaign.ars_contact),
+            "date_limite_grille": ("date limite de retour", "avant quand", campaign.grid_deadline)}
+    missing = [key for key, (_, _, value) in said.items() if not value]
+    if missing:
+        where = (f"[ars] {', '.join(missing)} dans {req.workspace.file}" if req.workspace is not None else
+                 "[ars] dans le fichier caqes.toml, ou contact_ars et date_limite_grille dans la campagne")
+        them = "les" if len(missing) > 1 else "le" if missing == ["contact"] else "la"
+        req.listener.warn(f"avertissement — grilles écrites sans {' ni '.join(said[k][0] for k in missing)} : "
+                          f"elles ne disent pas {' ni '.join(said[k][1] for k in missing)} les renvoyer ; "
+                          f"indiquez-{them} ({where})")
+
+
+def grille(req: Request, out_dir: Path | None) -> Written:
+    """``caqes grille``: a pre-filled self-evaluation grid per establishment, if the generation has them,
+    with the ARS's contact and deadline; sealed with the workspace's key when it has one."""
+    req = with_years(req)
+    out_dir = req.out(out_dir, "grilles")
     opened = open_request(req, folders=[out_dir])
     assert opened.dataset is not None
+    campaign = _with_ars(req, opened.campaign)
+    _warn_unnamed(req, campaign)
     wanted = opened.generation.addressees(opened.dataset, opened.campaign, opened.year, "grids",
                                           list(req.finess) if req.finess is not None else None)
     with output_lock(out_dir), req.listener.task(f"Grilles {opened.year}", len(wanted)) as advance:
-        return opened.generation.write_grids(opened.dataset, opened.campaign, opened.year, out_dir, wanted,
-                                             force=req.force, progress=lambda _finess: advance())
+        return Written(opened.generation.write_grids(opened.dataset, campaign, opened.year, out_dir, wanted,
+                                                     force=req.force, progress=lambda _finess: advance(),
+                                                     key_file=req.grid_key), out_dir)
 
 
-def plan(req: Request, out_dir: Path) -> list[Path]:
+def plan(req: Request, out_dir: Path | None) -> Written:
     """``caqes plan``: a pre-filled action plan per establishment evaluated, if the generation has them."""
+    req = with_years(req)
+    out_dir = req.out(out_dir, "plans")
     opened = open_request(req, folders=[out_dir])
     assert opened.dataset is not None
     selected = opened.generation.addressees(opened.dataset, opened.campaign, opened.year, "plans",
                                             list(req.finess) if req.finess is not None else None)
     with output_lock(out_dir), req.listener.task(f"Plans d'actions {opened.year}", len(selected)) as advance:
-        return opened.generation.write_plans(opened.dataset, opened.campaign, opened.year, out_dir, selected,
-                                             allow_other_year=req.allow_other_year, force=req.force,
-                                             progress=lambda _finess: advance())
+        return Written(opened.generation.write_plans(opened.dataset, opened.campaign, opened.year, out_dir, selected,
+                                                     allow_other_year=req.allow_other_year, force=req.force,
+                                                     progress=lambda _finess: advance()), out_dir)
 
 
-def methode(req: Request, out_dir: Path) -> list[Path]:
-    """``caqes methode``: the method document of the campaign, in the formats asked."""
+def methode(req: Request, out_dir: Path | None) -> list[Path]:
+    """``caqes methode``: the method document of the campaign (the year's, among a workspace's), in the
+    formats asked."""
     from ..documents.generations import method_document
-    from ..rules.campaign import load_campaign
     from ..run.publish import publish
 
+    campaign = year_campaign(req)
+    out_dir = req.out(out_dir, "methode")
     check_outputs(req.inputs, folders=[out_dir])
-    campaign = load_campaign(req.campaigns[0])
     with output_lock(out_dir), req.listener.task("Méthode", 1) as advance:
         document = method_document(campaign)
         refuse_overwrite([out_dir / f"{document.name}.{fmt}" for fmt in req.formats], req.force)
@@ -198,29 +258,46 @@ def methode(req: Request, out_dir: Path) -> list[Path]:
     return written
 
 
-def collecte(req: Request, grids: Path, out_dir: Path, suivi: Path | None) -> Collection:
-    """``caqes collecte``: the returned grids checked, a new data folder, the follow-up table."""
-    from ..documents.collect import check_out, collect, write_follow_up
+def collecte(req: Request, grids: Path | None, out_dir: Path | None, suivi: Path | None) -> Collected:
+    """``caqes collecte``: the returned grids checked, a new data folder, the follow-up board. In a
+    workspace, the grids are read from ``retours-<année>/`` and the data and the board written
+    under ``sorties`` (``donnees-<année>/``, ``suivi-<année>.xlsx``)."""
+    from ..documents.collect import check_out, collect
+    from ..documents.follow_up import write_board
     from ..documents.generations import generation_of
     from ..errors import CaqesError
     from ..rules.campaign import campaign_for_year
 
     data = req.data
     assert data is not None
-    check_out(out_dir, data, req.force)  # before anything is read
     req = with_years(req)
+    year = max(req.years)
+    grids = grids if grids is not None else req.need_workspace("caqes collecte sans dossier de grilles").returns(year)
+    out_dir = req.out(out_dir, "collecte")
+    suivi = suivi if suivi is not None or req.workspace is None else req.out(None, "suivi")
+    check_out(out_dir, data, req.force)  # before anything is read
     output_file(suivi, "--suivi")
     check_outputs([*req.inputs, grids], folders=[out_dir], files=[suivi] if suivi is not None else [])
     refuse_overwrite([suivi] if suivi is not None else [], req.force)
     if suivi is not None and out_dir.resolve() in suivi.resolve().parents:
         raise CaqesError(f"{suivi} : le tableau de suivi ne s'écrit pas dans le dossier de données produit "
                          f"({out_dir}), qui est remplacé en entier")
-    year = max(req.years)
-    campaign = campaign_for_year(load_campaigns(req), year)
+    campaign = _with_ars(req, campaign_for_year(load_campaigns(req), year))
     generation = generation_of(campaign)
-    result = collect(grids, campaign, year, data, out_dir, req.force,
+    result = collect(grids, campaign, year, data, out_dir, req.force, key_file=req.grid_key,
                      addressees=lambda dataset: generation.addressees(dataset, campaign, year, "grids", None))
     if suivi is not None:
         with recorded([suivi]):
-            write_follow_up(result.follow_up, suivi)
-    return result
+            write_board(result.follow_up, suivi)
+    return Collected(result, grids, out_dir, suivi)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What ``caqes collecte`` did: the collection, from which folder of grids, into which data
+    folder, and the board written (``None``: none asked)."""
+
+    collection: Collection
+    grids: Path
+    data: Path
+    board: Path | None

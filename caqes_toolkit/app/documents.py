@@ -6,20 +6,23 @@ the campaign's generation (:mod:`caqes_toolkit.documents.generations`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CaqesError
 from ..outputs import check_outputs, output_lock, recorded, refuse_overwrite, remember_outputs
-from .request import OpenRequest, Request, UsageError, open_request, with_years
+from ..resources import notebook
+from .request import OpenRequest, Request, UsageError, open_request, warn_previous_year, with_years
 
 if TYPE_CHECKING:
     from ..documents.generation import Generation
     from ..run.batch import Outcome
 
-__all__ = ["Planned", "Reports", "ReportsOptions", "reports", "synthese", "synthesis_plan"]
+__all__ = ["Planned", "Reports", "ReportsOptions", "Synthesis", "reports", "reports_key", "synthese",
+           "synthesis_plan", "template"]
 
 RENDERERS = ("nbclient", "quarto")
 
@@ -37,10 +40,16 @@ class ReportsOptions:
 
 @dataclass(frozen=True)
 class Reports:
-    """What ``caqes reports`` did: every outcome (``up_to_date``: the whole request was already)."""
+    """What ``caqes reports`` did: every outcome (``up_to_date``: the whole request was already), in
+    which folder, with which notebook; ``absent``: the establishments of the data not evaluated
+    that year, each with why (listed in the index)."""
 
     outcomes: list[Outcome]
+    folder: Path
+    notebook: Path
+    year: int | None = None  # None: not settled (an up-to-date request without year)
     up_to_date: int | None = None
+    absent: dict[str, str] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -73,23 +82,49 @@ def _workers(req: Request, options: ReportsOptions) -> int:
     return options.jobs
 
 
-def reports(req: Request, out_dir: Path, options: ReportsOptions) -> Reports:
+def template(req: Request, name: str) -> Path:
+    """The notebook ``name`` a command runs: the workspace's (``notebooks/`` beside its caqes.toml),
+    else the current folder's ``notebooks/``, else the one the package ships."""
+    for folder in ([req.workspace.folder] if req.workspace is not None else []) + [Path()]:
+        if (folder / "notebooks" / name).is_file():
+            return folder / "notebooks" / name
+    return notebook(name)
+
+
+def _report_notebooks(req: Request, options: ReportsOptions) -> list[Path]:
+    """The report notebook of each generation, which the batch key covers (the generation is known
+    once the campaigns are read)."""
+    from ..documents.generations import GENERATIONS
+
+    return [options.notebook] if options.notebook else [template(req, g.report_notebook) for g in GENERATIONS.values()]
+
+
+def reports_key(req: Request, options: ReportsOptions) -> str:
+    """The key of a ``caqes reports`` request (:func:`caqes_toolkit.run.resume.batch_key`): its inputs,
+    its notebooks and its options."""
+    from ..run.resume import batch_key
+
+    assert req.data is not None
+    return batch_key(req.data, req.campaigns, _report_notebooks(req, options),
+                     year=req.years[0] if req.years else None, formats=req.formats,
+                     finess=list(req.finess) if req.finess is not None else None, renderer=options.renderer,
+                     allow_other_year=req.allow_other_year, phase=req.phase)
+
+
+def reports(req: Request, out_dir: Path | None, options: ReportsOptions) -> Reports:
     """``caqes reports``: each establishment's report (notebook, HTML, PDF, scores.json), the scores
     workbook and the index of the batch; a request whose every report is up to date is answered at once."""
-    from ..documents.generations import GENERATIONS
-    from ..resources import notebook
-    from ..run.resume import batch_key, up_to_date
+    from ..run.resume import recorded, up_to_date
 
     if options.renderer not in RENDERERS:
         raise UsageError(f"--renderer : moteur inconnu : {options.renderer} (attendu : nbclient ou quarto)")
-    shipped = [notebook(g.report_notebook) for g in GENERATIONS.values()]
-    assert req.data is not None
-    key = batch_key(req.data, req.campaigns, [options.notebook] if options.notebook else shipped,
-                    year=req.years[0] if req.years else None, formats=req.formats,
-                    finess=list(req.finess) if req.finess is not None else None, renderer=options.renderer,
-                    allow_other_year=req.allow_other_year, phase=req.phase)
+    if out_dir is None:
+        req = with_years(req)
+    out_dir = req.out(out_dir, "rapports")
+    key = reports_key(req, options)
     if not req.force and (count := up_to_date(out_dir, key)) is not None:
-        return Reports([], up_to_date=count)
+        notebook_used, absent = recorded(out_dir)
+        return Reports([], out_dir, notebook_used, max(req.years) if req.years else None, count, absent)
     req = with_years(req)
     _refuse_missing_tools(req, options)
     with ExitStack() as stack:
@@ -97,7 +132,6 @@ def reports(req: Request, out_dir: Path, options: ReportsOptions) -> Reports:
 
 
 def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, stack: ExitStack) -> Reports:
-    from ..resources import notebook
     from ..run.batch import TEMPLATE, ReportPool, make_jobs, run_jobs
     from ..run.index import write_index
     from ..run.resume import MARKER, record
@@ -105,18 +139,20 @@ def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, s
     batch_files = [out_dir / "scores.xlsx", out_dir / "index.html"]
     opened = open_request(req, files=batch_files, folders=[out_dir], load=False,
                           also_read=[options.notebook or TEMPLATE])
-    template = options.notebook or notebook(opened.generation.report_notebook)
+    used = options.notebook or template(req, opened.generation.report_notebook)
     workers = _workers(req, options)
     # The local workers start now (forkserver or spawn) and load their modules while the data are read.
     pool = None if options.scheduler else stack.enter_context(ReportPool(workers, timeout=options.timeout))
     opened = opened.with_data()
+    warn_previous_year(opened)
     dataset, camp, year = opened.dataset, opened.campaign, opened.year
     assert dataset is not None
     wanted = list(req.finess) if req.finess is not None else None
     selected = opened.generation.evaluated(dataset, camp, year, wanted)
+    absent = opened.generation.not_evaluated(dataset, camp, year) if wanted is None else {}
     stack.enter_context(output_lock(out_dir))  # taken once the inputs are known good: a refusal creates nothing
     (out_dir / MARKER).unlink(missing_ok=True)  # the request is answered anew
-    jobs = make_jobs(req.data or Path(), str(camp.path), year, out_dir, selected, req.formats, template=template,
+    jobs = make_jobs(req.data or Path(), str(camp.path), year, out_dir, selected, req.formats, template=used,
                      renderer=options.renderer, campagne_precedente=opened.previous.path if opened.previous else None,
                      autre_annee=req.allow_other_year, sources=dataset.sources, phase=req.phase)
     _write_scores(opened, selected, out_dir / "scores.xlsx")
@@ -131,10 +167,11 @@ def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, s
                             pool=pool)
     with recorded([out_dir / "index.html"]):
         write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=req.formats,
-                    workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes))
+                    workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes),
+                    absent=absent)
     if not any(o.status == "failed" for o in outcomes):
-        record(out_dir, key, jobs)
-    return Reports(outcomes)
+        record(out_dir, key, jobs, absent=absent, notebook=used)
+    return Reports(outcomes, out_dir, used, year, absent=absent)
 
 
 def _write_scores(opened: OpenRequest, selected: list[str], path: Path) -> None:
@@ -170,48 +207,64 @@ def _region_folder(region: str) -> str:
 
 
 def synthesis_plan(out_dir: Path, year: int, covered: list[str], region: str, generation: Generation,
-                   params: dict[str, Any]) -> list[Planned]:
+                   params: dict[str, Any], find: Callable[[str], Path] = notebook,
+                   regional: Path | None = None) -> list[Planned]:
     """Each document of a synthesis: one for one region (in ``out_dir``), or one per region
-    (``out_dir/<région>/``) and the national overview when the generation has one."""
+    (``out_dir/<région>/``) and the national overview when the generation has one. ``find`` gives
+    the path of a notebook by name (:func:`template`); ``regional``: the regional notebook to run instead."""
     from ..documents.synthesis_workbook import synthesis_stem
-    from ..resources import notebook
 
     if region and region not in covered:
         raise CaqesError(f"--region : région {region!r} absente des données ; régions présentes : "
                          + ", ".join(covered))
-    template = notebook(generation.synthesis_notebook)
+    chosen = regional or find(generation.synthesis_notebook)
     stem, title = synthesis_stem(year), f"Synthèse régionale CAQES {year}"
     if region or len(covered) == 1:
-        return [Planned("region", template, out_dir / stem, {**params, "region": region or covered[0]}, title)]
+        return [Planned("region", chosen, out_dir / stem, {**params, "region": region or covered[0]}, title)]
     folders = {r: _region_folder(r) for r in covered}
     same = [r for r in covered if list(folders.values()).count(folders[r]) > 1]
     if same:
         raise CaqesError(f"régions {', '.join(map(repr, same))} : même nom de dossier ({folders[same[0]]}) ; "
                          "choisissez-en une avec --region")
-    plan = [Planned("region", template, out_dir / folders[r] / stem, {**params, "region": r}, f"{title} — {r}")
+    plan = [Planned("region", chosen, out_dir / folders[r] / stem, {**params, "region": r}, f"{title} — {r}")
             for r in covered]
     if generation.national_notebook is not None:
         national = {k: v for k, v in params.items() if k not in ("campagne_precedente", "region")}
-        plan.append(Planned("national", notebook(generation.national_notebook), out_dir / f"synthese_nationale_{year}",
+        plan.append(Planned("national", find(generation.national_notebook), out_dir / f"synthese_nationale_{year}",
                             national, f"Synthèse nationale CAQES {year}"))
     return plan
 
 
-def synthese(req: Request, out_dir: Path, region: str = "") -> list[Path]:
-    """``caqes synthese``: the synthesis of each region (with its workbook) and the national overview."""
+@dataclass(frozen=True)
+class Synthesis:
+    """What ``caqes synthese`` wrote, in which folder, with which notebooks."""
+
+    written: list[Path]
+    folder: Path
+    notebooks: list[Path]
+
+
+def synthese(req: Request, out_dir: Path | None, region: str = "", regional: Path | None = None) -> Synthesis:
+    """``caqes synthese``: the synthesis of each region (with its workbook) and the national overview;
+    ``regional``: the notebook of the regional synthesis (default: :func:`template`)."""
     from ..documents.synthesis_workbook import write_workbook
     from ..evaluation.region import regions
     from ..run.batch import render_notebook
     from ..run.execute import ReportExecutionError
 
-    opened = open_request(req, folders=[out_dir])  # every data fault shown before any kernel starts
-    assert opened.dataset is not None
+    req = with_years(req)
+    out_dir = req.out(out_dir, "synthese")
+    opened = open_request(req, folders=[out_dir], also_read=[regional] if regional else [])  # every data fault
+    assert opened.dataset is not None                                                   # before any kernel starts
+    warn_previous_year(opened)
     generation = opened.generation
     generation.require_years(opened.dataset, [opened.year])
-    plan = synthesis_plan(out_dir, opened.year, regions(opened.dataset), region, generation, opened.parameters)
+    plan = synthesis_plan(out_dir, opened.year, regions(opened.dataset), region, generation, opened.parameters,
+                          lambda name: template(req, name), regional)
     files = [p.base.with_suffix(f".{fmt}") for p in plan
              for fmt in ("ipynb", *req.formats, *(["xlsx"] if p.kind == "region" else []))]
-    check_outputs(req.inputs, folders=[out_dir, *{p.base.parent for p in plan}], files=files)
+    check_outputs([*req.inputs, *(p.notebook for p in plan)], folders=[out_dir, *{p.base.parent for p in plan}],
+                  files=files)
     refuse_overwrite(files, req.force)
     written: list[Path] = []
     with output_lock(out_dir), req.listener.task(f"Synthèse {opened.year}", len(plan)) as advance:
@@ -229,4 +282,4 @@ def synthese(req: Request, out_dir: Path, region: str = "") -> list[Path]:
                 advance()
         finally:
             remember_outputs(written)  # the files of the command, even when it stops midway
-    return written
+    return Synthesis(written, out_dir, list(dict.fromkeys(p.notebook for p in plan)))

@@ -2,7 +2,8 @@
 
 :func:`request` turns a command's options into a :class:`Request`; it is the one place where options
 are read and checked (a mistake in them is a :class:`UsageError`, exit status 2) and where the
-defaults of a workspace file will fill what the options leave out. :func:`open_request` then does
+workspace file (:mod:`caqes_toolkit.app.config`) fills what the options leave out: data, campaigns,
+year, phase, and the fixed outputs of the year (:meth:`Request.out`). :func:`open_request` then does
 what every command that reads data does first: start reading the files early, settle the year, check
 the outputs, read the campaigns (saying their warnings) and load the data; its
 :class:`OpenRequest` names the generation that evaluates them.
@@ -18,14 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CaqesError
 from ..outputs import check_outputs, refuse_overwrite
+from .config import Workspace, find_workspace
 
 if TYPE_CHECKING:
     from ..data.dataset import Dataset
     from ..documents.generation import Generation
     from ..rules.campaign import Campaign
 
-__all__ = ["FORMATS", "Listener", "OpenRequest", "Request", "UsageError", "load_campaigns", "open_request",
-           "output_file", "request", "with_years"]
+__all__ = ["FORMATS", "NOT_TAKEN", "Listener", "OpenRequest", "Request", "UsageError", "load_campaigns",
+           "open_request", "output_file", "request", "warn_previous_year", "with_years", "year_campaign"]
 
 #: Formats a document can be published in (see :mod:`caqes_toolkit.run.publish`).
 FORMATS = ("html", "pdf")
@@ -41,6 +43,9 @@ class Listener:
 
     def warn(self, text: str) -> None:
         """A warning (a campaign's weights, a worker count reduced…)."""
+
+    def note(self, text: str) -> None:
+        """What the command took without being told (the workspace file, a default year, a notebook)."""
 
     @contextmanager
     def task(self, description: str, total: int) -> Iterator[Callable[..., None]]:
@@ -63,11 +68,47 @@ class Request:
     formats: tuple[str, ...] = FORMATS
     finess: tuple[str, ...] | None = None  # None: every establishment
     listener: Listener = field(default_factory=Listener, compare=False)
+    workspace: Workspace | None = None  # the workspace file whose defaults filled the request
 
     @property
     def inputs(self) -> list[Path]:
         """The files and folders the command reads (never an output)."""
         return [*([self.data] if self.data is not None else []), *self.campaigns]
+
+    @property
+    def grid_key(self) -> Path | None:
+        """The grids' seal key of the workspace (``None``: the installation's)."""
+        return self.workspace.grid_key if self.workspace is not None else None
+
+    def out(self, given: Path | None, kind: str, option: str = "--out") -> Path:
+        """The output ``given`` on the command line, else the workspace's fixed one of this kind for
+        the year (:data:`caqes_toolkit.app.config.OUTPUTS`); the year must be settled (:func:`with_years`)."""
+        if given is not None:
+            return given
+        if self.workspace is None:
+            raise UsageError(f"Option manquante '{option}'{_WITHOUT_WORKSPACE}")
+        year = max(self.years) if self.years else self.workspace.year
+        if year is None:
+            raise UsageError(f"{option} : année à préciser pour nommer la sortie (--year, ou annee dans "
+                             f"{self.workspace.file})")
+        return self.workspace.output(kind, year)
+
+    def need_workspace(self, command: str) -> Workspace:
+        """The workspace, which ``command`` cannot do without (:class:`UsageError` otherwise)."""
+        if self.workspace is None:
+            raise UsageError(f"{command} : aucun fichier caqes.toml dans ce dossier ; lancez la commande dans un "
+                             "dossier de travail (caqes init DOSSIER en crée un) ou donnez --config")
+        return self.workspace
+
+
+class _NotTaken:
+    """The value of an input a command does not take (``data`` of ``caqes methode``)."""
+
+
+#: Passed (by default) for an input the command does not take: the workspace does not fill it.
+NOT_TAKEN = _NotTaken()
+_WITHOUT_WORKSPACE = (" : donnez-la, ou lancez la commande dans un dossier de travail dont le fichier caqes.toml "
+                      "la fournit (caqes init DOSSIER en crée un)")
 
 
 def _formats(text: str | None) -> tuple[str, ...]:
@@ -100,17 +141,58 @@ def output_file(path: Path | None, option: str, suffixes: Sequence[str] = (".csv
     return path
 
 
-def request(*, data: Path | None = None, campaigns: Sequence[Path] = (), years: Sequence[int] | int | None = None,
-            phase: int = 2, allow_other_year: bool = False, force: bool = False, formats: str | None = None,
-            finess: Sequence[str] | None = None, listener: Listener | None = None) -> Request:
+def request(*, data: Path | _NotTaken | None = NOT_TAKEN, campaigns: Sequence[Path] | _NotTaken | None = NOT_TAKEN,
+            years: Sequence[int] | int | None = None, phase: int | None = None, allow_other_year: bool = False,
+            force: bool = False, formats: str | None = None, finess: Sequence[str] | None = None,
+            config: Path | None = None, workspace_of: str | None = None, listener: Listener | None = None) -> Request:
     """The request of a command's options, each read and checked here (:class:`UsageError`).
 
-    The one place that builds a request: a workspace file's defaults (data folder, campaigns, year,
-    formats) will be filled in here, for the options the command line leaves out."""
+    The one place that builds a request: the workspace file (``config``, else the current folder's
+    ``caqes.toml``) fills the data, campaigns, year and phase the command line leaves out (``None``);
+    an input the command does not take is left :data:`NOT_TAKEN`. Without a workspace file, a
+    missing input is a :class:`UsageError`, as a missing option always was; so is the command
+    ``workspace_of`` (« caqes etat »), which cannot do without one."""
+    listener = listener or Listener()
+    if config is not None and not (config.is_file() or (config / "caqes.toml").is_file()):
+        raise UsageError(f"--config : {config} introuvable (fichier caqes.toml d'un dossier de travail attendu)")
+    workspace = find_workspace(config)
+    if workspace is None and workspace_of is not None:
+        Request().need_workspace(workspace_of)
+    if workspace is not None:
+        listener.note(f"dossier de travail : {workspace.file}")
     asked = () if years is None else (years,) if isinstance(years, int) else tuple(years)
-    return Request(data=data, campaigns=tuple(campaigns), years=asked, phase=phase,
+    if not asked and workspace is not None and workspace.year is not None:
+        asked = (workspace.year,)
+    return Request(data=_data(data, workspace), campaigns=_campaigns(campaigns, workspace), years=asked,
+                   phase=phase or (workspace.phase if workspace is not None else None) or 2,
                    allow_other_year=allow_other_year, force=force, formats=_formats(formats),
-                   finess=_finess(finess), listener=listener or Listener())
+                   finess=_finess(finess), listener=listener, workspace=workspace)
+
+
+def _data(given: Path | _NotTaken | None, workspace: Workspace | None) -> Path | None:
+    """The data folder or workbook: given, else the workspace's (checked to exist)."""
+    if isinstance(given, _NotTaken):
+        return None
+    if given is not None:
+        return given
+    if workspace is None or workspace.data is None:
+        where = f" ni clé donnees dans {workspace.file}" if workspace is not None else ""
+        raise UsageError(f"Argument manquant 'data' (dossier ou classeur de données){where}"
+                         + ("" if workspace is not None else _WITHOUT_WORKSPACE.replace("-la", "-le")))
+    return workspace.existing(workspace.data, "campagne.donnees")
+
+
+def _campaigns(given: Sequence[Path] | _NotTaken | None, workspace: Workspace | None) -> tuple[Path, ...]:
+    """The campaign files: given, else the workspace's (each checked to exist)."""
+    if isinstance(given, _NotTaken):
+        return ()
+    if given:
+        return tuple(given)
+    if workspace is None or not workspace.campaigns:
+        where = f" ni clé campagnes dans {workspace.file}" if workspace is not None else ""
+        raise UsageError(f"Option manquante '--campaign'{where}"
+                         + ("" if workspace is not None else _WITHOUT_WORKSPACE))
+    return tuple(workspace.existing(path, "campagne.campagnes") for path in workspace.campaigns)
 
 
 def load_campaigns(req: Request) -> list[Campaign]:
@@ -125,21 +207,60 @@ def load_campaigns(req: Request) -> list[Campaign]:
 
 
 def _default_year(req: Request) -> int:
-    """The ``annee`` of the only campaign given (no year asked)."""
+    """The ``annee`` of the only campaign given (no year asked); for a campaign without one whose
+    generation can tell from the data (the last year with contracts in force), that year."""
+    from ..documents.generations import generation_of
     from ..rules.campaign import load_campaign
 
     if len(req.campaigns) != 1:
         raise UsageError(f"--year : année à préciser ({len(req.campaigns)} fichiers de campagne donnés : "
                          "l'année par défaut est celle d'une campagne unique)")
     campaign = load_campaign(req.campaigns[0])
-    if campaign.year is None:
+    if campaign.year is not None:
+        return campaign.year
+    generation = generation_of(campaign)
+    if generation.year_from_data is None or req.data is None:
         raise UsageError(f"--year : année à préciser (la campagne {req.campaigns[0]} n'a pas de clé « annee »)")
-    return campaign.year
+    from ..evaluation.region import load_region
+
+    year = generation.default_year(load_region(req.data, req.campaigns[0])[0], campaign)
+    if year is None:
+        raise UsageError(f"--year : année à préciser (la campagne {req.campaigns[0]} n'a pas de clé « annee », "
+                         f"et aucune année des données n'a {generation.year_from_data})")
+    req.listener.note(f"année évaluée : {year} (dernière année des données qui a {generation.year_from_data} ; "
+                      "--year pour une autre)")
+    return year
 
 
 def with_years(req: Request) -> Request:
-    """``req`` with its year(s) settled: those asked, or the only campaign's."""
+    """``req`` with its year(s) settled: those asked (or the workspace's), or the only campaign's."""
     return req if req.years else replace(req, years=(_default_year(req),))
+
+
+def year_campaign(req: Request) -> Campaign:
+    """The campaign of the year evaluated, for a command that reads one (``validate``, ``methode``):
+    the only one given, or among several (a workspace's) the one of the year."""
+    from ..rules.campaign import campaign_for_year
+
+    if len(req.campaigns) == 1:
+        return load_campaigns(req)[0]
+    req = with_years(req)
+    return campaign_for_year(load_campaigns(req), max(req.years), req.allow_other_year)
+
+
+def warn_previous_year(opened: OpenRequest) -> None:
+    """Warn when the scores of N−1, which the outputs show, are computed under the year's rules for
+    want of the campaign of N−1 (the reports and syntheses say it too)."""
+    from ..documents.notices import previous_year_rescored
+
+    dataset = opened.dataset
+    if dataset is not None and opened.previous is None and previous_year_rescored(opened.campaign, opened.year,
+                                                                                   dataset.years):
+        n1 = opened.year - 1
+        opened.request.listener.warn(
+            f"avertissement — scores de {n1} (N−1) calculés selon les règles de la campagne {opened.campaign.name}, "
+            f"faute de campagne {n1} : ajoutez le fichier de campagne de {n1} (--campaign, ou la liste campagnes "
+            "du fichier caqes.toml) pour les calculer selon leurs propres règles ; les documents le signalent")
 
 
 @dataclass(frozen=True)

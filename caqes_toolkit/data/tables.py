@@ -145,6 +145,9 @@ TABLES: tuple[TableSpec, ...] = (
         ColumnSpec("produits_am", "float64", "number", required=False, doc="euros, 10¹² € au plus", low=0,
                    high=MAX_EUROS, suffix="€", allow_empty=True,
                    expected="un montant positif en euros, 10¹² € au plus (ex. « 12 345 678,90 ») ou vide"),
+        ColumnSpec("courriel", "str", "text", required=False,
+                   doc="adresse électronique de l'établissement : destinataire de son dossier d'envoi et "
+                   "contact du suivi des grilles"),
     )),
     TableSpec("resultats", "results", required=True, key=("finess", "annee", "indicateur"),
               checks=("fractions_by_establishment",),

@@ -14,6 +14,7 @@ never sinks the others: its establishment keeps the input's rows and its faults 
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import os
 import re
@@ -26,9 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..data.contracts import contracts_in_force
@@ -38,13 +37,13 @@ from ..data.read import RawSource, RawTable, read_source
 from ..data.validation import check
 from ..data.workbook import Sheets, cell_text, read_sheets
 from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
-from ..outputs import atomic_path, foreign_files, remember_outputs
+from ..outputs import foreign_files, remember_outputs
 from ..rules.campaign import Campaign
+from .follow_up import board
 from .grid import MATURITY_STEP_NAMES, applicable_indicators
 from .grid_book import (
     ESTABLISHMENT_SHEET,
     GRID_FORMAT,
-    HEADER_FILL,
     INDICATORS_SHEET,
     MATURITY_SHEET,
     META_SHEET,
@@ -53,12 +52,8 @@ from .grid_book import (
 )
 from .seal import KEY_ENV, grid_seal, key_path, read_key
 
-__all__ = ["FOLLOW_UP_COLUMNS", "STATUSES", "Collection", "GridFault", "check_out", "collect", "write_follow_up"]
+__all__ = ["Collection", "GridFault", "check_out", "collect"]
 
-#: Statuses of an establishment in the follow-up table.
-STATUSES: tuple[str, ...] = ("recue", "incomplete", "invalide", "manquante")
-FOLLOW_UP_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "statut", "valeurs_manquantes",
-                                      "anomalies", "fichier")
 _SEARCHED_ROWS = 40  # the header row is looked for among the first rows of a sheet
 #: A returned grid larger than this once inflated is refused before it is parsed: a grid written
 #: by ``caqes grille`` takes well under 1 MB, even re-saved by a spreadsheet.
@@ -117,7 +112,8 @@ class _Grid:
 
 @dataclass(frozen=True)
 class Collection:
-    """Outcome of :func:`collect`: the follow-up table, every fault, the data folder written."""
+    """Outcome of :func:`collect`: the follow-up board (:mod:`caqes_toolkit.documents.follow_up`),
+    every fault, the data folder written."""
 
     follow_up: pd.DataFrame
     faults: tuple[GridFault, ...]
@@ -129,11 +125,13 @@ class Collection:
 
 
 def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
-            out: str | Path, force: bool = False,
-            addressees: Callable[[Dataset], list[str]] | None = None) -> Collection:
+            out: str | Path, force: bool = False, *, key_file: Path | None = None,
+            today: dt.date | None = None, addressees: Callable[[Dataset], list[str]] | None = None) -> Collection:
     """Read every returned grid in ``grids``, check it, and write the data folder ``out`` (which
-    :func:`check_out` must accept). The follow-up lists the establishments a grid was written for
-    (``addressees`` of the data; by default every establishment) and any other that returned one."""
+    :func:`check_out` must accept). Seals are checked with ``key_file`` (a workspace's key), else
+    the installation's; the board's reminders are due against the campaign's grids' deadline on ``today``.
+    The board lists the establishments a grid was written for (``addressees`` of the data; by default
+    every establishment) and any other that returned one."""
     grids, data, out = Path(grids), Path(data), Path(out)
     check_out(out, data, force)
     if not grids.is_dir():
@@ -150,14 +148,15 @@ def collect(grids: str | Path, campaign: Campaign, year: int, data: str | Path,
     identities = {f: (a, bool(lst), volets.get(f, set())) for f, a, lst in zip(
         es["finess"], es["activites"], es["liste_en_sus"], strict=True)}
     paths, links = _workbooks(grids)
-    key = read_key()
+    key = (read_key(workspace_key=key_file), key_path(key_file))
     read = [*links, *(_read_grid(path, grids, campaign, year, identities, key) for path in paths)]
     _duplicates(read)
     _validate_values(read, raw.tables["etablissements"], campaign, year)
     kept = {g.finess: g for g in read if g.finess and g.valid}
     _write_folder(raw, kept, year, out)
     load_dataset(out, campaign)  # the folder written must itself follow the data contract
-    follow_up = _follow_up(es, read, kept, expected)
+    deadline = campaign.grid_deadline if isinstance(campaign.grid_deadline, dt.date) else None
+    follow_up = board(_returns(es, read, kept, expected), deadline, today)
     faults = tuple(f for g in read for f in g.faults)
     return Collection(follow_up, faults, out)
 
@@ -221,7 +220,7 @@ class _Book:
 
 
 def _read_grid(path: Path, root: Path, campaign: Campaign, year: int,
-               identities: dict[str, tuple[str, bool, set[str]]], key: bytes | None) -> _Grid:
+               identities: dict[str, tuple[str, bool, set[str]]], key: tuple[bytes | None, Path]) -> _Grid:
     grid = _Grid(path, path.relative_to(root).as_posix())
     if path.suffix.lower() in (".xls", ".ods"):
         grid.fault("un classeur au format .xlsx (enregistrer la grille au format Excel .xlsx)",
@@ -302,11 +301,13 @@ def _this_campaign(grid: _Grid, meta: dict[str, str], campaign: Campaign, year: 
     return not wrong
 
 
-def _sealed(grid: _Grid, meta: dict[str, str], finess: str, key: bytes | None) -> bool:
-    """The grid's seal is the one ``caqes grille`` wrote (:mod:`caqes_toolkit.documents.seal`)."""
+def _sealed(grid: _Grid, meta: dict[str, str], finess: str, keyed: tuple[bytes | None, Path]) -> bool:
+    """The grid's seal is the one ``caqes grille`` wrote (:mod:`caqes_toolkit.documents.seal`) with
+    the key read from the file ``keyed[1]``."""
+    key, where = keyed
     if key is None:
         grid.fault(f"une grille dont le sceau peut être vérifié : clé des grilles introuvable sur ce poste "
-                   f"({key_path()}) ; collecter avec la clé du poste qui a écrit les grilles (variable "
+                   f"({where}) ; collecter avec la clé du poste qui a écrit les grilles (variable "
                    f"d'environnement {KEY_ENV})", code=FaultCode.INVALID_SEAL)
         return False
     seal = meta.get("sceau", "")
@@ -516,55 +517,29 @@ def _write_folder(raw: RawSource, kept: dict[str, _Grid], year: int, out: Path) 
             shutil.rmtree(tmp)
 
 
-def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid], expected: set[str]) -> pd.DataFrame:
-    """One row per establishment expected or that returned a grid: status, values missing, faults, file(s)."""
+def _returns(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid], expected: set[str]) -> pd.DataFrame:
+    """One row per establishment expected or that returned a grid: status, date the grid came back,
+    contact, values missing, faults, file(s) (see :func:`caqes_toolkit.documents.follow_up.board`)."""
     by_finess: dict[str, list[_Grid]] = {}
     for grid in grids:
         by_finess.setdefault(grid.finess, []).append(grid)
     rows = []
-    for finess, name in zip(es["finess"], es["raison_sociale"], strict=True):
+    contacts = es["courriel"] if "courriel" in es else pd.Series("", index=es.index)
+    for finess, name, contact in zip(es["finess"], es["raison_sociale"], contacts, strict=True):
         returned = by_finess.get(finess, [])
         if finess not in expected and not returned:
             continue
-        missing: int | str  # values missing in a kept grid, empty when there is none
+        missing: int | None = None  # values missing in a kept grid
         errors = sum(f.severity == "erreur" for g in returned for f in g.faults)
         if not returned:
-            status, missing = "manquante", ""
+            status = "manquante"
         elif finess not in kept:
-            status, missing = "invalide", ""
+            status = "invalide"
         else:
             missing = kept[finess].missing
-            status = "incomplete" if missing else "recue"
-        rows.append((finess, name, status, missing, errors,
+            status = "incomplète" if missing else "reçue"
+        received = max((dt.date.fromtimestamp(g.path.lstat().st_mtime) for g in returned), default=None)
+        rows.append((finess, name, status, received, contact, missing, errors if returned else None,
                      ", ".join(g.name for g in returned)))
-    return pd.DataFrame(rows, columns=list(FOLLOW_UP_COLUMNS))
-
-
-def write_follow_up(table: pd.DataFrame, path: str | Path) -> None:
-    """The follow-up table as ``.csv`` (UTF-8, comma) or ``.xlsx`` (texts stored as text, never
-    read as formulas: an establishment name may start with « = »)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise CaqesError(f"{path} : extension attendue .csv ou .xlsx pour le tableau de suivi")
-    with atomic_path(path) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8")
-            return
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "suivi"
-        for values in [list(table.columns), *table.itertuples(index=False)]:
-            sheet.append([None if v == "" else v for v in values])
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
-        for letter, width in zip("ABCDEF", (12, 45, 12, 18, 11, 34), strict=True):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        book.save(tmp)
+    return pd.DataFrame(rows, columns=["finess", "raison_sociale", "statut", "date_reception", "contact",
+                                       "valeurs_manquantes", "anomalies", "fichier"])

@@ -61,8 +61,8 @@ def figure(fig: Figure, alt: str, caption: str) -> Html:
 
 
 def french_date(d: dt.date) -> str:
-    """« 22 novembre 2026 »."""
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    """« 22 novembre 2026 », « 1er juillet 2022 » (the first of a month is written 1er)."""
+    return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def provisional_notice(campaign: Campaign, phase: int) -> str:

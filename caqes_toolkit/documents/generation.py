@@ -66,6 +66,10 @@ class Generation:
     #: (it then fills the slots :meth:`addressees` and :meth:`write_grids`, :meth:`write_plans`).
     without_grids: ClassVar[str | None] = "pas de grille d'auto-évaluation"
     without_plans: ClassVar[str | None] = "pas de plan d'actions"
+    #: What makes a year evaluable when the campaign names none (« des contrats en vigueur »): the
+    #: year by default is then the last of the data that has it (:meth:`default_year`); ``None``:
+    #: the year must be given.
+    year_from_data: ClassVar[str | None] = None
 
     @property
     def name(self) -> str:
@@ -79,6 +83,16 @@ class Generation:
     def evaluated(self, dataset: Dataset, campaign: Campaign, year: int, wanted: list[str] | None) -> list[str]:
         """The FINESS evaluated in ``year`` (or the ``wanted`` ones, checked)."""
         raise NotImplementedError
+
+    def not_evaluated(self, dataset: Dataset, campaign: Campaign, year: int) -> dict[str, str]:
+        """The establishments of the data not evaluated in ``year``, each with why (« pas de contrat
+        en vigueur »), for a batch to list them beside its reports."""
+        raise NotImplementedError
+
+    def default_year(self, dataset: Dataset, campaign: Campaign) -> int | None:
+        """The year evaluated when neither the command nor the campaign names one (see
+        :attr:`year_from_data`); ``None`` when no year of the data qualifies."""
+        return None
 
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,
               allow_other_year: bool = False, phase: int = 2, detail: bool = False) -> Scored:
@@ -113,9 +127,9 @@ class Generation:
 
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     wanted: list[str] | None, *, force: bool = False,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
+                    progress: Callable[[str], None] | None = None, key_file: Path | None = None) -> list[Path]:
         """Slot: the self-evaluation grids of each establishment (``wanted``: some only, from
-        :meth:`addressees`)."""
+        :meth:`addressees`), sealed with the key ``key_file`` (a workspace's) or the installation's."""
         self.refuse("grids")
         raise NotImplementedError
 

@@ -66,6 +66,10 @@ class SocleGeneration(Generation):
             raise CaqesError(f"FINESS sans données pour {year} : {', '.join(unknown)}")
         return wanted
 
+    def not_evaluated(self, dataset: Dataset, campaign: Campaign, year: int) -> dict[str, str]:
+        with_data = set(dataset.results.loc[dataset.results["annee"] == year, "finess"])
+        return {f: f"aucun résultat en {year}" for f in dataset.establishments["finess"] if f not in with_data}
+
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,
               allow_other_year: bool = False, phase: int = 2, detail: bool = False) -> Scored:
         from ..evaluation.money import with_volet_totals
@@ -109,10 +113,11 @@ class SocleGeneration(Generation):
 
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     wanted: list[str] | None, *, force: bool = False,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
+                    progress: Callable[[str], None] | None = None, key_file: Path | None = None) -> list[Path]:
         from .grid import write_grids
 
-        return write_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress)
+        return write_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress,
+                           key_file=key_file)
 
     def write_plans(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     selected: list[str], *, allow_other_year: bool = False, force: bool = False,
@@ -138,6 +143,7 @@ class ContractsGeneration(Generation):
     without_detail = "(pas de socle ni de score par indicateur) ; utilisez --volets"
     without_grids = None  # one grid, one plan per establishment under contract: its volets' objectives
     without_plans = None
+    year_from_data = "des contrats en vigueur"
 
     def require_years(self, dataset: Dataset, years: list[int]) -> None:
         present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
@@ -153,12 +159,32 @@ class ContractsGeneration(Generation):
         if wanted is None:
             found = sorted(set(contracts_in_force(dataset.contracts, campaign, year)["finess"]))
             if not found:
-                raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table contrats)")
+                bound = ", ".join(map(str, self._years_in_force(dataset, campaign))) or "aucune"
+                raise CaqesError(f"aucun contrat de la campagne {campaign.name} en vigueur en {year} (table "
+                                 f"contrats) ; années des données qui en ont : {bound}")
             return found
         unknown = [f for f in wanted if f not in set(dataset.establishments["finess"])]
         if unknown:
             raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
         return wanted
+
+    def not_evaluated(self, dataset: Dataset, campaign: Campaign, year: int) -> dict[str, str]:
+        from ..data.contracts import contracts_in_force
+
+        bound = set(contracts_in_force(dataset.contracts, campaign, year)["finess"])
+        return {f: "pas de contrat en vigueur" for f in dataset.establishments["finess"] if f not in bound}
+
+    def default_year(self, dataset: Dataset, campaign: Campaign) -> int | None:
+        bound = self._years_in_force(dataset, campaign)
+        return bound[-1] if bound else None
+
+    @staticmethod
+    def _years_in_force(dataset: Dataset, campaign: Campaign) -> list[int]:
+        """The years of the data (results or expenses) in which a contract of ``campaign`` is in force."""
+        from ..data.contracts import contracts_in_force
+
+        present = set(dataset.years) | set(dataset.expenses["annee"].astype(int))
+        return [y for y in sorted(present) if not contracts_in_force(dataset.contracts, campaign, y).empty]
 
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,
               allow_other_year: bool = False, phase: int = 2, detail: bool = False) -> Scored:
@@ -187,10 +213,11 @@ class ContractsGeneration(Generation):
 
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,
                     wanted: list[str] | None, *, force: bool = False,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
+                    progress: Callable[[str], None] | None = None, key_file: Path | None = None) -> list[Path]:
         from .grid_contracts import write_contract_grids
 
-        return write_contract_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress)
+        return write_contract_grids(dataset, campaign, year, out_dir, wanted, force=force, progress=progress,
+                                    key_file=key_file)
 
     def addressees(self, dataset: Dataset, campaign: Campaign, year: int, document: Literal["grids", "plans"],
                    wanted: list[str] | None) -> list[str]:

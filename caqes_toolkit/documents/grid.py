@@ -39,6 +39,7 @@ from .grid_book import (
     add_sheet,
     closing_paragraphs,
     font,
+    grid_path,
     identity_sheet,
     indicators_sheet,
     new_grid,
@@ -52,7 +53,7 @@ from .grid_book import (
     volet_objectives,
 )
 
-__all__ = ["MATURITY_STEP_NAMES", "applicable_indicators", "write_grids"]
+__all__ = ["MATURITY_STEP_NAMES", "applicable_indicators", "grid_path", "write_grids"]
 
 #: The seven steps of the certification maturity score, in order (etape_1 … etape_7).
 MATURITY_STEP_NAMES: tuple[str, ...] = (
@@ -79,10 +80,12 @@ def applicable_indicators(campaign: Campaign, activities: str, with_list: bool) 
 
 def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                 finess: list[str] | None = None,
-                progress: Callable[[str], None] | None = None, force: bool = False) -> list[Path]:
+                progress: Callable[[str], None] | None = None, force: bool = False,
+                key_file: Path | None = None) -> list[Path]:
     """Write the grid of each establishment of ``data`` (or of ``finess`` only); the paths. A file of
     that name that no command wrote, or changed since (a returned grid), is never replaced, unless
-    ``force`` (:func:`~caqes_toolkit.outputs.save_workbooks`)."""
+    ``force`` (:func:`~caqes_toolkit.outputs.save_workbooks`). Sealed with the key ``key_file`` (a
+    workspace's), else the installation's."""
     if not campaign.chapters:  # the grid is the socle's (the commands ask the generation first)
         raise CaqesError(f"campagne {campaign.name} : pas de volet obligatoire (chapitres), donc pas de grille "
                          "d'auto-évaluation")
@@ -93,7 +96,7 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
         raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
     known = Known(data, campaign, year)
     return save_grids(out_dir, year, wanted, lambda f, key: _workbook(es.loc[f], campaign, year, known, key),
-                      force=force, progress=progress)
+                      force=force, progress=progress, key_file=key_file)
 
 
 def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: Known, key: bytes) -> Workbook:

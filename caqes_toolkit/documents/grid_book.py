@@ -39,11 +39,40 @@ from .plan_book import SAFE_FINESS
 from .rule_texts import RULES, applied_target_text, target_text
 from .seal import KEY_ENV, grid_seal, key_path, read_key
 
-__all__ = ["BLUE", "ESTABLISHMENT_SHEET", "GRID_FORMAT", "HEADER_FILL", "HEADER_ROW", "INDICATORS_SHEET",
-           "INPUT_FILL", "LINE_HEIGHT", "MATURITY_SHEET", "MEASURE", "META_SHEET", "SOURCE_LABELS", "UNLOCKED",
-           "Known", "Objective", "add_sheet", "closing_paragraphs", "fit_height", "font",
-           "heading_row", "identity_sheet", "indicators_sheet", "new_grid", "print_setup", "protect", "put",
-           "rule_words", "save_grids", "style_header", "value_row", "volet_objectives"]
+__all__ = [
+    "BLUE",
+    "ESTABLISHMENT_SHEET",
+    "GRID_FORMAT",
+    "HEADER_FILL",
+    "HEADER_ROW",
+    "INDICATORS_SHEET",
+    "INPUT_FILL",
+    "LINE_HEIGHT",
+    "MATURITY_SHEET",
+    "MEASURE",
+    "META_SHEET",
+    "SOURCE_LABELS",
+    "UNLOCKED",
+    "Known",
+    "Objective",
+    "add_sheet",
+    "closing_paragraphs",
+    "fit_height",
+    "font",
+    "grid_path",
+    "heading_row",
+    "identity_sheet",
+    "indicators_sheet",
+    "new_grid",
+    "print_setup",
+    "protect",
+    "put",
+    "rule_words",
+    "save_grids",
+    "style_header",
+    "value_row",
+    "volet_objectives",
+]
 
 ESTABLISHMENT_SHEET = "Établissement"
 INDICATORS_SHEET = "Indicateurs"
@@ -73,7 +102,7 @@ T = TypeVar("T")
 Objective = Indicator | VoletIndicator
 
 
-def _grid_path(out_dir: Path, finess: str, year: int) -> Path:
+def grid_path(out_dir: Path, finess: str, year: int) -> Path:
     """``out_dir/grille_<finess>_<year>.xlsx``, refused if the FINESS is not a plain code."""
     if not SAFE_FINESS.fullmatch(finess):
         raise CaqesError(f"FINESS {finess!r} : seuls des chiffres et des lettres sont admis "
@@ -82,14 +111,16 @@ def _grid_path(out_dir: Path, finess: str, year: int) -> Path:
 
 
 def save_grids(out_dir: Path, year: int, wanted: Sequence[str], build: Callable[[str, bytes], Workbook], *,
-               force: bool = False, progress: Callable[[str], None] | None = None) -> list[Path]:
+               force: bool = False, progress: Callable[[str], None] | None = None,
+               key_file: Path | None = None) -> list[Path]:
     """Write ``build(finess, key)`` to ``grille_<finess>_<year>.xlsx`` for each wanted FINESS, sealed with
-    the installation's key (made the first time); the paths. A file of that name that no command wrote,
-    or changed since (a returned grid), is never replaced, unless ``force``."""
-    paths = [_grid_path(out_dir, f, year) for f in wanted]
-    key = read_key(create=True)
+    the key ``key_file`` (a workspace's) or the installation's (made the first time); the paths. A file
+    of that name that no command wrote, or changed since (a returned grid), is never replaced, unless
+    ``force``."""
+    paths = [grid_path(out_dir, f, year) for f in wanted]
+    key = read_key(create=True, workspace_key=key_file)
     if key is None:
-        raise CaqesError(f"{key_path()} : clé des grilles illisible (64 chiffres hexadécimaux attendus) ; "
+        raise CaqesError(f"{key_path(key_file)} : clé des grilles illisible (64 chiffres hexadécimaux attendus) ; "
                          f"corrigez-la ou indiquez un autre fichier par la variable d'environnement {KEY_ENV}")
     return save_workbooks(paths, lambda k: build(wanted[k], key), force=force,
                           saved=None if progress is None else lambda k: progress(wanted[k]))

@@ -74,7 +74,7 @@ def contract_holders(data: Dataset, campaign: Campaign, year: int, wanted: list[
 
 def write_contract_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
                          finess: list[str] | None = None, progress: Callable[[str], None] | None = None,
-                         force: bool = False) -> list[Path]:
+                         force: bool = False, key_file: Path | None = None) -> list[Path]:
     """Write the grid of each establishment under contract in ``year`` (or of ``finess`` only); the
     paths. A file that no command wrote, or changed since (a returned grid), is never replaced, unless
     ``force``."""
@@ -83,7 +83,7 @@ def write_contract_grids(data: Dataset, campaign: Campaign, year: int, out_dir: 
     money = evaluate_volets(data, campaign, year)
     es = data.establishments.set_index("finess", drop=False)
     return save_grids(out_dir, year, wanted, lambda f, key: _workbook(es.loc[f], campaign, year, known, money, key),
-                      force=force, progress=progress)
+                      force=force, progress=progress, key_file=key_file)
 
 
 def _workbook(identity: pd.Series, campaign: Campaign, year: int, known: Known, money: VoletResults,

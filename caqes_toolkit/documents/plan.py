@@ -32,6 +32,7 @@ from .plan_book import (
     follow_up_paragraphs,
     font,
     notes_sheet,
+    plan_path,
     plan_sheet,
     save_plans,
     trajectory_sheet,
@@ -39,7 +40,7 @@ from .plan_book import (
 from .rule_texts import applied_target_text, target_text, value_text
 from .volets import volet_objectives
 
-__all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "write_plans"]
+__all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "plan_path", "write_plans"]
 
 #: The pre-filled columns of the plan (header, width), before those the establishment fills in.
 LAYOUT = Layout(

@@ -29,8 +29,20 @@ from .. import __version__
 from ..errors import CaqesError
 from ..outputs import save_workbooks, set_text, sheet_text
 
-__all__ = ["BLUE", "FOLLOW_UP", "SAFE_FINESS", "SPARE_ROWS", "TO_FILL", "Layout", "follow_up_paragraphs", "font",
-           "notes_sheet", "plan_sheet", "save_plans"]
+__all__ = [
+    "BLUE",
+    "FOLLOW_UP",
+    "SAFE_FINESS",
+    "SPARE_ROWS",
+    "TO_FILL",
+    "Layout",
+    "follow_up_paragraphs",
+    "font",
+    "notes_sheet",
+    "plan_path",
+    "plan_sheet",
+    "save_plans",
+]
 
 #: Choices of the « Suivi / état d'avancement » column.
 FOLLOW_UP: tuple[str, ...] = ("À engager", "En cours", "Réalisé", "Abandonné")
@@ -87,7 +99,7 @@ class Layout:
         return f"{get_column_letter(len(self.filled) + 1)} à {self.last}"
 
 
-def _plan_path(out_dir: Path, finess: str, year: int) -> Path:
+def plan_path(out_dir: Path, finess: str, year: int) -> Path:
     """``out_dir/<finess>/plan_actions_<finess>_<year>.xlsx``, refused if outside ``out_dir``."""
     if not SAFE_FINESS.fullmatch(finess):
         raise CaqesError(f"FINESS {finess!r} : seuls des chiffres et des lettres sont admis "
@@ -104,7 +116,7 @@ def save_plans(out_dir: Path, year: int, wanted: Sequence[str], build: Callable[
     """Write ``build(finess)`` to ``<finess>/plan_actions_<finess>_<year>.xlsx`` for each wanted FINESS;
     nothing is written when a path would leave ``out_dir``, nor when a plan would replace a file that no
     command wrote or that was changed since (a completed plan), unless ``force``."""
-    paths = [_plan_path(out_dir, f, year) for f in wanted]
+    paths = [plan_path(out_dir, f, year) for f in wanted]
     return save_workbooks(paths, lambda k: build(wanted[k]), force=force,
                           saved=None if progress is None else lambda k: progress(wanted[k]))
 

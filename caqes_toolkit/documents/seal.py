@@ -5,7 +5,10 @@ HMAC-SHA-256(key, FINESS, year, campaign fingerprint); ``caqes collecte`` comput
 refuses a grid whose seal is absent or differs. The key is a secret of the installation: 32
 random bytes that the first ``caqes grille`` writes (readable by its user only) to
 ``~/.config/caqes-toolkit/cle-grilles``, or to the file that ``CAQES_CLE_GRILLES`` names (for a
-team that collects on another computer than the one that wrote the grids: the same file).
+team that collects on another computer than the one that wrote the grids: the same file). In a
+workspace, the key is the workspace's own (the file its ``caqes.toml`` names, made by the first
+``caqes grille`` readable by the owner's group too): the grids written and collected in the same
+workspace agree, whichever analyst of the team runs the commands.
 
 What it protects against: an establishment, or anyone without the key, who edits a grid's hidden
 identification (FINESS, year, campaign) to have its answers imported as another establishment's,
@@ -31,8 +34,11 @@ KEY_ENV = "CAQES_CLE_GRILLES"
 _PURPOSE = b"caqes-grille-sceau-1"
 
 
-def key_path() -> Path:
-    """The key file: ``CAQES_CLE_GRILLES``, else ``cle-grilles`` in the user's configuration folder."""
+def key_path(workspace_key: Path | None = None) -> Path:
+    """The key file: the workspace's (``workspace_key``), else ``CAQES_CLE_GRILLES``, else
+    ``cle-grilles`` in the user's configuration folder."""
+    if workspace_key is not None:
+        return workspace_key
     named = os.environ.get(KEY_ENV, "").strip()
     if named:
         return Path(named).expanduser()
@@ -40,14 +46,15 @@ def key_path() -> Path:
     return Path(config) / "caqes-toolkit" / "cle-grilles"
 
 
-def read_key(create: bool = False) -> bytes | None:
-    """The installation's key (``None`` when there is none and ``create`` is false). With
-    ``create``, a missing key is made (never replaced: an existing file is read as it is)."""
-    path = key_path()
+def read_key(create: bool = False, workspace_key: Path | None = None) -> bytes | None:
+    """The key (:func:`key_path`; ``None`` when there is none and ``create`` is false). With
+    ``create``, a missing key is made (never replaced: an existing file is read as it is): readable
+    by its user only, or also by the user's group for a workspace's key, which a team shares."""
+    path = key_path(workspace_key)
     if create and not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if workspace_key is None else 0o640)
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(secrets.token_hex(32) + "\n")
         except FileExistsError:

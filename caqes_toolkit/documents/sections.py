@@ -20,6 +20,7 @@ from . import charts
 from .fragments import REPORT_READERS, Html, figure, french_date, render, with_other_rules_notice
 from .fragments import provenance as provenance_fragment
 from .narrative import synthesis_sentences
+from .notices import previous_year_notice, previous_year_rescored
 from .rule_texts import (
     AGGREGATION,
     AVENANT,
@@ -150,10 +151,12 @@ def chart_status(r: EstablishmentReport) -> Html:
 
 
 def rule_changes(r: EstablishmentReport) -> Html:
-    """Rules that changed since the campaign of N−1, and N−1 as evaluated under its own rules."""
+    """Rules that changed since the campaign of N−1, and N−1 as evaluated under its own rules; without
+    the campaign of N−1, the notice that N−1 is scored under the rules of N (when the report shows it)."""
     prev = r.previous_campaign
     if prev is None:
-        return Html("")
+        rescored = previous_year_rescored(r.campaign, r.annee, r.history["annee"])
+        return render("note", previous_year_notice(r.campaign, r.annee)) if rescored else Html("")
     notes = []
     if r.score_n1_own_rules is not None:
         n1 = r.summary["score_global_n1"]

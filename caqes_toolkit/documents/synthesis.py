@@ -31,6 +31,7 @@ from ..rules.objectives import ACTIVITIES
 from . import charts
 from .fragments import SYNTHESIS_READERS, Html, figure, french_date, provisional_notice, render, with_other_rules_notice
 from .fragments import provenance as provenance_fragment
+from .notices import previous_year_notice, previous_year_rescored
 from .sections import rule_changes_table
 from .synthesis_workbook import SHEETS, more_note, workbook_name
 from .volets import CHOICE, date_text
@@ -298,10 +299,12 @@ def incomplete(s: RegionalSynthesis) -> Html:
 
 def rule_changes(s: RegionalSynthesis, title: str = "Changements de règles entre campagnes") -> Html:
     """The section ``title`` on the rules changed since the previous campaign (nothing, heading
-    included, without a previous campaign)."""
+    included, without a previous campaign), or the notice that N−1 is scored under the rules of N."""
     prev = s.previous_campaign
     if prev is None:
-        return Html("")
+        rescored = not s.previous.empty and previous_year_rescored(s.campaign, s.annee, [s.annee - 1])
+        return Html(render("heading", title) + render("note", previous_year_notice(s.campaign, s.annee))
+                    if rescored else "")
     notes = []
     if not s.previous_own_rules.empty:
         own = s.previous_own_rules["classe"].value_counts()

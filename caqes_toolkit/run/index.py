@@ -70,9 +70,22 @@ def index_rows(outcomes: list[Outcome], establishments: pd.DataFrame | None = No
         rows.append({
             "finess": o.finess, "nom": s.get("raison_sociale") or name, "ok": o.status != "failed",
             "score": score, "score_tri": _sort_key(value), "classe": None if incentive else s.get("classe"),
-            "sanction": sanction, "error": o.error or "", "activites": activities,
+            "sanction": sanction, "error": o.error or "", "activites": activities, "absent": "",
         })
     return rows
+
+
+def _absent_rows(absent: dict[str, str], establishments: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A greyed row per establishment of the data without report, saying why (« pas de contrat en vigueur »)."""
+    known = _activities(establishments)
+    return [{"finess": f, "nom": known.get(f, ("", ""))[0], "ok": True, "score": "—", "score_tri": "",
+             "classe": None, "sanction": "—", "error": "", "absent": why,
+             "activites": [a for a in known.get(f, ("", ""))[1].split(";") if a]}
+            for f, why in sorted(absent.items(), key=lambda item: finess_order(item[0]))]
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n < 2 else many}"
 
 
 def _totals(rows: list[dict[str, Any]], classes: Sequence[str] | None) -> list[tuple[str, str, int]]:
@@ -80,37 +93,43 @@ def _totals(rows: list[dict[str, Any]], classes: Sequence[str] | None) -> list[t
     class), then the reports without class and the failures."""
     totals = []
     if classes is not None:
-        by_class = Counter(r["classe"] for r in rows if r["ok"])
+        by_class = Counter(r["classe"] for r in rows if r["ok"] and not r["absent"])
         found = sorted(c for c in by_class if c is not None and c not in classes)
         totals = [(c, f"Classe {c}", by_class.get(c, 0)) for c in (*classes, *found)]
         if by_class.get(None):
             totals.append(("sans", "Sans classe", by_class[None]))
     totals.append(("echec", "Échecs", sum(not r["ok"] for r in rows)))
+    if any(r["absent"] for r in rows):
+        totals.append(("absent", "Sans rapport", sum(bool(r["absent"]) for r in rows)))
     return totals
 
 
 def write_index(out_dir: str | Path, outcomes: list[Outcome], *, campaign: str, year: int,
                 formats: tuple[str, ...], workbook: str | None = None,
-                establishments: pd.DataFrame | None = None, classes: Sequence[str] | None = None) -> Path:
+                establishments: pd.DataFrame | None = None, classes: Sequence[str] | None = None,
+                absent: dict[str, str] | None = None) -> Path:
     """Write ``out_dir/index.html`` (links are relative, so the folder can be moved or shared).
 
     ``establishments`` (the dataset's table) gives each row its activities, and a name to the
-    failed ones; ``classes``: the campaign's classes, each counted even when empty.
+    failed ones; ``classes``: the campaign's classes, each counted even when empty; ``absent``: the
+    establishments without report (FINESS → why), listed greyed.
     """
-    rows = index_rows(outcomes, establishments)
+    rows = index_rows(outcomes, establishments) + _absent_rows(absent or {}, establishments)
     for r in rows:
         r["links"] = ([(fmt.upper(), f"{r['finess']}/rapport.{fmt}") for fmt in formats]
                       + [("notebook", f"{r['finess']}/rapport.ipynb")])
     incentive = any((o.scores or {}).get("generation") == 2 for o in outcomes)
     activities = sorted({a for r in rows for a in r["activites"]})
     failed = sum(not r["ok"] for r in rows)
+    missing = sum(bool(r["absent"]) for r in rows)
     totals = _totals(rows, None if incentive else tuple(classes or DEFAULT_CLASSES))
     today = dt.date.today()
     html = environment().get_template("index.html.j2").render(
         title=f"Rapports d'évaluation CAQES {year}", campagne=campaign, annee=year,
         date=today.strftime("%d/%m/%Y"), version=__version__, rows=rows, workbook=workbook, incentive=incentive,
         activities=activities, totals=totals, sanctions=sum(r["sanction"] == "oui" for r in rows),
-        counts=f"{len(rows) - failed} rapport(s) disponible(s), {failed} échec(s).")
+        counts=f"{len(rows) - failed - missing} rapport(s) disponible(s), {failed} échec(s)."
+        + (f" {_plural(missing, 'établissement', 'établissements')} sans rapport (grisés)." if missing else ""))
     path = Path(out_dir) / "index.html"
     write_atomic(path, html)
     return path

@@ -24,7 +24,7 @@ from ..data.names import input_files
 from ..outputs import write_atomic
 from .jobs import DONE, Job, code_fingerprint
 
-__all__ = ["MARKER", "batch_key", "record", "up_to_date"]
+__all__ = ["MARKER", "batch_key", "record", "recorded", "up_to_date"]
 
 MARKER = ".caqes-lot.json"
 #: Outputs of the whole batch, beside each report's folder.
@@ -47,11 +47,22 @@ def batch_key(data: Path, campaigns: Sequence[Path], notebooks: Sequence[Path], 
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def record(out_dir: Path, key: str, jobs: Iterable[Job]) -> None:
-    """Remember that every report of ``jobs`` is up to date for the request ``key``."""
+def record(out_dir: Path, key: str, jobs: Iterable[Job], *, notebook: Path, absent: dict[str, str]) -> None:
+    """Remember that every report of ``jobs`` is up to date for the request ``key``, made with
+    ``notebook``, and which establishments have no report (``absent``, each with why)."""
     reports = {Path(job.out_dir).name: {"fingerprint": job.fingerprint,
                                         "files": [p.name for p in job.expected_files()]} for job in jobs}
-    write_atomic(out_dir / MARKER, json.dumps({"key": key, "reports": reports}))
+    write_atomic(out_dir / MARKER, json.dumps({"key": key, "reports": reports, "notebook": str(notebook),
+                                               "absents": absent}, ensure_ascii=False))
+
+
+def recorded(out_dir: Path) -> tuple[Path, dict[str, str]]:
+    """The notebook and the establishments without report of the batch recorded in ``out_dir``."""
+    try:
+        marker = json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+        return Path(marker["notebook"]), {str(k): str(v) for k, v in marker["absents"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Path(), {}
 
 
 def up_to_date(out_dir: Path, key: str) -> int | None:
