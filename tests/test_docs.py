@@ -22,3 +22,13 @@ def test_the_command_line_reference_is_up_to_date():
     assert page == make_docs.cli_reference(), "docs/ligne-de-commande.md n'est pas à jour : lancez « make docs »"
     for command in ("validate", "score", "reports", "grille", "collecte", "ciblage"):
         assert f"## `caqes {command}`" in page and f"Utilisation : caqes {command} " in page
+
+
+def test_the_readme_stays_short_and_every_link_of_the_docs_leads_somewhere():
+    import re
+
+    readme = ROOT / "README.md"
+    assert len(readme.read_text(encoding="utf-8").splitlines()) <= 200
+    for page in [readme, *(ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} : lien vers {target} introuvable"

@@ -262,7 +262,7 @@ def test_every_code_used_is_declared() -> None:
 
 
 def test_readme_lists_every_code() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "donnees.md").read_text(encoding="utf-8")
     table = "\n".join(["| code | anomalie |", "|---|---|",
                        *(f"| `{c.value}` | {c.description} |" for c in FaultCode)])
     assert table + "\n\n" in readme

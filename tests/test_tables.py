@@ -44,7 +44,7 @@ def test_each_kind_and_check_is_implemented() -> None:
 
 
 def test_readme_table_is_the_registry() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "donnees.md").read_text(encoding="utf-8")
     assert "\n" + readme_table() + "\n\n" in readme
     assert "| `maturite` (facultatif) | `finess`, `annee`, `etape_1` … `etape_7` (cotations 0–5) |" in readme_table()
 
