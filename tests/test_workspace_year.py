@@ -114,8 +114,9 @@ def test_a_second_generation_workspace_lists_the_establishments_without_contract
     assert "sans courriel" not in sent.output
     recipients = pd.read_csv("sorties/envoi-2023/destinataires.csv", dtype=str).set_index("finess")
     assert recipients.loc["380001016", "courriel"] == "qualite@songe-mer.example"
-    with zipfile.ZipFile("sorties/envoi-2023/380001016.zip") as pack:  # no plan, no grid in this generation
-        assert sorted(pack.namelist()) == ["courrier_380001016_2023.pdf", "rapport_380001016_2023.pdf"]
+    with zipfile.ZipFile("sorties/envoi-2023/380001016.zip") as pack:  # its contract's grid and plan too
+        assert sorted(pack.namelist()) == ["courrier_380001016_2023.pdf", "grille_380001016_2023.xlsx",
+                                           "plan_actions_380001016_2023.xlsx", "rapport_380001016_2023.pdf"]
     assert sorted(p.name for p in Path("sorties/envoi-2023").glob("*.zip")) == [
         "070005053.zip", "380001016.zip", "690002027.zip"]
 
