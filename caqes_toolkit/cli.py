@@ -15,6 +15,7 @@ machinery): ``caqes --help`` loads typer and rich only.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from .app.request import Listener, Request, UsageError
 from .cli_fr import FrenchCommand, FrenchGroup
 from .cli_interrupt import progress
 from .errors import CaqesError, DataError
+from .formats import french_spacing, plural
 from .outputs import describe_os_error
 
 #: French names an analyst types for a command (hidden from the list, named in the help).
@@ -53,22 +55,26 @@ def plain(text: str) -> str:
 
 
 class _Console(Console):
-    """A console that prints texts as they are: no markup, control characters made visible."""
+    """A console that prints texts as they are: no markup, control characters made visible; French
+    spacing (:func:`~caqes_toolkit.formats.french_spacing`)."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
+        super().print(*(plain(french_spacing(o)) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 out = _Console(highlight=False, soft_wrap=True, markup=False)
 err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # --- options, each declared once ------------------------------------------------------------------
-DataArg = Annotated[Path, typer.Argument(help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données).")]
+DataArg = Annotated[Path, typer.Argument(metavar="DONNÉES", help="Dossier de CSV ou classeur .xlsx ou .ods "
+                                         "(contrat de données).")]
 CampaignOpt = Annotated[Path, typer.Option("--campaign", "-c", help="Fichier de campagne YAML (params/).")]
 CampaignsOpt = Annotated[list[Path], typer.Option(
-    "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent.")]
+    "--campaign", "-c", help="Fichier de campagne YAML ; répéter l'option pour donner un fichier par année si "
+    "les règles diffèrent.")]
 YearsOpt = Annotated[list[int] | None, typer.Option(
-    "--year", "-y", help="Année(s) évaluée(s) (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
+    "--year", "-y", help="Année évaluée ; répéter l'option pour plusieurs années (défaut : l'année « annee » de la "
+    "campagne, s'il n'y en a qu'une).")]
 YearOpt = Annotated[int | None, typer.Option(
     "--year", "-y", help="Année évaluée (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
 OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")]
@@ -83,7 +89,7 @@ PhaseOpt = Annotated[int, typer.Option(
     "2 : définitive (défaut).")]
 FormatsOpt = Annotated[str, typer.Option("--formats", help="Formats : html, pdf (séparés par des virgules).")]
 FinessOpt = Annotated[list[str] | None, typer.Option(
-    "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
+    "--finess", "-f", help="FINESS des établissements à traiter (répéter l'option ou séparer par des virgules).")]
 ScoresFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Fichier de scores .csv ou .xlsx.")]
 TargetingFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Liste de ciblage .csv ou .xlsx.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processus de travail en parallèle.")]
@@ -105,7 +111,8 @@ DetailOpt = Annotated[Path | None, typer.Option(help="Scores par indicateur (.cs
 VoletsOpt = Annotated[Path | None, typer.Option(
     help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
          "plus une ligne de total par contrat.")]
-GridsArg = Annotated[Path, typer.Argument(help="Dossier des grilles retournées par les établissements.")]
+GridsArg = Annotated[Path, typer.Argument(metavar="GRILLES", help="Dossier des grilles retournées par les "
+                                          "établissements.")]
 CollectDataOpt = Annotated[Path, typer.Option(
     "--data", help="Données de départ (dossier de CSV ou classeur .xlsx ou .ods).")]
 CollectOutOpt = Annotated[Path, typer.Option("--out", "-o", help="Dossier de données à écrire (CSV).")]
@@ -136,7 +143,8 @@ class _Bar(Listener):
         )
 
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("échecs : {task.fields[failed]}"), TextColumn("ignorés : {task.fields[skipped]}"),
+                      TextColumn(french_spacing("échecs : {task.fields[failed]}")),
+                      TextColumn(french_spacing("ignorés : {task.fields[skipped]}")),
                       TimeElapsedColumn(), TextColumn("reste"), TimeRemainingColumn(),
                       console=err, transient=False) as bar:
             task = bar.add_task(description, total=total, failed=0, skipped=0)
@@ -152,7 +160,7 @@ class _Bar(Listener):
 
 
 def _fail(message: str, status: int = 1, label: str = "Erreur") -> typer.Exit:
-    err.print(Text.assemble((label, "bold red"), f" : {plain(message)}"))
+    err.print(Text.assemble((label, "bold red"), french_spacing(f" : {plain(message)}")))
     return typer.Exit(status)
 
 
@@ -168,8 +176,8 @@ def _user_errors() -> Iterator[None]:
         for line in summarise(exc.faults):  # a value is never read as rich markup
             err.print(line, markup=False, emoji=False)
         errors = sum(f.severity == "erreur" for f in exc.faults)
-        raise _fail(f"{errors} erreur(s), {len(exc.faults) - errors} avertissement(s) dans les données "
-                    "(détail : caqes validate).") from None
+        raise _fail(f"{plural(errors, 'erreur')}, {plural(len(exc.faults) - errors, 'avertissement')} dans les "
+                    "données (détail : caqes validate).") from None
     except UsageError as exc:
         raise _fail(str(exc), 2, "Erreur d'utilisation") from None
     except (CaqesError, ValueError) as exc:
@@ -190,9 +198,18 @@ def _warnings(faults: Sequence[object]) -> None:
         err.print(str(fault))
 
 
+def _shown(path: Path) -> Path:
+    """``path`` as a person reads it: relative to the current folder when it lies inside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _written(paths: list[Path]) -> None:
     for path in paths:
-        out.print(f"écrit : {path}")
+        out.print(f"écrit : {_shown(path)}")
 
 
 # --- the commands ----------------------------------------------------------------------------------
@@ -221,8 +238,8 @@ def validate(data: DataArg, campaign: CampaignOpt, anomalies: AnomaliesOpt = Non
         out.print(line, markup=False, emoji=False)
     if anomalies is not None:
         out.print(f"liste complète : {anomalies}", markup=False, emoji=False)
-    out.print(f"{data} : {found.errors} erreur(s), {len(found.faults) - found.errors} avertissement(s).",
-              markup=False, emoji=False)
+    warnings = plural(len(found.faults) - found.errors, "avertissement")
+    out.print(f"{data} : {plural(found.errors, 'erreur')}, {warnings}.", markup=False, emoji=False)
     raise typer.Exit(1 if found.errors else 0)
 
 
@@ -238,7 +255,7 @@ def score(data: DataArg, campaign: CampaignsOpt, out_file: ScoresFileOpt, year: 
                        phase=phase, force=force)
         scored = compute(req, out_file, detail, volets)
     _warnings(scored.warnings)
-    out.print(f"{scored.rows} ligne(s) écrite(s) dans {out_file}.")
+    out.print(f"{plural(scored.rows, 'ligne écrite')} dans {_shown(out_file)}.")
 
 
 def _reports_done(done: int, total: int) -> str:
@@ -265,16 +282,16 @@ def reports(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: Yea
         done = make(req, out_dir, ReportsOptions(jobs, scheduler, renderer, notebook, timeout))
     index = out_dir / "index.html"
     if done.up_to_date is not None:
-        out.print(f"0 rapport(s) produit(s), {done.up_to_date} déjà à jour, 0 échec(s) — index : {index}")
+        out.print(f"0 rapport produit, {done.up_to_date} déjà à jour, 0 échec — index : {_shown(index)}")
         return
-    out.print(f"{done.count('ok')} rapport(s) produit(s), {done.count('skipped')} déjà à jour, "
-              f"{done.count('failed')} échec(s) — index : {index}")
+    out.print(f"{plural(done.count('ok'), 'rapport produit')}, {done.count('skipped')} déjà à jour, "
+              f"{plural(done.count('failed'), 'échec')} — index : {_shown(index)}")
     if done.failures:
-        err.print(Text.assemble(("Échecs", "bold red"), " :"))
+        err.print(Text.assemble(("Échecs", "bold red"), french_spacing(" :")))
         for o in done.failures:
             cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
             nb = out_dir / o.finess / "rapport.ipynb"
-            where = f"notebook : {nb}" if nb.exists() else "pas de notebook"
+            where = f"notebook : {_shown(nb)}" if nb.exists() else "pas de notebook"
             err.print(f"  {o.finess} — {cell} — {o.error} ({where})")
         raise typer.Exit(1)
 
@@ -289,7 +306,8 @@ def plan(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: YearOp
         req = _request(data=data, campaigns=campaign, years=year, finess=finess,
                        allow_other_year=allow_other_year, force=force)
         written = make(req, out_dir)
-    out.print(f"{len(written)} plan(s) d'actions écrit(s) dans {out_dir}.")
+    plans = plural(len(written), "plan d'actions écrit", "plans d'actions écrits")
+    out.print(f"{plans} dans {_shown(out_dir)}.")
 
 
 @app.command(cls=FrenchCommand)
@@ -321,12 +339,12 @@ def synthese(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: Ye
 @app.command(cls=FrenchCommand)
 def grille(data: DataArg, campaign: CampaignOpt, out_dir: OutDirOpt, year: YearOpt = None,
            finess: FinessOpt = None, force: ForceOpt = False) -> None:
-    """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
+    """Grilles d'auto-évaluation pré-remplies, une par établissement (fichier grille_FINESS_ANNÉE.xlsx)."""
     from .app.commands import grille as make
 
     with _user_errors():
         written = make(_request(data=data, campaigns=[campaign], years=year, finess=finess, force=force), out_dir)
-    out.print(f"{len(written)} grille(s) écrite(s) dans {out_dir}.")
+    out.print(f"{plural(len(written), 'grille écrite')} dans {_shown(out_dir)}.")
 
 
 @app.command(cls=FrenchCommand)
@@ -341,11 +359,11 @@ def collecte(grids: GridsArg, campaign: CampaignOpt, data: CollectDataOpt, out_d
     _warnings(result.faults)
     counts = result.follow_up["statut"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-    out.print(f"{len(result.follow_up)} établissement(s) : {summary}.")
+    out.print(f"{plural(len(result.follow_up), 'établissement')} : {summary}.")
     for row in result.follow_up.itertuples():
         if row.statut in ("invalide", "incomplete"):
-            detail = (f"{row.anomalies} anomalie(s)" if row.statut == "invalide"
-                      else f"{row.valeurs_manquantes} valeur(s) manquante(s)")
+            detail = (plural(row.anomalies, "anomalie") if row.statut == "invalide"
+                      else plural(row.valeurs_manquantes, "valeur manquante"))
             out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
     out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
@@ -354,7 +372,7 @@ def collecte(grids: GridsArg, campaign: CampaignOpt, data: CollectDataOpt, out_d
 @app.command(cls=FrenchCommand)
 def ciblage(data: DataArg, campaign: CampaignsOpt, out_file: TargetingFileOpt, year: YearOpt = None,
             allow_other_year: OtherYearOpt = False, force: ForceOpt = False) -> None:
-    """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
+    """Ciblage : établissements désignés par chaque référentiel (ciblé, non ciblé, à vérifier) et motif."""
     from .app.commands import ciblage as target
 
     with _user_errors():
@@ -362,8 +380,9 @@ def ciblage(data: DataArg, campaign: CampaignsOpt, out_file: TargetingFileOpt, y
         result = target(req, out_file)
     _warnings(result.warnings)
     counts = result.table["cible"].value_counts()
-    out.print(f"{len(result.table)} ligne(s) écrite(s) dans {out_file} : {counts.get('oui', 0)} ciblé(s), "
-              f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
+    out.print(f"{plural(len(result.table), 'ligne écrite')} dans {_shown(out_file)} : "
+              f"{plural(counts.get('oui', 0), 'ciblé')}, {counts.get('a_verifier', 0)} à vérifier, "
+              f"{plural(counts.get('non', 0), 'non ciblé')}.")
 
 
 def _version(shown: bool) -> None:

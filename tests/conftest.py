@@ -95,6 +95,12 @@ indicateurs:
 """
 
 
+def plain_spaces(text: str) -> str:
+    """``text`` with its no-break spaces (U+202F, U+00A0) as plain spaces, for a test of wording: the
+    French spacing of every output has its own tests (test_typography)."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 def write_campaign(tmp_path: Path, text: str, name: str = "campagne.yml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CaqesError
+from ..formats import agree
 from ..outputs import check_outputs, refuse_overwrite
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Listener:
 
 @dataclass(frozen=True)
 class Request:
-    """What a command is asked to do: its inputs, the year(s), the phase, the formats, the
+    """What a command is asked to do: its inputs, the years, the phase, the formats, the
     establishments and whether to replace what a person made."""
 
     data: Path | None = None
@@ -77,7 +78,7 @@ def _formats(text: str | None) -> tuple[str, ...]:
     fmts = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     unknown = [f for f in fmts if f not in FORMATS]
     if unknown or not fmts:
-        got = f"format(s) inconnu(s) : {', '.join(unknown)}" if unknown else "aucun format"
+        got = f"{agree(len(unknown), 'format inconnu')} : {', '.join(unknown)}" if unknown else "aucun format"
         raise UsageError(f"--formats : {got} ; formats possibles : {', '.join(FORMATS)}")
     return fmts
 
@@ -138,13 +139,13 @@ def _default_year(req: Request) -> int:
 
 
 def with_years(req: Request) -> Request:
-    """``req`` with its year(s) settled: those asked, or the only campaign's."""
+    """``req`` with its years settled: those asked, or the only campaign's."""
     return req if req.years else replace(req, years=(_default_year(req),))
 
 
 @dataclass(frozen=True)
 class OpenRequest:
-    """A request opened: its year(s), campaigns and data read; ``campaign`` evaluates the last year
+    """A request opened: its years, campaigns and data read; ``campaign`` evaluates the last year
     (``year``), ``previous`` is the campaign of the year before when given; ``generation`` is the
     strategy of ``campaign``'s generation."""
 

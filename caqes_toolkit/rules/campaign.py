@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from ..errors import CampaignError, os_reason
+from ..formats import agree
 
 __all__ = [
     "ACTIVITIES",
@@ -345,7 +346,8 @@ class Campaign(_Frozen):
             return {**{k: v for k, v in raw.items() if k != "without_sanction"}, "sans_sanction": True}
         missing = [key for key in FIRST_GENERATION_KEYS if names.get(key, key) not in raw_keys]
         if missing and raw.get("generation", 1) == 1:
-            raise ValueError(f"clé(s) obligatoire(s) absente(s) : {', '.join(missing)} (campagne de première "
+            raise ValueError(f"{agree(len(missing), 'clé obligatoire absente', 'clés obligatoires absentes')} : "
+                             f"{', '.join(missing)} (campagne de première "
                              "génération ; « generation: 2 » pour une campagne de deuxième génération, "
                              "évaluée par ses seuls volets)")
         return raw
@@ -735,7 +737,8 @@ def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bo
                             f"campagne {campaigns[0].name} : elle ne peut pas être évaluée avec ces règles")
     raise CampaignError(
         f"aucune campagne pour {year} : ajoutez --campaign {_suggested_file(campaigns, year)} (fichier dont "
-        f"annee: {year}) ; campagne(s) reçue(s) : {given}. Pour appliquer malgré tout à {year} les règles "
+        f"annee: {year}) ; {agree(len(campaigns), 'campagne reçue', 'campagnes reçues')} : {given}. Pour appliquer "
+        f"malgré tout à {year} les règles "
         "d'une autre année : option --allow-other-year (paramètre autre_annee=True des notebooks) ; les "
         "sorties le signalent.")
 
