@@ -30,7 +30,7 @@ written, a workbook's cells, the terminal), so values quoted from the campaign o
 it is idempotent.
 
 Counts — :func:`plural` and :func:`agree`: « 1 établissement », « 0 échec », « 18 établissements
-progressent » (the singular below 2, as French writes it), never « (s) ».
+progressent » (the singular below 2, as French writes it), never a plural in brackets.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_class_counts_and_sanctions(synthese, table):
     for name in proposed.raison_sociale.head(sy.N_LISTED):
         assert name.replace("'", "&#39;") in html
     assert proposed.raison_sociale.iloc[-1].replace("'", "&#39;") not in html
-    assert "… et 1 autre (liste complète de 16 : voir le classeur synthese_regionale_2019.xlsx" in html
+    assert "… et 1 autre (liste complète de 16\u202f: voir le classeur synthese_regionale_2019.xlsx" in html
     # the cap is 1 % of produits_am
     row = proposed.iloc[0]
     assert row.plafond_sanction == pytest.approx(row.produits_am / 100)

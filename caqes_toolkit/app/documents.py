@@ -131,7 +131,7 @@ def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, s
                             pool=pool)
     remember_outputs([write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=req.formats,
                                   workbook="scores.xlsx", establishments=dataset.establishments,
-                                  classes=list(camp.classes))])
+                                  classes=list(camp.classes), volets={v.code: v.label for v in camp.volets})])
     if not any(o.status == "failed" for o in outcomes):
         record(out_dir, key, jobs)
     return Reports(outcomes)

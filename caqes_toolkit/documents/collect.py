@@ -512,7 +512,7 @@ def _write_folder(raw: RawSource, kept: dict[str, _Grid], year: int, out: Path) 
 
 
 def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> pd.DataFrame:
-    """One row per establishment: status, values missing, faults, file(s)."""
+    """One row per establishment: status, values missing, faults, files."""
     by_finess: dict[str, list[_Grid]] = {}
     for grid in grids:
         by_finess.setdefault(grid.finess, []).append(grid)

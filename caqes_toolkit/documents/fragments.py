@@ -13,6 +13,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from ..data.dataset import SourceFile
+from ..formats import french_spacing_html
 from ..rules.campaign import Campaign
 from .charts import figure_svg
 from .templating import environment
@@ -50,8 +51,9 @@ def macros() -> TemplateModule:
 
 
 def render(macro: str, *args) -> Html:
-    """Render one macro of ``templates/sections.html.j2`` (values are escaped)."""
-    return Html(str(getattr(macros(), macro)(*args)))
+    """Render one macro of ``templates/sections.html.j2`` (values are escaped), its text with French
+    spacing (:func:`~caqes_toolkit.formats.french_spacing_html`)."""
+    return Html(french_spacing_html(str(getattr(macros(), macro)(*args))))
 
 
 def figure(fig: Figure, alt: str, caption: str) -> Html:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CaqesError
+from ..formats import agree
 from .generation import Generation, Scored
 
 if TYPE_CHECKING:
@@ -148,7 +149,8 @@ class ContractsGeneration(Generation):
             return found
         unknown = [f for f in wanted if f not in set(dataset.establishments["finess"])]
         if unknown:
-            raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+            raise CaqesError(f"FINESS {agree(len(unknown), 'absent', 'absents')} de la table etablissements : "
+                         f"{', '.join(unknown)}")
         return wanted
 
     def score(self, dataset: Dataset, campaigns: list[Campaign], years: list[int], *,

@@ -32,13 +32,14 @@ from .. import __version__
 from ..data.dataset import MATURITY_STEPS, Dataset
 from ..data.validation import number_expectation
 from ..errors import CaqesError
-from ..formats import fmt_num
+from ..formats import agree, fmt_num
 from ..outputs import save_workbooks
 from ..rules.campaign import Campaign, Indicator
 from .fragments import french_date
 from .plan import SAFE_FINESS
 from .rule_texts import RULES, target_text
 from .seal import KEY_ENV, grid_seal, key_path, read_key
+from .vocabulary import DATA_SOURCES, TO_OBTAIN
 
 __all__ = ["ESTABLISHMENT_SHEET", "INDICATORS_SHEET", "MATURITY_SHEET", "MATURITY_STEP_NAMES", "META_SHEET",
            "applicable_indicators", "volet_objectives", "write_grids"]
@@ -53,8 +54,6 @@ GRID_FORMAT = "caqes-grille-1"
 MATURITY_STEP_NAMES: tuple[str, ...] = (
     "Politique", "Organisation interne", "Mobilisation des équipes",
     "Disponibilité des ressources", "Effectivité", "Évaluation", "Actions d'amélioration")
-SOURCE_LABELS = {"etablissement": "Établissement", "assurance_maladie": "Assurance Maladie",
-                 "has": "HAS"}
 
 #: Columns of the « Indicateurs » sheet (header, width); « Valeur » is column D.
 GRID_COLUMNS: tuple[tuple[str, float], ...] = (
@@ -126,7 +125,8 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
     wanted = list(dict.fromkeys(finess)) if finess is not None else list(es.index)
     unknown = [f for f in wanted if f not in es.index]
     if unknown:
-        raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+        raise CaqesError(f"FINESS {agree(len(unknown), 'absent', 'absents')} de la table etablissements : "
+                         f"{', '.join(unknown)}")
     paths = [_grid_path(out_dir, f, year) for f in wanted]
     known = _Known(data, campaign, year)
     key = read_key(create=True)
@@ -339,7 +339,8 @@ def _establishment_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campai
         (f"5. Onglet « {MATURITY_SHEET} » (s'il existe) : cotez chacune des sept étapes de 0 à 5, "
          "comme dans votre dernier compte qualité ou rapport de certification HAS.", None),
         ("6. Les indicateurs dont la donnée vient de l'Assurance Maladie ou de la HAS sont "
-         "affichés en gris, verrouillés : vous n'avez rien à saisir.", None),
+         "affichés en gris, verrouillés : vous n'avez rien à saisir ; l'ARS obtient leur valeur auprès de "
+         f"l'Assurance Maladie ou de la HAS (« {TO_OBTAIN} » tant qu'elle ne l'a pas).", None),
         (f"7. Enregistrez le classeur au format .xlsx (Excel ou LibreOffice), sans changer la "
          f"structure des onglets, et renvoyez-le à l'ARS{deadline}.{contact}", None),
         ("Ce classeur contient l'identification de votre établissement et de la campagne : "
@@ -416,7 +417,7 @@ def _indicator_row(sheet: Worksheet, row: int, ind: Indicator, identity: pd.Seri
         "Valeur T0": known.shown(ind, finess, known.t0_year),
         "Valeur N−1": known.shown(ind, finess, year - 1),
         "Règle de calcul": _rule_words(ind),
-        "Source des données": SOURCE_LABELS[ind.data_source],
+        "Source des données": DATA_SOURCES[ind.data_source],
     }
     own = ind.data_source == "etablissement"
     for name, col in COL.items():
@@ -433,7 +434,7 @@ def _indicator_row(sheet: Worksheet, row: int, ind: Indicator, identity: pd.Seri
         value.style = "grille_verrou"
     elif not own:
         shown = known.shown(ind, finess, year)
-        _text(value, "" if shown == "—" else shown)
+        _text(value, TO_OBTAIN if shown == "—" else shown)
     else:
         rule = _validation(ind, value.coordinate)
         rule.add(value.coordinate)

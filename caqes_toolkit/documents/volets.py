@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..evaluation.cap import income_cap
 from ..evaluation.money import VoletResults, objective_path
-from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_rate
+from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_rate, plural
 from ..rules.campaign import Volet, VoletIndicator
 from .charts import WIDTH, margins, style
 from .fragments import Html, figure, render
@@ -181,7 +181,7 @@ def _overrun_notes(results: VoletResults, volet: Volet, total: Any, year: int) -
 #: The additional volets of a first-generation contract, beside its socle.
 ADDITIONAL = Presentation(
     title="Volets additionnels",
-    intro=lambda n, year: (f"L'établissement a {n} contrat(s) de volet additionnel en vigueur en {year}. "
+    intro=lambda n, year: (f"L'établissement a {plural(n, 'contrat de volet additionnel')} en vigueur en {year}. "
                            "L'atteinte des objectifs de chaque volet est la moyenne pondérée des scores de ses "
                            "objectifs notés, calculés comme ceux du volet obligatoire ; elle n'entre pas dans le "
                            "score global."),
