@@ -74,8 +74,7 @@ def score(req: Request, out: Path, detail: Path | None = None, volets: Path | No
     """``caqes score``: the scores file (one row per establishment and year), the indicators' detail
     and the volets' money, each by the generation of the years' campaigns."""
     from ..documents.generations import generation_of_years
-    from ..evaluation.money import write_volets
-    from ..outputs import write_table
+    from ..documents.present import write_detail, write_volets_file
 
     for path, option in ((out, "--out"), (detail, "--detail"), (volets, "--volets")):
         output_file(path, option)
@@ -91,12 +90,10 @@ def score(req: Request, out: Path, detail: Path | None = None, volets: Path | No
     generation.write_scores(scored, out)
     remember_outputs([out])
     if detail is not None and scored.detail is not None:
-        from ..documents.present import LABELS
-
-        write_table({"indicateurs": scored.detail}, detail, LABELS, decimals=2)
+        write_detail(scored.detail, detail)
         remember_outputs([detail])
     if volets is not None:
-        write_volets(scored.money, volets)
+        write_volets_file(scored.money, volets)
         remember_outputs([volets])
     warnings = dict.fromkeys((*opened.dataset.warnings, *(w for m in scored.money for w in m.warnings)))
     return ScoreResult(len(scored.table), list(warnings))
@@ -112,8 +109,9 @@ class Targeted:
 
 def ciblage(req: Request, out: Path) -> Targeted:
     """``caqes ciblage``: each establishment on each référentiel of the year."""
+    from ..documents.present import write_targeting_file
     from ..errors import CaqesError
-    from ..evaluation.targeting import targeting_table, write_targeting
+    from ..evaluation.targeting import targeting_table
 
     output_file(out, "--out")
     opened = open_request(req, files=[out])
@@ -124,7 +122,7 @@ def ciblage(req: Request, out: Path) -> Targeted:
     if table.empty:
         raise CaqesError(f"la campagne {camp.name} ne définit aucun référentiel de ciblage (clé "
                          "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
-    write_targeting(table, out)
+    write_targeting_file(table, out)
     remember_outputs([out])
     return Targeted(table, opened.dataset.warnings)
 
