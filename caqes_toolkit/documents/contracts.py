@@ -38,7 +38,7 @@ from .rule_texts import RULES, rate_text
 from .synthesis_workbook import SHEETS, more_notes, workbook_name
 from .templating import environment
 from .vocabulary import TARGETING, YES_NO, volet_label
-from .volets import CHOICE, Presentation, report_section, spending_facts
+from .volets import MARKS, Presentation, report_section, spending_facts
 
 __all__ = ["INCENTIVE", "ContractReport", "ContractSynthesis", "build_contract_report",
            "build_contract_synthesis", "by_indicator", "contracts", "header", "key_figures", "method_annex",
@@ -228,7 +228,7 @@ def method_annex(r: ContractReport) -> Html:
         *(f"Volet « {v.label} » : part d'intéressement "
           f"{fmt_pct(v.share_savings, 0) if v.share_savings is not None else 'à compléter'}. {v.source}."
           for v in c.volets),
-        CHOICE,
+        MARKS,
     ]
     return render("contract_annex", {"paragraphs": paragraphs, "lines": lines})
 
@@ -325,7 +325,7 @@ def by_indicator(s: ContractSynthesis) -> Html:
                     "Économies", "Intéressement estimé"],
         "rows": rows, "numeric": [2, 3, 4, 5, 6], "empty": f"Aucun contrat en vigueur en {s.annee}.",
         "notes": ["Intéressement de la ligne = part d'intéressement × économies de la ligne × degré de réalisation "
-                  "des objectifs du volet ; « — » quand un montant manque.", CHOICE]})
+                  "des objectifs du volet ; « — » quand un montant manque.", MARKS]})
 
 
 def contracts(s: ContractSynthesis) -> Html:
@@ -499,7 +499,7 @@ def _method_content(campaign: Campaign) -> dict:
         "objectives": [f"{i.code} — {i.label} (volet « {v.label} », règle {RULES[i.rule].name})"
                        for v in campaign.volets for i in v.scored],
         "example": _worked_example(campaign) if expenses else {"intro": "Aucun indicateur de dépense.", "rows": []},
-        "todo": _todo(campaign),
+        "todo": _todo(campaign), "marks": MARKS,
         "source_file": Path(campaign.path).name if campaign.path else None,
         "sha256": campaign.sha256, "version": __version__, "date": french_date(dt.date.today()),
     }

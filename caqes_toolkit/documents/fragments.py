@@ -74,7 +74,8 @@ def provisional_notice(campaign: Campaign, phase: int) -> str:
         date = (f" le {french_date(when)}" if isinstance(when, dt.date)
                 else f" : {when}" if when else "")
         return ("Évaluation provisoire (phase 1) : les indicateurs alimentés par les données de "
-                "l'Assurance Maladie sont « en attente » et retirés du calcul ; le score définitif "
+                "l'Assurance Maladie sont « en attente » et retirés du calcul, de cette année comme des années "
+                "auxquelles elle est comparée (T0, N−1), pour comparer les mêmes indicateurs ; le score définitif "
                 f"sera établi en phase 2{date}.")
     return ""
 

@@ -39,7 +39,7 @@ from .rule_texts import (
 )
 from .templating import environment
 from .vocabulary import EXPENSE_REFERENCES, SCOPES, YES_NO
-from .volets import CHOICE
+from .volets import MARKS
 
 __all__ = ["method_html"]
 
@@ -463,7 +463,7 @@ def _volets_section(campaign: Campaign) -> dict | None:
             objectives.append({"volet": v.label, "code": i.code, "libelle": i.label, "regle": rule,
                                "source": SOURCES[i.source]})
     return {"texts": METHOD_TEXTS, "volets": volets, "objectives": objectives,
-            "example": _worked_example(campaign, year), "choix": CHOICE}
+            "example": _worked_example(campaign, year), "choix": MARKS}
 
 
 def _content(campaign: Campaign) -> dict:

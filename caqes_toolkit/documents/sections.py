@@ -258,7 +258,7 @@ def missing_notes(priorities: pd.DataFrame) -> list[str]:
         notes.append(f"{agree(n, 'Indicateur déclaré', 'Indicateurs déclarés')} par l'établissement, "
                      f"{agree(n, 'non renseigné (compté 0)', 'non renseignés (comptés 0)')} : "
                      f"{', '.join(own['indicateur'])}. {agree(n, 'Le', 'Les')} renseigner rapporterait jusqu'à "
-                     f"{fmt_points(own['gain'].sum(), 1)} : ce sont les gains les moins coûteux.")
+                     f"{fmt_points(own['gain'].sum(), 1, sign=False)} : ce sont les gains les moins coûteux.")
     for source, rows in other.groupby("source_donnees", sort=True):
         n, obtains = len(rows), agree(len(rows), "l'obtient", "les obtient")
         notes.append(f"{agree(n, 'Donnée manquante', 'Données manquantes')} de {PROVIDERS[str(source)]}, "

@@ -30,7 +30,7 @@ from .fragments import provenance as provenance_fragment
 from .sections import rule_changes_table
 from .synthesis_workbook import SHEETS, more_note, workbook_name
 from .vocabulary import YES_NO
-from .volets import CHOICE, date_text
+from .volets import MARKS, date_text
 
 __all__ = [
     "RegionalSynthesis",
@@ -396,7 +396,7 @@ def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names:
                  "Aucune règle de ciblage (seuil_ciblage) dans la campagne.")
     if c.without_sanction:
         notes.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est estimé.")
-    notes.append(CHOICE)
+    notes.append(MARKS)
     if totals.empty:
         notes.insert(0, f"Aucun contrat de volet additionnel en vigueur en {year}.")
     return render("synthesis_volets", {"annee": year, "summary": summary, "contracts": contracts,
