@@ -11,9 +11,18 @@ OUT ?= reports
 # Second generation (contracts from 1 July 2022): sample region and its completed regional campaign
 DATA2 ?= data/exemple-2022
 CAMPAIGN2 ?= --campaign $(DATA2)/caqes-2022-region-fictive.yml
+# Mutants tested at once by make mutation (one process each)
+MUTATION_JOBS ?= 2
+# What make mutation tests: every function of the rules and of the evaluation, then the functions of
+# data/validation.py that read a cell (number, oui/non/NC, FINESS, year, date, choice) or decide which
+# contract is in force (mutmut names a mutant module.x_function__mutmut_N).
+PARSERS := _numbers _value_kinds _values _finess _luhn_ok _years _dated_years _dates _bounded_numbers \
+           _bad_cells _choice _activities _fractions _percent_above_one _reference_values contracts_in_force
+RULE_MUTANTS := 'caqes_toolkit.rules.*' 'caqes_toolkit.evaluation.*'
+PARSER_MUTANTS := $(foreach f,$(PARSERS),'caqes_toolkit.data.validation.x_$(f)*')
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast bench lint lab sysdeps testdeps clean
+.PHONY: help demo test test-fast mutation bench lint lab sysdeps testdeps clean
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 # Prints the PDFs faster than chromium when installed (same Blink); optional.
 FAST_PDF_PACKAGE := chromium-headless-shell
@@ -31,6 +40,10 @@ $(STAMP): pyproject.toml
 
 $(VENV)/.lab-installed: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,dask,lab]'
+	touch $@
+
+$(VENV)/.mutation-installed: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,dask,mutation]'
 	touch $@
 
 demo: $(STAMP) sysdeps ## Evaluate the bundled sample region: scores and every report into reports/
@@ -56,6 +69,12 @@ test: $(STAMP) lint sysdeps testdeps ## What CI runs: make lint, then the whole 
 
 test-fast: $(STAMP) ## Edit-test loop: the tests not marked slow (no notebook, no PDF, no system package)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+mutation: $(VENV)/.mutation-installed ## Mutation testing of rules/, evaluation/ and the data parsers (fast tests, ~40 min): score, surviving mutants
+	rm -rf mutants
+	set -o pipefail; $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(RULE_MUTANTS) | grep -v '__mutmut_'
+	set -o pipefail; $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(PARSER_MUTANTS) | grep -v '__mutmut_'
+	$(BIN)/python mutation/report.py
 
 testdeps: ## Install LibreOffice Calc if missing (the grid tests re-save a workbook with it; skipped without it)
 	@command -v soffice >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
@@ -83,9 +102,9 @@ lab: $(VENV)/.lab-installed ## JupyterLab in the project's environment, on noteb
 	cd notebooks && ../$(BIN)/jupyter lab exploration.ipynb $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
 lint: $(STAMP) ## Static checks: ruff, then mypy (configured in pyproject.toml)
-	$(BIN)/ruff check caqes_toolkit tests benchmarks
+	$(BIN)/ruff check caqes_toolkit tests benchmarks mutation
 	$(BIN)/mypy
 
 clean: ## Remove generated reports and caches (keeps the virtual environment)
 	find $(OUT) -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
-	rm -rf .pytest_cache .hypothesis
+	rm -rf .pytest_cache .hypothesis mutants

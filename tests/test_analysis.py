@@ -12,7 +12,7 @@ from caqes_toolkit.errors import DataError
 from caqes_toolkit.evaluation.analysis import priorities, regional_distribution, simulate, summary
 from caqes_toolkit.evaluation.scoring import score
 
-from .conftest import make_dataset
+from .conftest import examples, make_dataset
 from .test_scoring import CH1_A, ES_A, ES_B, G_A, MATURITY, REFERENCES, RESULTS
 
 GAIN_Y2 = 100 * 20 / 92 / 2
@@ -158,7 +158,7 @@ def establishment_values(draw):
     return rows, [("010000001", 2018, *steps)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(establishment_values())
 def test_scores_stay_in_range(tiny_campaign, drawn):
     rows, mat = drawn
@@ -169,7 +169,7 @@ def test_scores_stay_in_range(tiny_campaign, drawn):
     assert s.indicators.score.dropna().between(0, 1).all()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(establishment_values(), st.sampled_from(["X1", "X2", "X3", "M1", "Y1", "Y2", "G1", "H1", "L1"]),
        st.floats(0, 100))
 def test_improving_or_reaching_target_never_lowers_global(tiny_campaign, drawn, code, step):

@@ -20,7 +20,7 @@ from caqes_toolkit.evaluation.money import (
 )
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import TINY_CAMPAIGN, make_dataset, write_campaign
+from .conftest import TINY_CAMPAIGN, examples, make_dataset, write_campaign
 
 F = "010000016"
 G = "020000014"
@@ -262,7 +262,7 @@ def test_table_columns(tmp_path):
         assert tuple(volet_table([result], text=text).columns) == VOLET_COLUMNS
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(reference=st.integers(100_000, 3_000_000), previous=st.integers(100_000, 3_000_000),
        spent=st.integers(0, 3_000_000), lower=st.integers(0, 3_000_000),
        kind=st.sampled_from(["debut_contrat", "annee_precedente"]), achieved=st.sampled_from(["oui", "non"]))

@@ -27,8 +27,8 @@ def _parse(requirements: list[str]) -> dict[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = _parse(project["dependencies"])
-    for extra in ("dev", "dask", "lab"):
-        wanted.update(_parse(project["optional-dependencies"][extra]))
+    for extra in project["optional-dependencies"].values():
+        wanted.update(_parse(extra))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = _parse([d for d in env["dependencies"] if isinstance(d, str)])
     assert "conda-forge" in env["channels"]

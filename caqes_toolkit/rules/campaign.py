@@ -544,7 +544,7 @@ class Campaign(_Frozen):
 
 def _is_union_member(key: object) -> bool:
     """Whether a location part names a member of a union type (``float``, ``literal['x']``)."""
-    return isinstance(key, str) and (key in ("float", "int", "str", "bool") or "[" in key)
+    return isinstance(key, str) and (key in ("float", "int", "str", "bool", "date") or "[" in key)
 
 
 def _describe(error: Mapping[str, Any], raw: dict) -> tuple[str, str, str]:
@@ -576,6 +576,13 @@ def _describe(error: Mapping[str, Any], raw: dict) -> tuple[str, str, str]:
         "greater_than_equal": f"valeur attendue ≥ {ctx.get('ge', '')}",
         "greater_than": f"valeur attendue > {ctx.get('gt', '')}",
         "too_short": "au moins un élément est attendu",
+        "float_type": "un nombre est attendu",
+        "string_type": "un texte est attendu",
+        "bool_type": "true ou false est attendu",
+        "date_type": "une date est attendue (AAAA-MM-JJ)",
+        "tuple_type": "une liste est attendue",
+        "dict_type": "un dictionnaire YAML (des clés et leurs valeurs) est attendu",
+        "model_type": "un dictionnaire YAML (des clés et leurs valeurs) est attendu",
     }
     message = messages.get(error["type"], error["msg"].removeprefix("Value error, "))
     got = f" (reçu : {error['input']!r})" if error["type"] not in ("missing",) and not isinstance(
