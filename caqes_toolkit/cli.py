@@ -353,19 +353,20 @@ def collecte(grids: GridsArg, campaign: CampaignOpt, data: CollectDataOpt, out_d
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, suivi."""
     from .app.commands import collecte as collect
     from .documents.collect import STATUSES
+    from .documents.vocabulary import return_status
 
     with _user_errors():
         result = collect(_request(data=data, campaigns=[campaign], years=year, force=force), grids, out_dir, suivi)
     _warnings(result.faults)
     counts = result.follow_up["statut"].value_counts()
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-    out.print(f"{plural(len(result.follow_up), 'établissement')} : {summary}.")
+    summary = ", ".join(f"{n} {return_status(s, n)}" for s in STATUSES if (n := int(counts.get(s, 0))))
+    out.print(f"{plural(len(result.follow_up), 'établissement')}" + (f" : {summary}." if summary else "."))
     for row in result.follow_up.itertuples():
         if row.statut in ("invalide", "incomplete"):
             detail = (plural(row.anomalies, "anomalie") if row.statut == "invalide"
                       else plural(row.valeurs_manquantes, "valeur manquante"))
-            out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
-    out.print(f"Données écrites dans {out_dir}." + (f" Suivi : {suivi}." if suivi is not None else ""))
+            out.print(f"  {row.finess} {row.raison_sociale} : {return_status(row.statut)} — {detail} ({row.fichier})")
+    out.print(f"Données écrites dans {_shown(out_dir)}." + (f" Suivi : {_shown(suivi)}." if suivi is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -326,7 +326,9 @@ def test_follow_up_workbook_stores_names_as_text(tmp_path):
     with zipfile.ZipFile(tmp_path / "suivi.xlsx") as z:
         assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
     sheet = openpyxl.load_workbook(tmp_path / "suivi.xlsx").active
-    assert [c.value for c in sheet[1]] == list(FOLLOW_UP_COLUMNS)
+    assert [c.value for c in sheet[1]] == ["FINESS", "Raison sociale", "Grille", "Valeurs manquantes", "Anomalies",
+                                           "Fichier"]  # for people: French headers and statuses
+    assert [sheet["C2"].value, sheet["C3"].value] == ["invalide", "reçue"]
     assert sheet["B2"].value == "=1+2" and sheet["B2"].data_type == "s" and sheet["E2"].value == 3
     with pytest.raises(CaqesError, match="extension"):
         write_follow_up(table, tmp_path / "suivi.ods")

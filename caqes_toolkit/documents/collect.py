@@ -25,9 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..data.dataset import MATURITY_STEPS, Dataset
@@ -37,12 +35,11 @@ from ..data.validation import check
 from ..data.workbook import Sheets, cell_text, read_sheets
 from ..errors import CaqesError, DataError, FaultCode, Severity, escape_controls
 from ..evaluation.money import contracts_in_force
-from ..outputs import atomic_path, foreign_files, remember_outputs
+from ..outputs import foreign_files, remember_outputs, write_table
 from ..rules.campaign import Campaign
 from .grid import (
     ESTABLISHMENT_SHEET,
     GRID_FORMAT,
-    HEADER_FILL,
     INDICATORS_SHEET,
     MATURITY_SHEET,
     MATURITY_STEP_NAMES,
@@ -51,13 +48,19 @@ from .grid import (
     volet_objectives,
 )
 from .seal import KEY_ENV, grid_seal, key_path, read_key
+from .vocabulary import RETURN_STATUSES
 
-__all__ = ["FOLLOW_UP_COLUMNS", "STATUSES", "Collection", "GridFault", "check_out", "collect", "write_follow_up"]
+__all__ = ["FOLLOW_UP_COLUMNS", "FOLLOW_UP_LABELS", "STATUSES", "Collection", "GridFault", "check_out", "collect",
+           "write_follow_up"]
 
 #: Statuses of an establishment in the follow-up table.
 STATUSES: tuple[str, ...] = ("recue", "incomplete", "invalide", "manquante")
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("finess", "raison_sociale", "statut", "valeurs_manquantes",
                                       "anomalies", "fichier")
+#: The follow-up workbook's French headers (``collecte --suivi x.xlsx``).
+FOLLOW_UP_LABELS: dict[str, str] = {"finess": "FINESS", "raison_sociale": "Raison sociale", "statut": "Grille",
+                                    "valeurs_manquantes": "Valeurs manquantes", "anomalies": "Anomalies",
+                                    "fichier": "Fichier"}
 _SEARCHED_ROWS = 40  # the header row is looked for among the first rows of a sheet
 #: A returned grid larger than this once inflated is refused before it is parsed: a grid written
 #: by ``caqes grille`` takes well under 1 MB, even re-saved by a spreadsheet.
@@ -534,30 +537,16 @@ def _follow_up(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid]) -> 
 
 
 def write_follow_up(table: pd.DataFrame, path: str | Path) -> None:
-    """The follow-up table as ``.csv`` (UTF-8, comma) or ``.xlsx`` (texts stored as text, never
-    read as formulas: an establishment name may start with « = »)."""
+    """The follow-up table: for programs a ``.csv`` (UTF-8, comma) with its machine columns and statuses;
+    for people an ``.xlsx`` with French headers and statuses (« reçue », « incomplète »…), texts never
+    read as formulas (an establishment name may start with « = »), A4 landscape
+    (:func:`~caqes_toolkit.outputs.write_table`)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise CaqesError(f"{path} : extension attendue .csv ou .xlsx pour le tableau de suivi")
-    with atomic_path(path) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8")
-            return
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "suivi"
-        for values in [list(table.columns), *table.itertuples(index=False)]:
-            sheet.append([None if v == "" else v for v in values])
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
-        for letter, width in zip("ABCDEF", (12, 45, 12, 18, 11, 34), strict=True):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        book.save(tmp)
+    if path.suffix.lower() == ".csv":
+        write_table({"suivi": table}, path)
+        return
+    people = table.assign(statut=table["statut"].map(RETURN_STATUSES).fillna(table["statut"]),
+                          valeurs_manquantes=pd.to_numeric(table["valeurs_manquantes"]).astype("Int64"))
+    write_table({"suivi": people}, path, FOLLOW_UP_LABELS, decimals=0)
