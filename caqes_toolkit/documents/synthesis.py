@@ -270,10 +270,11 @@ def sanctions(s: RegionalSynthesis) -> Html:
 
 
 def _cap_rule(c: Campaign) -> str:
-    """The rule of the estimated cap, said once: the campaign's formula when it gives one, else the share."""
+    """The rule of the estimated cap, said once: the campaign's own sentence (``formule``) when it gives one,
+    else the share."""
     if c.sanction is None:
         return "Aucune règle de plafond dans la campagne."
-    return (f"Plafond estimé : {c.sanction.formula}" if c.sanction.formula else
+    return (c.sanction.formula if c.sanction.formula else
             f"Plafond estimé : {fmt_pct(c.sanction.cap_pct_income, 1)} des produits Assurance Maladie.")
 
 
