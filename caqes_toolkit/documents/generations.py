@@ -162,9 +162,9 @@ class ContractsGeneration(Generation):
         return Scored(incentive_table(money, dataset), money)
 
     def write_scores(self, scored: Scored, path: Path) -> None:
-        from ..outputs import write_table
+        from .present import write_incentives
 
-        write_table({"interessement": scored.table}, path, decimals=2)
+        write_incentives(scored.table, scored.money, path)
 
     def synthesis_sheets(self, parameters: dict[str, Any]) -> dict[str, pd.DataFrame]:
         from .contracts import build_contract_synthesis, workbook_sheets

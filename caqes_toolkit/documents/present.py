@@ -18,9 +18,9 @@ from ..outputs import write_table
 from .rule_texts import RULES
 from .vocabulary import SCOPES, TARGETING, YES_NO
 
-__all__ = ["LABELS", "PROVISIONAL", "TARGETING_LABELS", "VOLET_LABELS", "detail_sheet", "detail_table",
-           "score_table", "targeting_sheet", "volets_sheet", "write_detail", "write_targeting_file",
-           "write_volets_file"]
+__all__ = ["INCENTIVE_LABELS", "LABELS", "PROVISIONAL", "TARGETING_LABELS", "VOLET_LABELS", "detail_sheet",
+           "detail_table", "incentive_sheet", "score_table", "targeting_sheet", "volets_sheet", "write_detail",
+           "write_incentives", "write_targeting_file", "write_volets_file"]
 
 #: Added to the campaign column of a phase-1 evaluation's files: their figures are provisional.
 PROVISIONAL = " (provisoire — phase 1)"
@@ -87,6 +87,11 @@ TARGETING_LABELS: dict[str, str] = {
     "finess": "FINESS", "raison_sociale": "Raison sociale", "annee": "Année", "referentiel": "Référentiel",
     "cible": "Ciblage", "motif": "Valeurs qui décident",
 }
+#: French headers of the second generation's scores workbook (``score --out x.xlsx``).
+INCENTIVE_LABELS: dict[str, str] = {
+    "finess": "FINESS", "raison_sociale": "Raison sociale", "annee": "Année", "volets": "Contrats en vigueur",
+    "interessement_total": "Intéressement estimé total (€)",
+}
 #: What a workbook shows in the indicator column of a contract's total row.
 CONTRACT_TOTAL = "total du contrat"
 
@@ -147,6 +152,23 @@ def volets_sheet(results: list[VoletResults]) -> pd.DataFrame:
     labels = {v.code: v.label for r in results for v in r.campaign.volets}
     return rows.assign(volet=rows["volet"].map(labels).fillna(rows["volet"]),
                        indicateur=rows["indicateur"].where(rows["indicateur"] != "", CONTRACT_TOTAL))
+
+
+def incentive_sheet(table: pd.DataFrame, results: list[VoletResults]) -> pd.DataFrame:
+    """The second generation's scores as a workbook for people shows them: the contracts in force by
+    their volets' labels (« ; » between two), not their codes."""
+    labels = {v.code: v.label for r in results for v in r.campaign.volets}
+    return table.assign(volets=table["volets"].map(
+        lambda codes: " ; ".join(labels.get(code, code) for code in str(codes).split(", "))))
+
+
+def write_incentives(table: pd.DataFrame, results: list[VoletResults], path: str | Path) -> None:
+    """``score --out`` of the second generation: the machine columns in a CSV, French headers and volets'
+    labels in a workbook."""
+    if _for_people(path):
+        write_table({"interessement": incentive_sheet(table, results)}, path, INCENTIVE_LABELS, decimals=2)
+    else:
+        write_table({"interessement": table}, path)
 
 
 def targeting_sheet(table: pd.DataFrame) -> pd.DataFrame:
