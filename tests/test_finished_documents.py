@@ -174,3 +174,17 @@ def test_collecte_summary_and_follow_up_workbook_in_french(tmp_path, monkeypatch
     table = pd.read_csv(tmp_path / "suivi.csv", dtype=str, keep_default_na=False)
     assert list(table.columns) == ["finess", "raison_sociale", "statut", "valeurs_manquantes", "anomalies", "fichier"]
     assert set(table["statut"]) == {"recue", "incomplete", "manquante"}
+
+
+def test_equal_priorities_are_ordered_by_the_rule_the_report_states():
+    """094869773's five first priorities are worth the same (regional, weight 1 in chapter 1: +2,31 points
+    each); A01, A05, A10 and B02 went from « oui » in 2018 to « non » in 2019 (degraded), A07 stayed « non »:
+    the degraded ones first, in code order, then A07 — the rule the report says under the table."""
+    html = BeautifulSoup(str(sections.priorities(build_report("094869773", 2019, SAMPLE, CAMPAIGN_2019))),
+                         "html.parser")
+    rows = [[_text(td) for td in tr.find_all("td")] for tr in html.select("table.caqes-priorities tbody tr")]
+    assert [r[1][:3] for r in rows] == ["A01", "A05", "A10", "B02", "A07"]
+    assert {r[-2] for r in rows} == {"+2,31 points"}
+    notes = [_text(p) for p in html.select("p.caqes-note")]
+    assert ("À points égaux, un indicateur national passe avant un indicateur régional, puis un indicateur "
+            "dégradé depuis l'an dernier avant les autres, puis l'ordre des codes.") in notes
