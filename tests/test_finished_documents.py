@@ -188,3 +188,17 @@ def test_equal_priorities_are_ordered_by_the_rule_the_report_states():
     notes = [_text(p) for p in html.select("p.caqes-note")]
     assert ("À points égaux, un indicateur national passe avant un indicateur régional, puis un indicateur "
             "dégradé depuis l'an dernier avant les autres, puis l'ordre des codes.") in notes
+
+
+def test_written_paths_are_shown_from_the_current_folder(tmp_path, monkeypatch):
+    """An output given by its absolute path inside the current folder is shown relative to it, as a person
+    finds it from there (« écrit : methode/methode_caqes-2019.html »)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["methode", "-c", str(CAMPAIGN_2019), "--out", str(tmp_path / "methode"),
+                                      "--formats", "html"])
+    assert result.exit_code == 0, result.output
+    assert plain_spaces(result.output).splitlines()[-1] == f"écrit : {Path('methode', 'methode_caqes-2019.html')}"
+    result = CliRunner().invoke(app, ["score", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019",
+                                      "--out", str(tmp_path / "scores.csv")])
+    assert result.exit_code == 0, result.output
+    assert plain_spaces(result.output).splitlines()[-1] == "20 lignes écrites dans scores.csv."
