@@ -1,6 +1,6 @@
-"""One establishment's documents, read together: the report, the action plan and the grid of the same
-establishments (first generation), and for the second the report and the workbooks that exist (volets,
-targeting, synthesis), say the same thing — the same scores, targets, priorities, the same list of what
+"""One establishment's documents, read together: the report, the action plan, the grid and its row of the
+regional synthesis' workbook (first generation), and for the second the report and the workbooks that
+exist (volets, targeting), say the same thing — the same scores, targets, priorities, the same list of what
 is missing and of who provides it.
 
 Each document is read as its reader reads it (the HTML a report shows, the cells of a workbook) into
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
 from caqes_toolkit.documents import contracts, sections
+from caqes_toolkit.documents import synthesis as regional
 from caqes_toolkit.documents.contracts import build_contract_report
 from caqes_toolkit.documents.report import build_report
 from caqes_toolkit.formats import fmt_euros, fmt_pct
@@ -69,7 +71,14 @@ def report_1(finess: str, _: Path) -> Facts:
         for codes, provider in ((own[1], "etablissement") if own else ("", ""),
                                 (other[2], PROVIDERS[other[1]]) if other else ("", "")):
             facts.update({f"manque {code}": provider for code in codes.split(", ") if code})
-    return facts
+    return {**facts, **_missing_counts(facts)}
+
+
+def _missing_counts(facts: Facts) -> Facts:
+    """How many values are missing, the establishment's own and those the ARS obtains (the synthesis' counts)."""
+    providers = [v for k, v in facts.items() if k.startswith("manque ")]
+    own = providers.count("etablissement")
+    return {"non renseignés par l'établissement": str(own), "données à obtenir par l'ARS": str(len(providers) - own)}
 
 
 def plan_1(finess: str, tmp: Path) -> Facts:
@@ -113,6 +122,21 @@ def grid_1(finess: str, tmp: Path) -> Facts:
             facts[f"manque {row[code]}"] = {"Établissement": "etablissement", "Assurance Maladie": "assurance_maladie",
                                             "HAS": "has"}[row[source]]
     return facts
+
+
+@cache
+def _synthesis_rows() -> dict[str, dict[str, object]]:
+    sheets = regional.workbook_sheets(regional.build_synthesis(2019, SAMPLE, CAMPAIGN_2019))
+    return {str(row["FINESS"]): row for row in sheets["Établissements"].to_dict("records")}
+
+
+def synthesis_1(finess: str, _: Path) -> Facts:
+    """The establishment's row of the regional synthesis' workbook: its score and its missing values."""
+    row = _synthesis_rows()[finess]
+    return {"score": _clean(fmt_pct(row["Score global 2019 (%)"])),
+            "non renseignés par l'établissement": str(row["dont déclarés par l'établissement"]),
+            "données à obtenir par l'ARS": str(
+                row["dont données de l'Assurance Maladie ou de la HAS (à obtenir par l'ARS)"])}
 
 
 # --- second generation -----------------------------------------------------------------------------
@@ -165,7 +189,7 @@ def targeting_2(finess: str, tmp: Path) -> Facts:
 
 #: The documents of each generation, as readers of facts; a document added to a generation is one more entry.
 READERS: dict[int, dict[str, Callable[[str, Path], Facts]]] = {
-    1: {"rapport": report_1, "plan d'actions": plan_1, "grille": grid_1},
+    1: {"rapport": report_1, "plan d'actions": plan_1, "grille": grid_1, "synthèse (classeur)": synthesis_1},
     2: {"rapport": report_2, "volets (classeur)": volets_2, "ciblage (classeur)": targeting_2},
 }
 ESTABLISHMENTS = [(1, f) for f in FIRST] + [(2, f) for f in SECOND]
@@ -180,7 +204,7 @@ def test_the_documents_of_an_establishment_agree(generation: int, finess: str, t
         differ = {key: (facts_a[key], facts_b[key]) for key in shared if facts_a[key] != facts_b[key]}
         assert not differ, f"{finess} : {a} et {b} diffèrent : {differ}"
     if generation == 1:  # what is missing: the same list in the report and the plan, each with who provides it
-        missing = [{k: v for k, v in facts.items() if k.startswith("manque ")} for facts in read.values()]
+        missing = [{k: v for k, v in read[name].items() if k.startswith("manque ")} for name in ("rapport", "plan d'actions")]
         assert missing[0] == missing[1], finess
         assert [k for k in read["rapport"] if k.startswith("priorité ")] == [
             k for k in read["plan d'actions"] if k.startswith("priorité ")]
@@ -195,5 +219,7 @@ def test_known_facts_of_the_sample() -> None:
     facts = report_1("019480524", Path())
     assert {k: v for k, v in facts.items() if k.startswith("manque ")} == {
         "manque D04": "etablissement", "manque E03": "etablissement", "manque A08": "has"}
+    assert synthesis_1("019480524", Path())["non renseignés par l'établissement"] == "2"
+    assert synthesis_1("019480524", Path())["données à obtenir par l'ARS"] == "1"
     html = str(sections.synthesis(build_report("094869773", 2019, SAMPLE, CAMPAIGN_2019)))
     assert "renseigner" not in html  # G05 is not the establishment's to report
