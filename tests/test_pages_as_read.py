@@ -1,6 +1,8 @@
-"""The pages ``caqes`` writes, read in Chromium on a phone (390 px) and on a laptop (1280 px): never wider
-than the screen (a table scrolls inside its own box, a chart takes the whole width), and their whole text,
-page frame included, in finished French (:func:`tests.test_typography.faults`).
+"""The pages ``caqes`` writes, read as their readers read them: in Chromium on a phone (390 px) and on a
+laptop (1280 px), never wider than the screen (a table scrolls inside its own box, a chart takes the whole
+width), their whole text, page frame included, in finished French (:func:`tests.test_typography.faults`);
+printed, no page but the last is left half empty, and each chapter's table starts on the page of its
+heading with its first rows and never leaves its last row alone on a page.
 
 Headless Chromium does not open a window narrower than 500 px: each page is shown in a frame of the
 width read, and a script of the framing page measures it.
@@ -12,17 +14,21 @@ import html
 import re
 import shutil
 import subprocess
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
+from caqes_toolkit.documents.report import build_report
 
 from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, ROOT, SAMPLE
 from .test_typography import faults
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-headless-shell")
+PDFTOTEXT = shutil.which("pdftotext")
 SAMPLE_2022 = ROOT / "data" / "exemple-2022"
 CAMPAIGN_2022 = SAMPLE_2022 / "caqes-2022-region-fictive.yml"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent")]
@@ -56,8 +62,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("pages")
     first = ["-c", str(CAMPAIGN_2018), "-c", str(CAMPAIGN_2019), "-y", "2019"]
     for command in (
-            ["reports", str(SAMPLE), *first, "-o", str(out / "r"), "-f", "094869773", "--formats", "html",
-             "--phase", "1", "-j", "1"],
+            ["reports", str(SAMPLE), *first, "-o", str(out / "r"), "-f", "094869773,019480524", "--formats",
+             "html,pdf", "--phase", "1", "-j", "1"],
             ["reports", str(SAMPLE_2022), "-c", str(CAMPAIGN_2022), "-y", "2023", "-o", str(out / "c"),
              "-f", "380001016", "--formats", "html", "-j", "1"],
             ["synthese", str(SAMPLE), *first, "-o", str(out / "s"), "--formats", "html"],
@@ -96,3 +102,51 @@ def test_the_page_fits_the_screen(pages: dict[str, Path], name: str, width: int)
 @pytest.mark.parametrize("name", ["rapport", "rapport de contrat", "synthèse", "méthode", "index"])
 def test_the_written_page_reads_as_finished_french(pages: dict[str, Path], name: str) -> None:
     assert faults(pages[name].read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("finess", ["094869773", "019480524"])
+def test_a_chapter_table_starts_with_its_heading_and_ends_whole(pages: dict[str, Path], finess: str) -> None:
+    """On the printed report, each chapter's heading (« Chapitre 1 — … ») is on the page of the first three
+    rows of its table, and its last two rows are on one page: never a heading alone at the foot of a page,
+    nor one row alone at the top of the next."""
+    report = pages["rapport"].parent.parent / finess / "rapport.pdf"
+    texts = [page.extract_text() for page in PdfReader(report).pages]
+    where: dict[str, int] = {}
+    headings: dict[int, int] = {}
+    for number, text in enumerate(texts, start=1):
+        for line in text.splitlines():
+            heading = re.match(r"Chapitre (\d) — ", line)
+            if heading and int(heading[1]) not in headings:
+                headings[int(heading[1])] = number
+            code = re.match(r"([A-Z]+\d*[A-Z]?\d+) ", line)
+            if code and headings and code[1] not in where:
+                where[code[1]] = number
+    indicators = build_report(finess, 2019, SAMPLE, CAMPAIGN_2019, phase=1).indicators
+    rows: dict[int, list[str]] = defaultdict(list)
+    for chapter, code in zip(indicators["chapitre"], indicators["indicateur"], strict=True):
+        rows[int(chapter)].append(code)
+    assert sorted(headings) == sorted(rows)
+    for chapter, codes in rows.items():
+        assert [where[c] for c in codes[:3]] == [headings[chapter]] * min(3, len(codes)), (chapter, codes[:3])
+        assert where[codes[-1]] == where[codes[-2]], (chapter, codes[-2:])
+
+
+def _filled(pdf: Path) -> list[float]:
+    """How far down each page its text goes (the lowest word above the running footer), as a share of the
+    page's height: a figure always has its caption below it."""
+    layout = subprocess.run([PDFTOTEXT, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    shares = []
+    for height, words in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', layout, re.S):
+        bottoms = [float(y) for y in re.findall(r'yMax="([\d.]+)"', words) if float(y) < float(height) - 50]
+        shares.append(max(bottoms, default=0.0) / float(height))
+    return shares
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) absent")
+@pytest.mark.parametrize("finess", ["094869773", "019480524"])
+def test_no_page_is_left_half_empty(pages: dict[str, Path], finess: str) -> None:
+    """Every page of the printed report but the last is filled to two thirds of its height at least (the
+    text area runs from 7 % to 93 %): a block too tall for the rest of a page (a chart, a short table) is
+    kept small enough not to push half a page away."""
+    filled = _filled(pages["rapport"].parent.parent / finess / "rapport.pdf")
+    assert len(filled) > 2 and all(share >= 0.65 for share in filled[:-1]), [round(f, 2) for f in filled]
