@@ -232,8 +232,8 @@ def test_a_report_open_in_another_program_fails_alone(tmp_path: Path, monkeypatc
                                  "--finess", "094869773,017462946", "--formats", "html", "--jobs", "1",
                                  "--notebook", str(stub_notebook(tmp_path / "rapport.ipynb"))])
     assert result.exit_code == 1, result.output
-    assert "1 rapport(s) produit(s), 0 déjà à jour, 1 échec(s)" in result.output
-    assert f"017462946 — hors cellule — rendu : {out / '017462946' / 'rapport.html'} : {IN_USE}" in result.output
+    assert "1 rapport produit, 0 déjà à jour, 1 échec" in result.output
+    assert f"017462946 — hors cellule — rendu : {out / '017462946' / 'rapport.html'} : {IN_USE}" in plain_spaces(result.output)
     assert (out / "094869773" / "rapport.html").exists() and not (out / "017462946" / "rapport.html").exists()
 
 
@@ -256,7 +256,7 @@ def test_spawned_workers_make_the_twenty_reports_of_the_default_path(tmp_path: P
         run = _caqes("reports", str(SAMPLE), "-c", str(CAMPAIGN_2019), "-y", "2019", "--out", str(out),
                      "--formats", "html", "--jobs", "2", env={method.ENV: start}, encoding="utf-8")
         assert run.returncode == 0, run.stderr
-        assert "20 rapport(s) produit(s), 0 déjà à jour, 0 échec(s)" in run.stdout
+        assert "20 rapports produits, 0 déjà à jour, 0 échec" in run.stdout
         return out
 
     default = reports("par-defaut", None)  # forkserver, here
