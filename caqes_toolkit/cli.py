@@ -262,7 +262,7 @@ def _reports_done(done: int, total: int) -> str:
     """What an interrupted ``caqes reports`` has done, for its last line."""
     left = total - done
     rest = "le rapport restant" if left == 1 else f"les {left} rapports restants"
-    made = f"{done} rapport{'s' if done > 1 else ''} à jour sur {total}, aucun fichier à moitié écrit"
+    made = f"{plural(done, 'rapport')} à jour sur {total}, aucun fichier à moitié écrit"
     return f"{made} ; relancez la même commande pour faire {rest} (ceux qui sont à jour ne sont pas refaits)"
 
 

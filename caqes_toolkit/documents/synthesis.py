@@ -373,7 +373,7 @@ def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names:
                 continue
             values = rows[column] if column != "reversement_max" else rows.loc[rows["_clawback"], column]
             text, unknown = _known_sum(values)
-            money[column] = text + (f" ({unknown} non calculé{'s' if unknown > 1 else ''})" if unknown else "")
+            money[column] = text + (f" ({plural(unknown, 'non calculé')})" if unknown else "")
         summary.append({"volet": volet.label, "code": volet.code, "n": len(rows), **money,
                         "sanctions": int(rows["sanction_proposee"].eq(True).sum())})
     contracts = [{
