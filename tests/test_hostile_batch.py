@@ -134,7 +134,7 @@ def test_ctrl_c_at_any_moment_of_a_batch_says_one_french_line_and_leaves_nothing
             continue
         assert run.returncode == 130, run.stderr
         lines = [line for line in run.stderr.splitlines() if not line.startswith("Rapports 2019")]  # progress bar
-        assert len(lines) == 1 and lines[0].startswith("Interrompu (Ctrl-C) : "), run.stderr
+        assert len(lines) == 1 and plain_spaces(lines[0]).startswith("Interrompu (Ctrl-C) : "), run.stderr
         assert "relancez" in lines[0] and not _ENGLISH.search(run.stderr) and run.stdout == ""
         assert stopping < 30  # stops at once, workers and Chromium included
         files = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
