@@ -261,9 +261,10 @@ def score(data: DataArg, campaign: CampaignsOpt, out_file: ScoresFileOpt, year: 
 def _reports_done(done: int, total: int) -> str:
     """What an interrupted ``caqes reports`` has done, for its last line."""
     left = total - done
-    rest = "le rapport restant" if left == 1 else f"les {left} rapports restants"
+    rest = ("terminer" if left == 0 else "faire le rapport restant" if left == 1
+            else f"faire les {left} rapports restants")
     made = f"{plural(done, 'rapport')} à jour sur {total}, aucun fichier à moitié écrit"
-    return f"{made} ; relancez la même commande pour faire {rest} (ceux qui sont à jour ne sont pas refaits)"
+    return f"{made} ; relancez la même commande pour {rest} (ceux qui sont à jour ne sont pas refaits)"
 
 
 @app.command(cls=FrenchCommand)

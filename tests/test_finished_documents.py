@@ -202,3 +202,18 @@ def test_written_paths_are_shown_from_the_current_folder(tmp_path, monkeypatch):
                                       "--out", str(tmp_path / "scores.csv")])
     assert result.exit_code == 0, result.output
     assert plain_spaces(result.output).splitlines()[-1] == "20 lignes écrites dans scores.csv."
+
+
+@pytest.mark.parametrize(("done", "total", "said"), [
+    (3, 3, "3 rapports à jour sur 3, aucun fichier à moitié écrit ; relancez la même commande pour terminer"),
+    (2, 3, "2 rapports à jour sur 3, aucun fichier à moitié écrit ; relancez la même commande pour faire le "
+           "rapport restant"),
+    (0, 3, "0 rapport à jour sur 3, aucun fichier à moitié écrit ; relancez la même commande pour faire les "
+           "3 rapports restants"),
+])
+def test_an_interrupted_batch_says_what_is_left_in_french(done, total, said):
+    """Interrupted once every report is done (Ctrl-C while the index is written), never « les 0 rapports
+    restants »."""
+    from caqes_toolkit.cli import _reports_done
+
+    assert _reports_done(done, total) == f"{said} (ceux qui sont à jour ne sont pas refaits)"
