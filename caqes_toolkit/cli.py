@@ -258,7 +258,7 @@ def score(data: DataArg, campaign: CampaignsOpt, out_file: ScoresFileOpt, year: 
     out.print(f"{plural(scored.rows, 'ligne écrite')} dans {_shown(out_file)}.")
 
 
-def _reports_done(done: int, total: int) -> str:
+def reports_done(done: int, total: int) -> str:
     """What an interrupted ``caqes reports`` has done, for its last line."""
     left = total - done
     rest = ("terminer" if left == 0 else "faire le rapport restant" if left == 1
@@ -278,7 +278,7 @@ def reports(data: DataArg, campaign: CampaignsOpt, out_dir: OutDirOpt, year: Yea
     from .app.documents import reports as make
 
     with _user_errors():
-        req = _request(_Bar(_reports_done), data=data, campaigns=campaign, years=year, formats=formats,
+        req = _request(_Bar(reports_done), data=data, campaigns=campaign, years=year, formats=formats,
                        finess=finess, force=force, allow_other_year=allow_other_year, phase=phase)
         done = make(req, out_dir, ReportsOptions(jobs, scheduler, renderer, notebook, timeout))
     index = out_dir / "index.html"

@@ -214,6 +214,6 @@ def test_written_paths_are_shown_from_the_current_folder(tmp_path, monkeypatch):
 def test_an_interrupted_batch_says_what_is_left_in_french(done, total, said):
     """Interrupted once every report is done (Ctrl-C while the index is written), never « les 0 rapports
     restants »."""
-    from caqes_toolkit.cli import _reports_done
+    from caqes_toolkit.cli import reports_done
 
-    assert _reports_done(done, total) == f"{said} (ceux qui sont à jour ne sont pas refaits)"
+    assert reports_done(done, total) == f"{said} (ceux qui sont à jour ne sont pas refaits)"
