@@ -15,6 +15,7 @@ machinery): ``caqes --help`` loads typer and rich only.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from .app.request import Listener, Request, UsageError
 from .cli_fr import FrenchCommand, FrenchGroup
 from .cli_interrupt import progress
 from .errors import CaqesError, DataError
+from .formats import french_spacing, plural
 from .outputs import describe_os_error
 
 if TYPE_CHECKING:
@@ -56,10 +58,11 @@ def plain(text: str) -> str:
 
 
 class _Console(Console):
-    """A console that prints texts as they are: no markup, control characters made visible."""
+    """A console that prints texts as they are: no markup, control characters made visible; French
+    spacing (:func:`~caqes_toolkit.formats.french_spacing`)."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
+        super().print(*(plain(french_spacing(o)) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 out = _Console(highlight=False, soft_wrap=True, markup=False)
@@ -67,18 +70,20 @@ err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # --- options, each declared once ------------------------------------------------------------------
 DataArg = Annotated[Path | None, typer.Argument(
-    help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données) ; défaut : donnees du fichier caqes.toml.")]
+    metavar="DONNÉES", help="Dossier de CSV ou classeur .xlsx ou .ods (contrat de données) ; défaut : donnees "
+    "du fichier caqes.toml.")]
 CampaignOpt = Annotated[Path | None, typer.Option(
     "--campaign", "-c", help="Fichier de campagne YAML (params/) ; défaut : celui de l'année, parmi les campagnes "
     "du fichier caqes.toml.")]
 CampaignsOpt = Annotated[list[Path] | None, typer.Option(
-    "--campaign", "-c", help="Fichier(s) de campagne YAML ; un par année si les règles diffèrent ; défaut : "
-    "campagnes du fichier caqes.toml.")]
+    "--campaign", "-c", help="Fichiers de campagne YAML ; répéter l'option pour un fichier par année si les "
+    "règles diffèrent ; défaut : campagnes du fichier caqes.toml.")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="Fichier de travail caqes.toml dont la commande prend ses valeurs par défaut (défaut : celui "
     "du dossier courant, s'il existe).")]
 YearsOpt = Annotated[list[int] | None, typer.Option(
-    "--year", "-y", help="Année(s) évaluée(s) (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
+    "--year", "-y", help="Année évaluée ; répéter l'option pour plusieurs années (défaut : l'année « annee » de la "
+    "campagne, s'il n'y en a qu'une).")]
 YearOpt = Annotated[int | None, typer.Option(
     "--year", "-y", help="Année évaluée (défaut : l'année « annee » de la campagne, s'il n'y en a qu'une).")]
 OutDirOpt = Annotated[Path | None, typer.Option(
@@ -94,7 +99,7 @@ PhaseOpt = Annotated[int | None, typer.Option(
     "2 : définitive (défaut, ou phase du fichier caqes.toml).")]
 FormatsOpt = Annotated[str, typer.Option("--formats", help="Formats : html, pdf (séparés par des virgules).")]
 FinessOpt = Annotated[list[str] | None, typer.Option(
-    "--finess", "-f", help="Établissement(s) à traiter (répéter l'option ou séparer par des virgules).")]
+    "--finess", "-f", help="FINESS des établissements à traiter (répéter l'option ou séparer par des virgules).")]
 ScoresFileOpt = Annotated[Path | None, typer.Option(
     "--out", "-o", help="Fichier de scores .csv ou .xlsx ; défaut dans un dossier de travail : "
     "sorties/scores-<année>.xlsx.")]
@@ -128,8 +133,8 @@ VoletsOpt = Annotated[Path | None, typer.Option(
     help="Volets additionnels (.csv ou .xlsx) : une ligne par contrat en vigueur et par dépense, "
          "plus une ligne de total par contrat.")]
 GridsArg = Annotated[Path | None, typer.Argument(
-    help="Dossier des grilles retournées par les établissements ; défaut dans un dossier de travail : "
-    "retours-<année>/.")]
+    metavar="GRILLES", help="Dossier des grilles retournées par les établissements ; défaut dans un dossier de "
+    "travail : retours-<année>/.")]
 CollectDataOpt = Annotated[Path | None, typer.Option(
     "--data", help="Données de départ (dossier de CSV ou classeur .xlsx ou .ods) ; défaut : donnees du fichier "
     "caqes.toml.")]
@@ -168,7 +173,8 @@ class _Bar(Listener):
         )
 
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("échecs : {task.fields[failed]}"), TextColumn("ignorés : {task.fields[skipped]}"),
+                      TextColumn(french_spacing("échecs : {task.fields[failed]}")),
+                      TextColumn(french_spacing("ignorés : {task.fields[skipped]}")),
                       TimeElapsedColumn(), TextColumn("reste"), TimeRemainingColumn(),
                       console=err, transient=False) as bar:
             task = bar.add_task(description, total=total, failed=0, skipped=0)
@@ -184,7 +190,7 @@ class _Bar(Listener):
 
 
 def _fail(message: str, status: int = 1, label: str = "Erreur") -> typer.Exit:
-    err.print(Text.assemble((label, "bold red"), f" : {plain(message)}"))
+    err.print(Text.assemble((label, "bold red"), french_spacing(f" : {plain(message)}")))
     return typer.Exit(status)
 
 
@@ -200,8 +206,8 @@ def _user_errors() -> Iterator[None]:
         for line in summarise(exc.faults):  # a value is never read as rich markup
             err.print(line, markup=False, emoji=False)
         errors = sum(f.severity == "erreur" for f in exc.faults)
-        raise _fail(f"{errors} erreur(s), {len(exc.faults) - errors} avertissement(s) dans les données "
-                    "(détail : caqes validate).") from None
+        raise _fail(f"{plural(errors, 'erreur')}, {plural(len(exc.faults) - errors, 'avertissement')} dans les "
+                    "données (détail : caqes validate).") from None
     except UsageError as exc:
         raise _fail(str(exc), 2, "Erreur d'utilisation") from None
     except (CaqesError, ValueError) as exc:
@@ -222,9 +228,18 @@ def _warnings(faults: Sequence[object]) -> None:
         err.print(str(fault))
 
 
+def _shown(path: Path) -> Path:
+    """``path`` as a person reads it: relative to the current folder when it lies inside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _written(paths: list[Path]) -> None:
     for path in paths:
-        out.print(f"écrit : {path}")
+        out.print(f"écrit : {_shown(path)}")
 
 
 def _n(count: int, one: str, many: str) -> str:
@@ -265,8 +280,8 @@ def validate(data: DataArg = None, campaign: CampaignOpt = None, anomalies: Anom
         out.print(line, markup=False, emoji=False)
     if anomalies is not None:
         out.print(f"liste complète : {anomalies}", markup=False, emoji=False)
-    out.print(f"{req.data} : {found.errors} erreur(s), {len(found.faults) - found.errors} avertissement(s).",
-              markup=False, emoji=False)
+    warnings = plural(len(found.faults) - found.errors, "avertissement")
+    out.print(f"{req.data} : {plural(found.errors, 'erreur')}, {warnings}.", markup=False, emoji=False)
     raise typer.Exit(1 if found.errors else 0)
 
 
@@ -282,15 +297,16 @@ def score(data: DataArg = None, campaign: CampaignsOpt = None, out_file: ScoresF
                        phase=phase, force=force, config=config)
         scored = compute(req, out_file, detail, volets)
     _warnings(scored.warnings)
-    out.print(f"{scored.rows} ligne(s) écrite(s) dans {scored.file}.")
+    out.print(f"{plural(scored.rows, 'ligne écrite')} dans {_shown(scored.file)}.")
 
 
-def _reports_done(done: int, total: int) -> str:
+def reports_done(done: int, total: int) -> str:
     """What an interrupted ``caqes reports`` has done, for its last line."""
     left = total - done
-    rest = "le rapport restant" if left == 1 else f"les {left} rapports restants"
-    made = f"{done} rapport{'s' if done > 1 else ''} à jour sur {total}, aucun fichier à moitié écrit"
-    return f"{made} ; relancez la même commande pour faire {rest} (ceux qui sont à jour ne sont pas refaits)"
+    rest = ("terminer" if left == 0 else "faire le rapport restant" if left == 1
+            else f"faire les {left} rapports restants")
+    made = f"{plural(done, 'rapport')} à jour sur {total}, aucun fichier à moitié écrit"
+    return f"{made} ; relancez la même commande pour {rest} (ceux qui sont à jour ne sont pas refaits)"
 
 
 def _absent(absent: dict[str, str], year: int | None) -> None:
@@ -313,23 +329,23 @@ def reports(data: DataArg = None, campaign: CampaignsOpt = None, out_dir: OutDir
     from .app.documents import reports as make
 
     with _user_errors():
-        req = _request(_Bar(_reports_done), data=data, campaigns=campaign, years=year, formats=formats,
+        req = _request(_Bar(reports_done), data=data, campaigns=campaign, years=year, formats=formats,
                        finess=finess, force=force, allow_other_year=allow_other_year, phase=phase, config=config)
         done = make(req, out_dir, ReportsOptions(jobs, scheduler, renderer, notebook, timeout))
     index = done.folder / "index.html"
     _notebook(done.notebook)
     _absent(done.absent, done.year)
     if done.up_to_date is not None:
-        out.print(f"0 rapport(s) produit(s), {done.up_to_date} déjà à jour, 0 échec(s) — index : {index}")
+        out.print(f"0 rapport produit, {done.up_to_date} déjà à jour, 0 échec — index : {_shown(index)}")
         return
-    out.print(f"{done.count('ok')} rapport(s) produit(s), {done.count('skipped')} déjà à jour, "
-              f"{done.count('failed')} échec(s) — index : {index}")
+    out.print(f"{plural(done.count('ok'), 'rapport produit')}, {done.count('skipped')} déjà à jour, "
+              f"{plural(done.count('failed'), 'échec')} — index : {_shown(index)}")
     if done.failures:
-        err.print(Text.assemble(("Échecs", "bold red"), " :"))
+        err.print(Text.assemble(("Échecs", "bold red"), french_spacing(" :")))
         for o in done.failures:
             cell = f"cellule [{o.cell}]" if o.cell is not None else "hors cellule"
             nb = done.folder / o.finess / "rapport.ipynb"
-            where = f"notebook : {nb}" if nb.exists() else "pas de notebook"
+            where = f"notebook : {_shown(nb)}" if nb.exists() else "pas de notebook"
             err.print(f"  {o.finess} — {cell} — {o.error} ({where})")
         raise typer.Exit(1)
 
@@ -345,7 +361,8 @@ def plan(data: DataArg = None, campaign: CampaignsOpt = None, out_dir: OutDirOpt
         req = _request(data=data, campaigns=campaign, years=year, finess=finess,
                        allow_other_year=allow_other_year, force=force, config=config)
         written = make(req, out_dir)
-    out.print(f"{len(written.paths)} plan(s) d'actions écrit(s) dans {written.folder}.")
+    plans = plural(len(written.paths), "plan d'actions écrit", "plans d'actions écrits")
+    out.print(f"{plans} dans {_shown(written.folder)}.")
 
 
 @app.command(cls=FrenchCommand)
@@ -381,14 +398,14 @@ def synthese(data: DataArg = None, campaign: CampaignsOpt = None, out_dir: OutDi
 @app.command(cls=FrenchCommand)
 def grille(data: DataArg = None, campaign: CampaignOpt = None, out_dir: OutDirOpt = None, year: YearOpt = None,
            finess: FinessOpt = None, force: ForceOpt = False, config: ConfigOpt = None) -> None:
-    """Grilles d'auto-évaluation pré-remplies, une par établissement (grille_<finess>_<année>.xlsx)."""
+    """Grilles d'auto-évaluation pré-remplies, une par établissement (fichier grille_FINESS_ANNÉE.xlsx)."""
     from .app.commands import grille as make
 
     with _user_errors():
         req = _request(data=data, campaigns=[campaign] if campaign else None, years=year, finess=finess, force=force,
                        config=config)
         written = make(req, out_dir)
-    out.print(f"{len(written.paths)} grille(s) écrite(s) dans {written.folder}.")
+    out.print(f"{plural(len(written.paths), 'grille écrite')} dans {_shown(written.folder)}.")
 
 
 @app.command(cls=FrenchCommand)
@@ -398,6 +415,7 @@ def collecte(grids: GridsArg = None, campaign: CampaignOpt = None, data: Collect
     """Collecte des grilles retournées : contrôle des valeurs, nouveau dossier de données, tableau de suivi."""
     from .app.commands import collecte as collect
     from .documents.follow_up import STATUSES
+    from .documents.vocabulary import return_status
 
     with _user_errors():
         req = _request(data=data, campaigns=[campaign] if campaign else None, years=year, force=force, config=config)
@@ -405,15 +423,15 @@ def collecte(grids: GridsArg = None, campaign: CampaignOpt = None, data: Collect
     result = done.collection
     _warnings(result.faults)
     counts = result.follow_up["statut"].value_counts()
-    summary = ", ".join(_n(int(counts.get(s, 0)), s, f"{s}s") for s in STATUSES)
-    out.print(f"{_n(len(result.follow_up), 'établissement', 'établissements')} (grilles de {done.grids}) : "
-              f"{summary}.")
+    summary = ", ".join(f"{n} {return_status(s, n)}" for s in STATUSES if (n := int(counts.get(s, 0))))
+    out.print(f"{plural(len(result.follow_up), 'établissement')}" + (f" : {summary}." if summary else "."))
     for row in result.follow_up.itertuples():
         if row.statut in ("invalide", "incomplète"):
-            detail = (_n(row.anomalies, "anomalie", "anomalies") if row.statut == "invalide"
-                      else _n(row.valeurs_manquantes, "valeur manquante", "valeurs manquantes"))
-            out.print(f"  {row.finess} {row.raison_sociale} : {row.statut} — {detail} ({row.fichier})")
-    out.print(f"Données écrites dans {done.data}." + (f" Suivi : {done.board}." if done.board is not None else ""))
+            detail = (plural(row.anomalies, "anomalie") if row.statut == "invalide"
+                      else plural(row.valeurs_manquantes, "valeur manquante"))
+            out.print(f"  {row.finess} {row.raison_sociale} : {return_status(row.statut)} — {detail} ({row.fichier})")
+    out.print(f"Données écrites dans {_shown(done.data)}."
+              + (f" Suivi : {_shown(done.board)}." if done.board is not None else ""))
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -421,7 +439,7 @@ def collecte(grids: GridsArg = None, campaign: CampaignOpt = None, data: Collect
 def ciblage(data: DataArg = None, campaign: CampaignsOpt = None, out_file: TargetingFileOpt = None,
             year: YearOpt = None, allow_other_year: OtherYearOpt = False, force: ForceOpt = False,
             config: ConfigOpt = None) -> None:
-    """Ciblage : établissements désignés par chaque référentiel (oui, non, a_verifier) et motif."""
+    """Ciblage : établissements désignés par chaque référentiel (ciblé, non ciblé, à vérifier) et motif."""
     from .app.commands import ciblage as target
 
     with _user_errors():
@@ -430,8 +448,9 @@ def ciblage(data: DataArg = None, campaign: CampaignsOpt = None, out_file: Targe
         result = target(req, out_file)
     _warnings(result.warnings)
     counts = result.table["cible"].value_counts()
-    out.print(f"{len(result.table)} ligne(s) écrite(s) dans {result.file} : {counts.get('oui', 0)} ciblé(s), "
-              f"{counts.get('a_verifier', 0)} à vérifier, {counts.get('non', 0)} non ciblé(s).")
+    out.print(f"{plural(len(result.table), 'ligne écrite')} dans {_shown(result.file)} : "
+              f"{plural(counts.get('oui', 0), 'ciblé')}, {counts.get('a_verifier', 0)} à vérifier, "
+              f"{plural(counts.get('non', 0), 'non ciblé')}.")
 
 
 @app.command(cls=FrenchCommand)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from .console import handler
+from .formats import french_spacing
 
 __all__ = ["EXIT_STATUS", "Interrupted", "progress", "run"]
 
@@ -41,7 +42,7 @@ def progress(done: str) -> None:
 
 
 def _line() -> str:
-    return f"Interrompu (Ctrl-C) : {_state['done']}.\n"
+    return french_spacing(f"Interrompu (Ctrl-C) : {_state['done']}.\n")
 
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:

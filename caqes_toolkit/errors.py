@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from .formats import fmt_num
+from .formats import fmt_num, plural
 
 __all__ = ["CampaignError", "CaqesError", "DataError", "Fault", "FaultCode", "Severity",
            "escape_controls", "os_reason", "summarise"]
@@ -225,4 +225,4 @@ class DataError(CaqesError):
         shown = summarise(errors)
         lines = "\n".join(f"  {line}" for line in shown[:50])
         more = f"\n  … et {len(shown) - 50} autres lignes" if len(shown) > 50 else ""
-        super().__init__(f"{len(errors)} erreur(s) dans les données :\n{lines}{more}")
+        super().__init__(f"{plural(len(errors), 'erreur')} dans les données :\n{lines}{more}")

@@ -2,7 +2,9 @@
 
 Every text cell of a workbook is stored as text, never as a formula (``=HYPERLINK(…)`` in an
 establishment's name stays a name), with a quote prefix when it starts like a formula, and the
-characters a workbook cannot hold are replaced by U+FFFD. The machine CSV keeps values verbatim.
+characters a workbook cannot hold are replaced by U+FFFD; its texts get French spacing
+(:func:`~caqes_toolkit.formats.french_spacing`: a workbook is read by people). The machine CSV keeps
+values verbatim.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaqesError, os_reason
+from .formats import french_spacing
 
 if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: render workers stay light
     import numpy as np
@@ -32,7 +35,8 @@ if TYPE_CHECKING:  # pandas and openpyxl are imported by the writers only: rende
 
 __all__ = ["DATE_FORMAT", "MONEY_FORMAT", "PERCENT_FORMAT", "WRITTEN", "atomic_path", "check_outputs", "csv_text",
            "describe_os_error", "foreign_files", "made_by_people", "output_lock", "recorded", "refuse_overwrite",
-           "remember_outputs", "save_workbooks", "set_text", "sheet_text", "write_atomic", "write_table"]
+           "remember_outputs", "save_workbooks", "set_text", "sheet_text", "typeset_workbook", "write_atomic",
+           "write_table"]
 
 #: First characters that make a spreadsheet read a text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -266,15 +270,35 @@ def _text_columns(df: pd.DataFrame) -> list[int]:
             if not (pd.api.types.is_numeric_dtype(df.iloc[:, i]) or pd.api.types.is_bool_dtype(df.iloc[:, i]))]
 
 
+def _people_text(text: str) -> str:
+    """A text as a workbook for people shows it: characters it cannot hold replaced, French spacing."""
+    return french_spacing(sheet_text(text))
+
+
 def _sheet_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its texts fit for a workbook (each distinct text checked once)."""
-    df = df.rename(columns=lambda c: sheet_text(c) if isinstance(c, str) else c)
+    """``df`` with its texts fit for a workbook read by people (each distinct text checked once)."""
+    df = df.rename(columns=lambda c: _people_text(c) if isinstance(c, str) else c)
     for i in _text_columns(df):
         values = df.iloc[:, i]
-        bad = {v: sheet_text(v) for v in values.dropna().unique() if isinstance(v, str) and _ILLEGAL.search(v)}
-        if bad:
-            df.isetitem(i, values.replace(bad))
+        changed = {v: new for v in values.dropna().unique() if isinstance(v, str) and (new := _people_text(v)) != v}
+        if changed:
+            df.isetitem(i, values.replace(changed))
     return df
+
+
+def typeset_workbook(book: Any) -> None:
+    """French spacing in every text of the visible sheets of an openpyxl ``book`` and in the prompts and
+    error messages of their input rules (a hidden sheet, which identifies a grid, is left alone)."""
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and (spaced := french_spacing(cell.value)) != cell.value:
+                    set_text(cell, spaced)
+        for rule in sheet.data_validations.dataValidation:
+            rule.prompt = french_spacing(rule.prompt) if rule.prompt else rule.prompt
+            rule.error = french_spacing(rule.error) if rule.error else rule.error
 
 
 #: Number formats of the workbooks (codes are locale-free: a French spreadsheet shows « 1 234,50 € »).
@@ -551,12 +575,14 @@ def save_workbooks(paths: Sequence[Path], build: Callable[[int], Any], *, force:
                    saved: Callable[[int], None] | None = None) -> list[Path]:
     """Save the openpyxl workbook ``build(k)`` to ``paths[k]`` for each k, atomically; refused before
     the first is built when one would replace a file a person made (:func:`refuse_overwrite`); each
-    recorded as written, even when the command stops in the middle. ``saved(k)`` after each."""
+    recorded as written, even when the command stops in the middle. ``saved(k)`` after each. Their
+    texts get French spacing (:func:`typeset_workbook`)."""
     refuse_overwrite(paths, force)
     written: list[Path] = []
     try:
         for k, path in enumerate(paths):
             book = build(k)
+            typeset_workbook(book)
             with atomic_path(path, then=partial(written.append, path)) as tmp:
                 book.save(tmp)
             if saved is not None:

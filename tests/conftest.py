@@ -7,10 +7,12 @@ import os
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from caqes_toolkit.data.dataset import COLUMNS, MATURITY_STEPS, Dataset
 from caqes_toolkit.data.parsers import BAD, NC, value_kinds
@@ -112,6 +114,21 @@ def tiny_yaml(sans_sanction: str = "false") -> str:
 
 
 TINY = tiny_yaml()
+
+
+class PlainRunner(CliRunner):
+    """A CliRunner whose results read their output with plain spaces (:func:`plain_spaces`)."""
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().invoke(*args, **kwargs)
+        result.output_bytes = plain_spaces(result.output).encode()
+        return result
+
+
+def plain_spaces(text: str) -> str:
+    """``text`` with its no-break spaces (U+202F, U+00A0) as plain spaces, for a test of wording: the
+    French spacing of every output has its own tests (test_typography)."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
 
 
 def write_campaign(tmp_path: Path, text: str, name: str = "campagne.yml") -> Path:

@@ -64,7 +64,7 @@ def test_report_marks_the_avenant_targets(cibles: pd.DataFrame, results: pd.Seri
     html = str(sections.indicators(r))
     # A04 2019 in cibles.csv: 43.8 (campaign: 50); C06 has no own target: the campaign's 100
     a04 = html[html.index(">A04<"):html.index(">A05<")]
-    assert f"≥ 43,8{NB}%" in a04 and "cible de l&#39;avenant" in a04 and f"à cinq ans\u00a0: ≥ 50,0{NB}%" in a04
+    assert f"≥ 43,8{NB}%" in a04 and "cible de l&#39;avenant" in a04 and f"à cinq ans\u202f: ≥ 50,0{NB}%" in a04
     c06 = html[html.index(">C06<"):html.index(">C07<")]
     assert f"≥ 100,0{NB}%" in c06 and "avenant" not in c06
     sentences = " ".join(str(sections.synthesis(r)).split())
@@ -100,7 +100,7 @@ def test_grid_shows_the_years_own_target(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path)["Indicateurs"]
     header = next(r for r in sheet.iter_rows(values_only=True) if r and r[0] == "Code")
     rows = {r[0]: dict(zip(header, r, strict=False)) for r in sheet.iter_rows(values_only=True) if r and r[0]}
-    assert rows["A04"]["Cible ou référence"] == (f"≥ 43,8{NB}% — cible de l'avenant{NB}; campagne, à cinq ans\u00a0: "
+    assert rows["A04"]["Cible ou référence"] == (f"≥ 43,8{NB}% — cible de l'avenant{NB}; campagne, à cinq ans\u202f: "
                                                  f"≥ 50,0{NB}%")
     assert rows["C06"]["Cible ou référence"] == f"≥ 100,0{NB}%"
 
@@ -130,9 +130,9 @@ def test_method_document_example_scored_with_and_without_the_avenant() -> None:
     # campaign alone (37.5 − 25) / (50 − 25) = 0.5. F03 (baisse, 10 %): T0 15, own 13, value 13.5 →
     # (15 − 13.5) / (15 − 13) = 0.75; campaign (15 − 13.5) / (15 − 10) = 0.3.
     assert [(r[0], r[-1]) for r in rows] == [
-        (f"avenant 2019 : ≥ 35,0{NB}%", f"1,000 (100,0{NB}%)"),
-        (f"campagne, à cinq ans : ≥ 50,0{NB}%", f"0,500 (50,0{NB}%)"),
-        (f"avenant 2019 : ≤ 13,0{NB}%", f"0,750 (75,0{NB}%)"),
-        (f"campagne, à cinq ans : ≤ 10,0{NB}%", f"0,300 (30,0{NB}%)")]
-    assert (f"trajectoire proposée 2018 : 30,0{NB}%, 2019 : 35,0{NB}%, 2020 : 40,0{NB}%, 2021 : 45,0{NB}%, "
-            f"2022 : 50,0{NB}%") in section.get_text(" ", strip=True)
+        (f"avenant 2019{NB}: ≥ 35,0{NB}%", f"1,000 (100,0{NB}%)"),
+        (f"campagne, à cinq ans{NB}: ≥ 50,0{NB}%", f"0,500 (50,0{NB}%)"),
+        (f"avenant 2019{NB}: ≤ 13,0{NB}%", f"0,750 (75,0{NB}%)"),
+        (f"campagne, à cinq ans{NB}: ≤ 10,0{NB}%", f"0,300 (30,0{NB}%)")]
+    assert (f"trajectoire proposée 2018{NB}: 30,0{NB}%, 2019{NB}: 35,0{NB}%, 2020{NB}: 40,0{NB}%, 2021{NB}: 45,0{NB}%, "
+            f"2022{NB}: 50,0{NB}%") in section.get_text(" ", strip=True)

@@ -28,7 +28,8 @@ def test_synthesis_totals_by_volet_and_indicator():
     assert ipp["economies"].sum() == 30_000 and ipp["interessement"].sum() == 5_625
     table = text_of(cs.by_indicator(s))
     assert "IPP 2 720 000 € 690 000 € 30 000 € 5 625 €" in table
-    assert "produits_sante total du volet 2 69 000 € 10 500 €" in table
+    assert "Produits de santé prescrits en établissement et remboursés en ville total du volet 2 69 000 € 10 500 €" in table
+    assert "produits_sante" not in table  # the volet's label, never its code
     targeted = text_of(cs.targeted(s))
     assert "12 000 boîtes ≥ 8 500" in targeted and "Clinique du Lac fictif" in targeted
     assert "Clinique des Chimères" not in targeted.split("EZETIMIBE")[0]  # complies with IPP: not listed

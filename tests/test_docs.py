@@ -21,7 +21,7 @@ def test_the_command_line_reference_is_up_to_date():
     page = (ROOT / "docs" / "ligne-de-commande.md").read_text(encoding="utf-8")
     assert page == make_docs.cli_reference(), "docs/ligne-de-commande.md n'est pas à jour : lancez « make docs »"
     for command in ("validate", "score", "reports", "grille", "collecte", "ciblage"):
-        assert f"## `caqes {command}`" in page and f"Utilisation : caqes {command} " in page
+        assert f"## `caqes {command}`" in page and f"Utilisation\u202f: caqes {command} " in page
 
 
 def test_the_readme_stays_short_and_every_link_of_the_docs_leads_somewhere():

@@ -24,6 +24,7 @@ from caqes_toolkit.errors import DataError, Fault, FaultCode
 from caqes_toolkit.evaluation.money import evaluate_volets
 from caqes_toolkit.rules.campaign import load_campaign
 
+from .conftest import plain_spaces
 from .test_hostile_input import (
     APHM,
     APHP,
@@ -276,6 +277,6 @@ def test_codes_are_in_messages_and_in_the_anomalies_file(tmp_path: Path) -> None
                                       "--anomalies", str(listing)])
 
     assert result.exit_code == 1
-    assert "erreur [out-of-range] — resultats.csv, ligne 2, colonne « valeur »" in result.output
+    assert "erreur [out-of-range] — resultats.csv, ligne 2, colonne « valeur »" in plain_spaces(result.output)
     table = pd.read_csv(listing, dtype=str, keep_default_na=False)
     assert table[["ligne", "colonne", "code"]].values.tolist() == [["2", "valeur", "out-of-range"]]

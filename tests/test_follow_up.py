@@ -81,7 +81,7 @@ def test_index_lists_the_establishments_without_contract_greyed(tmp_path: Path) 
     greyed = page.select("tr.caqes-absent")
     assert sorted(r["data-finess"] for r in greyed) == sorted(absent)
     assert all("pas de contrat en vigueur" in r.get_text() and not r.select("a") for r in greyed)
-    assert "3 rapport(s) disponible(s), 0 échec(s). 3 établissements sans rapport (grisés)." in page.get_text()
+    assert "3 rapports disponibles, 0 échec. 3 établissements sans rapport (grisés)." in page.get_text()
 
 
 def _values(name: str = "Centre hospitalier", **changed: object) -> LetterValues:

@@ -1,4 +1,5 @@
-"""French number formats (caqes_toolkit.formats): one minus sign, one narrow no-break space policy."""
+"""French formats (caqes_toolkit.formats): one minus sign, one narrow no-break space policy for numbers
+and punctuation, real plurals."""
 
 from __future__ import annotations
 
@@ -8,7 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from caqes_toolkit.formats import MINUS, NNBSP, fmt_euros, fmt_num, fmt_pct, fmt_points, fmt_rate
+from caqes_toolkit.formats import (
+    MINUS,
+    NNBSP,
+    agree,
+    fmt_euros,
+    fmt_num,
+    fmt_pct,
+    fmt_points,
+    fmt_rate,
+    french_spacing,
+    french_spacing_html,
+    plural,
+    plural_form,
+)
 
 N = NNBSP
 
@@ -73,3 +87,60 @@ def test_no_ascii_hyphen_and_no_plain_space_anywhere():
     for x in values:
         for text in (fmt_num(x, 3), fmt_pct(x), fmt_points(x), fmt_euros(x), fmt_rate(x), fmt_num(x, 2, trim=True)):
             assert "-" not in text and " " not in text and "\u00a0" not in text, text
+
+
+# --- punctuation: one no-break space (U+202F) inside « » and before ; : ! ? % -------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Score : 80 %", f"Score{N}: 80{N}%"),
+    ("voir « Mode d'emploi ».", f"voir «{N}Mode d'emploi{N}»."),
+    ("«x»", f"«{N}x{N}»"),
+    ("a ; b ! c ? d", f"a{N}; b{N}! c{N}? d"),
+    ("a\u00a0: b", f"a{N}: b"),             # a no-break space of another width becomes the policy's
+    ("50%, 7 %/an", f"50{N}%, 7{N}%/an"),
+    ("Note :\nsuite", f"Note{N}:\nsuite"),
+    ("« Oui ? »", f"«{N}Oui{N}?{N}»"),
+])
+def test_french_spacing(text, expected):
+    assert french_spacing(text) == expected
+    assert french_spacing(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize("text", ["https://ars.fr/a?b=c:d", "C:\\Users\\x", "10:30", "a?b", "IPAQSS (score, %)",
+                                  "sans ponctuation"])
+def test_french_spacing_leaves_what_is_not_prose(text):
+    assert french_spacing(text) == text
+
+
+def test_french_spacing_html_touches_the_text_only():
+    html = ('<p class="a : b" title="x ; y">Note : « x »</p><!-- a : b --><script>a ? b : c;</script>'
+            '<code>cle : valeur</code><style>p { a : b }</style> fin !')
+    assert french_spacing_html(html) == (
+        f'<p class="a : b" title="x ; y">Note{N}: «{N}x{N}»</p><!-- a : b --><script>a ? b : c;</script>'
+        f'<code>cle : valeur</code><style>p {{ a : b }}</style> fin{N}!')
+
+
+# --- counts: real plurals, never « (s) » --------------------------------------------------------
+@pytest.mark.parametrize(("n", "singular", "expected"), [
+    (0, "échec", "0 échec"),
+    (1, "établissement", "1 établissement"),
+    (18, "établissement", "18 établissements"),
+    (2, "indicateur non renseigné", "2 indicateurs non renseignés"),
+    (3, "contrat de volet incitatif", "3 contrats de volet incitatif"),
+    (20, "rapport disponible", "20 rapports disponibles"),
+    (2, "plan d'actions", "2 plans d'actions"),  # from « d'… » on: the complement, left alone
+    (2, "FINESS", "2 FINESS"),
+    (4, "écart régional", "4 écarts régionaux"),
+    (2, "niveau", "2 niveaux"),
+    (1234, "ligne écrite", f"1{N}234 lignes écrites"),
+])
+def test_plural(n, singular, expected):
+    assert plural(n, singular) == expected
+
+
+def test_agreement_of_a_verb_is_given():
+    assert plural(1, "établissement progresse", "établissements progressent") == "1 établissement progresse"
+    assert plural(18, "établissement progresse", "établissements progressent") == "18 établissements progressent"
+    assert agree(1, "reçue") == "reçue" and agree(18, "manquante") == "manquantes"
+    assert plural_form("non ciblé") == "non ciblés"
+    # an adjective after the complement agrees with the noun: the caller gives the plural
+    assert plural(2, "plan d'actions écrit", "plans d'actions écrits") == "2 plans d'actions écrits"

@@ -186,7 +186,17 @@ def test_cli_score_xlsx_and_refusal(tmp_path):
     res = runner.invoke(app, ["score", str(SAMPLE_2022), "--campaign", str(SAMPLE_CAMPAIGN), "--year", "2023",
                               "--out", str(s)])
     assert res.exit_code == 0, res.output
-    assert list(pd.read_excel(s).columns) == list(INCENTIVE_COLUMNS)
+    table = pd.read_excel(s, dtype={"FINESS": str})  # for people: French headers, the volets by their label
+    assert list(table.columns) == ["FINESS", "Raison sociale", "Année", "Contrats en vigueur",
+                                   "Intéressement estimé total (€)"]
+    labels = {v.code: v.label for v in load_campaign(SAMPLE_CAMPAIGN).volets}
+    both = table.set_index("FINESS").loc["690002027", "Contrats en vigueur"]
+    assert both.replace("\u202f", " ") == f"{labels['produits_sante']} ; {labels['transports']}".replace("\u202f", " ")
+    machine = tmp_path / "s.csv"  # for programs: the machine columns and codes
+    assert runner.invoke(app, ["score", str(SAMPLE_2022), "--campaign", str(SAMPLE_CAMPAIGN), "--year", "2023",
+                               "--out", str(machine)]).exit_code == 0
+    assert list(pd.read_csv(machine).columns) == list(INCENTIVE_COLUMNS)
+    assert pd.read_csv(machine, dtype=str).set_index("finess").loc["690002027", "volets"] == "produits_sante, transports"
     national = tmp_path / "donnees"  # the sample without its regional objectives, under the national file
     shutil.copytree(SAMPLE_2022, national)
     lines = (national / "resultats.csv").read_text(encoding="utf-8").splitlines(keepends=True)

@@ -77,7 +77,7 @@ def test_one_grid_per_establishment_under_contract_with_its_volets(tmp_path):
     assert list(rows) == ["PS_R1", "PS_R2", "IPP", "PERFADOM", "EZETIMIBE", "PANSEMENTS", "TR_R1", "AMBULANCE"]
     headings = [sheet.cell(r, 1).value for r in range(row + 1, sheet.max_row + 1)
                 if str(sheet.cell(r, 1).value).startswith("Volet")]
-    assert headings[0] == ("Volet « Produits de santé prescrits en établissement et remboursés en ville » — "
+    assert headings[0] == ("Volet «\u202fProduits de santé prescrits en établissement et remboursés en ville\u202f» — "
                            "contrat du 01/07/2022 au 30/06/2027")
     assert len(headings) == 4 and "objectifs de dépenses, pour information" in headings[1]
     valeur = cols["Valeur"]
@@ -222,7 +222,7 @@ def test_plan_lists_the_objectives_not_met_and_the_stakes_of_the_next_year(tmp_p
                        "Intéressement en jeu", "Responsable")
     table = [[sheet.cell(r, c).value for c in range(1, cols["Responsable"])] for r in range(row + 1, row + 7)]
     produits, transports = ("Produits de santé prescrits en établissement et remboursés en ville",
-                            "Organisation des soins : transports prescrits en établissement et remboursés en ville")
+                            "Organisation des soins\u202f: transports prescrits en établissement et remboursés en ville")
     # PS_R2: 45 % declared for a target of 60 % (PS_R1 oui: met, not listed)
     assert table[0][:6] == [1, produits, "PS_R2", "Part des prescriptions d'IPP de sortie réévaluées",
                             f"45,0{NB}%", f"≥ 60,0{NB}%"]
@@ -244,8 +244,9 @@ def test_plan_lists_the_objectives_not_met_and_the_stakes_of_the_next_year(tmp_p
     title = "\n".join(str(sheet.cell(r, 1).value) for r in range(1, row))
     # produits de santé 2023: A = 50 % (PS_R2 not met), savings 54 000 €, 25 % × 54 000 × 0.5 = 6 750 €;
     # at stake in 2024: 25 % × (25 250 + 14 000 + 2 523 + 6 882) = 12 163,75 €
-    assert (f"atteinte des objectifs 2023 : 50{NB}% ; économies 2023 : {_euros('54 000,00 €')} ; intéressement "
-            f"estimé 2023 : {_euros('6 750,00 €')} ; intéressement en jeu en 2024 : {_euros('12 163,75 €')}") in title
+    assert (f"atteinte des objectifs 2023{NB}: 50{NB}%{NB}; économies 2023{NB}: {_euros('54 000,00 €')}{NB}; "
+            f"intéressement estimé 2023{NB}: {_euros('6 750,00 €')}{NB}; intéressement en jeu en 2024{NB}: "
+            f"{_euros('12 163,75 €')}") in title
     assert "contrat du 01/07/2022 au 30/06/2027" in title
     notes = "\n".join(str(c.value) for c in book["Mode d'emploi"]["A"] if c.value)
     assert "Économies en jeu" in notes and f"plan_actions_{UTOPIA}_2023.xlsx" in notes

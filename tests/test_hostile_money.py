@@ -22,7 +22,7 @@ from caqes_toolkit.errors import CampaignError, DataError
 from caqes_toolkit.evaluation.money import evaluate_volets
 from caqes_toolkit.rules.campaign import load_campaign
 
-from .conftest import CAMPAIGN_2019, ROOT, SAMPLE
+from .conftest import CAMPAIGN_2019, ROOT, SAMPLE, plain_spaces
 from .test_money import OPEN
 from .test_money import campaign as money_campaign
 from .test_money import dataset as money_dataset
@@ -93,7 +93,7 @@ def test_cli_refuses_an_overflowing_expense_in_french(tmp_path):
                     "--volets", str(tmp_path / "v.csv"))
     for run in (checked, scored):
         assert run.returncode == 1
-        assert "erreur [out-of-range] — depenses.csv, ligne 2, colonne « montant »" in run.stdout + run.stderr
+        assert "erreur [out-of-range] — depenses.csv, ligne 2, colonne « montant »" in plain_spaces(run.stdout + run.stderr)
         _clean(run.stdout + run.stderr)
     assert not (tmp_path / "s.csv").exists() and not (tmp_path / "v.csv").exists()
 

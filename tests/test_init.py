@@ -56,10 +56,10 @@ def test_init_folder_works_with_the_commands_it_suggests(tmp_path: Path, monkeyp
     monkeypatch.chdir(folder)
     res = runner.invoke(app, ["validate", "data/exemple", "--campaign", "params/caqes-2019.yml"])
     assert res.exit_code == 0, res.output
-    assert "0 erreur(s)" in res.output
+    assert res.output == "dossier de travail\u202f: caqes.toml\ndata/exemple\u202f: 0 erreur, 0 avertissement.\n"
     res = runner.invoke(app, ["score", "data/exemple", "-c", "params/caqes-2019.yml", "--out", "sorties/scores.csv"])
     assert res.exit_code == 0, res.output
-    assert "20 ligne(s)" in res.output  # the 20 establishments of the sample region, year 2019
+    assert res.output.endswith("20 lignes écrites dans sorties/scores.csv.\n")  # the 20 of the sample region, 2019
 
 
 def test_notebooks_default_paths_lead_to_the_copied_files(tmp_path: Path) -> None:

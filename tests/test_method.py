@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from caqes_toolkit.documents.generations import method_document
 from caqes_toolkit.documents.method import method_html
 from caqes_toolkit.errors import CaqesError
+from caqes_toolkit.formats import french_spacing
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.run.render import chromium_available
 
@@ -39,7 +40,7 @@ def test_every_indicator_of_the_catalogue(soup_2018, campaign_2018):
     assert codes == [i.code for i in sorted(campaign_2018.indicators, key=lambda i: i.chapter)]
     text = soup_2018.get_text(" ")
     for ind in campaign_2018.indicators:
-        assert ind.label in text and ind.action in text
+        assert french_spacing(ind.label) in text and french_spacing(ind.action) in text
 
 
 def test_catalogue_row_details(soup_2018):
@@ -47,7 +48,7 @@ def test_catalogue_row_details(soup_2018):
     # code, indicator + action, scope, rule, direction, target, unit, weight, activities, source
     assert rows["G01"][2:] == ["nationale", "cible", "↑ hausse", f"≥ 45,5{NB}%", "%", "1", "toutes", "documents ARS"]
     assert rows["F01"][5] == "≤ réf. nationale de l'année"
-    assert rows["D04"][5] == f"≥ 50,0{NB}% : 0,5 ; ≥ 80,0{NB}% : 1,0"
+    assert rows["D04"][5] == f"≥ 50,0{NB}%{NB}: 0,5{NB}; ≥ 80,0{NB}%{NB}: 1,0"
     assert rows["A06"][3:8] == ["maturité", "↑ hausse", f"5/5 à chaque étape (100{NB}%)", "%", "2"]
     assert rows["C10"][8] == "MCO, DIA"
     assert rows["H01"][6] == "%/an"
@@ -66,7 +67,7 @@ def test_class_thresholds(soup_2018):
     assert _rows(soup_2018, "caqes-classes") == [
         ["A", f"G ≥ 80{NB}%"], ["B", f"70{NB}% ≤ G < 80{NB}%"], ["C", f"50{NB}% ≤ G < 70{NB}%"],
         ["D", f"30{NB}% ≤ G < 50{NB}%"], ["E", f"G < 30{NB}%"]]
-    assert f"un score de 79,96 s'affiche « 80,0{NB}% » mais relève de la classe B" in soup_2018.get_text()
+    assert f"un score de 79,96 s'affiche «{NB}80,0{NB}%{NB}» mais relève de la classe B" in soup_2018.get_text()
 
 
 def test_sanction_rules(soup_2018, campaign_2019):
@@ -74,14 +75,16 @@ def test_sanction_rules(soup_2018, campaign_2019):
     text = BeautifulSoup(method_html(campaign_2019), "html.parser").get_text(" ")
     assert f"strictement inférieur à 80{NB}%" in text
     assert f"1,0{NB}% des produits" in text and f"100{NB}000{NB}€ pour 10{NB}000{NB}000{NB}€" in text
-    assert campaign_2019.sanction.formula in text
+    assert french_spacing(campaign_2019.sanction.formula) in text
 
 
 def test_maturity_example_of_the_seed(soup_2018):
     rows = [r for t in soup_2018.select("table.caqes-example") for r in _rows_of(t) if r[0] == "A06"]
     assert rows == [
-        ["A06", "2 ; 4 ; 3 ; 3 ; 2 ; 3 ; 3", "(2 + 4 + 3 + 3 + 2 + 3 + 3) / 35 = 20 / 35", f"0,571 (57,1{NB}%)"],
-        ["A06", "2 ; 3 ; 3 ; 3 ; 2 ; 2 ; 2", "(2 + 3 + 3 + 3 + 2 + 2 + 2) / 35 = 17 / 35", f"0,486 (48,6{NB}%)"],
+        ["A06", f"2{NB}; 4{NB}; 3{NB}; 3{NB}; 2{NB}; 3{NB}; 3", "(2 + 4 + 3 + 3 + 2 + 3 + 3) / 35 = 20 / 35",
+         f"0,571 (57,1{NB}%)"],
+        ["A06", f"2{NB}; 3{NB}; 3{NB}; 3{NB}; 2{NB}; 2{NB}; 2", "(2 + 3 + 3 + 3 + 2 + 2 + 2) / 35 = 17 / 35",
+         f"0,486 (48,6{NB}%)"],
     ]
 
 
@@ -102,7 +105,7 @@ def test_worked_examples_agree_with_the_rules(tiny_campaign):
     assert [r[4] for r in (x2[0], x2[2], x2[3])] == [f"1,000 (100,0{NB}%)", f"0,000 (0,0{NB}%)",
                                                      f"0,000 (0,0{NB}%)"]
     # Y1: target 10 (baisse); gap 4 → T0 14; partial 11.5 → P = 2.5 / 4
-    assert by_rule["Y1"][1][1:] == [f"14,0{NB}%", f"11,5{NB}%", "L = 0 ; P = (14 − 11,5) / (14 − 10)",
+    assert by_rule["Y1"][1][1:] == [f"14,0{NB}%", f"11,5{NB}%", f"L = 0{NB}; P = (14 − 11,5) / (14 − 10)",
                                     f"0,625 (62,5{NB}%)"]
     # X3: thresholds [[50, 0.5], [80, 1.0]]
     assert [r[1:] for r in by_rule["X3"]] == [

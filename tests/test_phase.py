@@ -64,10 +64,16 @@ def test_phase_1_leaves_the_awaited_indicators_out(tagged):
     assert h1.motif_nc == "donnée de l'Assurance Maladie attendue en phase 2"
     assert np.isnan(h1.gain)  # never a priority, never counted 0
     assert _ind(s, "020000002", "G1").statut == "en attente"
-    # the years before the evaluated one are final: H1 2017 = 6 is scored (6 > 4, T0 itself → 0)
-    h1_2017 = _ind(s, "010000001", "H1", 2017)
-    assert h1_2017.statut == "non atteint" and h1_2017.valeur == 6
     assert _es(s, "010000001").nb_non_renseignes == 1  # Y2 only
+    # the years before the evaluated one leave the same indicators out, so that a change since T0 or
+    # N−1 compares like with like: H1 2017 (= 6) is « en attente » too, and A's chapter 4 of 2017 is
+    # NC (H1 left out, H2 without a 2017 reference), where phase 2 scores it 0 (H1 = 6 at T0: not met)
+    h1_2017 = _ind(s, "010000001", "H1", 2017)
+    assert h1_2017.statut == "en attente" and np.isnan(h1_2017.score)
+    assert np.isnan(_es(s, "010000001", 2017).chapitre_4)
+    final = score(data, tagged, [2017, 2018])
+    assert _ind(final, "010000001", "H1", 2017).statut == "non atteint"
+    assert _es(final, "010000001", 2017).chapitre_4 == 0
 
 
 def test_score_by_year_threads_the_phase(tagged):

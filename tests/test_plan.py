@@ -12,6 +12,7 @@ from caqes_toolkit.documents.plan import FOLLOW_UP, PLAN_COLUMNS, SPARE_ROWS, wr
 from caqes_toolkit.errors import CaqesError
 from caqes_toolkit.evaluation.analysis import priorities
 from caqes_toolkit.evaluation.scoring import score
+from caqes_toolkit.formats import french_spacing
 
 from .conftest import SAMPLE, make_dataset
 from .test_analysis import GAIN_X2, GAIN_Y2
@@ -67,7 +68,7 @@ def test_rows_are_the_priorities_computed_by_hand(plan_a):
     assert headers == [name for name, _ in PLAN_COLUMNS]
     for offset, (rank, code, label, chapter, value, target, gain) in enumerate(EXPECTED, start=1):
         row = [c.value for c in sheet[HEADER_ROW + offset]]
-        assert row[:6] == [rank, code, label, chapter, value, target]
+        assert row[:6] == [rank, code, label, chapter, value, french_spacing(target)]
         assert row[6] == pytest.approx(gain)
     assert sheet.cell(HEADER_ROW + 1, 7).number_format == "0.00"
 
@@ -103,8 +104,8 @@ def test_title_block(plan_a):
     title = [sheet.cell(row, 1).value for row in range(1, HEADER_ROW)]
     assert title[0] == "Plan d'actions CAQES 2018"
     assert title[1] == "CH Test"
-    assert "FINESS : 010000001" in title[2] and "test-tiny" in title[2]
-    assert title[3] == f"Score global 2018 : {f'{G_A:.1f}'.replace('.', ',')}{NB}% — classe C"
+    assert f"FINESS{NB}: 010000001" in title[2] and "test-tiny" in title[2]
+    assert title[3] == f"Score global 2018{NB}: {f'{G_A:.1f}'.replace('.', ',')}{NB}% — classe C"
     today = dt.date.today()
     assert f"{today.day} " in title[4] and str(today.year) in title[4]
 

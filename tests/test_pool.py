@@ -69,7 +69,7 @@ def test_an_endless_report_fails_after_the_timeout_and_the_others_are_made(tmp_p
                                  "--notebook", str(notebook), "--timeout", "8"])
     assert result.exit_code == 1, result.output
     assert time.monotonic() - start < 90
-    assert "2 rapport(s) produit(s), 0 déjà à jour, 1 échec(s)" in result.output
+    assert "2 rapports produits, 0 déjà à jour, 1 échec" in result.output
     assert f"{endless} — hors cellule — délai dépassé (8 s)" in result.output
     for finess in ("094869773", "017462946"):
         scores = json.loads((out / finess / "scores.json").read_text(encoding="utf-8"))

@@ -97,7 +97,7 @@ def test_narrative_is_generated_from_the_results(report):
     html = str(sections.synthesis(report))
     weakest = report.chapters.dropna(subset=["score"]).sort_values("score").iloc[0]
     assert f"chapitre {int(weakest.chapitre)} ({weakest.libelle_court})" in html
-    assert "sanction peut être proposée" in html  # 2019, class C
+    assert "une sanction est encourue\u202f; elle peut être proposée" in html  # 2019, class C, phase 2
     delta = report.summary["evolution_t0"]
     assert f"Depuis le T0 (2017), le score global progresse de {abs(delta):.1f}".replace(".", ",") in html
     n = min(5, len(report.priorities))
@@ -138,7 +138,7 @@ def test_comparison_with_the_previous_campaign():
     assert r.score_n1_own_rules == pytest.approx(own.loc[FINESS, "score_global"])
     html = str(sections.rule_changes(r)) + str(sections.indicators(r))
     assert "45,5\u202f%" in html and "49,0\u202f%" in html
-    assert "(cible caqes-2018 : 45,5\u202f%)" in html
+    assert "(cible caqes-2018\u202f: 45,5\u202f%)" in html
     # without the campaign of 2018, the report says its 2018 scores follow the rules of 2019…
     notice = str(sections.rule_changes(build_report(FINESS, 2019, SAMPLE, CAMPAIGN_2019)))
     assert "Les scores de 2018 (N−1) sont calculés ici selon les règles de la campagne caqes-2019" in notice

@@ -35,19 +35,19 @@ def test_up_to_date_reports_are_answered_without_reading_or_starting_anything(tm
     shutil.copytree(SAMPLE, data)
     notebook = stub_notebook(tmp_path / "rapport.ipynb")
     first = _reports(data, out, notebook)
-    assert "3 rapport(s) produit(s), 0 déjà à jour" in first and "'nbconvert'" in first
+    assert "3 rapports produits, 0 déjà à jour" in first and "'nbconvert'" in first
     again = _reports(data, out, notebook)
-    assert "0 rapport(s) produit(s), 3 déjà à jour, 0 échec(s)" in again
+    assert "0 rapport produit, 3 déjà à jour, 0 échec" in again
     assert "importés : [] code : 0" in again  # no pandas, no papermill, no notebook library
 
     (out / "2A5477391" / "rapport.html").unlink()  # one report lost: remade, the others skipped
-    assert "1 rapport(s) produit(s), 2 déjà à jour" in _reports(data, out, notebook)
-    assert "0 rapport(s) produit(s), 3 déjà à jour" in _reports(data, out, notebook)
+    assert "1 rapport produit, 2 déjà à jour" in _reports(data, out, notebook)
+    assert "0 rapport produit, 3 déjà à jour" in _reports(data, out, notebook)
 
     (data / "notes.txt").write_text("un fichier de plus dans le dossier de données", encoding="utf-8")
     unread = _reports(data, out, notebook)  # a file the loader does not read changes nothing
-    assert "0 rapport(s) produit(s), 3 déjà à jour" in unread and "importés : [] code : 0" in unread
+    assert "0 rapport produit, 3 déjà à jour" in unread and "importés : [] code : 0" in unread
 
-    assert "3 rapport(s) produit(s)" in _reports(data, out, notebook, "--force")
+    assert "3 rapports produits" in _reports(data, out, notebook, "--force")
     other = _reports(data, out, notebook, finess=["094869773"])  # another request
-    assert "0 rapport(s) produit(s), 1 déjà à jour" in other and "'pandas'" in other
+    assert "0 rapport produit, 1 déjà à jour" in other and "'pandas'" in other

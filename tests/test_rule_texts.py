@@ -19,6 +19,7 @@ from caqes_toolkit.documents.rule_texts import (
     rule_value,
     update_readme,
 )
+from caqes_toolkit.formats import french_spacing
 from caqes_toolkit.rules.campaign import load_campaign
 from caqes_toolkit.rules.changes import RuleChange, compare_campaigns
 
@@ -69,11 +70,11 @@ def test_annex_method_and_readme_say_the_same_thing(report_2019):
     assert used == set(RULES)
     for rule in used:
         summary = RULES[rule].summary
-        assert summary in annex and summary in method and summary in readme, rule
+        assert french_spacing(summary) in annex and french_spacing(summary) in method and summary in readme, rule
     ranges = class_ranges(campaign)
     assert method_classes == [[r.name, r.text()] for r in ranges]
     for r in ranges:
-        assert f"{r.name} : {r.text()}" in annex and f"{r.name} : {r.text()}" in readme
+        assert f"{r.name}\u202f: {r.text()}" in annex and f"{r.name} : {r.text()}" in readme
 
 
 def test_rule_changes_carry_typed_values(tmp_path: Path):

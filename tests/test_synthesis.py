@@ -13,7 +13,7 @@ from caqes_toolkit.cli import app
 from caqes_toolkit.documents import synthesis as sy
 from caqes_toolkit.run.render import chromium_available
 
-from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE
+from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, plain_spaces
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -39,7 +39,7 @@ def test_class_counts_and_sanctions(synthese, table):
     for name in proposed.raison_sociale.head(sy.N_LISTED):
         assert name.replace("'", "&#39;") in html
     assert proposed.raison_sociale.iloc[-1].replace("'", "&#39;") not in html
-    assert "… et 1 autre (liste complète de 16 : voir le classeur synthese_regionale_2019.xlsx" in html
+    assert "… et 1 autre (liste complète de 16\u202f: voir le classeur synthese_regionale_2019.xlsx" in html
     # the cap is 1 % of produits_am
     row = proposed.iloc[0]
     assert row.plafond_sanction == pytest.approx(row.produits_am / 100)
@@ -74,7 +74,7 @@ def test_synthese_command(tmp_path):
                                       "-y", "2019", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "synthese_regionale_2019.pdf").pages)
-    assert "Région fictive : synthèse de l'évaluation 2019" in text
+    assert "Région fictive : synthèse de l'évaluation 2019" in plain_spaces(text)
     assert "Centre hospitalier de Fictiville" in text  # internal document: names establishments
     assert (tmp_path / "synthese_regionale_2019.html").exists()
 

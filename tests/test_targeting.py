@@ -112,16 +112,21 @@ def test_cli_columns(tmp_path, suffix):
     res = runner.invoke(app, ["ciblage", str(SAMPLE_2022), "--campaign", str(SAMPLE_CAMPAIGN), "--year", "2023",
                               "--out", str(out)])
     assert res.exit_code == 0, res.output
-    if suffix == ".csv":
+    if suffix == ".csv":  # for programs: the machine columns and values
         rows = list(csv.reader(out.open(encoding="utf-8")))
         header, body = rows[0], rows[1:]
-    else:
+        assert header == list(TARGETING_COLUMNS)
+        assert {r[4] for r in body} == {"oui", "non", "a_verifier"}
+        targeted = "oui"
+    else:  # for people: French headers and values
         sheet = openpyxl.load_workbook(out).active
         header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert header == list(TARGETING_COLUMNS)
-    assert {r[4] for r in body} == {"oui", "non", "a_verifier"}
+        assert header == ["FINESS", "Raison sociale", "Année", "Référentiel", "Ciblage", "Valeurs qui décident"]
+        assert {r[4] for r in body} == {"ciblé", "non ciblé", "à vérifier"}
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet.page_setup.orientation == "landscape"
+        targeted = "ciblé"
     songe_ipp = [r for r in body if r[1] == "Centre hospitalier de Songe-sur-Mer" and r[3] == "IPP"]
-    assert [r[4] for r in songe_ipp] == ["oui"] and "12" in songe_ipp[0][5] and "8" in songe_ipp[0][5]
+    assert [r[4] for r in songe_ipp] == [targeted] and "12" in songe_ipp[0][5] and "8" in songe_ipp[0][5]
 
 
 def test_cli_refuses_an_empty_threshold(tmp_path):

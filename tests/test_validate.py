@@ -290,7 +290,7 @@ def test_load_dataset_raises_data_error_with_all_faults(tmp_path: Path) -> None:
     assert [(f.line, f.severity, f.code) for f in caught.value.faults] == [
         (4, "avertissement", "finess-check-digit"), (7, "erreur", "unknown-indicator"),
         (8, "erreur", "out-of-range")]
-    assert str(caught.value).startswith("2 erreur(s) dans les données")
+    assert str(caught.value).startswith("2 erreurs dans les données")
     assert "resultats.csv, ligne 8, colonne « valeur » : valeur « 200 »" in str(caught.value)
 
 

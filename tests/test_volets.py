@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from caqes_toolkit.cli import app
 from caqes_toolkit.data.load import load_dataset
 from caqes_toolkit.data.validation import validate
+from caqes_toolkit.documents.present import VOLET_LABELS
 from caqes_toolkit.errors import CampaignError
 from caqes_toolkit.evaluation.money import VOLET_COLUMNS
 from caqes_toolkit.evaluation.scoring import score
@@ -242,11 +243,20 @@ def test_cli_volets_file(tmp_path):
         result = runner.invoke(app, ["score", str(folder), "-c", str(camp), "-y", "2019", "--out", str(out),
                                      "--volets", str(volets)])
         assert result.exit_code == 0, result.output
-        read = pd.read_csv if suffix == "csv" else pd.read_excel
-        v = read(volets, dtype=str, keep_default_na=False)
-        assert tuple(v.columns) == VOLET_COLUMNS
-        assert list(zip(v["finess"], v["volet"], v["indicateur"])) == [
-            (F, "transports", "TR1"), (F, "transports", ""), (G, "qualite", "")]
+        if suffix == "csv":  # for programs: the machine columns and codes
+            v = pd.read_csv(volets, dtype=str, keep_default_na=False)
+            assert tuple(v.columns) == VOLET_COLUMNS
+            assert list(zip(v["finess"], v["volet"], v["indicateur"])) == [
+                (F, "transports", "TR1"), (F, "transports", ""), (G, "qualite", "")]
+        else:  # for people: French headers, each volet by its label, a contract's total row named so
+            v = pd.read_excel(volets, dtype=str, keep_default_na=False)
+            assert list(v.columns) == [VOLET_LABELS[c] for c in VOLET_COLUMNS]
+            assert list(v.columns[:2]) == ["FINESS", "Année"] and "Objectif (€)" in v.columns
+            labels = {volet.code: volet.label for volet in load_campaign(camp).volets}
+            assert list(zip(v["FINESS"], v["Volet"], v["Indicateur"])) == [
+                (F, labels["transports"], "TR1"), (F, labels["transports"], "total du contrat"),
+                (G, labels["qualite"], "total du contrat")]
+            v = v.rename(columns={label: code for code, label in VOLET_LABELS.items()})
         line = v.iloc[0]
         assert float(line["objectif"]) == pytest.approx(1_253_380.80)
         assert float(line["interessement"]) == pytest.approx(1_014.24)

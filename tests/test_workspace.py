@@ -20,7 +20,7 @@ from caqes_toolkit.app.request import request
 from caqes_toolkit.cli import app
 from caqes_toolkit.workspace import create_workspace
 
-from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE
+from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, plain_spaces
 
 runner = CliRunner()
 SAMPLE_2022 = SAMPLE.parent / "exemple-2022"
@@ -28,7 +28,10 @@ CAMPAIGN_2022 = SAMPLE_2022 / "caqes-2022-region-fictive.yml"
 
 
 def run(*args: object):
-    return runner.invoke(app, [str(a) for a in args])
+    """The command's result, its output's no-break spaces as plain ones (their own tests: test_typography)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    result.output_bytes = plain_spaces(result.output).encode()
+    return result
 
 
 @pytest.fixture
@@ -139,7 +142,7 @@ def test_without_a_workspace_a_missing_option_is_said_as_before(tmp_path: Path, 
     monkeypatch.chdir(tmp_path)
     result = run("plan", SAMPLE, "--campaign", CAMPAIGN_2019)
     assert result.exit_code == 2
-    assert "Option manquante '--out'" in result.output and "caqes init" in result.output
+    assert "Option manquante : « --out »" in result.output and "caqes init" in result.output
     result = run("etat")
     assert result.exit_code == 2 and "aucun fichier caqes.toml" in result.output
 

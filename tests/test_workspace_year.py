@@ -14,14 +14,15 @@ import nbformat
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from caqes_toolkit.cli import app
 from caqes_toolkit.formats import fmt_pct
 from caqes_toolkit.workspace import create_workspace
 
+from .conftest import PlainRunner
+
 pytestmark = pytest.mark.slow
-runner = CliRunner()
+runner = PlainRunner()
 WORDS = {"rapport_etablissement.ipynb": "Mot de l'ARS Région fictive aux établissements",
          "synthese_regionale.ipynb": "Note de la direction de l'offre de soins fictive"}
 

@@ -84,8 +84,7 @@ def score(req: Request, out: Path | None, detail: Path | None = None, volets: Pa
     """``caqes score``: the scores file (one row per establishment and year), the indicators' detail
     and the volets' money, each by the generation of the years' campaigns."""
     from ..documents.generations import generation_of_years
-    from ..evaluation.money import write_volets
-    from ..outputs import write_table
+    from ..documents.present import write_detail, write_volets_file
 
     if out is None:
         req = with_years(req)
@@ -105,13 +104,11 @@ def score(req: Request, out: Path | None, detail: Path | None = None, volets: Pa
     with recorded([out]):
         generation.write_scores(scored, out)
     if detail is not None and scored.detail is not None:
-        from ..documents.present import LABELS
-
         with recorded([detail]):
-            write_table({"indicateurs": scored.detail}, detail, LABELS, decimals=2)
+            write_detail(scored.detail, detail)
     if volets is not None:
         with recorded([volets]):
-            write_volets(scored.money, volets)
+            write_volets_file(scored.money, volets)
     warnings = dict.fromkeys((*opened.dataset.warnings, *(w for m in scored.money for w in m.warnings)))
     return ScoreResult(len(scored.table), list(warnings), out)
 
@@ -127,8 +124,9 @@ class Targeted:
 
 def ciblage(req: Request, out: Path | None) -> Targeted:
     """``caqes ciblage``: each establishment on each référentiel of the year."""
+    from ..documents.present import write_targeting_file
     from ..errors import CaqesError
-    from ..evaluation.targeting import targeting_table, write_targeting
+    from ..evaluation.targeting import targeting_table
 
     if out is None:
         req = with_years(req)
@@ -143,7 +141,7 @@ def ciblage(req: Request, out: Path | None) -> Targeted:
         raise CaqesError(f"la campagne {camp.name} ne définit aucun référentiel de ciblage (clé "
                          "« referentiel ») ni aucun seuil de ciblage (« seuil_ciblage ») : rien à cibler")
     with recorded([out]):
-        write_targeting(table, out)
+        write_targeting_file(table, out)
     return Targeted(table, opened.dataset.warnings, out)
 
 

@@ -168,7 +168,7 @@ def _run_batch(req: Request, out_dir: Path, options: ReportsOptions, key: str, s
     with recorded([out_dir / "index.html"]):
         write_index(out_dir, outcomes, campaign=camp.label_for(year), year=year, formats=req.formats,
                     workbook="scores.xlsx", establishments=dataset.establishments, classes=list(camp.classes),
-                    absent=absent)
+                    absent=absent, volets={v.code: v.label for v in camp.volets})
     if not any(o.status == "failed" for o in outcomes):
         record(out_dir, key, jobs, absent=absent, notebook=used)
     return Reports(outcomes, out_dir, used, year, absent=absent)

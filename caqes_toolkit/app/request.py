@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CaqesError
+from ..formats import agree
 from ..outputs import check_outputs, refuse_overwrite
 from .config import Workspace, find_workspace
 
@@ -56,7 +57,7 @@ class Listener:
 
 @dataclass(frozen=True)
 class Request:
-    """What a command is asked to do: its inputs, the year(s), the phase, the formats, the
+    """What a command is asked to do: its inputs, the years, the phase, the formats, the
     establishments and whether to replace what a person made."""
 
     data: Path | None = None
@@ -86,7 +87,7 @@ class Request:
         if given is not None:
             return given
         if self.workspace is None:
-            raise UsageError(f"Option manquante '{option}'{_WITHOUT_WORKSPACE}")
+            raise UsageError(f"Option manquante : « {option} »{_WITHOUT_WORKSPACE}")
         year = max(self.years) if self.years else self.workspace.year
         if year is None:
             raise UsageError(f"{option} : année à préciser pour nommer la sortie (--year, ou annee dans "
@@ -118,7 +119,7 @@ def _formats(text: str | None) -> tuple[str, ...]:
     fmts = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     unknown = [f for f in fmts if f not in FORMATS]
     if unknown or not fmts:
-        got = f"format(s) inconnu(s) : {', '.join(unknown)}" if unknown else "aucun format"
+        got = f"{agree(len(unknown), 'format inconnu')} : {', '.join(unknown)}" if unknown else "aucun format"
         raise UsageError(f"--formats : {got} ; formats possibles : {', '.join(FORMATS)}")
     return fmts
 
@@ -177,7 +178,7 @@ def _data(given: Path | _NotTaken | None, workspace: Workspace | None) -> Path |
         return given
     if workspace is None or workspace.data is None:
         where = f" ni clé donnees dans {workspace.file}" if workspace is not None else ""
-        raise UsageError(f"Argument manquant 'data' (dossier ou classeur de données){where}"
+        raise UsageError(f"Argument manquant : « DONNÉES » (dossier ou classeur de données){where}"
                          + ("" if workspace is not None else _WITHOUT_WORKSPACE.replace("-la", "-le")))
     return workspace.existing(workspace.data, "campagne.donnees")
 
@@ -190,7 +191,7 @@ def _campaigns(given: Sequence[Path] | _NotTaken | None, workspace: Workspace | 
         return tuple(given)
     if workspace is None or not workspace.campaigns:
         where = f" ni clé campagnes dans {workspace.file}" if workspace is not None else ""
-        raise UsageError(f"Option manquante '--campaign'{where}"
+        raise UsageError(f"Option manquante : « --campaign » ou « -c »{where}"
                          + ("" if workspace is not None else _WITHOUT_WORKSPACE))
     return tuple(workspace.existing(path, "campagne.campagnes") for path in workspace.campaigns)
 
@@ -265,7 +266,7 @@ def warn_previous_year(opened: OpenRequest) -> None:
 
 @dataclass(frozen=True)
 class OpenRequest:
-    """A request opened: its year(s), campaigns and data read; ``campaign`` evaluates the last year
+    """A request opened: its years, campaigns and data read; ``campaign`` evaluates the last year
     (``year``), ``previous`` is the campaign of the year before when given; ``generation`` is the
     strategy of ``campaign``'s generation."""
 

@@ -8,6 +8,7 @@ Texts are never parsed as mathtext: a ``$`` in a name stays a ``$``.
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -194,12 +195,16 @@ def maturity_profile(maturity: pd.DataFrame) -> Figure:
 
 
 def indicator_status(indicators: pd.DataFrame, statuses: tuple[str, ...]) -> Figure:
-    """Number of indicators in each status, chapter by chapter (stacked bars)."""
+    """Number of indicators in each status, chapter by chapter (stacked bars); the legend names the
+    statuses met only, on as many rows as the page's width needs (never cut at its edge)."""
     counts = (indicators.groupby(["chapitre", "statut"]).size().unstack(fill_value=0)
               .reindex(columns=list(statuses), fill_value=0).sort_index(ascending=False))
+    statuses = tuple(s for s in statuses if counts[s].any())
+    columns = len(statuses) if len(statuses) <= 5 else math.ceil(len(statuses) / 2)
+    rows = math.ceil(len(statuses) / max(columns, 1))
     with style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(counts) + 1.2))
-        margins(fig, left=0.9, right=0.15, top=0.4, bottom=0.5)
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(counts) + 0.95 + 0.2 * rows))
+        margins(fig, left=0.9, right=0.15, top=0.2 + 0.2 * rows, bottom=0.48)
         left = np.zeros(len(counts))
         y = np.arange(len(counts))
         for status in statuses:
@@ -214,7 +219,7 @@ def indicator_status(indicators: pd.DataFrame, statuses: tuple[str, ...]) -> Fig
             left += values
         ax.set_yticks(y, [f"Chapitre {c}" for c in counts.index])
         ax.set_xlabel("Nombre d'indicateurs")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(statuses), fontsize=8)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=columns, fontsize=8, frameon=False)
     return fig
 
 

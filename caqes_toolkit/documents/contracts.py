@@ -30,17 +30,18 @@ from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
 from ..evaluation.region import campaign_source, load_region, select_region
 from ..evaluation.targeting import referentiel_rows
-from ..formats import fmt_euros, fmt_num, fmt_pct
+from ..formats import fmt_euros, fmt_num, fmt_pct, french_spacing_html, plural
 from ..rules.campaign import Campaign, campaign_for_year
 from ..rules.objectives import Condition, Volet, VoletIndicator
 from .examples import EXAMPLE_FINESS, example_dataset, example_establishments
 from .fragments import REPORT_READERS, SYNTHESIS_READERS, Html, french_date, provenance, render, with_other_rules_notice
-from .rule_texts import rate_text
+from .rule_texts import RULES, rate_text
 from .synthesis_workbook import SHEETS, more_notes, workbook_name
 from .templating import environment
-from .volets import CHOICE, Presentation, report_section, spending_facts
+from .vocabulary import TARGETING, YES_NO, volet_label
+from .volets import MARKS, Presentation, report_section, spending_facts
 
-__all__ = ["CIBLE", "INCENTIVE", "ContractReport", "ContractSynthesis", "build_contract_report",
+__all__ = ["INCENTIVE", "ContractReport", "ContractSynthesis", "build_contract_report",
            "build_contract_synthesis", "by_indicator", "contracts", "header", "key_figures", "method_annex",
            "method_html", "report_provenance", "synthesis", "synthesis_header", "synthesis_provenance", "targeted",
            "targeting", "volets", "workbook_sheets"]
@@ -48,7 +49,6 @@ __all__ = ["CIBLE", "INCENTIVE", "ContractReport", "ContractSynthesis", "build_c
 OBSERVATIONS = ("Ce rapport d'évaluation est adressé à l'établissement, qui dispose d'un mois à compter de sa "
                 "réception pour présenter ses observations à l'ARS et à l'Assurance Maladie. Les montants "
                 "sont des estimations : l'intéressement versé est arrêté après ces observations.")
-CIBLE = {"oui": "ciblé", "non": "non ciblé", "a_verifier": "à vérifier"}
 N_LISTED = 15  # rows of a long list shown in the synthesis (the workbook has them all)
 #: The worked example of the method: spending of N − 1 and N, rate and share when the campaign leaves them empty.
 EXAMPLE_SPENDING = (200_000.0, 185_000.0)
@@ -94,7 +94,7 @@ def _incentive_basis(results: VoletResults, volet: Volet, total: Any, year: int)
 #: The volets incitatifs of a report: two years only (N − 1 and N), the table says it all.
 INCENTIVE = Presentation(
     title="Volets incitatifs",
-    intro=lambda n, year: (f"L'établissement a {n} contrat(s) de volet incitatif en vigueur en {year}. Pour "
+    intro=lambda n, year: (f"L'établissement a {plural(n, 'contrat de volet incitatif')} en vigueur en {year}. Pour "
                            f"chaque indicateur : dépenses {year - 1} et {year}, taux d'évolution cible et "
                            "objectif, économies et intéressement estimé. Le degré de réalisation des objectifs "
                            "d'un volet est la moyenne pondérée des scores de ses objectifs notés (100 % sans "
@@ -205,7 +205,7 @@ def volets(r: ContractReport) -> Html:
 
 def targeting(r: ContractReport) -> Html:
     """The establishment's outcome on each référentiel of year N, and the values that decided it."""
-    rows = [{"code": t.referentiel, "cible": CIBLE[t.cible], "motif": t.motif} for t in r.targeting.itertuples()]
+    rows = [{"code": t.referentiel, "cible": TARGETING[t.cible], "motif": t.motif} for t in r.targeting.itertuples()]
     notes = [f"Un établissement respecte un référentiel dès qu'une de ses conditions est remplie ; il est ciblé "
              f"quand aucune ne l'est (valeurs de {r.annee}) ; « à vérifier » quand une donnée manque."]
     if r.incomplete:
@@ -229,7 +229,7 @@ def method_annex(r: ContractReport) -> Html:
         *(f"Volet « {v.label} » : part d'intéressement "
           f"{fmt_pct(v.share_savings, 0) if v.share_savings is not None else 'à compléter'}. {v.source}."
           for v in c.volets),
-        CHOICE,
+        MARKS,
     ]
     return render("contract_annex", {"paragraphs": paragraphs, "lines": lines})
 
@@ -294,12 +294,12 @@ def synthesis_header(s: ContractSynthesis) -> Html:
 
 def key_figures(s: ContractSynthesis) -> Html:
     t, target = s.totals, s.targeting
-    out = [f"{len(t)} contrat(s) de volet incitatif en vigueur en {s.annee}, pour {t['finess'].nunique()} "
-           "établissement(s).",
+    out = [f"{plural(len(t), 'contrat de volet incitatif')} en vigueur en {s.annee}, pour "
+           f"{plural(t['finess'].nunique(), 'établissement')}.",
            f"Économies constatées par rapport à {s.annee - 1} : {_sum(t['economies'])} ; intéressement estimé : "
            f"{_sum(t['interessement'])}.",
-           f"Ciblage {s.annee} : {int((target['cible'] == 'oui').sum())} ciblage(s) (établissement × référentiel), "
-           f"{int((target['cible'] == 'a_verifier').sum())} à vérifier.",
+           f"Ciblage {s.annee} : {plural(int((target['cible'] == 'oui').sum()), 'ciblage')} (établissement × "
+           f"référentiel), {int((target['cible'] == 'a_verifier').sum())} à vérifier.",
            "L'évaluation conduit à un intéressement seulement ; chaque établissement dispose d'un mois pour "
            "présenter ses observations sur son rapport.",
            f"Listes complètes : classeur {workbook_name(s.annee)} (onglets « {SHEETS['contracts']} », "
@@ -315,25 +315,25 @@ def by_indicator(s: ContractSynthesis) -> Html:
         for line in volet.expenses:
             mine = lines[lines["indicateur"] == line.code]
             if not mine.empty:
-                rows.append([volet.code, line.code, str(len(mine)), _sum(mine["montant_reference"]),
+                rows.append([volet.label, line.code, str(len(mine)), _sum(mine["montant_reference"]),
                              _sum(mine["montant"]), _sum(mine["economies"]), _sum(mine["interessement"])])
         total = s.totals[s.totals["volet"] == volet.code]
         if not total.empty:
-            rows.append([volet.code, "total du volet", str(len(total)), "", "", _sum(total["economies"]),
+            rows.append([volet.label, "total du volet", str(len(total)), "", "", _sum(total["economies"]),
                          _sum(total["interessement"])])
     return render("plain_table", {
         "headers": ["Volet", "Indicateur", "Contrats", f"Dépenses {s.annee - 1}", f"Dépenses {s.annee}",
                     "Économies", "Intéressement estimé"],
         "rows": rows, "numeric": [2, 3, 4, 5, 6], "empty": f"Aucun contrat en vigueur en {s.annee}.",
         "notes": ["Intéressement de la ligne = part d'intéressement × économies de la ligne × degré de réalisation "
-                  "des objectifs du volet ; « — » quand un montant manque.", CHOICE]})
+                  "des objectifs du volet ; « — » quand un montant manque.", MARKS]})
 
 
 def contracts(s: ContractSynthesis) -> Html:
     """One row per contract in force (the first :data:`N_LISTED`, by volet then FINESS)."""
     order = {v.code: k for k, v in enumerate(s.campaign.volets)}
     t = s.totals.assign(_o=s.totals["volet"].map(order)).sort_values(["_o", "finess"])
-    rows = [[r.finess, s.names.get(r.finess, ""), r.volet,
+    rows = [[r.finess, s.names.get(r.finess, ""), volet_label(s.campaign, r.volet),
              f"{pd.Timestamp(r.date_debut):%d/%m/%Y} – "
              + (f"{pd.Timestamp(r.date_fin):%d/%m/%Y}" if pd.notna(r.date_fin) else "sans fin"),
              fmt_pct(r.atteinte, 0), fmt_euros(r.economies, 0), fmt_euros(r.interessement, 0)]
@@ -354,11 +354,11 @@ def targeted(s: ContractSynthesis) -> Html:
         ["_c", "_o", "finess"])
     under = set(zip(s.totals["finess"], s.totals["volet"]))
     volet_of = {i.code: v.code for v, i in s.campaign.with_referentiel if v is not None}
-    rows = [[r.referentiel, r.finess, s.names.get(r.finess, ""), CIBLE[r.cible], r.motif,
-             "oui" if (r.finess, volet_of.get(r.referentiel)) in under else "non"]
+    rows = [[r.referentiel, r.finess, s.names.get(r.finess, ""), TARGETING[r.cible], r.motif,
+             YES_NO[(r.finess, volet_of.get(r.referentiel)) in under]]
             for r in t.head(N_LISTED).itertuples()]
     counts = t["cible"].value_counts()
-    notes = [f"{int(counts.get('oui', 0))} ciblage(s), {int(counts.get('a_verifier', 0))} à vérifier.",
+    notes = [f"{plural(int(counts.get('oui', 0)), 'ciblage')}, {int(counts.get('a_verifier', 0))} à vérifier.",
              *more_notes(len(rows), len(t), "targeting", s.annee),
              "Ciblé : aucune condition du référentiel n'est remplie ; à vérifier : aucune ne l'est avec "
              "certitude mais une donnée manque. La liste complète (avec les établissements non ciblés) : "
@@ -378,7 +378,8 @@ def workbook_sheets(s: ContractSynthesis) -> dict[str, pd.DataFrame]:
     """Every contract in force and every establishment a référentiel targets (or asks to check)."""
     t = s.totals.sort_values(["volet", "finess"])
     listed = pd.DataFrame({
-        "FINESS": t["finess"], "Établissement": t["finess"].map(s.names), "Volet": t["volet"],
+        "FINESS": t["finess"], "Établissement": t["finess"].map(s.names),
+        "Volet": t["volet"].map(lambda code: volet_label(s.campaign, code)),
         "Début": pd.to_datetime(t["date_debut"]).dt.date, "Fin": pd.to_datetime(t["date_fin"]).dt.date,
         "Réalisation des objectifs (%)": t["atteinte"], "Économies (€)": t["economies"],
         "Intéressement estimé (€)": t["interessement"],
@@ -386,7 +387,7 @@ def workbook_sheets(s: ContractSynthesis) -> dict[str, pd.DataFrame]:
     g = s.targeting[s.targeting["cible"] != "non"].sort_values(["referentiel", "cible", "finess"])
     flagged = pd.DataFrame({
         "Référentiel": g["referentiel"], "FINESS": g["finess"], "Établissement": g["finess"].map(s.names),
-        "Ciblage": g["cible"].map(CIBLE), "Valeurs qui décident": g["motif"],
+        "Ciblage": g["cible"].map(TARGETING), "Valeurs qui décident": g["motif"],
     })
     return {SHEETS["contracts"]: listed, SHEETS["targeting"]: flagged}
 
@@ -492,13 +493,14 @@ def _method_content(campaign: Campaign) -> dict:
                      "économies = max(0 ; dépenses N−1 − dépenses N)  (année civile, contre l'année précédente)",
                      "A = Σ poids × score / Σ poids des objectifs notés du volet (100 % sans objectif noté)",
                      "intéressement estimé = part d'intéressement × Σ économies du volet × A"],
-        "lines": [{"volet": v.code, "code": i.code, "libelle": i.label, "poste": i.expense,
+        "lines": [{"volet": v.label, "code": i.code, "libelle": i.label, "poste": i.expense,
                    "taux": rate_text(i) if i.target_rate is not None else "à compléter"} for v, i in expenses],
         "volets": [{"libelle": v.label, "part": fmt_pct(v.share_savings, 0) if v.share_savings is not None
                     else "à compléter", "source": v.source or "—"} for v in campaign.volets],
-        "objectives": [f"{i.code} — {i.label} ({v.code}, règle {i.rule})" for v in campaign.volets for i in v.scored],
+        "objectives": [f"{i.code} — {i.label} (volet « {v.label} », règle {RULES[i.rule].name})"
+                       for v in campaign.volets for i in v.scored],
         "example": _worked_example(campaign) if expenses else {"intro": "Aucun indicateur de dépense.", "rows": []},
-        "todo": _todo(campaign),
+        "todo": _todo(campaign), "marks": MARKS,
         "source_file": Path(campaign.path).name if campaign.path else None,
         "sha256": campaign.sha256, "version": __version__, "date": french_date(dt.date.today()),
     }
@@ -506,4 +508,5 @@ def _method_content(campaign: Campaign) -> dict:
 
 def method_html(campaign: Campaign) -> str:
     """The method document of a second-generation ``campaign`` as one self-contained HTML page."""
-    return environment().get_template("methode_contrat.html.j2").render(m=_method_content(campaign))
+    page = environment().get_template("methode_contrat.html.j2").render(m=_method_content(campaign))
+    return french_spacing_html(page)

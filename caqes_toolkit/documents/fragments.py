@@ -13,6 +13,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from ..data.dataset import SourceFile
+from ..formats import french_spacing_html
 from ..rules.campaign import Campaign
 from .charts import figure_svg
 from .templating import environment
@@ -50,8 +51,9 @@ def macros() -> TemplateModule:
 
 
 def render(macro: str, *args) -> Html:
-    """Render one macro of ``templates/sections.html.j2`` (values are escaped)."""
-    return Html(str(getattr(macros(), macro)(*args)))
+    """Render one macro of ``templates/sections.html.j2`` (values are escaped), its text with French
+    spacing (:func:`~caqes_toolkit.formats.french_spacing_html`)."""
+    return Html(french_spacing_html(str(getattr(macros(), macro)(*args))))
 
 
 def figure(fig: Figure, alt: str, caption: str) -> Html:
@@ -72,7 +74,8 @@ def provisional_notice(campaign: Campaign, phase: int) -> str:
         date = (f" le {french_date(when)}" if isinstance(when, dt.date)
                 else f" : {when}" if when else "")
         return ("Évaluation provisoire (phase 1) : les indicateurs alimentés par les données de "
-                "l'Assurance Maladie sont « en attente » et retirés du calcul ; le score définitif "
+                "l'Assurance Maladie sont « en attente » et retirés du calcul, de cette année comme des années "
+                "auxquelles elle est comparée (T0, N−1), pour comparer les mêmes indicateurs ; le score définitif "
                 f"sera établi en phase 2{date}.")
     return ""
 

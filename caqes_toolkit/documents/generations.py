@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CaqesError
+from ..formats import agree
 from .generation import Generation, Scored
 
 if TYPE_CHECKING:
@@ -165,7 +166,8 @@ class ContractsGeneration(Generation):
             return found
         unknown = [f for f in wanted if f not in set(dataset.establishments["finess"])]
         if unknown:
-            raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+            raise CaqesError(f"FINESS {agree(len(unknown), 'absent', 'absents')} de la table etablissements : "
+                         f"{', '.join(unknown)}")
         return wanted
 
     def not_evaluated(self, dataset: Dataset, campaign: Campaign, year: int) -> dict[str, str]:
@@ -195,9 +197,9 @@ class ContractsGeneration(Generation):
         return Scored(incentive_table(money, dataset), money)
 
     def write_scores(self, scored: Scored, path: Path) -> None:
-        from ..outputs import write_table
+        from .present import write_incentives
 
-        write_table({"interessement": scored.table}, path, decimals=2)
+        write_incentives(scored.table, scored.money, path)
 
     def synthesis_sheets(self, parameters: dict[str, Any]) -> dict[str, pd.DataFrame]:
         from .contracts import build_contract_synthesis, workbook_sheets

@@ -26,13 +26,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..data.dataset import Dataset
 from ..errors import CaqesError
+from ..formats import agree
 from ..rules.campaign import Campaign, Indicator
 from .grid_book import (
     BLUE,
     INDICATORS_SHEET,
     INPUT_FILL,
     MATURITY_SHEET,
-    SOURCE_LABELS,
     UNLOCKED,
     Known,
     Objective,
@@ -52,6 +52,7 @@ from .grid_book import (
     value_row,
     volet_objectives,
 )
+from .vocabulary import DATA_SOURCES, TO_OBTAIN
 
 __all__ = ["MATURITY_STEP_NAMES", "applicable_indicators", "grid_path", "write_grids"]
 
@@ -93,7 +94,8 @@ def write_grids(data: Dataset, campaign: Campaign, year: int, out_dir: Path,
     wanted = list(dict.fromkeys(finess)) if finess is not None else list(es.index)
     unknown = [f for f in wanted if f not in es.index]
     if unknown:
-        raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+        raise CaqesError(f"FINESS {agree(len(unknown), 'absent', 'absents')} de la table etablissements : "
+                         f"{', '.join(unknown)}")
     known = Known(data, campaign, year)
     return save_grids(out_dir, year, wanted, lambda f, key: _workbook(es.loc[f], campaign, year, known, key),
                       force=force, progress=progress, key_file=key_file)
@@ -149,7 +151,8 @@ def _establishment_sheet(sheet: Worksheet, identity: pd.Series, campaign: Campai
         (f"5. Onglet « {MATURITY_SHEET} » (s'il existe) : cotez chacune des sept étapes de 0 à 5, "
          "comme dans votre dernier compte qualité ou rapport de certification HAS.", None),
         ("6. Les indicateurs dont la donnée vient de l'Assurance Maladie ou de la HAS sont "
-         "affichés en gris, verrouillés : vous n'avez rien à saisir.", None),
+         "affichés en gris, verrouillés : vous n'avez rien à saisir ; l'ARS obtient leur valeur auprès de "
+         f"l'Assurance Maladie ou de la HAS (« {TO_OBTAIN} » tant qu'elle ne l'a pas).", None),
         *closing_paragraphs(campaign, 7),
     ]
     identity_sheet(sheet, campaign, f"Grille d'auto-évaluation CAQES — année {year}", rows, paragraphs)
@@ -165,14 +168,14 @@ def _indicator_row(sheet: Worksheet, row: int, ind: Objective, identity: pd.Seri
         "Valeur T0": known.shown(ind, finess, known.t0_year),
         "Valeur N−1": known.shown(ind, finess, year - 1),
         "Règle de calcul": rule_words(ind),
-        "Source des données": SOURCE_LABELS[ind.data_source],
+        "Source des données": DATA_SOURCES[ind.data_source],
     }
     own = ind.data_source == "etablissement"
     if ind.rule == "maturite":
         value_row(sheet, row, COL, values, own, None, f"voir « {MATURITY_SHEET} »")
     elif not own:
         shown = known.shown(ind, finess, year)
-        value_row(sheet, row, COL, values, own, None, "" if shown == "—" else shown)
+        value_row(sheet, row, COL, values, own, None, TO_OBTAIN if shown == "—" else shown)
     else:
         value_row(sheet, row, COL, values, own, ind)
 

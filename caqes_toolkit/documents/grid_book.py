@@ -51,7 +51,6 @@ __all__ = [
     "MATURITY_SHEET",
     "MEASURE",
     "META_SHEET",
-    "SOURCE_LABELS",
     "UNLOCKED",
     "Known",
     "Objective",
@@ -81,7 +80,6 @@ META_SHEET = "caqes"  # hidden: what identifies the workbook
 GRID_FORMAT = "caqes-grille-1"
 HEADER_ROW = 4  # of the « Indicateurs » sheet
 
-SOURCE_LABELS = {"etablissement": "Établissement", "assurance_maladie": "Assurance Maladie", "has": "HAS"}
 #: What a grid says of a ``mesure`` objective's target and rule.
 MEASURE = "mesure suivie, non notée"
 

@@ -27,7 +27,6 @@ from ..formats import fmt_euros
 from ..rules.campaign import Campaign, VoletIndicator
 from .grid_book import (
     INDICATORS_SHEET,
-    SOURCE_LABELS,
     Known,
     add_sheet,
     closing_paragraphs,
@@ -40,6 +39,7 @@ from .grid_book import (
     volet_objectives,
 )
 from .rule_texts import rate_text
+from .vocabulary import DATA_SOURCES
 from .volets import date_text
 
 __all__ = ["CONTRACT_COLUMNS", "contract_holders", "write_contract_grids"]
@@ -126,7 +126,7 @@ def _row(sheet: Worksheet, row: int, ind: VoletIndicator, identity: pd.Series, y
             "Valeur N−1": "—" if line is None else fmt_euros(line["montant_reference"]),
             "Règle de calcul": f"objectif = dépenses {year - 1} × (1 + taux) ; taux {rate_text(ind)} ; "
                                f"économies = baisse par rapport à {year - 1}",
-            "Source des données": SOURCE_LABELS[ind.data_source]}
+            "Source des données": DATA_SOURCES[ind.data_source]}
         spent = "" if line is None or pd.isna(line["montant"]) else fmt_euros(line["montant"])
         value_row(sheet, row, COL, values, False, None, spent)
         return
@@ -134,7 +134,7 @@ def _row(sheet: Worksheet, row: int, ind: VoletIndicator, identity: pd.Series, y
         "Code": ind.code, "Objectif": ind.label, "Unité": "oui/non" if ind.rule == "binaire" else (ind.unit or ""),
         "Cible ou objectif": known.target(ind, finess, str(identity["region"])),
         "Valeur N−1": known.shown(ind, finess, year - 1), "Règle de calcul": rule_words(ind),
-        "Source des données": SOURCE_LABELS[ind.data_source]}
+        "Source des données": DATA_SOURCES[ind.data_source]}
     if ind.declared:
         value_row(sheet, row, COL, values, True, ind)
     else:

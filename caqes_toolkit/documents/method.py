@@ -23,7 +23,7 @@ from ..evaluation.analysis import target_value
 from ..evaluation.cap import income_cap
 from ..evaluation.money import evaluate_volets
 from ..evaluation.scoring import score
-from ..formats import fmt_euros, fmt_num, fmt_pct
+from ..formats import fmt_euros, fmt_num, fmt_pct, french_spacing_html, plural
 from ..rules.campaign import Campaign
 from ..rules.objectives import Indicator, Volet, VoletIndicator
 from .avenant import method_section
@@ -40,12 +40,12 @@ from .rule_texts import (
     value_text,
 )
 from .templating import environment
-from .volets import CHOICE
+from .vocabulary import EXPENSE_REFERENCES, SCOPES, YES_NO
+from .volets import MARKS
 
 __all__ = ["method_html"]
 
 DIRECTIONS = {"hausse": "↑ hausse", "baisse": "↓ baisse"}
-SCOPES = {"national": "nationale", "regional": "régionale"}
 SOURCES = {"seed": "documents ARS", "texte": "texte officiel", "défaut": "défaut"}
 #: Certification maturity examples of the seed (sum / 35 → 57 % and 49 %).
 SEED_MATURITY = ((2, 4, 3, 3, 2, 3, 3), (2, 3, 3, 3, 2, 2, 2))
@@ -57,7 +57,7 @@ SAFE_NAME = re.compile(r"[^\w.-]+")
 def method_html(campaign: Campaign) -> str:
     """The method document of a first-generation ``campaign`` as one self-contained HTML page (French,
     A4 print); any generation's: :func:`caqes_toolkit.documents.generations.method_document`."""
-    return environment().get_template("methode.html.j2").render(m=_content(campaign))
+    return french_spacing_html(environment().get_template("methode.html.j2").render(m=_content(campaign)))
 
 
 # --------------------------------------------------------------------------- formatting
@@ -66,7 +66,7 @@ def _num(x: float) -> str:
     return fmt_num(x, 3, trim=True)
 
 
-def _s(x: float) -> str:
+def _score_text(x: float) -> str:
     """An indicator score: « 0,625 (62,5 %) »."""
     return f"{fmt_num(x, 3)} ({fmt_pct(100 * x)})"
 
@@ -151,7 +151,7 @@ def _binary_example(campaign: Campaign) -> dict:
         yes, no = _engine_scores(campaign, [_Case(ind, 1.0), _Case(ind, 0.0)])
         sentences.append(f"Indicateur dont le sens est « {direction} » : « oui » vaut "
                          f"{_num(yes)}, « non » vaut {_num(no)}.")
-        rows += [[ind.code, "oui", _s(yes)], [ind.code, "non", _s(no)]]
+        rows += [[ind.code, "oui", _score_text(yes)], [ind.code, "non", _score_text(no)]]
     return {"headers": ["Indicateur", "Valeur déclarée", "Score"], "rows": rows,
             "sentences": sentences}
 
@@ -188,8 +188,8 @@ def _target_example(campaign: Campaign) -> dict:
              for value, t0 in _target_cases(ind)]
     scores = _engine_scores(campaign, [_Case(ind, value, t0) for ind, value, t0 in pairs])
     rows = [[f"{ind.code} ({target_text(ind, _target_number(ind))})", value_text(ind, t0),
-             value_text(ind, value), _target_calculation(ind, value, t0), _s(s)]
-            for (ind, value, t0), s in zip(pairs, scores)]
+             value_text(ind, value), _target_calculation(ind, value, t0), _score_text(result)]
+            for (ind, value, t0), result in zip(pairs, scores)]
     year = _example_year(campaign)
     return {"headers": ["Indicateur (cible c)", f"T0 ({campaign.t0_year})", f"Valeur v ({year})",
                         "Calcul", "Score"], "rows": rows, "sentences": []}
@@ -210,16 +210,16 @@ def _threshold_example(campaign: Campaign) -> dict:
     values = _threshold_values(ind)
     scores = _engine_scores(campaign, [_Case(ind, v) for v in values])
     return {"headers": ["Indicateur (seuils : points)", "Valeur déclarée", "Score"],
-            "rows": [[f"{ind.code} ({target_text(ind, np.nan)})", value_text(ind, v), _s(s)]
-                     for v, s in zip(values, scores)], "sentences": []}
+            "rows": [[f"{ind.code} ({target_text(ind, np.nan)})", value_text(ind, v), _score_text(result)]
+                     for v, result in zip(values, scores)], "sentences": []}
 
 
 def _maturity_example(campaign: Campaign) -> dict:
     ind = next(i for i in campaign.indicators if i.rule == "maturite")
     scores = _engine_scores(campaign, [_Case(ind, steps=steps) for steps in SEED_MATURITY])
     rows = [[ind.code, " ; ".join(map(str, steps)),
-             f"({' + '.join(map(str, steps))}) / 35 = {sum(steps)} / 35", _s(s)]
-            for steps, s in zip(SEED_MATURITY, scores)]
+             f"({' + '.join(map(str, steps))}) / 35 = {sum(steps)} / 35", _score_text(result)]
+            for steps, result in zip(SEED_MATURITY, scores)]
     return {"headers": ["Indicateur", "Cotations des 7 étapes", "Calcul", "Score"], "rows": rows,
             "sentences": []}
 
@@ -336,7 +336,7 @@ def _catalogue(campaign: Campaign) -> list[dict]:
         } for i in inds]
         weights = (f"poids du chapitre : {_weight(with_list, k)} avec liste en sus, "
                    f"{_weight(without, k)} sans liste en sus ; "
-                   f"{len(inds)} indicateur(s), somme des poids des indicateurs : "
+                   f"{plural(len(inds), 'indicateur')}, somme des poids des indicateurs : "
                    f"{_num(sum(i.weight for i in inds))}")
         groups.append({"chapitre": k, "libelle": campaign.chapters[k], "poids": weights, "rows": rows})
     return groups
@@ -352,14 +352,13 @@ METHOD_TEXTS = (
      "seuils, maturité) ; ils n'entrent jamais dans les chapitres ni dans le score global. Un objectif de "
      "règle « mesure » est relevé et affiché, jamais noté. L'atteinte A du volet est la moyenne des scores "
      "de ses objectifs notés applicables, pondérée par leur poids (A = 100 % sans objectif noté)."),
-    ("Une ligne de dépense (règle « depense ») est un montant remboursé par l'Assurance Maladie par année "
-     "civile (table depenses). L'année de référence R est l'année qui précède le début du contrat "
-     "(référence « debut_contrat ») ou l'année précédente N − 1 (« annee_precedente ») ; MT_R est la "
-     "dépense de R."),
+    ("Une ligne de dépense (règle « dépense ») est un montant remboursé par l'Assurance Maladie par année "
+     "civile (fichier depenses.csv des données). L'année de référence R est, selon la ligne, l'année qui précède "
+     "le début du contrat ou l'année précédente N − 1 ; MT_R est la dépense de R."),
     ("Objectif de l'année N : MTc_N = MT_R × (1 + x_R+1 / 100) × … × (1 + x_N / 100), où x est le taux "
      "d'évolution cible de chaque année (un taux unique ou un taux par année). Évolution = 100 × "
-     "(MT_N / MT_N−1 − 1). Dépassement = max(0 ; MT_N − MTc_N). Économies = max(0 ; MTc_N − MT_N) avec "
-     "la référence « debut_contrat », max(0 ; MT_N−1 − MT_N) avec « annee_precedente »."),
+     "(MT_N / MT_N−1 − 1). Dépassement = max(0 ; MT_N − MTc_N). Économies = max(0 ; MTc_N − MT_N) quand "
+     "la référence est l'année qui précède le contrat, max(0 ; MT_N−1 − MT_N) quand c'est l'année précédente."),
     ("Intéressement estimé = part d'intéressement × économies × A. Reversement maximum estimé = "
      "min(part de reversement × dépassement ; plafond × produits Assurance Maladie), sans plafond si les "
      "produits ne sont pas connus ; aucun reversement si la campagne est évaluée sans sanction ou si le "
@@ -422,7 +421,7 @@ def _worked_example(campaign: Campaign, year: int) -> dict | None:
                      f"{fmt_pct(row['atteinte'], 0)}", fmt_euros(row["interessement"])))
     if line.targeting_threshold is not None:
         rows.append((f"Ciblage : évolution > {fmt_pct(line.rate(year))} ou dépenses ≥ "
-                     f"{fmt_euros(line.targeting_threshold, 0)}", {True: "oui", False: "non"}.get(row["ciblage"], "—")))
+                     f"{fmt_euros(line.targeting_threshold, 0)}", YES_NO.get(row["ciblage"], "—")))
     over = (1_200_000.0, 1_230_000.0, 1_400_000.0)
     result = evaluate_volets(_example_dataset(volet, line, year, over), campaign, year)
     o = result.rows.iloc[0]
@@ -439,7 +438,7 @@ def _worked_example(campaign: Campaign, year: int) -> dict | None:
                    f"{fmt_euros(o['depassement'])} ; "
                    f"reversement maximum = min({fmt_pct(volet.share_overrun, 0)} × {fmt_euros(o['depassement'])}{cap}) "
                    f"= {fmt_euros(o['reversement_max'])}.")
-    return {"titre": f"Exemple (volet {volet.code}, ligne {line.code}, année {year}), calculé par l'outil",
+    return {"titre": f"Exemple (volet « {volet.label} », ligne {line.code}, année {year}), calculé par l'outil",
             "rows": rows, "overrun": overrun}
 
 
@@ -456,19 +455,19 @@ def _volets_section(campaign: Campaign) -> dict | None:
     for v in campaign.volets:
         for i in v.indicators:
             if i.rule == "depense":
-                rule = (f"dépense « {i.expense} », taux cible {rate_text(i)}, référence "
-                        f"{'début du contrat' if i.reference == 'debut_contrat' else 'année précédente'}"
+                rule = (f"dépense « {i.expense} », taux cible {rate_text(i)}, référence : "
+                        f"{EXPENSE_REFERENCES[i.reference or 'annee_precedente']}"
                         + (f", seuil de ciblage {fmt_euros(i.targeting_threshold, 0)}" if i.targeting_threshold
                            is not None else ""))
             elif i.rule == "mesure":
                 rule = "mesure (non notée)"
             else:
                 ind = i.as_indicator(1)
-                rule = f"{i.rule} : {target_text(ind, _target_number(ind))}"
-            objectives.append({"volet": v.code, "code": i.code, "libelle": i.label, "regle": rule,
+                rule = f"{RULES[i.rule].name} : {target_text(ind, _target_number(ind))}"
+            objectives.append({"volet": v.label, "code": i.code, "libelle": i.label, "regle": rule,
                                "source": SOURCES[i.source]})
     return {"texts": METHOD_TEXTS, "volets": volets, "objectives": objectives,
-            "example": _worked_example(campaign, year), "choix": CHOICE}
+            "example": _worked_example(campaign, year), "choix": MARKS}
 
 
 def _content(campaign: Campaign) -> dict:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..formats import fmt_pct, fmt_points
+from ..formats import fmt_pct, fmt_points, plural
+from .vocabulary import missing_data
 
 __all__ = ["synthesis_sentences"]
 
@@ -16,29 +17,36 @@ def _points(x: float) -> str:
     return fmt_points(abs(x), sign=False)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n <= 1 else (plural or word + 's')}"
-
-
-def _verdict(summary: pd.Series, sanction_threshold: float | None, without_sanction: bool, year: int) -> str:
+def _verdict(summary: pd.Series, sanction_threshold: float | None, without_sanction: bool, year: int,
+             phase: int) -> str:
     g, grade = summary["score_global"], summary["classe"]
-    text = f"L'établissement obtient un score global de {fmt_pct(g)} en {year}, soit la classe {grade}."
+    provisional = " provisoire" if phase == 1 else ""
+    text = f"L'établissement obtient un score global{provisional} de {fmt_pct(g)} en {year}, soit la classe {grade}."
     if without_sanction:
         return text + " La campagne est évaluée sans sanction."
+    threshold = fmt_pct(sanction_threshold, 0)
+    if summary["sanction_proposee"] and phase == 1:
+        return text + (f" Ce score provisoire est inférieur au seuil de {threshold} : une sanction serait possible "
+                       "si le score définitif de la phase 2 restait sous ce seuil.")
     if summary["sanction_proposee"]:
-        return text + (f" Ce score est inférieur au seuil de {fmt_pct(sanction_threshold, 0)} : "
-                       "une sanction peut être proposée à l'issue de la phase contradictoire.")
-    return text + f" Ce score atteint le seuil de {fmt_pct(sanction_threshold, 0)} : aucune sanction n'est proposée."
+        return text + (f" Ce score est inférieur au seuil de {threshold} : une sanction est encourue ; elle peut "
+                       "être proposée à l'issue de la phase contradictoire.")
+    return text + f" Ce score atteint le seuil de {threshold} : aucune sanction n'est encourue."
 
 
-def _change(summary: pd.Series, chapters: pd.DataFrame, label: str, key: str, since: str) -> str | None:
+#: Said of every change of a phase-1 report: it compares the same indicators.
+SAME_INDICATORS = "à indicateurs identiques (sans ceux de l'Assurance Maladie, en attente)"
+
+
+def _change(summary: pd.Series, chapters: pd.DataFrame, key: str, since: str, phase: int) -> str | None:
     delta = summary[f"evolution_{key}"]
     if pd.isna(delta):
         return None
+    same = f", {SAME_INDICATORS}" if phase == 1 else ""
     if abs(delta) < MIN_CHANGE:
-        return f"Le score global est stable depuis {since}."
+        return f"Le score global est stable depuis {since}{same}."
     verb = "progresse" if delta > 0 else "recule"
-    text = f"Depuis {since}, le score global {verb} de {_points(delta)}"
+    text = f"Depuis {since}{same}, le score global {verb} de {_points(delta)}"
     contrib = chapters[f"contribution_{key}"].dropna()
     same_way = contrib[contrib * delta > 0]
     if not same_way.empty:
@@ -73,12 +81,8 @@ def _priorities(priorities: pd.DataFrame, n: int = 5) -> str | None:
         text = (f"Les {len(top)} priorités proposées pour l'an prochain représentent jusqu'à "
                 f"{points} de score global")
     missing = priorities[priorities["non_renseigne"]]
-    if not missing.empty:
-        codes = ", ".join(missing["indicateur"].head(6))
-        more = "…" if len(missing) > 6 else ""
-        text += (f" ; {_plural(len(missing), 'indicateur non renseigné', 'indicateurs non renseignés')} "
-                 f"({codes}{more}) {'compte' if len(missing) == 1 else 'comptent'} pour zéro : "
-                 f"{'le' if len(missing) == 1 else 'les'} renseigner est le gain le plus simple")
+    for clause in missing_data(zip(missing["indicateur"], missing["source_donnees"])):
+        text += f" ; {clause}"
     return text + "."
 
 
@@ -91,31 +95,32 @@ def _avenant(indicators: pd.DataFrame | None, year: int) -> str | None:
         return f"Les cibles de l'avenant de l'établissement pour {year} portent sur des indicateurs non concernés."
     met = own[own["statut"] == "atteint"]
     missed = own[own["statut"] != "atteint"]
-    text = (f"En {year}, {_plural(len(own), 'indicateur est évalué', 'indicateurs sont évalués')} sur les cibles "
+    text = (f"En {year}, {plural(len(own), 'indicateur est évalué', 'indicateurs sont évalués')} sur les cibles "
             "annuelles de l'avenant de l'établissement, au lieu de la cible à cinq ans de la campagne : ")
     if missed.empty:
         return text + f"{'elle est atteinte' if len(own) == 1 else 'toutes sont atteintes'} ; l'établissement est " \
                       "sur sa trajectoire."
-    parts = [f"{_plural(len(met), 'atteinte')} ({', '.join(met['indicateur'])})" if len(met) else "",
-             f"{_plural(len(missed), 'non atteinte', 'non atteintes')} ({', '.join(missed['indicateur'])})"]
+    parts = [f"{plural(len(met), 'atteinte')} ({', '.join(met['indicateur'])})" if len(met) else "",
+             f"{plural(len(missed), 'non atteinte', 'non atteintes')} ({', '.join(missed['indicateur'])})"]
     return text + ", ".join(p for p in parts if p) + " ; l'établissement n'est pas sur sa trajectoire."
 
 
 def synthesis_sentences(summary: pd.Series, chapters: pd.DataFrame, priorities: pd.DataFrame, *,
                         year: int, t0_year: int | None, sanction_threshold: float | None,
-                        without_sanction: bool, indicators: pd.DataFrame | None = None) -> list[str]:
+                        without_sanction: bool, indicators: pd.DataFrame | None = None, phase: int = 2) -> list[str]:
     """Three to six sentences: verdict, what the targets of the establishment's avenant gave (with
     ``indicators``, the year's indicator table, when it has some), change since T0 and N−1 with its
-    main driver, the weakest chapter against the region, and what the priorities are worth.
+    main driver, the weakest chapter against the region, and what the priorities are worth
+    (``phase`` 1: a provisional score, changes on the same indicators).
 
     ``chapters`` needs: chapitre, libelle_court, score, mediane, contribution_t0, contribution_n1.
     """
-    sentences: list[str | None] = [_verdict(summary, sanction_threshold, without_sanction, year),
+    sentences: list[str | None] = [_verdict(summary, sanction_threshold, without_sanction, year, phase),
                                    _avenant(indicators, year)]
     if year != t0_year:
-        sentences.append(_change(summary, chapters, "T0", "t0", f"le T0 ({t0_year})"))
+        sentences.append(_change(summary, chapters, "t0", f"le T0 ({t0_year})", phase))
     if year - 1 != t0_year:
-        sentences.append(_change(summary, chapters, "N−1", "n1", str(year - 1)))
+        sentences.append(_change(summary, chapters, "n1", str(year - 1), phase))
     sentences.append(_weakest(chapters))
     sentences.append(_priorities(priorities))
     return [s for s in sentences if s]

@@ -18,7 +18,7 @@ from .. import __version__
 from ..data.dataset import SourceFile
 from ..evaluation.analysis import summary
 from ..evaluation.region import campaign_source, evaluate_region, regions
-from ..formats import fmt_num, fmt_pct
+from ..formats import fmt_num, fmt_pct, plural
 from ..rules.campaign import Campaign, campaign_for_year
 from . import charts
 from .fragments import Html, figure, french_date, provisional_notice, render, with_other_rules_notice
@@ -90,7 +90,7 @@ def key_figures(s: NationalOverview) -> Html:
            "Chaque région a sa synthèse régionale (nominative) dans son dossier ; ce document ne nomme aucun "
            "établissement."]
     if not s.campaign.without_sanction:
-        out.insert(2, f"{int(r['sanctions'].sum())} établissement(s) sous le seuil de sanction "
+        out.insert(2, f"{plural(int(r['sanctions'].sum()), 'établissement')} sous le seuil de sanction "
                       f"({fmt_pct(s.campaign.sanction_threshold, 0)}).")
     return render("bullets", out)
 

@@ -20,7 +20,7 @@ from .. import __version__
 from ..evaluation.analysis import priorities
 from ..evaluation.money import VoletResults
 from ..evaluation.scores import Scores
-from ..formats import fmt_pct
+from ..formats import agree, fmt_pct
 from .avenant import trajectory_rows
 from .fragments import french_date
 from .plan_book import (
@@ -38,6 +38,7 @@ from .plan_book import (
     trajectory_sheet,
 )
 from .rule_texts import applied_target_text, target_text, value_text
+from .vocabulary import TIE_BREAK, missing_value
 from .volets import volet_objectives
 
 __all__ = ["FOLLOW_UP", "PLAN_COLUMNS", "SPARE_ROWS", "plan_path", "write_plans"]
@@ -72,7 +73,8 @@ def write_plans(scores: Scores, year: int, out_dir: Path, finess: list[str] | No
     wanted = list(dict.fromkeys(finess)) if finess is not None else list(rows.index)
     unknown = [f for f in wanted if f not in rows.index]
     if unknown:
-        raise CaqesError(f"aucun score en {year} pour le(s) FINESS : {', '.join(unknown)}")
+        raise CaqesError(f"aucun score en {year} pour {agree(len(unknown), 'le FINESS', 'les FINESS')} : "
+                         f"{', '.join(unknown)}")
     today = dt.date.today()
 
     def build(code: str) -> Workbook:
@@ -125,8 +127,7 @@ def _plan_row(scores: Scores, rank: int, row: pd.Series) -> list[object]:
     campaign = scores.campaign
     indicator = campaign.by_code[row["indicateur"]]
     chapter = int(row["chapitre"])
-    value = ("non renseigné (compté 0)" if row["non_renseigne"]
-             else value_text(indicator, row["valeur"]))
+    value = missing_value(indicator.data_source) if row["non_renseigne"] else value_text(indicator, row["valeur"])
     return [rank, indicator.code, indicator.label, f"{chapter}. {campaign.short_label(chapter)}",
             value, applied_target_text(indicator, row["cible"], bool(row["cible_avenant"])), float(row["gain"]),
             indicator.action]
@@ -160,10 +161,12 @@ def _instructions(scores: Scores, finess: str, year: int, today: dt.date) -> lis
           f"l'année {year + 1}."), None),
         (f"Ce que contiennent les colonnes pré-remplies ({LAYOUT.filled_letters})", heading),
         (("• Rang, Code, Indicateur et Chapitre : l'indicateur du contrat, tel que nommé dans votre "
-          "rapport d'évaluation."), None),
+          "rapport d'évaluation, dans l'ordre des priorités du rapport. " + TIE_BREAK), None),
         ((f"• Valeur actuelle : la valeur retenue pour {year}. « non renseigné (compté 0) » signale "
-          "un indicateur applicable sans valeur déclarée : il compte 0 ; le renseigner dans la "
-          "grille d'auto-évaluation est souvent le gain le moins coûteux."), None),
+          "un indicateur que vous déclarez, applicable et sans valeur : il compte 0 ; le renseigner dans la "
+          "grille d'auto-évaluation est souvent le gain le moins coûteux. « donnée manquante (comptée 0) » "
+          "signale une donnée que fournit l'Assurance Maladie ou la HAS : elle compte 0 jusqu'à ce que l'ARS "
+          "l'obtienne ; vous n'avez rien à transmettre."), None),
         (("• Cible : la valeur à atteindre (« ≥ » : au moins ; « ≤ » : au plus ; réf. nationale ou "
           "régionale : la valeur de référence de l'année ; « cible de l'avenant » : la cible de l'année que "
           "fixe l'avenant de votre établissement, étape vers la cible à cinq ans de la campagne, détaillée "

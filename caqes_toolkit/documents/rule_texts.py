@@ -217,7 +217,7 @@ def avenant_note(indicator: Indicator, campaign_target: float | None = None) -> 
     """« cible de l'avenant », then the campaign's five-year target when given."""
     if campaign_target is None:
         return OWN_TARGET
-    return f"{OWN_TARGET}\u202f; campagne, à cinq ans\u00a0: {target_text(indicator, campaign_target)}"
+    return f"{OWN_TARGET}\u202f; campagne, à cinq ans\u202f: {target_text(indicator, campaign_target)}"
 
 
 def rule_value(campaign: Campaign, change: RuleChange, value: RuleValue) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.scores import STATUSES
-from ..formats import fmt_pct, fmt_points
+from ..formats import agree, fmt_pct, fmt_points
 from ..rules.campaign import Campaign
 from ..rules.changes import RuleChange
 from . import charts
@@ -37,6 +37,7 @@ from .rule_texts import (
     target_text,
     value_text,
 )
+from .vocabulary import DATA_SOURCES, PROVIDERS, TIE_BREAK
 from .volets import ADDITIONAL, report_section
 
 if TYPE_CHECKING:  # annotations only: the synthesis uses these sections without the report
@@ -80,22 +81,35 @@ def header(r: EstablishmentReport) -> Html:
     return with_other_rules_notice(html, r.campaign, r.annee)
 
 
+def sanction_state(below: bool, campaign: Campaign, phase: int) -> tuple[str, str]:
+    """The sanction as the state it is, and what it rests on, for a box of key figures: « possible :
+    score sous 80 % » (phase 1, provisional), « encourue » (phase 2: proposed or not after the
+    contradictory phase), « non »."""
+    if campaign.without_sanction:
+        return "non", f"campagne {campaign.name} évaluée sans sanction"
+    threshold = fmt_pct(campaign.sanction_threshold, 0)
+    if below and phase == 1:
+        return f"possible : score sous {threshold}", "phase 1 : score provisoire"
+    if below:
+        return "encourue", f"score sous {threshold} ; décision après la phase contradictoire"
+    return "non", f"score d'au moins {threshold}" + (" (phase 1 : provisoire)" if phase == 1 else "")
+
+
 def synthesis(r: EstablishmentReport) -> Html:
     """Global score, class, sanction, progress, rank and the generated sentences."""
     s, c = r.summary, r.campaign
-    if c.without_sanction:
-        sanction = "évaluation sans sanction"
-    else:
-        sanction = "proposée" if s["sanction_proposee"] else "non proposée"
+    sanction, sanction_detail = sanction_state(bool(s["sanction_proposee"]), c, r.phase)
     rank = "—"
     if pd.notna(s["rang_regional"]):
         rank = f"{int(s['rang_regional'])}e sur {int(s['nb_etablissements_region'])}"
         rank = rank.replace("1e sur", "1er sur") if int(s["rang_regional"]) == 1 else rank
     sentences = synthesis_sentences(
         s, r.chapters, r.priorities, year=r.annee, t0_year=c.t0_year,
-        sanction_threshold=c.sanction_threshold, without_sanction=c.without_sanction, indicators=r.indicators)
+        sanction_threshold=c.sanction_threshold, without_sanction=c.without_sanction, indicators=r.indicators,
+        phase=r.phase)
     return render("synthesis", {
         "score": fmt_pct(s["score_global"]), "classe": s["classe"], "sanction": sanction,
+        "sanction_detail": sanction_detail, "provisoire": r.phase == 1,
         "annee_t0": c.t0_year, "annee_n1": r.annee - 1,
         "evolution_t0": fmt_points(s["evolution_t0"]), "evolution_n1": fmt_points(s["evolution_n1"]),
         "rang": rank, "sentences": sentences,
@@ -221,7 +235,7 @@ def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
         "cible": own_target_value(r.campaign.by_code[row.indicateur], row.cible) if row.cible_avenant
         else target_text(r.campaign.by_code[row.indicateur], row.cible),
         "avenant": avenant_note(r.campaign.by_code[row.indicateur]) if row.cible_avenant else "",
-        "gain": fmt_points(row.gain, 2), "non_renseigne": bool(row.non_renseigne),
+        "gain": fmt_points(row.gain, 2), "manque": missing_tag(row.source_donnees) if row.non_renseigne else "",
     } for k, row in enumerate(top.itertuples(), start=1)]
     notes = []
     if rows:
@@ -232,12 +246,38 @@ def priorities(r: EstablishmentReport, n: int = N_PRIORITIES) -> Html:
                      f"({fmt_points(total)}), toutes choses égales par ailleurs.")
     else:
         notes.append("Aucun indicateur applicable n'a de marge de progression : tous sont atteints.")
-    missing = r.priorities[r.priorities["non_renseigne"]]
-    if not missing.empty:
-        notes.append(f"Indicateurs non renseignés (comptés 0) : {', '.join(missing['indicateur'])}. "
-                     f"Les renseigner rapporterait jusqu'à {fmt_points(missing['gain'].sum(), 1)} : "
-                     "ce sont les gains les moins coûteux.")
+    notes += missing_notes(r.priorities)
+    if len(rows) > 1:
+        notes.append(TIE_BREAK)
     return render("priorities", {"rows": rows, "notes": notes})
+
+
+def missing_tag(source: str) -> str:
+    """The tag of a priority without a value: « à renseigner » when the establishment declares it,
+    « à obtenir par l'ARS » when the Assurance Maladie or the HAS provides it."""
+    return "à renseigner" if source == "etablissement" else f"à obtenir par l'ARS ({DATA_SOURCES[source]})"
+
+
+def missing_notes(priorities: pd.DataFrame) -> list[str]:
+    """What the missing values are worth and who provides them: the establishment's own, to report
+    (the cheapest gains), and the Assurance Maladie's or the HAS's, which the ARS obtains."""
+    missing = priorities[priorities["non_renseigne"]]
+    own = missing[missing["source_donnees"] == "etablissement"]
+    other = missing[missing["source_donnees"] != "etablissement"]
+    notes = []
+    if not own.empty:
+        n = len(own)
+        notes.append(f"{agree(n, 'Indicateur déclaré', 'Indicateurs déclarés')} par l'établissement, "
+                     f"{agree(n, 'non renseigné (compté 0)', 'non renseignés (comptés 0)')} : "
+                     f"{', '.join(own['indicateur'])}. {agree(n, 'Le', 'Les')} renseigner rapporterait jusqu'à "
+                     f"{fmt_points(own['gain'].sum(), 1, sign=False)} : ce sont les gains les moins coûteux.")
+    for source, rows in other.groupby("source_donnees", sort=True):
+        n, obtains = len(rows), agree(len(rows), "l'obtient", "les obtient")
+        notes.append(f"{agree(n, 'Donnée manquante', 'Données manquantes')} de {PROVIDERS[str(source)]}, "
+                     f"{agree(n, 'comptée 0', 'comptées 0')} : {', '.join(rows['indicateur'])}. L'ARS "
+                     f"{obtains} auprès de {PROVIDERS[str(source)]} : l'établissement "
+                     "n'a rien à transmettre.")
+    return notes
 
 
 def adjustments(r: EstablishmentReport) -> Html:

@@ -24,7 +24,7 @@ from ..evaluation.money import VoletResults, evaluate_volets, targeting
 from ..evaluation.region import campaign_source, evaluate_region, select_region
 from ..evaluation.scores import Scores
 from ..evaluation.scoring import score
-from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_points, fmt_rate
+from ..formats import agree, fmt_euros, fmt_num, fmt_pct, fmt_points, fmt_rate, plural
 from ..rules.campaign import Campaign, campaign_for_year, load_campaign
 from ..rules.changes import RuleChange, compare_campaigns
 from ..rules.objectives import ACTIVITIES
@@ -34,7 +34,8 @@ from .fragments import provenance as provenance_fragment
 from .notices import previous_year_notice, previous_year_rescored
 from .sections import rule_changes_table
 from .synthesis_workbook import SHEETS, more_note, workbook_name
-from .volets import CHOICE, date_text
+from .vocabulary import YES_NO
+from .volets import MARKS, date_text
 
 __all__ = [
     "RegionalSynthesis",
@@ -98,7 +99,7 @@ def build_synthesis(annee: int, donnees: str | Path, campagne: str | Path, regio
     campaign_for_year([campaign], annee, autre_annee)
     region = select_region(dataset, region)
     in_region = dataset.establishments.loc[dataset.establishments["region"] == region, "finess"]
-    table = summary(scores, annee)
+    table = _with_unreported(summary(scores, annee), scores, annee)
     table = table[table["finess"].isin(in_region)].sort_values("score_global", ascending=False)
     previous = summary(scores, annee - 1) if annee - 1 in dataset.years else table.iloc[0:0]
     previous = previous[previous["finess"].isin(in_region)]
@@ -136,6 +137,27 @@ def _volets(dataset: Dataset, campaign: Campaign, annee: int, finess: pd.Series)
         return {}
     region = dataset.only(list(finess))
     return {"volets": evaluate_volets(region, campaign, annee), "targeted": targeting(region, campaign, annee)}
+
+
+def _with_unreported(table: pd.DataFrame, scores: Scores, annee: int) -> pd.DataFrame:
+    """``table`` with, per establishment, its indicators without a value by who provides them:
+    ``non_renseignes_etablissement`` (those it declares) and ``manquants_ars`` (the Assurance
+    Maladie's and the HAS's, which the ARS obtains); they add up to ``nb_non_renseignes``."""
+    ind = scores.indicators
+    rows = ind[(ind["annee"] == annee) & (ind["statut"] == "non renseigné")]
+    own = rows["indicateur"].map(lambda c: scores.campaign.by_code[c].data_source == "etablissement")
+    counts = pd.DataFrame({"finess": rows["finess"], "own": own.astype(int), "other": (~own).astype(int)})
+    counts = counts.groupby("finess")[["own", "other"]].sum()
+    return table.assign(
+        non_renseignes_etablissement=table["finess"].map(counts["own"]).fillna(0).astype(int),
+        manquants_ars=table["finess"].map(counts["other"]).fillna(0).astype(int))
+
+
+def _same_indicators(phase: int) -> str:
+    """Said of every comparison of a phase-1 synthesis (empty in phase 2)."""
+    return (" En phase 1, les scores des années précédentes sont calculés comme celui de l'année, sans les "
+            "indicateurs de l'Assurance Maladie : les évolutions comparent les mêmes indicateurs."
+            if phase == 1 else "")
 
 
 def _achievement(scores: Scores, annee: int, finess: pd.Series) -> pd.DataFrame:
@@ -182,7 +204,7 @@ def activities(s: RegionalSynthesis) -> Html:
     with_list = int(s.table["liste_en_sus"].sum())
     return render("count_table", {
         "rows": rows, "total": len(s.table),
-        "note": f"{with_list} établissement(s) avec liste en sus, {len(s.table) - with_list} sans.",
+        "note": f"{plural(with_list, 'établissement')} avec liste en sus, {len(s.table) - with_list} sans.",
     })
 
 
@@ -191,7 +213,7 @@ def classes(s: RegionalSynthesis) -> Html:
     now = s.table["classe"].value_counts()
     before = s.previous["classe"].value_counts()
     rows = [{"classe": c, "avant": int(before.get(c, 0)), "n": int(now.get(c, 0)),
-             "evolution": f"{int(now.get(c, 0)) - int(before.get(c, 0)):+d}".replace("-", "−")}
+             "evolution": fmt_num(int(now.get(c, 0)) - int(before.get(c, 0)), 0, sign=True)}
             for c in s.campaign.classes]
     return render("classes_table", {"rows": rows, "annee": s.annee, "avant": s.annee - 1,
                                      "has_before": not s.previous.empty})
@@ -212,23 +234,28 @@ def chart_scores(s: RegionalSynthesis) -> Html:
 
 def chart_progress(s: RegionalSynthesis) -> Html:
     without = int(s.table["score_global_t0"].isna().sum())
+    absent = plural(without, "établissement sans score au T0 n'y figure pas",
+                    "établissements sans score au T0 n'y figurent pas")
     return figure(charts.progress_scatter(s.table, s.campaign, s.annee),
                   f"Score global au T0 et en {s.annee}, un point par établissement",
                   f"Chaque point est un établissement : score global au T0 ({s.campaign.t0_year}) en abscisse, "
                   f"en {s.annee} en ordonnée, couleur de sa classe {s.annee} ; au-dessus de la diagonale, il progresse"
                   + ("" if s.campaign.without_sanction else " ; tirets rouges : seuil de sanction")
-                  + (f". {without} établissement(s) sans score au T0 n'y figurent pas." if without else "."))
+                  + (f". {absent}." if without else ".") + _same_indicators(s.phase))
 
 
 def chart_extremes(s: RegionalSynthesis) -> Html:
     """The establishments that progressed most and least since T0, named."""
     if s.table["evolution_t0"].notna().sum() == 0:
         return render("note", f"Aucun établissement n'a de score au T0 ({s.campaign.t0_year}).")
+    known = int(s.table["evolution_t0"].notna().sum())
+    best, worst = min(N_EXTREMES, known), min(N_EXTREMES, known - min(N_EXTREMES, known))
+    shown = f"les {best} plus fortes" + (f" et {agree(worst, 'la', 'les')} {worst} plus "
+                                         f"{agree(worst, 'faible', 'faibles')}" if worst else "")
     return figure(charts.progress_extremes(s.table, s.campaign, N_EXTREMES),
                   "Plus fortes et plus faibles évolutions depuis le T0",
-                  f"Évolution du score global depuis le T0 ({s.campaign.t0_year}), en points : les "
-                  f"{N_EXTREMES} plus fortes et les {N_EXTREMES} plus faibles ; chaque établissement dans le "
-                  f"classeur {workbook_name(s.annee)}, onglet « {SHEETS['establishments']} ».")
+                  f"Évolution du score global depuis le T0 ({s.campaign.t0_year}), en points : {shown} ; chaque "
+                  f"établissement dans le classeur {workbook_name(s.annee)}, onglet « {SHEETS['establishments']} ».")
 
 
 def sanctions(s: RegionalSynthesis) -> Html:
@@ -245,15 +272,24 @@ def sanctions(s: RegionalSynthesis) -> Html:
     caps = rows["plafond_sanction"].dropna()
     total = "" if not len(caps) or cap is None else (
         f" Total des plafonds estimés : {_euros(caps.sum(), '—')}." if len(caps) == len(rows) else
-        f" Total des {len(caps)} plafonds calculés (sur {len(rows)} ; produits non connus pour les autres) : "
+        f" Total des {fmt_num(len(caps), 0)} plafonds calculés (sur {fmt_num(len(rows), 0)} ; produits non connus pour "
+        "les autres) : "
         f"{_euros(caps.sum(), '—')}.")
     note = " ".join(filter(None, [
-        f"{len(rows)} établissement(s) sous le seuil de {fmt_pct(c.sanction_threshold, 0)}, du plus bas score au "
-        "plus haut." + total,
+        f"{plural(len(rows), 'établissement')} sous le seuil de {fmt_pct(c.sanction_threshold, 0)}"
+        + (" (scores provisoires, phase 1)" if s.phase == 1 else "") + ", du plus bas score au plus haut." + total,
         more_note(len(items), len(rows), "sanctions", s.annee),
-        (f"Plafond estimé : {fmt_num(cap, 1)}\u202f% des produits Assurance Maladie ; {c.sanction.formula}"
-         if c.sanction is not None and cap is not None else "Aucune règle de plafond dans la campagne.")]))
+        _cap_rule(c)]))
     return render("sanctions_table", {"rows": items, "note": note})
+
+
+def _cap_rule(c: Campaign) -> str:
+    """The rule of the estimated cap, said once: the campaign's own sentence (``formule``) when it gives one,
+    else the share."""
+    if c.sanction is None:
+        return "Aucune règle de plafond dans la campagne."
+    return (c.sanction.formula if c.sanction.formula else
+            f"Plafond estimé : {fmt_pct(c.sanction.cap_pct_income, 1)} des produits Assurance Maladie.")
 
 
 def _euros(value: float, missing: str) -> str:
@@ -287,12 +323,15 @@ def incomplete(s: RegionalSynthesis) -> Html:
             "numeric": [], "empty": f"Tous les établissements ont transmis des données pour {s.annee}.",
             "notes": [n for n in [more_note(min(len(absent), N_LISTED), len(absent), "missing", s.annee)] if n]})
         + render("plain_table", {
-            "headers": ["FINESS", "Établissement", "Indicateurs non renseignés"],
-            "rows": [[r.finess, r.raison_sociale, str(int(r.nb_non_renseignes))]
+            "headers": ["FINESS", "Établissement", "Non renseignés, déclarés par l'établissement",
+                        "Données manquantes de l'Assurance Maladie ou de la HAS"],
+            "rows": [[r.finess, r.raison_sociale, str(r.non_renseignes_etablissement), str(r.manquants_ars)]
                      for r in partial.head(N_LISTED).itertuples()],
-            "numeric": [2], "empty": "Aucun indicateur non renseigné parmi les établissements évalués.",
-            "notes": [f"{len(partial)} établissement(s) évalué(s) avec au moins un indicateur non renseigné, "
-                      "du plus grand nombre au plus petit.",
+            "numeric": [2, 3], "empty": "Aucun indicateur non renseigné parmi les établissements évalués.",
+            "notes": [f"{plural(len(partial), 'établissement évalué', 'établissements évalués')} avec au moins un "
+                      "indicateur sans valeur (compté 0), du plus grand nombre au plus petit. Les indicateurs que "
+                      "l'établissement déclare sont à renseigner par lui ; les données de l'Assurance Maladie et "
+                      "de la HAS sont à obtenir par l'ARS.",
                       *[n for n in [more_note(min(len(partial), N_LISTED), len(partial), "incomplete", s.annee)]
                         if n]]}))
 
@@ -327,16 +366,20 @@ def _known_sum(values: pd.Series) -> tuple[str, int]:
 
 
 def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names: dict[str, str]) -> Html:
-    """The « Volets additionnels » section of the regional synthesis: per volet, contracts in
-    force, savings and overruns, estimated intéressement and reversement, and the establishments
-    the targeting rule flags for a next contract."""
+    """The « Volets additionnels » section of the regional synthesis: per volet with a contract in
+    force, its contracts, savings and overruns, estimated intéressement and reversement, and the
+    establishments the targeting rule flags for a next contract (nothing when the region has neither)."""
     if results is None or not results.campaign.volets:
         return Html("")
     c, year = results.campaign, results.annee
     totals = results.rows[results.rows["indicateur"] == ""]
+    if totals.empty and targeted.empty:
+        return Html("")
     summary, notes = [], []
     for volet in c.volets:
         rows = totals[totals["volet"] == volet.code]
+        if rows.empty:
+            continue
         money = {}
         for column, applies in (("economies", bool(volet.expenses)), ("depassement", bool(volet.expenses)),
                                 ("interessement", volet.expenses and volet.share_savings is not None),
@@ -346,22 +389,22 @@ def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names:
                 continue
             values = rows[column] if column != "reversement_max" else rows.loc[rows["_clawback"], column]
             text, unknown = _known_sum(values)
-            money[column] = text + (f" ({unknown} non calculé{'s' if unknown > 1 else ''})" if unknown else "")
+            money[column] = text + (f" ({plural(unknown, 'non calculé')})" if unknown else "")
         summary.append({"volet": volet.label, "code": volet.code, "n": len(rows), **money,
                         "sanctions": int(rows["sanction_proposee"].eq(True).sum())})
     contracts = [{
-        "finess": r.finess, "nom": names.get(r.finess, ""), "volet": r.volet,
+        "finess": r.finess, "nom": names.get(r.finess, ""), "volet": c.volet_by_code[r.volet].label,
         "periode": f"{date_text(r.date_debut)} – {date_text(r.date_fin) if pd.notna(r.date_fin) else 'sans fin'}",
         "atteinte": fmt_pct(r.atteinte, 0), "economies": fmt_euros(r.economies, 0),
         "depassement": fmt_euros(r.depassement, 0),
         "interessement": fmt_euros(r.interessement, 0), "reversement": fmt_euros(r.reversement_max, 0),
-        "sanction": {True: "oui", False: "non"}.get(r.sanction_proposee, "—"),
+        "sanction": YES_NO.get(r.sanction_proposee, "—"),
     } for r in totals.assign(_o=totals["volet"].map({v.code: k for k, v in enumerate(c.volets)}))
         .sort_values(["_o", "finess"]).itertuples()]
-    flagged = [{"finess": t.finess, "nom": names.get(t.finess, ""), "volet": t.volet,
+    flagged = [{"finess": t.finess, "nom": names.get(t.finess, ""), "volet": c.volet_by_code[t.volet].label,
                 "indicateur": t.indicateur, "montant": fmt_euros(t.montant, 0),
                 "evolution": fmt_pct(t.evolution, 2, sign=True),
-                "contrat": "oui" if t.sous_contrat else "non"} for t in targeted.itertuples()]
+                "contrat": YES_NO[bool(t.sous_contrat)]} for t in targeted.itertuples()]
     lines = [i for v in c.volets for i in v.expenses if i.targeting_threshold is not None]
     rule = " ; ".join(f"{i.code} : évolution {year - 1} → {year} supérieure à "
                       f"{fmt_rate(i.rate(year))} ou dépenses {year} "
@@ -370,7 +413,9 @@ def _volets_section(results: VoletResults | None, targeted: pd.DataFrame, names:
                  "Aucune règle de ciblage (seuil_ciblage) dans la campagne.")
     if c.without_sanction:
         notes.append(f"Campagne {c.name} évaluée sans sanction : aucun reversement n'est estimé.")
-    notes.append(CHOICE)
+    notes.append(MARKS)
+    if totals.empty:
+        notes.insert(0, f"Aucun contrat de volet additionnel en vigueur en {year}.")
     return render("synthesis_volets", {"annee": year, "summary": summary, "contracts": contracts,
                                        "flagged": flagged, "notes": notes,
                                        "sources": [f"{v.label} : {v.source}" for v in c.volets if v.source]})
@@ -387,20 +432,29 @@ def key_figures(s: RegionalSynthesis) -> list[str]:
     out = [f"{len(t)} établissements évalués en {s.annee} ; score global médian {fmt_pct(g.median())} "
            f"(de {fmt_pct(g.min())} à {fmt_pct(g.max())})."]
     delta = t["evolution_t0"].dropna()
+    same = " (mêmes indicateurs, sans ceux de l'Assurance Maladie)" if s.phase == 1 else ""
     if not delta.empty:
-        out.append(f"{int((delta > 0).sum())} établissement(s) progressent depuis le T0 "
-                   f"(évolution médiane {fmt_points(delta.median())}).")
+        out.append(f"{plural(int((delta > 0).sum()), 'établissement progresse', 'établissements progressent')} "
+                   f"depuis le T0{same} (évolution médiane {fmt_points(delta.median())}).")
     if not s.campaign.without_sanction:
-        out.append(f"{int(t['sanction_proposee'].sum())} établissement(s) sous le seuil de sanction.")
+        out.append(f"{plural(int(t['sanction_proposee'].sum()), 'établissement')} sous le seuil de sanction"
+                   + (" (scores provisoires : sanction possible, décidée après la phase 2)." if s.phase == 1 else
+                      " (sanction encourue, décidée après la phase contradictoire)."))
     worst = s.achievement.head(3)
     if not worst.empty:
         out.append("Indicateurs qui pèsent le plus : " + ", ".join(
             f"{r.indicateur} ({fmt_pct(r.taux_atteinte, 0)} d'atteinte)" for r in worst.itertuples()) + ".")
     if s.avenants is not None and not s.avenants.empty:
         out.append(_avenants_sentence(len(s.avenants), int(s.avenants["sur_trajectoire"].sum()), s.annee))
-    missing = len(s.missing) + int((t["nb_non_renseignes"] > 0).sum())
-    if missing:
-        out.append(f"{missing} établissement(s) n'ont pas transmis toutes leurs données.")
+    own = len(s.missing) + int((t["non_renseignes_etablissement"] > 0).sum())
+    if own:
+        out.append(plural(own, "établissement n'a pas transmis toutes les données qu'il déclare",
+                          "établissements n'ont pas transmis toutes les données qu'ils déclarent") + ".")
+    other = int(t["manquants_ars"].sum())
+    if other:
+        concerned = plural(int((t["manquants_ars"] > 0).sum()), "établissement")
+        out.append(f"{plural(other, 'donnée')} de l'Assurance Maladie ou de la HAS "
+                   f"{agree(other, 'manque', 'manquent')} ({concerned}) : à obtenir par l'ARS.")
     out.append(f"Chaque établissement et chaque liste complète : classeur {workbook_name(s.annee)} (onglets "
                + ", ".join(f"« {SHEETS[k]} »" for k in ("establishments", "sanctions", "incomplete", "missing",
                                                           "indicators")) + ").")
@@ -420,15 +474,15 @@ def _avenants_sentence(n: int, on: int, year: int) -> str:
             f"campagne) ; {on_text} (toutes les cibles de l'année atteintes).")
 
 
-def summary_box(s: RegionalSynthesis) -> Html:
-    return render("bullets", key_figures(s))
+def summary_box(synthese: RegionalSynthesis) -> Html:
+    return render("bullets", key_figures(synthese))
 
 
 # --- the companion workbook ------------------------------------------------------------------
 
 
 def _yes_no(values: pd.Series) -> pd.Series:
-    return values.map({True: "oui", False: "non"})
+    return values.map(YES_NO)
 
 
 def workbook_sheets(s: RegionalSynthesis) -> dict[str, pd.DataFrame]:
@@ -447,6 +501,8 @@ def workbook_sheets(s: RegionalSynthesis) -> dict[str, pd.DataFrame]:
         "Produits Assurance Maladie (€)": t["produits_am"],
         "Plafond estimé de la sanction (€)": t["plafond_sanction"],
         "Indicateurs non renseignés": t["nb_non_renseignes"],
+        "dont déclarés par l'établissement": t["non_renseignes_etablissement"],
+        "dont données de l'Assurance Maladie ou de la HAS (à obtenir par l'ARS)": t["manquants_ars"],
     })
     proposed = establishments[t["sanction_proposee"].to_numpy()].sort_values(f"Score global {s.annee} (%)")
     incomplete = establishments[(t["nb_non_renseignes"] > 0).to_numpy()].sort_values(
@@ -462,7 +518,8 @@ def workbook_sheets(s: RegionalSynthesis) -> dict[str, pd.DataFrame]:
     return {
         SHEETS["establishments"]: establishments,
         SHEETS["sanctions"]: proposed[[*keep, "Produits Assurance Maladie (€)", "Plafond estimé de la sanction (€)"]],
-        SHEETS["incomplete"]: incomplete[[*keep, "Indicateurs non renseignés"]],
+        SHEETS["incomplete"]: incomplete[[*keep, "Indicateurs non renseignés", "dont déclarés par l'établissement",
+                                          "dont données de l'Assurance Maladie ou de la HAS (à obtenir par l'ARS)"]],
         SHEETS["missing"]: s.missing.rename(columns={"finess": "FINESS", "raison_sociale": "Établissement"}),
         SHEETS["indicators"]: indicators,
     }

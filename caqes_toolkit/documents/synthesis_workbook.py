@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..formats import fmt_num, plural
 from ..outputs import write_table
 
 __all__ = ["SHEETS", "more_note", "more_notes", "synthesis_stem", "workbook_name", "write_workbook"]
@@ -43,9 +44,8 @@ def more_note(shown: int, total: int, sheet: str, annee: int) -> str:
     rest = total - shown
     if rest <= 0:
         return ""
-    others = "autre" if rest == 1 else "autres"
-    return (f"… et {rest} {others} (liste complète de {total} : voir le classeur {workbook_name(annee)}, "
-            f"onglet « {SHEETS[sheet]} »).")
+    return (f"… et {plural(rest, 'autre')} (liste complète de {fmt_num(total, 0)} : voir le classeur "
+            f"{workbook_name(annee)}, onglet « {SHEETS[sheet]} »).")
 
 
 def more_notes(shown: int, total: int, sheet: str, annee: int) -> list[str]:

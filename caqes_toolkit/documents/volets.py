@@ -5,7 +5,8 @@ pertinence, qualité: :data:`ADDITIONAL`) and the incentive volets of the second
 
 Every figure comes from :mod:`caqes_toolkit.evaluation.money`; texts are French and escaped by the
 templates. The money is always presented as an estimate resting on the campaign's rules, whose
-source (``[texte]`` official text or ``[choix]`` documented choice) is printed beside it.
+source (``[texte]`` official text or ``[choix]`` documented choice) is printed beside it, with what the
+marks mean (:data:`MARKS`).
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ from matplotlib.ticker import FuncFormatter
 
 from ..evaluation.cap import income_cap
 from ..evaluation.money import VoletResults, objective_path
-from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_rate
+from ..formats import fmt_euros, fmt_num, fmt_pct, fmt_rate, plural
 from ..rules.objectives import Volet, VoletIndicator
 from .charts import WIDTH, margins, style
 from .fragments import Html, figure, render
 from .rule_texts import rate_text, target_text, value_text
 
-__all__ = ["ADDITIONAL", "CHOICE", "Presentation", "cap_text", "date_text", "report_section", "savings_notes",
+__all__ = ["ADDITIONAL", "MARKS", "Presentation", "cap_text", "date_text", "report_section", "savings_notes",
            "spending_chart", "spending_facts", "volet_objectives"]
 
-CHOICE = ("Les valeurs marquées [choix] sont des choix documentés de la campagne, non des valeurs "
-          "officielles : les montants qui en dépendent sont des estimations, à confirmer par l'ARS et "
-          "l'Assurance Maladie après la phase contradictoire.")
+#: What the marks of the campaign's sources mean, printed wherever a source is: « [texte] », « [choix] »
+#: and « à compléter » are written for the campaign's author, and explained to every other reader.
+MARKS = ("Dans les règles citées, [texte] marque une valeur tirée d'un texte officiel ; [choix], un choix documenté "
+         "de la campagne, non une valeur officielle : les montants qui en dépendent sont des estimations, à "
+         "confirmer par l'ARS et l'Assurance Maladie après la phase contradictoire ; « à compléter », une valeur "
+         "que la région n'a pas encore fixée.")
 
 
 def date_text(value: Any) -> str:
@@ -181,7 +185,7 @@ def _overrun_notes(results: VoletResults, volet: Volet, total: Any, year: int) -
 #: The additional volets of a first-generation contract, beside its socle.
 ADDITIONAL = Presentation(
     title="Volets additionnels",
-    intro=lambda n, year: (f"L'établissement a {n} contrat(s) de volet additionnel en vigueur en {year}. "
+    intro=lambda n, year: (f"L'établissement a {plural(n, 'contrat de volet additionnel')} en vigueur en {year}. "
                            "L'atteinte des objectifs de chaque volet est la moyenne pondérée des scores de ses "
                            "objectifs notés, calculés comme ceux du volet obligatoire ; elle n'entre pas dans le "
                            "score global."),
@@ -252,7 +256,7 @@ def report_section(results: VoletResults | None, finess: str, presentation: Pres
             "source": f"Règles du volet (fichier de campagne {c.name}) : {volet.source}" if volet.source else "",
         })
     return render("volets", {"titre": presentation.title, "intro": presentation.intro(len(items), year),
-                             "volets": items, "choix": CHOICE})
+                             "volets": items, "choix": MARKS})
 
 
 def _targeting_text(row: Any, line: VoletIndicator, year: int) -> str:

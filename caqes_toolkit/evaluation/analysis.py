@@ -72,8 +72,9 @@ def priorities(scores: Scores, finess: str, year: int, n: int | None = 5) -> pd.
     """Indicators ranked by points of global score to gain next year.
 
     Applicable indicators with a score below 1, by gain; ties: national before regional,
-    worsened since N−1 before others, then code. Adds ``libelle``, ``action`` and
-    ``non_renseigne`` (the cheapest gains: reporting the value may be enough).
+    worsened since N−1 before others, then code. Adds ``libelle``, ``action``, ``non_renseigne``
+    (no value, counted 0) and ``source_donnees`` (who provides the value: the establishment, whose
+    missing value is the cheapest gain, or the Assurance Maladie or the HAS).
     """
     ind = scores.indicators
     rows = ind[(ind["finess"] == finess) & (ind["annee"] == year) & ind["applicable"]
@@ -82,6 +83,7 @@ def priorities(scores: Scores, finess: str, year: int, n: int | None = 5) -> pd.
     rows["libelle"] = rows["indicateur"].map(lambda c: catalogue[c].label)
     rows["action"] = rows["indicateur"].map(lambda c: catalogue[c].action)
     rows["non_renseigne"] = rows["statut"] == "non renseigné"
+    rows["source_donnees"] = rows["indicateur"].map(lambda c: catalogue[c].data_source)
     rows["_gain"] = -rows["gain"].round(9)
     rows["_scope"] = (rows["portee"] != "national").astype(int)
     rows["_worse"] = (rows["tendance_n1"] != "dégradé").astype(int)

@@ -44,7 +44,7 @@ def _load(data_path: str, campaign_path: str, key: str) -> tuple[Dataset, Campai
 def _evaluate(data_path: str, campaign_path: str, key: str, phase: int = 2,
               annee: int | None = None) -> tuple[Dataset, Campaign, Scores]:
     dataset, campaign = _load(data_path, campaign_path, key)
-    if phase == 1:  # the evaluated year is provisional, the years before it final
+    if phase == 1:  # the evaluated year is provisional, the years before it on the same indicators
         years = [y for y in dataset.years if annee is None or y <= annee]
         return dataset, campaign, score(dataset, campaign, years, phase=1)
     return dataset, campaign, score(dataset, campaign)

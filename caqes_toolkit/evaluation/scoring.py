@@ -324,18 +324,17 @@ class _Scoring:
         self.with_list = es["liste_en_sus"].to_numpy(dtype=bool)
         # a chapter absent from the « sans liste en sus » weights (chapter 5) needs the liste en sus
         self.needs_list = ~np.isin(cat.chapter, list(campaign.chapter_weights(False)))
-        # the latest year's Assurance Maladie data are awaited in phase 1
+        # phase 1: the Assurance Maladie data awaited, left out of every year (same indicators)
         self.awaited = cat.awaited & (phase == 1 and bool(years))
         shape = (len(years), len(es))
         self.everyone, self.always = np.ones(len(es), dtype=bool), np.ones(shape, dtype=bool)
-        self.never, self.latest = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
-        self.latest[-1:] = True
+        self.never = np.zeros(shape, dtype=bool)
 
     def values(self, i: int) -> np.ndarray:
         """Values of indicator ``i`` in the scored years (NaN when awaited), [year, establishment]."""
         v = self.cube.value[i, self.pos]
         if self.awaited[i]:
-            v[-1] = np.nan
+            v[:] = np.nan
         return v
 
     def t0(self, i: int) -> np.ndarray:
@@ -350,7 +349,7 @@ class _Scoring:
             target_ok = ~np.isnan(target)
         return _Scope(activity_ok=(cat.mask[i] & self.activities) != 0,
                       list_ok=self.with_list if self.needs_list[i] else self.everyone,
-                      awaited=self.latest if self.awaited[i] else self.never,
+                      awaited=self.always if self.awaited[i] else self.never,
                       nc=self.cube.nc[i, self.pos], target_ok=target_ok)
 
     def cells(self, i: int) -> _Cells:
@@ -396,7 +395,8 @@ def score(dataset: Dataset, campaign: Campaign, years: Iterable[int] | None = No
     An establishment is scored for a year only if it has data that year (results or maturity).
     ``phase`` 1 is the provisional evaluation of the latest year, before the Assurance Maladie
     data arrive: those indicators are « en attente », left out of the scores (never 0) and
-    their values ignored; earlier years are final. Phase 2 (default) is the final evaluation.
+    their values ignored, in the earlier years scored too: a change since T0 or N−1 compares the
+    same indicators (final scores of earlier years: phase 2). Phase 2 (default) is the final one.
     """
     return _score(_Rows(dataset), campaign, years, adjusted=adjusted, phase=phase)
 
@@ -518,7 +518,7 @@ def score_by_year(dataset: Dataset, campaigns: list[Campaign], years: Iterable[i
                   allow_other_year: bool = False, phase: int = 2) -> dict[int, Scores]:
     """Score each year with its own campaign (:func:`~caqes_toolkit.rules.campaign.campaign_for_year`),
     with T0 and N−1 scored under the same rules (``phase`` 1: each year's Assurance Maladie
-    indicators are awaited, earlier years final)."""
+    indicators are awaited, and left out of its T0 and N−1, on the same indicators)."""
     chosen = {year: campaign_for_year(campaigns, year, allow_other_year) for year in sorted(set(years))}
     with_results = set(dataset.years)
     rows = _Rows(dataset)

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import CampaignError, CaqesError, os_reason
+from ..formats import agree
 from .campaign_yaml import messages, read_yaml
 from .objectives import Frozen, Indicator, SanctionRule, Volet, VoletIndicator, Weights
 
@@ -99,8 +100,8 @@ class Campaign(Frozen):
             return {**{k: v for k, v in raw.items() if k != "without_sanction"}, "sans_sanction": True}
         missing = [key for key in FIRST_GENERATION_KEYS if names.get(key, key) not in raw_keys]
         if missing and raw.get("generation", 1) == 1:
-            absent = "clés obligatoires absentes" if len(missing) > 1 else "clé obligatoire absente"
-            raise ValueError(f"{absent} : {', '.join(missing)} (campagne de première "
+            raise ValueError(f"{agree(len(missing), 'clé obligatoire absente', 'clés obligatoires absentes')} : "
+                             f"{', '.join(missing)} (campagne de première "
                              "génération ; « generation: 2 » pour une campagne de deuxième génération, "
                              "évaluée par ses seuls volets)")
         return raw
@@ -362,7 +363,7 @@ def campaign_for_year(campaigns: list[Campaign], year: int, allow_other_year: bo
                             f"campagne {campaigns[0].name} : elle ne peut pas être évaluée avec ces règles")
     raise CampaignError(
         f"aucune campagne pour {year} : ajoutez --campaign {_suggested_file(campaigns, year)} (fichier dont "
-        f"annee: {year}) ; {'campagnes reçues' if len(campaigns) > 1 else 'campagne reçue'} : {given}. Pour "
-        f"appliquer malgré tout à {year} les règles "
+        f"annee: {year}) ; {agree(len(campaigns), 'campagne reçue', 'campagnes reçues')} : {given}. Pour appliquer "
+        f"malgré tout à {year} les règles "
         "d'une autre année : option --allow-other-year (paramètre autre_annee=True des notebooks) ; les "
         "sorties le signalent.")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..documents.templating import environment
-from ..formats import fmt_euros, fmt_pct
+from ..formats import fmt_euros, fmt_pct, french_spacing_html, plural
 from ..outputs import write_atomic
 from .batch import Outcome
 
@@ -49,8 +49,10 @@ def finess_order(code: str) -> str:
     return re.sub(r"^2([AB])", r"20\1", code)
 
 
-def index_rows(outcomes: list[Outcome], establishments: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """One row of the index per outcome, by FINESS: the shown texts and the values to sort and filter on."""
+def index_rows(outcomes: list[Outcome], establishments: pd.DataFrame | None = None,
+               volets: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row of the index per outcome, by FINESS: the shown texts and the values to sort and filter on
+    (``volets``: the campaign's label of each volet code, shown instead of the code)."""
     known = _activities(establishments)
     # a second-generation batch (scores.json with generation 2): intéressement, volets, no class
     incentive = any((o.scores or {}).get("generation") == 2 for o in outcomes)
@@ -62,7 +64,7 @@ def index_rows(outcomes: list[Outcome], establishments: pd.DataFrame | None = No
         if incentive:
             value = s.get("interessement_total")
             score = fmt_euros(value)
-            sanction = ", ".join(v["volet"] for v in s.get("volets", ())) or "—"
+            sanction = " ; ".join((volets or {}).get(v["volet"], v["volet"]) for v in s.get("volets", ())) or "—"
         else:
             value = s.get("score_global")
             score = fmt_pct(value) if s else "—"
@@ -84,10 +86,6 @@ def _absent_rows(absent: dict[str, str], establishments: pd.DataFrame | None) ->
             for f, why in sorted(absent.items(), key=lambda item: finess_order(item[0]))]
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n < 2 else many}"
-
-
 def _totals(rows: list[dict[str, Any]], classes: Sequence[str] | None) -> list[tuple[str, str, int]]:
     """(filter value, label, count) per class (none for a second-generation batch, which has no
     class), then the reports without class and the failures."""
@@ -107,14 +105,14 @@ def _totals(rows: list[dict[str, Any]], classes: Sequence[str] | None) -> list[t
 def write_index(out_dir: str | Path, outcomes: list[Outcome], *, campaign: str, year: int,
                 formats: tuple[str, ...], workbook: str | None = None,
                 establishments: pd.DataFrame | None = None, classes: Sequence[str] | None = None,
-                absent: dict[str, str] | None = None) -> Path:
+                absent: dict[str, str] | None = None, volets: Mapping[str, str] | None = None) -> Path:
     """Write ``out_dir/index.html`` (links are relative, so the folder can be moved or shared).
 
     ``establishments`` (the dataset's table) gives each row its activities, and a name to the
     failed ones; ``classes``: the campaign's classes, each counted even when empty; ``absent``: the
-    establishments without report (FINESS → why), listed greyed.
+    establishments without report (FINESS → why), listed greyed; ``volets``: the label of each volet code.
     """
-    rows = index_rows(outcomes, establishments) + _absent_rows(absent or {}, establishments)
+    rows = index_rows(outcomes, establishments, volets) + _absent_rows(absent or {}, establishments)
     for r in rows:
         r["links"] = ([(fmt.upper(), f"{r['finess']}/rapport.{fmt}") for fmt in formats]
                       + [("notebook", f"{r['finess']}/rapport.ipynb")])
@@ -124,12 +122,12 @@ def write_index(out_dir: str | Path, outcomes: list[Outcome], *, campaign: str, 
     missing = sum(bool(r["absent"]) for r in rows)
     totals = _totals(rows, None if incentive else tuple(classes or DEFAULT_CLASSES))
     today = dt.date.today()
-    html = environment().get_template("index.html.j2").render(
+    html = french_spacing_html(environment().get_template("index.html.j2").render(
         title=f"Rapports d'évaluation CAQES {year}", campagne=campaign, annee=year,
         date=today.strftime("%d/%m/%Y"), version=__version__, rows=rows, workbook=workbook, incentive=incentive,
         activities=activities, totals=totals, sanctions=sum(r["sanction"] == "oui" for r in rows),
-        counts=f"{len(rows) - failed - missing} rapport(s) disponible(s), {failed} échec(s)."
-        + (f" {_plural(missing, 'établissement', 'établissements')} sans rapport (grisés)." if missing else ""))
+        counts=f"{plural(len(rows) - failed - missing, 'rapport disponible')}, {plural(failed, 'échec')}."
+        + (f" {plural(missing, 'établissement')} sans rapport (grisés)." if missing else "")))
     path = Path(out_dir) / "index.html"
     write_atomic(path, html)
     return path

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import __version__
 from ..errors import CaqesError
+from ..formats import agree
 from ..outputs import describe_os_error, write_atomic
 from ..resources import notebook
 
@@ -138,7 +139,8 @@ def make_jobs(donnees: str | Path, campagne: str | Path, annee: int, out_dir: st
     previous = Path(campagne_precedente).resolve() if campagne_precedente else None
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
-        raise CaqesError(f"format(s) inconnu(s) : {', '.join(unknown)} ; attendus : {', '.join(FORMATS)}")
+        raise CaqesError(f"{agree(len(unknown), 'format inconnu')} : {', '.join(unknown)} ; attendus : "
+                         f"{', '.join(FORMATS)}")
     if sources is None:
         from ..data.load import read_source
 

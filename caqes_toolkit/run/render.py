@@ -24,6 +24,7 @@ from nbformat import NotebookNode
 
 from ..documents.templating import TEMPLATES_DIR
 from ..errors import CaqesError
+from ..formats import french_spacing_html
 from ..outputs import write_atomic
 from .browser import default_chromium, missing_message
 from .scores import SCORES_MIME
@@ -197,7 +198,7 @@ def notebook_to_html(
     resources_path: str | os.PathLike[str] | None = None,
 ) -> str:
     """The report as one self-contained HTML document (``lang="fr"``, no code, no prompt,
-    images embedded, no script, no external resource).
+    images embedded, no script, no external resource), its text with French spacing.
 
     ``resources_path`` is the folder against which relative image links of Markdown cells
     are resolved (embedded as data URIs); default: the current folder.
@@ -208,7 +209,7 @@ def notebook_to_html(
     exporter = html_exporter()
     with _exporter_lock:  # the exporter keeps per-conversion state
         body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return strip_external_resources(body)
+    return french_spacing_html(strip_external_resources(body))
 
 
 # An attribute that makes the browser fetch something from another host.
