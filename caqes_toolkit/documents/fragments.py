@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from jinja2.environment import TemplateModule
 from markupsafe import Markup
@@ -40,7 +41,7 @@ class Html(str):
     def _repr_html_(self) -> str:
         return str(self)
 
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(f"<fragment HTML, {len(self)} caractères>")
 
 
@@ -50,7 +51,7 @@ def macros() -> TemplateModule:
     return environment().get_template("sections.html.j2").module
 
 
-def render(macro: str, *args) -> Html:
+def render(macro: str, *args: Any) -> Html:
     """Render one macro of ``templates/sections.html.j2`` (values are escaped), its text with French
     spacing (:func:`~caqes_toolkit.formats.french_spacing_html`)."""
     return Html(french_spacing_html(str(getattr(macros(), macro)(*args))))

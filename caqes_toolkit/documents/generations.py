@@ -109,7 +109,8 @@ class SocleGeneration(Generation):
         known = set(dataset.establishments["finess"])
         unknown = [f for f in wanted or () if f not in known]
         if unknown:
-            raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+            raise CaqesError(f"FINESS {agree(len(unknown), 'absent', 'absents')} de la table etablissements : "
+                             f"{', '.join(unknown)}")
         return list(dict.fromkeys(wanted)) if wanted is not None else list(dataset.establishments["finess"])
 
     def write_grids(self, dataset: Dataset, campaign: Campaign, year: int, out_dir: Path,

@@ -23,7 +23,7 @@ from ..data.contracts import contracts_in_force
 from ..data.dataset import Dataset
 from ..errors import CaqesError
 from ..evaluation.money import VoletResults, evaluate_volets
-from ..formats import fmt_euros
+from ..formats import agree, fmt_euros
 from ..rules.campaign import Campaign, VoletIndicator
 from .grid_book import (
     INDICATORS_SHEET,
@@ -63,7 +63,8 @@ def contract_holders(data: Dataset, campaign: Campaign, year: int, wanted: list[
     wanted = list(dict.fromkeys(wanted))
     unknown = [f for f in wanted if f not in set(data.establishments["finess"])]
     if unknown:
-        raise CaqesError(f"FINESS absent(s) de la table etablissements : {', '.join(unknown)}")
+        raise CaqesError(f"FINESS {agree(len(unknown), 'absent', 'absents')} de la table etablissements : "
+                         f"{', '.join(unknown)}")
     without = [f for f in wanted if f not in holders]
     if without:
         raise CaqesError(f"FINESS sans contrat de la campagne {campaign.name} en vigueur en {year} (table contrats) : "

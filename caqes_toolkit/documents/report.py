@@ -9,8 +9,10 @@ Peers appear only as an anonymous regional distribution: no other establishment 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -76,7 +78,7 @@ class EstablishmentReport:
         """The figures of the report as plain JSON-ready data (``scores.json``)."""
         s = self.summary
 
-        def num(x):
+        def num(x: Any) -> float | None:
             return None if pd.isna(x) else round(float(x), 6)
 
         return {
@@ -99,7 +101,7 @@ class EstablishmentReport:
             "volets": self._volets_json(num),
         }
 
-    def _volets_json(self, num) -> list[dict]:
+    def _volets_json(self, num: Callable[[Any], float | None]) -> list[dict]:
         """Totals of each additional volet in force (money in euros, None when unknown)."""
         if self.volets is None:
             return []

@@ -64,7 +64,7 @@ __all__ = [
 N_PRIORITIES = 5
 
 
-def _yes_no(flag) -> str:
+def _yes_no(flag: object) -> str:
     return "oui" if bool(flag) else "non"
 
 

@@ -93,7 +93,7 @@ class Indicator(_Objective):
 
     @field_validator("thresholds")
     @classmethod
-    def _points_in_range(cls, value: tuple[tuple[float, float], ...] | None):
+    def _points_in_range(cls, value: tuple[tuple[float, float], ...] | None) -> tuple[tuple[float, float], ...] | None:
         if value is not None:
             if not value:
                 raise ValueError("au moins un seuil [valeur, points] est attendu")
