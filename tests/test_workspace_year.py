@@ -52,7 +52,7 @@ def test_a_workspace_runs_the_year_with_no_option(tmp_path: Path, monkeypatch: p
     made = run("reports")
     assert made.exit_code == 0, made.output
     assert "notebook : notebooks/rapport_etablissement.ipynb" in made.output
-    assert "20 rapport(s) produit(s)" in made.output
+    assert "20 rapports produits" in made.output
     report = Path("sorties/rapports-2019/094869773/rapport.html").read_text(encoding="utf-8")
     assert WORDS["rapport_etablissement.ipynb"] in report
     assert "20 déjà à jour" in run("reports").output  # the same request: answered at once
@@ -158,11 +158,11 @@ def test_an_edit_of_the_workspace_report_notebook_remakes_the_reports(tmp_path: 
     monkeypatch.chdir(folder)
     workspace_nb = stub_notebook(Path("notebooks/rapport_etablissement.ipynb"))  # the ARS's own notebook
     two = ("--finess", "094869773,2A5477391", "--formats", "html")
-    assert "2 rapport(s) produit(s), 0 déjà à jour" in run("reports", *two).output
-    assert "0 rapport(s) produit(s), 2 déjà à jour" in run("reports", *two).output
+    assert "2 rapports produits, 0 déjà à jour" in run("reports", *two).output
+    assert "0 rapport produit, 2 déjà à jour" in run("reports", *two).output
     _add_paragraph(workspace_nb, "Paragraphe ajouté par l'ARS")
     again = run("reports", *two)
-    assert "2 rapport(s) produit(s), 0 déjà à jour" in again.output, again.output
+    assert "2 rapports produits, 0 déjà à jour" in again.output, again.output
     assert "Paragraphe ajouté par l'ARS" in Path("sorties/rapports-2019/2A5477391/rapport.html").read_text(
         encoding="utf-8")
 
