@@ -234,7 +234,7 @@ def _default_year(req: Request) -> int:
 
 
 def with_years(req: Request) -> Request:
-    """``req`` with its year(s) settled: those asked (or the workspace's), or the only campaign's."""
+    """``req`` with its years settled: those asked (or the workspace's), or the only campaign's."""
     return req if req.years else replace(req, years=(_default_year(req),))
 
 

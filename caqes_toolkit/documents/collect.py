@@ -519,7 +519,7 @@ def _write_folder(raw: RawSource, kept: dict[str, _Grid], year: int, out: Path) 
 
 def _returns(es: pd.DataFrame, grids: list[_Grid], kept: dict[str, _Grid], expected: set[str]) -> pd.DataFrame:
     """One row per establishment expected or that returned a grid: status, date the grid came back,
-    contact, values missing, faults, file(s) (see :func:`caqes_toolkit.documents.follow_up.board`)."""
+    contact, values missing, faults, files (see :func:`caqes_toolkit.documents.follow_up.board`)."""
     by_finess: dict[str, list[_Grid]] = {}
     for grid in grids:
         by_finess.setdefault(grid.finess, []).append(grid)
