@@ -178,8 +178,9 @@ def _data(given: Path | _NotTaken | None, workspace: Workspace | None) -> Path |
         return given
     if workspace is None or workspace.data is None:
         where = f" ni clé donnees dans {workspace.file}" if workspace is not None else ""
+        masculine = _WITHOUT_WORKSPACE.replace("-la", "-le").replace("la fournit", "le fournit")
         raise UsageError(f"Argument manquant : « DONNÉES » (dossier ou classeur de données){where}"
-                         + ("" if workspace is not None else _WITHOUT_WORKSPACE.replace("-la", "-le")))
+                         + ("" if workspace is not None else masculine))
     return workspace.existing(workspace.data, "campagne.donnees")
 
 
