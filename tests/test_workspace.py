@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from caqes_toolkit.app.config import OUTPUTS, SCHEMA, read_workspace
 from caqes_toolkit.app.documents import ReportsOptions, reports_key
@@ -20,18 +19,16 @@ from caqes_toolkit.app.request import request
 from caqes_toolkit.cli import app
 from caqes_toolkit.workspace import create_workspace
 
-from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, plain_spaces
+from .conftest import CAMPAIGN_2018, CAMPAIGN_2019, SAMPLE, PlainRunner
 
-runner = CliRunner()
+runner = PlainRunner()
 SAMPLE_2022 = SAMPLE.parent / "exemple-2022"
 CAMPAIGN_2022 = SAMPLE_2022 / "caqes-2022-region-fictive.yml"
 
 
 def run(*args: object):
     """The command's result, its output's no-break spaces as plain ones (their own tests: test_typography)."""
-    result = runner.invoke(app, [str(a) for a in args])
-    result.output_bytes = plain_spaces(result.output).encode()
-    return result
+    return runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ class Request:
         if given is not None:
             return given
         if self.workspace is None:
-            raise UsageError(f"Option manquante : « {option} »{_WITHOUT_WORKSPACE}")
+            raise UsageError(f"Option manquante : « {option} »{_without_workspace()}")
         year = max(self.years) if self.years else self.workspace.year
         if year is None:
             raise UsageError(f"{option} : année à préciser pour nommer la sortie (--year, ou annee dans "
@@ -108,8 +108,10 @@ class _NotTaken:
 
 #: Passed (by default) for an input the command does not take: the workspace does not fill it.
 NOT_TAKEN = _NotTaken()
-_WITHOUT_WORKSPACE = (" : donnez-la, ou lancez la commande dans un dossier de travail dont le fichier caqes.toml "
-                      "la fournit (caqes init DOSSIER en crée un)")
+def _without_workspace(it: str = "la") -> str:
+    """How to give a missing input (``it``: « la » for an option, « le » for the data argument)."""
+    return (f" : donnez-{it}, ou lancez la commande dans un dossier de travail dont le fichier caqes.toml {it} "
+            "fournit (caqes init DOSSIER en crée un)")
 
 
 def _formats(text: str | None) -> tuple[str, ...]:
@@ -178,9 +180,8 @@ def _data(given: Path | _NotTaken | None, workspace: Workspace | None) -> Path |
         return given
     if workspace is None or workspace.data is None:
         where = f" ni clé donnees dans {workspace.file}" if workspace is not None else ""
-        masculine = _WITHOUT_WORKSPACE.replace("-la", "-le").replace("la fournit", "le fournit")
         raise UsageError(f"Argument manquant : « DONNÉES » (dossier ou classeur de données){where}"
-                         + ("" if workspace is not None else masculine))
+                         + ("" if workspace is not None else _without_workspace("le")))
     return workspace.existing(workspace.data, "campagne.donnees")
 
 
@@ -193,7 +194,7 @@ def _campaigns(given: Sequence[Path] | _NotTaken | None, workspace: Workspace | 
     if workspace is None or not workspace.campaigns:
         where = f" ni clé campagnes dans {workspace.file}" if workspace is not None else ""
         raise UsageError(f"Option manquante : « --campaign » ou « -c »{where}"
-                         + ("" if workspace is not None else _WITHOUT_WORKSPACE))
+                         + ("" if workspace is not None else _without_workspace()))
     return tuple(workspace.existing(path, "campagne.campagnes") for path in workspace.campaigns)
 
 
